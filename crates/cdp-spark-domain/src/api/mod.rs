@@ -1,0 +1,18 @@
+//! The Witboost specific-provisioner API 2.2.0 model, field for field.
+//!
+//! Every type serialises to the camelCase JSON of the contract
+//! (`witboost-specific-provisioner-2.2.0.yaml`). Optional fields are left out
+//! of the JSON when absent, as the contract's `required` lists allow.
+
+mod errors;
+mod provisioning;
+mod reverse;
+mod validation;
+
+pub use errors::{ErrorMoreInfo, RequestValidationError, SystemError};
+pub use provisioning::{
+    DescriptorKind, Info, Log, LogLevel, ProvisionInfo, ProvisioningRequest, ProvisioningStatus,
+    Status, UpdateAclRequest,
+};
+pub use reverse::{ReverseProvisioningRequest, ReverseProvisioningStatus};
+pub use validation::{ValidationError, ValidationInfo, ValidationResult, ValidationStatus};

@@ -1,0 +1,190 @@
+//! Failed rules, collected: every rule that fails on a descriptor becomes an
+//! [`Issue`] with the field path, the problem and a hint to fix it, and all
+//! of them are reported at once.
+
+use std::fmt;
+
+use crate::api::{ErrorMoreInfo, RequestValidationError, ValidationResult};
+
+/// One failed rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Field path in dot/index form, e.g.
+    /// `dataProduct.components[1].specific.jobConfig.schedule.cronExpression`.
+    /// Empty for problems of the whole document (such as YAML syntax).
+    pub field: String,
+    /// What is wrong.
+    pub problem: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+impl Issue {
+    pub fn new(field: impl Into<String>, problem: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.problem)
+        } else {
+            write!(f, "{}: {}", self.field, self.problem)
+        }
+    }
+}
+
+/// A non-empty list of failed rules.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Issues(Vec<Issue>);
+
+impl Issues {
+    pub fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    pub fn single(issue: Issue) -> Self {
+        Self(vec![issue])
+    }
+
+    pub fn push(&mut self, issue: Issue) {
+        self.0.push(issue);
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, problem: impl Into<String>, hint: impl Into<String>) {
+        self.push(Issue::new(field, problem, hint));
+    }
+
+    pub fn extend(&mut self, other: Issues) {
+        self.0.extend(other.0);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Issue> {
+        self.0.iter()
+    }
+
+    pub fn into_vec(self) -> Vec<Issue> {
+        self.0
+    }
+
+    /// `Ok(value)` when no rule failed, the issues otherwise.
+    pub fn into_result<T>(self, value: T) -> Result<T, Issues> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+
+    /// The `errors` strings of the API: `field: problem (hint)`.
+    pub fn messages(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|i| {
+                if i.hint.is_empty() {
+                    i.to_string()
+                } else {
+                    format!("{i}. {}", i.hint)
+                }
+            })
+            .collect()
+    }
+
+    /// The `ValidationResult` of `POST /v1/validate` for these issues.
+    pub fn to_validation_result(&self) -> ValidationResult {
+        ValidationResult::invalid(self.messages())
+    }
+
+    /// The `RequestValidationError` of a 400 answer for these issues.
+    pub fn to_request_validation_error(&self, input: Option<String>) -> RequestValidationError {
+        let user_message = match self.0.len() {
+            0 => "The request is not valid".to_string(),
+            1 => format!("The descriptor is not valid: {}", self.0[0]),
+            n => format!(
+                "The descriptor is not valid: {n} problems, the first is {}",
+                self.0[0]
+            ),
+        };
+        RequestValidationError {
+            errors: self.messages(),
+            user_message: Some(user_message),
+            input,
+            input_error_field: self
+                .0
+                .iter()
+                .map(|i| i.field.clone())
+                .find(|f| !f.is_empty()),
+            more_info: Some(ErrorMoreInfo {
+                problems: self.0.iter().map(|i| i.to_string()).collect(),
+                solutions: self.0.iter().map(|i| i.hint.clone()).collect(),
+            }),
+        }
+    }
+}
+
+impl From<Issue> for Issues {
+    fn from(issue: Issue) -> Self {
+        Issues::single(issue)
+    }
+}
+
+impl FromIterator<Issue> for Issues {
+    fn from_iter<T: IntoIterator<Item = Issue>>(iter: T) -> Self {
+        Issues(iter.into_iter().collect())
+    }
+}
+
+impl IntoIterator for Issues {
+    type Item = Issue;
+    type IntoIter = std::vec::IntoIter<Issue>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl fmt::Display for Issues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, issue) in self.0.iter().enumerate() {
+            if n > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{issue}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Issues {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_validation_error_fills_every_field() {
+        let mut issues = Issues::new();
+        issues.add("a.b", "is wrong", "make it right");
+        issues.add("a.c", "is missing", "add it");
+        let e = issues.to_request_validation_error(Some("doc".into()));
+        assert_eq!(e.input_error_field.as_deref(), Some("a.b"));
+        assert_eq!(e.errors.len(), 2);
+        assert_eq!(e.errors[0], "a.b: is wrong. make it right");
+        let more = e.more_info.expect("moreInfo");
+        assert_eq!(more.problems, vec!["a.b: is wrong", "a.c: is missing"]);
+        assert_eq!(more.solutions, vec!["make it right", "add it"]);
+        assert!(e.user_message.expect("userMessage").contains("2 problems"));
+    }
+}

@@ -1,0 +1,23 @@
+//! The heart of the CDP Spark specific provisioner.
+//!
+//! This crate holds everything that is true whatever the I/O around it:
+//! the Witboost specific-provisioner API model ([`api`]), the component
+//! descriptor and its rules ([`descriptor`]), the Quartz cron model
+//! ([`cron`]), jar inspection over byte ranges ([`jar`]), the job/trigger/run
+//! model ([`model`]), the ports adapters implement ([`ports`]) and the use
+//! cases written only against those ports ([`usecases`]).
+//!
+//! It depends on no crate of this workspace and on no I/O framework: no
+//! HTTP server, no database driver, no HDFS client, no process spawning.
+//! See `docs/ARCHITECTURE.md`.
+
+pub mod api;
+pub mod artifact;
+pub mod clock;
+pub mod cron;
+pub mod descriptor;
+pub mod issues;
+pub mod jar;
+pub mod model;
+pub mod ports;
+pub mod usecases;

@@ -1,0 +1,305 @@
+//! Jobs, triggers and runs: what the provisioner stores and the scheduler
+//! fires, in Quartz's vocabulary (job key = group + name, trigger states,
+//! misfire instructions) plus the run history Quartz does not keep.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Longest group or name Quartz's MySQL tables hold (`VARCHAR(190)`).
+pub const MAX_KEY_LEN: usize = 190;
+
+/// Quartz job key: group = data product id, name = `jobName`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct JobKey {
+    pub group: String,
+    pub name: String,
+}
+
+impl JobKey {
+    pub fn new(group: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            group: group.into(),
+            name: name.into(),
+        }
+    }
+
+    /// Key of the scheduled trigger of this job: `jobName` + `Trigger`.
+    pub fn scheduled_trigger_key(&self) -> TriggerKey {
+        TriggerKey::new(self.group.clone(), format!("{}Trigger", self.name))
+    }
+}
+
+impl fmt::Display for JobKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.group, self.name)
+    }
+}
+
+/// Quartz trigger key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TriggerKey {
+    pub group: String,
+    pub name: String,
+}
+
+impl TriggerKey {
+    pub fn new(group: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            group: group.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for TriggerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.group, self.name)
+    }
+}
+
+/// Everything spark-submit needs to launch the job's application.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SparkJobSpec {
+    pub jar: String,
+    pub class_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_cores: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_memory: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor_cores: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor_memory: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_executors: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
+    #[serde(default)]
+    pub conf: BTreeMap<String, String>,
+}
+
+/// A stored job (Quartz `JOB_DETAILS` row plus what we derive from it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobDefinition {
+    pub key: JobKey,
+    /// Witboost component id the job was provisioned from.
+    pub component_id: String,
+    pub description: Option<String>,
+    pub spec: SparkJobSpec,
+    /// Quartz `IS_NONCONCURRENT`: a run does not start while one is running.
+    pub non_concurrent: bool,
+}
+
+/// Quartz misfire instructions we write and honour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MisfireInstruction {
+    /// Quartz `MISFIRE_INSTRUCTION_SMART_POLICY` (0).
+    SmartPolicy,
+    /// Cron: `MISFIRE_INSTRUCTION_FIRE_ONCE_NOW` (1); simple: `FIRE_NOW` (1).
+    FireOnceNow,
+    /// Cron: `MISFIRE_INSTRUCTION_DO_NOTHING` (2).
+    DoNothing,
+    /// `MISFIRE_INSTRUCTION_IGNORE_MISFIRE_POLICY` (-1).
+    IgnoreMisfires,
+}
+
+impl MisfireInstruction {
+    /// The integer Quartz stores in `MISFIRE_INSTR`.
+    pub fn quartz_code(self) -> i32 {
+        match self {
+            MisfireInstruction::SmartPolicy => 0,
+            MisfireInstruction::FireOnceNow => 1,
+            MisfireInstruction::DoNothing => 2,
+            MisfireInstruction::IgnoreMisfires => -1,
+        }
+    }
+
+    pub fn from_quartz_code(code: i32) -> Option<Self> {
+        match code {
+            0 => Some(MisfireInstruction::SmartPolicy),
+            1 => Some(MisfireInstruction::FireOnceNow),
+            2 => Some(MisfireInstruction::DoNothing),
+            -1 => Some(MisfireInstruction::IgnoreMisfires),
+            _ => None,
+        }
+    }
+}
+
+/// When a trigger fires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TriggerSchedule {
+    /// Quartz `CRON` trigger.
+    #[serde(rename_all = "camelCase")]
+    Cron {
+        cron_expression: String,
+        /// IANA zone id, Quartz `TIME_ZONE_ID`.
+        time_zone: String,
+        start_time: DateTime<Utc>,
+        end_time: Option<DateTime<Utc>>,
+    },
+    /// Quartz `SIMPLE` trigger firing once (`REPEAT_COUNT` 0).
+    #[serde(rename_all = "camelCase")]
+    Once { start_time: DateTime<Utc> },
+}
+
+/// Quartz `TRIGGER_STATE` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TriggerState {
+    Waiting,
+    Acquired,
+    Executing,
+    Complete,
+    Paused,
+    Blocked,
+    PausedBlocked,
+    Error,
+    Deleted,
+}
+
+impl TriggerState {
+    /// The text Quartz stores in `TRIGGER_STATE`.
+    pub fn as_quartz(self) -> &'static str {
+        match self {
+            TriggerState::Waiting => "WAITING",
+            TriggerState::Acquired => "ACQUIRED",
+            TriggerState::Executing => "EXECUTING",
+            TriggerState::Complete => "COMPLETE",
+            TriggerState::Paused => "PAUSED",
+            TriggerState::Blocked => "BLOCKED",
+            TriggerState::PausedBlocked => "PAUSED_BLOCKED",
+            TriggerState::Error => "ERROR",
+            TriggerState::Deleted => "DELETED",
+        }
+    }
+
+    pub fn from_quartz(s: &str) -> Option<Self> {
+        Some(match s {
+            "WAITING" => TriggerState::Waiting,
+            "ACQUIRED" => TriggerState::Acquired,
+            "EXECUTING" => TriggerState::Executing,
+            "COMPLETE" => TriggerState::Complete,
+            "PAUSED" => TriggerState::Paused,
+            "BLOCKED" => TriggerState::Blocked,
+            "PAUSED_BLOCKED" => TriggerState::PausedBlocked,
+            "ERROR" => TriggerState::Error,
+            "DELETED" => TriggerState::Deleted,
+            _ => return None,
+        })
+    }
+}
+
+/// A trigger as written to and read from the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerDefinition {
+    pub key: TriggerKey,
+    pub job_key: JobKey,
+    pub schedule: TriggerSchedule,
+    pub next_fire_time: Option<DateTime<Utc>>,
+    pub previous_fire_time: Option<DateTime<Utc>>,
+    pub state: TriggerState,
+    pub misfire_instruction: MisfireInstruction,
+    pub priority: i32,
+}
+
+/// States of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RunState {
+    Submitting,
+    Running,
+    Succeeded,
+    Failed,
+    Killed,
+    Skipped,
+    Lost,
+}
+
+impl RunState {
+    pub const ALL: [RunState; 7] = [
+        RunState::Submitting,
+        RunState::Running,
+        RunState::Succeeded,
+        RunState::Failed,
+        RunState::Killed,
+        RunState::Skipped,
+        RunState::Lost,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Submitting => "SUBMITTING",
+            RunState::Running => "RUNNING",
+            RunState::Succeeded => "SUCCEEDED",
+            RunState::Failed => "FAILED",
+            RunState::Killed => "KILLED",
+            RunState::Skipped => "SKIPPED",
+            RunState::Lost => "LOST",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        RunState::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// Whether the run has ended.
+    pub fn is_final(self) -> bool {
+        !matches!(self, RunState::Submitting | RunState::Running)
+    }
+}
+
+/// One fire of a trigger and the Spark application it launched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRecord {
+    pub run_id: String,
+    pub job_key: JobKey,
+    pub trigger_key: TriggerKey,
+    pub scheduled_fire_time: DateTime<Utc>,
+    pub actual_fire_time: DateTime<Utc>,
+    pub application_id: Option<String>,
+    pub tracking_url: Option<String>,
+    pub state: RunState,
+    /// The Spark application's final status as its cluster manager reported it.
+    pub final_status: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
+/// Filter and page for run listings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFilter {
+    pub state: Option<RunState>,
+    pub job: Option<JobKey>,
+    /// Runs to skip (newest first).
+    pub offset: u64,
+    /// Runs to return at most.
+    pub limit: u64,
+}
+
+/// A job with its triggers and latest runs, as the job status API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    pub job: JobDefinition,
+    pub triggers: Vec<TriggerDefinition>,
+    pub last_runs: Vec<RunRecord>,
+}

@@ -1,0 +1,202 @@
+//! The ports: what the domain needs from the outside world. Adapter crates
+//! implement them (HDFS/local files, the Quartz tables, spark-submit); the
+//! use cases are written only against these traits.
+//!
+//! With the `mocks` feature (and in this crate's own tests) mockall mocks
+//! are generated: `MockHdfsPort`, `MockJobStorePort`, `MockSparkLauncherPort`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::artifact::ArtifactUri;
+use crate::model::{
+    JobDefinition, JobKey, RunFilter, RunRecord, SparkJobSpec, TriggerDefinition, TriggerKey,
+};
+
+// ---------------------------------------------------------------- files ---
+
+/// What a path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    File,
+    Directory,
+    Other,
+}
+
+/// Status of a path on HDFS or on the local filesystem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStatus {
+    pub kind: FileKind,
+    /// Length in bytes (0 for directories).
+    pub length: u64,
+}
+
+/// Faults reading files. "Not found" is not a fault: `status` answers `None`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FsError {
+    /// The scheme of the location has no adapter configured (e.g. `hdfs://`
+    /// before HDFS is configured).
+    #[error("{scheme} is not configured in this provisioner: {detail}")]
+    NotConfigured { scheme: String, detail: String },
+    /// The cluster (NameNode) did not answer in time or refused.
+    #[error("the filesystem at {target} is unreachable: {detail}")]
+    Unreachable { target: String, detail: String },
+    /// Permission denied on the path.
+    #[error("permission denied on {path}: {detail}")]
+    PermissionDenied { path: String, detail: String },
+    /// A read beyond the end of the file or of a file that changed under us.
+    #[error("could not read {path}: {detail}")]
+    Read { path: String, detail: String },
+}
+
+/// Files on HDFS and local disk, read by status and byte range so that jar
+/// inspection never reads a whole jar.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait HdfsPort: Send + Sync {
+    /// Status of the location; `Ok(None)` when nothing is there.
+    async fn status(&self, location: &ArtifactUri) -> Result<Option<FileStatus>, FsError>;
+
+    /// Exactly `len` bytes from `offset` (an error if the file is shorter).
+    async fn read_range(
+        &self,
+        location: &ArtifactUri,
+        offset: u64,
+        len: u64,
+    ) -> Result<Vec<u8>, FsError>;
+}
+
+// ----------------------------------------------------------- job store ---
+
+/// Faults of the job store.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or the connection was lost.
+    #[error("the job store is unavailable: {0}")]
+    Unavailable(String),
+    /// A write conflicted with a concurrent one and was rolled back; retrying may succeed.
+    #[error("the job store write conflicted with another one: {0}")]
+    Conflict(String),
+    /// Stored data that this provisioner cannot read (e.g. written by a newer version).
+    #[error("the job store holds data this provisioner cannot read: {0}")]
+    Corrupt(String),
+    /// Any other database failure.
+    #[error("the job store failed: {0}")]
+    Other(String),
+}
+
+/// What a replace did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplaceOutcome {
+    Created,
+    Replaced,
+}
+
+/// Jobs, triggers and runs, kept in the Quartz tables plus our own.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait JobStorePort: Send + Sync {
+    /// Store the job and its scheduled trigger in one transaction, replacing
+    /// an existing job of the same key and all its scheduled triggers; with
+    /// `trigger = None` the job is left without a scheduled trigger. Either
+    /// the old pair or the new pair remains, never half.
+    async fn replace_job(
+        &self,
+        job: &JobDefinition,
+        trigger: Option<&TriggerDefinition>,
+    ) -> Result<ReplaceOutcome, StoreError>;
+
+    /// Delete the job, its triggers and their side rows; runs are kept.
+    /// `Ok(false)` when there was no such job.
+    async fn delete_job(&self, key: &JobKey) -> Result<bool, StoreError>;
+
+    async fn get_job(&self, key: &JobKey) -> Result<Option<JobDefinition>, StoreError>;
+
+    /// Jobs, optionally of one group, ordered by key.
+    async fn list_jobs(&self, group: Option<String>) -> Result<Vec<JobDefinition>, StoreError>;
+
+    /// Add a trigger to an existing job (a manual one-shot trigger).
+    /// Fails with `Ok(false)` when the job does not exist.
+    async fn add_trigger(&self, trigger: &TriggerDefinition) -> Result<bool, StoreError>;
+
+    async fn get_trigger(&self, key: &TriggerKey) -> Result<Option<TriggerDefinition>, StoreError>;
+
+    async fn triggers_of_job(&self, key: &JobKey) -> Result<Vec<TriggerDefinition>, StoreError>;
+
+    async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError>;
+
+    /// Runs matching the filter, newest first.
+    async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError>;
+
+    /// Whether the store answers (readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+// ------------------------------------------------------- spark launcher ---
+
+/// What to launch for one fire of a trigger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchRequest {
+    pub run_id: String,
+    pub job_key: JobKey,
+    /// Application name shown by the cluster manager (job name + fire time).
+    pub app_name: String,
+    pub spec: SparkJobSpec,
+    pub scheduled_fire_time: DateTime<Utc>,
+}
+
+/// Which cluster manager follows an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LauncherBackend {
+    Yarn,
+    Standalone,
+    Local,
+}
+
+/// A submitted application, enough to follow or kill it later (also from
+/// another provisioner instance, after a restart).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationHandle {
+    pub backend: LauncherBackend,
+    /// YARN application id, standalone driver id, or local process id.
+    pub application_id: String,
+    pub tracking_url: Option<String>,
+}
+
+/// Where an application is, mapped from the cluster manager's own states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplicationState {
+    /// Accepted or running; the final status is not known yet.
+    Running { tracking_url: Option<String> },
+    Succeeded,
+    Failed { diagnostics: String },
+    Killed { diagnostics: String },
+    /// The cluster manager no longer knows the application.
+    Unknown { detail: String },
+}
+
+/// Faults launching or following an application.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LaunchError {
+    #[error("spark-submit failed: {0}")]
+    Submit(String),
+    #[error("spark-submit did not finish within {seconds} s and was killed")]
+    Timeout { seconds: u64 },
+    #[error("the cluster manager is unreachable: {0}")]
+    Unreachable(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Launches Spark applications and follows them to their final status.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SparkLauncherPort: Send + Sync {
+    /// Submit and detach: returns once the cluster manager accepted the
+    /// application, with its id.
+    async fn submit(&self, request: &LaunchRequest) -> Result<ApplicationHandle, LaunchError>;
+
+    async fn status(&self, handle: &ApplicationHandle) -> Result<ApplicationState, LaunchError>;
+
+    async fn kill(&self, handle: &ApplicationHandle) -> Result<(), LaunchError>;
+}
