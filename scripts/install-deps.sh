@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing the provisioner needs on a
+# Debian 12 machine. Idempotent: packages already present are not fetched
+# again. Usage: scripts/install-deps.sh run|test
+set -euo pipefail
+
+mode=${1:-test}
+
+# Build and run: pkg-config and the MariaDB client library for Diesel's
+# MySQL backend, Kerberos GSSAPI for hdfs-native.
+packages=(pkg-config libmariadb-dev-compat libgssapi-krb5-2)
+if [ "$mode" = test ]; then
+  # Tests: a real MariaDB server, a JDK to build test jars, and the real
+  # Quartz 2.3.2 (the cron oracle and the job store's reference).
+  packages+=(mariadb-server default-jdk-headless libquartz2-java libmariadb-java)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian 12 machine: installs what the tests
+# need (MariaDB, a JDK, Quartz 2.3.2), starts a throw-away MariaDB on
+# 127.0.0.1, builds the workspace once and runs every test against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh test
+
+# shellcheck source=scripts/mariadb.sh
+source scripts/mariadb.sh
+mariadb_start
+
+export CDP_TEST_SHARED_DIR=${CDP_TEST_SHARED_DIR:-$(cd .. && pwd)/shared}
+
+# One build of every test target, then run them.
+cargo test --workspace --all-targets --no-run
+cargo test --workspace --all-targets "$@"
+cargo test --workspace --doc
