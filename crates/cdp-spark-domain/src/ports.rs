@@ -103,7 +103,7 @@ pub trait JobStorePort: Send + Sync {
     async fn replace_job(
         &self,
         job: &JobDefinition,
-        trigger: Option<&TriggerDefinition>,
+        trigger: Option<TriggerDefinition>,
     ) -> Result<ReplaceOutcome, StoreError>;
 
     /// Delete the job, its triggers and their side rows; runs are kept.

@@ -1,1 +1,79 @@
-//! Use cases, written only against the ports.
+//! Use cases, written only against the ports: what `validate`, `provision`,
+//! `unprovision`, the job status API and the manual trigger do. Their results
+//! are the API model ([`crate::api`]), ready for HTTP or the CLI.
+
+mod artifacts;
+mod errors;
+mod info;
+mod jobs;
+mod provision;
+mod unprovision;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::descriptor::DescriptorSettings;
+use crate::ports::{HdfsPort, JobStorePort};
+
+pub use errors::{fs_system_error, store_system_error, UseCaseError};
+pub use info::provisioning_info;
+pub use jobs::{job_definition, scheduled_trigger, ManualTrigger};
+pub use validate::Validated;
+
+/// How many next fire times `publicInfo` shows.
+pub const NEXT_FIRE_TIMES_SHOWN: usize = 5;
+
+/// Settings of the use cases.
+#[derive(Debug, Clone, Default)]
+pub struct UseCaseSettings {
+    pub descriptor: DescriptorSettings,
+    /// The provisioner's public base URL (e.g. `https://spark-sp.example.com`);
+    /// when set, `publicInfo` links to the job status API.
+    pub public_base_url: Option<String>,
+}
+
+/// The use cases, holding the ports they work through.
+#[derive(Clone)]
+pub struct Provisioner {
+    fs: Arc<dyn HdfsPort>,
+    store: Arc<dyn JobStorePort>,
+    clock: Arc<dyn Clock>,
+    settings: UseCaseSettings,
+}
+
+impl Provisioner {
+    pub fn new(
+        fs: Arc<dyn HdfsPort>,
+        store: Arc<dyn JobStorePort>,
+        settings: UseCaseSettings,
+    ) -> Self {
+        Self {
+            fs,
+            store,
+            clock: Arc::new(SystemClock),
+            settings,
+        }
+    }
+
+    /// Replace the clock (tests, skewed-clock simulations).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn settings(&self) -> &UseCaseSettings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Arc<dyn JobStorePort> {
+        &self.store
+    }
+
+    pub fn fs(&self) -> &Arc<dyn HdfsPort> {
+        &self.fs
+    }
+}

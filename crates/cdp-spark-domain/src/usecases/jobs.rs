@@ -1,0 +1,180 @@
+//! From descriptor to job and trigger, the job status queries and the
+//! manual trigger.
+
+use chrono::{DateTime, Duration, Utc};
+use tracing::info;
+
+use super::errors::UseCaseError;
+use super::Provisioner;
+use crate::descriptor::{ComponentDescriptor, Schedule};
+use crate::issues::Issue;
+use crate::model::{
+    JobDefinition, JobKey, JobView, MisfireInstruction, RunFilter, RunRecord, SparkJobSpec,
+    TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
+};
+
+/// How many runs a job view shows.
+pub const LAST_RUNS_SHOWN: u64 = 10;
+
+/// The Quartz job of a descriptor: key (data product id, jobName) and the
+/// Spark application to launch.
+pub fn job_definition(descriptor: &ComponentDescriptor) -> JobDefinition {
+    let w = &descriptor.component.specific;
+    let c = &w.job_config;
+    JobDefinition {
+        key: JobKey::new(descriptor.data_product.id.clone(), w.job_name.as_str()),
+        component_id: descriptor.component.id.clone(),
+        description: descriptor
+            .component
+            .description
+            .clone()
+            .or_else(|| descriptor.component.name.clone()),
+        spec: SparkJobSpec {
+            jar: w.jar.to_string(),
+            class_name: w.class_name.to_string(),
+            queue: w.queue.as_ref().map(|q| q.to_string()),
+            args: c.args.clone(),
+            dependencies: c.dependencies.iter().map(|d| d.to_string()).collect(),
+            driver_cores: c.driver_cores.map(|n| n.get()),
+            driver_memory: c.driver_memory.as_ref().map(|m| m.to_string()),
+            executor_cores: c.executor_cores.map(|n| n.get()),
+            executor_memory: c.executor_memory.as_ref().map(|m| m.to_string()),
+            num_executors: c.num_executors.map(|n| n.get()),
+            log_level: c.log_level.map(|l| l.as_str().to_string()),
+            conf: c.conf.clone(),
+        },
+        non_concurrent: true,
+    }
+}
+
+/// First fire time of a schedule at or after `max(startDate, now)`, before
+/// `endDate`: Quartz computes a cron trigger's first fire as the first time
+/// after `startTime - 1 s`.
+pub fn first_fire_time(schedule: &Schedule, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let from = match schedule.start_date {
+        Some(start) if start > now => start - Duration::seconds(1),
+        _ => now,
+    };
+    let next = schedule.cron.next_after(from, schedule.time_zone)?;
+    match schedule.end_date {
+        Some(end) if next > end => None,
+        _ => Some(next),
+    }
+}
+
+/// The scheduled (cron) trigger of a descriptor, `None` without a schedule.
+/// An issue when the schedule has no fire time left after `now`.
+pub fn scheduled_trigger(
+    descriptor: &ComponentDescriptor,
+    now: DateTime<Utc>,
+) -> Result<Option<TriggerDefinition>, Issue> {
+    let Some(schedule) = &descriptor.component.specific.job_config.schedule else {
+        return Ok(None);
+    };
+    let job = job_definition(descriptor);
+    let Some(next) = first_fire_time(schedule, now) else {
+        return Err(Issue::new(
+            descriptor.component_field("specific.jobConfig.schedule"),
+            format!(
+                "the schedule '{}' has no fire time after now ({}){}",
+                schedule.cron.as_str(),
+                now.format("%Y-%m-%dT%H:%M:%SZ"),
+                schedule
+                    .end_date
+                    .map(|e| format!(" and before endDate {}", e.format("%Y-%m-%dT%H:%M:%SZ")))
+                    .unwrap_or_default()
+            ),
+            "Move endDate into the future or change cronExpression so that the job runs at least once more",
+        ));
+    };
+    Ok(Some(TriggerDefinition {
+        key: job.key.scheduled_trigger_key(),
+        job_key: job.key.clone(),
+        schedule: TriggerSchedule::Cron {
+            cron_expression: schedule.cron.as_str().to_string(),
+            time_zone: schedule.time_zone.name().to_string(),
+            start_time: schedule.start_date.unwrap_or(now),
+            end_time: schedule.end_date,
+        },
+        next_fire_time: Some(next),
+        previous_fire_time: None,
+        state: TriggerState::Waiting,
+        misfire_instruction: MisfireInstruction::FireOnceNow,
+        priority: 5,
+    }))
+}
+
+/// A one-shot trigger created by `POST …/jobs/{group}/{name}/trigger`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualTrigger {
+    pub trigger: TriggerDefinition,
+}
+
+impl Provisioner {
+    /// A job with its triggers and last runs.
+    pub async fn job_view(&self, key: &JobKey) -> Result<JobView, UseCaseError> {
+        let job = self
+            .store
+            .get_job(key)
+            .await?
+            .ok_or_else(|| UseCaseError::NotFound(format!("no job {key} is provisioned")))?;
+        let triggers = self.store.triggers_of_job(key).await?;
+        let last_runs = self
+            .store
+            .list_runs(&RunFilter {
+                job: Some(key.clone()),
+                limit: LAST_RUNS_SHOWN,
+                ..RunFilter::default()
+            })
+            .await?;
+        Ok(JobView {
+            job,
+            triggers,
+            last_runs,
+        })
+    }
+
+    pub async fn trigger(&self, key: &TriggerKey) -> Result<TriggerDefinition, UseCaseError> {
+        self.store
+            .get_trigger(key)
+            .await?
+            .ok_or_else(|| UseCaseError::NotFound(format!("no trigger {key} exists")))
+    }
+
+    pub async fn run(&self, run_id: &str) -> Result<RunRecord, UseCaseError> {
+        self.store
+            .get_run(run_id)
+            .await?
+            .ok_or_else(|| UseCaseError::NotFound(format!("no run {run_id} exists")))
+    }
+
+    pub async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, UseCaseError> {
+        Ok(self.store.list_runs(filter).await?)
+    }
+
+    /// Start the job now: a one-shot trigger with immediate start, also for
+    /// a job that has no trigger of its own.
+    pub async fn trigger_now(&self, key: &JobKey) -> Result<ManualTrigger, UseCaseError> {
+        let now = self.clock.now();
+        let trigger = TriggerDefinition {
+            key: TriggerKey::new(
+                key.group.clone(),
+                format!("manual-{}", uuid::Uuid::new_v4().simple()),
+            ),
+            job_key: key.clone(),
+            schedule: TriggerSchedule::Once { start_time: now },
+            next_fire_time: Some(now),
+            previous_fire_time: None,
+            state: TriggerState::Waiting,
+            misfire_instruction: MisfireInstruction::FireOnceNow,
+            priority: 5,
+        };
+        if !self.store.add_trigger(&trigger).await? {
+            return Err(UseCaseError::NotFound(format!(
+                "no job {key} is provisioned, so it cannot be started"
+            )));
+        }
+        info!(job = %key, trigger = %trigger.key, "manual trigger stored");
+        Ok(ManualTrigger { trigger })
+    }
+}

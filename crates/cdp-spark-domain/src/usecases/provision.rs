@@ -1,0 +1,61 @@
+use std::time::Instant;
+
+use tracing::info;
+
+use super::errors::UseCaseError;
+use super::info::provisioning_info;
+use super::jobs::{job_definition, scheduled_trigger};
+use super::Provisioner;
+use crate::api::{ProvisioningRequest, ProvisioningStatus};
+use crate::ports::ReplaceOutcome;
+
+impl Provisioner {
+    /// `POST /v1/provision`: validate everything, then store the job and its
+    /// trigger, replacing what was there, in one transaction.
+    pub async fn provision(
+        &self,
+        request: &ProvisioningRequest,
+    ) -> Result<ProvisioningStatus, UseCaseError> {
+        let started = Instant::now();
+        let validated = self.validate_request(request).await?;
+        let descriptor = &validated.descriptor;
+        let now = self.clock.now();
+        let job = job_definition(descriptor);
+        let trigger = scheduled_trigger(descriptor, now).map_err(|i| UseCaseError::Invalid(i.into()))?;
+        let outcome = self.store.replace_job(&job, trigger.clone()).await?;
+        let verb = match outcome {
+            ReplaceOutcome::Created => "created",
+            ReplaceOutcome::Replaced => "replaced",
+        };
+        let result = match &trigger {
+            Some(t) => format!(
+                "Job {} {verb} with trigger {}; next run at {}",
+                job.key,
+                t.key,
+                t.next_fire_time
+                    .map(|n| n.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                    .unwrap_or_else(|| "never".into())
+            ),
+            None => format!(
+                "Job {} {verb} without a schedule; start it with a manual trigger",
+                job.key
+            ),
+        };
+        info!(
+            component = %descriptor.component.id,
+            job = %job.key,
+            outcome = verb,
+            scheduled = trigger.is_some(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "provision: done"
+        );
+        let info = provisioning_info(
+            descriptor,
+            &job,
+            trigger.as_ref(),
+            now,
+            self.settings.public_base_url.as_deref(),
+        );
+        Ok(ProvisioningStatus::completed(result, Some(info)))
+    }
+}

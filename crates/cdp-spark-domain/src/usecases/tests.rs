@@ -1,0 +1,1 @@
+//! Unit tests of the use cases with mocked ports.

@@ -1,0 +1,86 @@
+use std::time::Instant;
+
+use tracing::{info, warn};
+
+use super::artifacts::check_artifacts;
+use super::errors::{fs_system_error, UseCaseError};
+use super::jobs::scheduled_trigger;
+use super::Provisioner;
+use crate::api::{ProvisioningRequest, SystemError, ValidationResult};
+use crate::descriptor::{parse_request, ComponentDescriptor};
+use crate::issues::Issues;
+
+/// A request that passed every rule.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    pub descriptor: ComponentDescriptor,
+}
+
+impl Provisioner {
+    /// Descriptor rules only (no filesystem): what unprovision checks.
+    pub fn check_descriptor(
+        &self,
+        request: &ProvisioningRequest,
+    ) -> Result<ComponentDescriptor, Issues> {
+        parse_request(
+            request.descriptor_kind,
+            &request.descriptor,
+            &self.settings.descriptor,
+        )
+    }
+
+    /// Every rule: the descriptor's, the schedule's against the current
+    /// time, then the jar and its dependencies through `HdfsPort`.
+    pub async fn validate_request(
+        &self,
+        request: &ProvisioningRequest,
+    ) -> Result<Validated, UseCaseError> {
+        let descriptor = self.check_descriptor(request).map_err(UseCaseError::Invalid)?;
+        let mut issues = Issues::new();
+        if let Err(issue) = scheduled_trigger(&descriptor, self.clock.now()) {
+            issues.push(issue);
+        }
+        let started = Instant::now();
+        let artifact_issues = check_artifacts(self.fs.as_ref(), &descriptor)
+            .await
+            .map_err(|e| {
+                warn!(component = %descriptor.component.id, error = %e, "artifact check failed");
+                UseCaseError::System(fs_system_error(&e))
+            })?;
+        info!(
+            component = %descriptor.component.id,
+            jar = %descriptor.component.specific.jar,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            problems = artifact_issues.len(),
+            "checked jar and dependencies"
+        );
+        issues.extend(artifact_issues);
+        issues
+            .into_result(descriptor)
+            .map(|descriptor| Validated { descriptor })
+            .map_err(UseCaseError::Invalid)
+    }
+
+    /// `POST /v1/validate`: a `ValidationResult`, valid or with every
+    /// problem; `Err` only for faults of ours or of a dependency.
+    pub async fn validate(
+        &self,
+        request: &ProvisioningRequest,
+    ) -> Result<ValidationResult, SystemError> {
+        let started = Instant::now();
+        let outcome = self.validate_request(request).await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match outcome {
+            Ok(v) => {
+                info!(component = %v.descriptor.component.id, elapsed_ms, "validate: valid");
+                Ok(ValidationResult::valid())
+            }
+            Err(UseCaseError::Invalid(issues)) => {
+                info!(elapsed_ms, problems = issues.len(), first = %issues.iter().next().map(|i| i.to_string()).unwrap_or_default(), "validate: invalid");
+                Ok(issues.to_validation_result())
+            }
+            Err(UseCaseError::System(e)) => Err(e),
+            Err(UseCaseError::NotFound(m)) => Err(SystemError::new(m.clone(), m)),
+        }
+    }
+}
