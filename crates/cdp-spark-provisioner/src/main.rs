@@ -1,1 +1,32 @@
-fn main() {}
+//! `cdp-spark-provisioner`: the CDP Spark specific provisioner's binary.
+//! This crate only wires the domain's use cases to adapters and speaks
+//! CLI (and, later, HTTP); it holds no business rules.
+
+mod cli;
+mod commands;
+mod logging;
+mod offline;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, CronCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.log_format, cli.verbose);
+    let outcome = match cli.command {
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Cron {
+            command: CronCommand::Next(args),
+        } => commands::cron::next(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(commands::EXIT_USAGE_OR_IO)
+        }
+    }
+}

@@ -1,1 +1,423 @@
 //! Unit tests of the use cases with mocked ports.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use mockall::predicate::always;
+
+use super::{Provisioner, UseCaseError, UseCaseSettings};
+use crate::api::{DescriptorKind, ProvisioningRequest, Status};
+use crate::artifact::ArtifactUri;
+use crate::clock::FixedClock;
+use crate::model::{JobKey, TriggerSchedule, TriggerState};
+use crate::ports::{
+    FileKind, FileStatus, FsError, MockHdfsPort, MockJobStorePort, ReplaceOutcome, StoreError,
+};
+
+const JOB_NAME: &str = "finance-cashflow-0-daily-aggregation-development";
+const GROUP: &str = "urn:dmb:dp:finance:cashflow:0";
+const CLASS: &str = "com.acme.finance.cashflow.DailyAggregation";
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).single().expect("valid instant")
+}
+
+fn shared_dir() -> PathBuf {
+    std::env::var_os("CDP_TEST_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+}
+
+/// The shared scheduled-component fixture with its jar on local disk.
+fn fixture() -> String {
+    let path = shared_dir().join("fixtures/descriptors/component-spark-scheduled.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "shared fixture {} is missing ({e}); set CDP_TEST_SHARED_DIR",
+            path.display()
+        )
+    });
+    text.replace(
+        "hdfs://nameservice1/apps/finance/cashflow/0.3.1/cashflow-aggregation-0.3.1.jar",
+        "/opt/jobs/cashflow-aggregation.jar",
+    )
+}
+
+fn request(descriptor: String) -> ProvisioningRequest {
+    ProvisioningRequest {
+        descriptor_kind: DescriptorKind::ComponentDescriptor,
+        descriptor,
+        remove_data: false,
+        latest_enriched_descriptor: None,
+    }
+}
+
+fn provisioner(fs: MockHdfsPort, store: MockJobStorePort) -> Provisioner {
+    Provisioner::new(Arc::new(fs), Arc::new(store), UseCaseSettings::default())
+        .with_clock(Arc::new(FixedClock(now())))
+}
+
+// ----------------------------------------------------- an in-memory jar ---
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A minimal class file: `public class <name>` with
+/// `public static void main(String[])` when `with_main`.
+fn class_file(binary_name: &str, with_main: bool) -> Vec<u8> {
+    fn utf8(out: &mut Vec<u8>, s: &str) {
+        out.push(1);
+        out.extend_from_slice(&(s.len() as u16).to_be_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+    let internal = binary_name.replace('.', "/");
+    let mut c = vec![0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 61];
+    c.extend_from_slice(&7u16.to_be_bytes()); // constant pool count = 6 entries + 1
+    utf8(&mut c, &internal); // #1
+    c.extend_from_slice(&[7, 0, 1]); // #2 Class #1
+    utf8(&mut c, "java/lang/Object"); // #3
+    c.extend_from_slice(&[7, 0, 3]); // #4 Class #3
+    utf8(&mut c, if with_main { "main" } else { "run" }); // #5
+    utf8(&mut c, "([Ljava/lang/String;)V"); // #6
+    c.extend_from_slice(&0x0021u16.to_be_bytes()); // public super
+    c.extend_from_slice(&[0, 2, 0, 4, 0, 0, 0, 0]); // this, super, interfaces, fields
+    c.extend_from_slice(&[0, 1]); // one method
+    c.extend_from_slice(&0x0009u16.to_be_bytes()); // public static
+    c.extend_from_slice(&[0, 5, 0, 6, 0, 0]); // name, descriptor, no attributes
+    c.extend_from_slice(&[0, 0]); // no class attributes
+    c
+}
+
+/// A stored (uncompressed) zip holding `entries`.
+fn zip_stored(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in entries {
+        let offset = out.len() as u32;
+        let crc = crc32(data);
+        let header = |sig: u32, central_dir: bool| {
+            let mut h = Vec::new();
+            h.extend_from_slice(&sig.to_le_bytes());
+            if central_dir {
+                h.extend_from_slice(&20u16.to_le_bytes()); // made by
+            }
+            h.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0x21, 0]); // version, flags, method 0, time, date
+            h.extend_from_slice(&crc.to_le_bytes());
+            h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            h.extend_from_slice(&0u16.to_le_bytes()); // extra
+            if central_dir {
+                h.extend_from_slice(&[0; 8]); // comment, disk, internal attrs
+                h.extend_from_slice(&0u32.to_le_bytes()); // external attrs
+                h.extend_from_slice(&offset.to_le_bytes());
+            }
+            h.extend_from_slice(name.as_bytes());
+            h
+        };
+        out.extend(header(0x0403_4b50, false));
+        out.extend_from_slice(data);
+        central.extend(header(0x0201_4b50, true));
+    }
+    let cd_offset = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0, 0, 0, 0]);
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+/// A filesystem mock where every path is a file and reads come from `jar`.
+fn fs_serving(jar: Vec<u8>) -> MockHdfsPort {
+    let jar = Arc::new(jar);
+    let len = jar.len() as u64;
+    let mut fs = MockHdfsPort::new();
+    fs.expect_status().returning(move |_| {
+        Ok(Some(FileStatus {
+            kind: FileKind::File,
+            length: len,
+        }))
+    });
+    fs.expect_read_range().returning(move |_, offset, n| {
+        let (start, end) = (offset as usize, (offset + n) as usize);
+        jar.get(start..end).map(<[u8]>::to_vec).ok_or(FsError::Read {
+            path: "jar".into(),
+            detail: "past the end".into(),
+        })
+    });
+    fs
+}
+
+fn good_jar() -> Vec<u8> {
+    zip_stored(&[
+        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\n\r\n".to_vec()),
+        (
+            "com/acme/finance/cashflow/DailyAggregation.class",
+            class_file(CLASS, true),
+        ),
+    ])
+}
+
+// ------------------------------------------------------------- validate ---
+
+#[tokio::test]
+async fn validate_of_a_good_descriptor_is_valid() {
+    let p = provisioner(fs_serving(good_jar()), MockJobStorePort::new());
+    let result = p.validate(&request(fixture())).await.expect("no system error");
+    assert!(result.valid, "{result:?}");
+    assert_eq!(result.error, None);
+}
+
+#[tokio::test]
+async fn validate_of_a_broken_descriptor_reports_the_field_and_never_reads_files() {
+    // No expectations: any filesystem or store call panics.
+    let p = provisioner(MockHdfsPort::new(), MockJobStorePort::new());
+    let descriptor = fixture().replace(
+        "jobName: finance-cashflow-0-daily-aggregation-development",
+        "jobName: wrong-name",
+    );
+    let result = p.validate(&request(descriptor)).await.expect("no system error");
+    assert!(!result.valid);
+    let errors = result.error.expect("errors").errors;
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("dataProduct.components[1].specific.jobName")
+                && e.contains(JOB_NAME)),
+        "{errors:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_jar_and_a_directory_dependency_are_both_reported() {
+    let mut fs = MockHdfsPort::new();
+    fs.expect_status().returning(|uri| {
+        Ok(match uri {
+            ArtifactUri::Local { .. } => None,
+            ArtifactUri::Hdfs { .. } => Some(FileStatus {
+                kind: FileKind::Directory,
+                length: 0,
+            }),
+        })
+    });
+    let p = provisioner(fs, MockJobStorePort::new());
+    let result = p.validate(&request(fixture())).await.expect("no system error");
+    let errors = result.error.expect("invalid").errors;
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().any(|e| e.starts_with("dataProduct.components[1].specific.jar:")
+        && e.contains("/opt/jobs/cashflow-aggregation.jar does not exist")));
+    assert!(errors.iter().any(|e| e
+        .starts_with("dataProduct.components[1].specific.jobConfig.dependencies[0]:")
+        && e.contains("is a directory")));
+}
+
+#[tokio::test]
+async fn a_jar_without_the_class_names_what_it_holds() {
+    let jar = zip_stored(&[(
+        "com/acme/finance/cashflow/other/DailyAggregation.class",
+        class_file("com.acme.finance.cashflow.other.DailyAggregation", true),
+    )]);
+    let p = provisioner(fs_serving(jar), MockJobStorePort::new());
+    let result = p.validate(&request(fixture())).await.expect("no system error");
+    let errors = result.error.expect("invalid").errors;
+    assert!(
+        errors.iter().any(|e| e.starts_with("dataProduct.components[1].specific.className:")
+            && e.contains("not found")
+            && e.contains("com/acme/finance/cashflow/other/DailyAggregation.class")),
+        "{errors:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_class_without_main_is_invalid() {
+    let jar = zip_stored(&[(
+        "com/acme/finance/cashflow/DailyAggregation.class",
+        class_file(CLASS, false),
+    )]);
+    let p = provisioner(fs_serving(jar), MockJobStorePort::new());
+    let result = p.validate(&request(fixture())).await.expect("no system error");
+    let errors = result.error.expect("invalid").errors;
+    assert!(
+        errors.iter().any(|e| e.contains("has no public static void main")),
+        "{errors:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_namenode_is_a_system_error_not_a_validation_failure() {
+    let mut fs = MockHdfsPort::new();
+    fs.expect_status().returning(|_| {
+        Err(FsError::Unreachable {
+            target: "nameservice1".into(),
+            detail: "timed out after 10 s".into(),
+        })
+    });
+    let p = provisioner(fs, MockJobStorePort::new());
+    let e = p.validate(&request(fixture())).await.expect_err("system error");
+    assert!(e.error.contains("nameservice1"), "{e:?}");
+    assert!(e.user_message.expect("userMessage").contains("unreachable"));
+}
+
+#[tokio::test]
+async fn a_schedule_that_ended_in_the_past_is_invalid() {
+    let descriptor = fixture()
+        .replace("startDate: 2026-01-01T00:00:00Z", "startDate: 2020-01-01T00:00:00Z")
+        .replace("endDate: 2030-12-31T23:59:59Z", "endDate: 2021-01-01T00:00:00Z");
+    let p = provisioner(fs_serving(good_jar()), MockJobStorePort::new());
+    let result = p.validate(&request(descriptor)).await.expect("no system error");
+    let errors = result.error.expect("invalid").errors;
+    assert!(
+        errors.iter().any(|e| e.starts_with("dataProduct.components[1].specific.jobConfig.schedule:")
+            && e.contains("no fire time after now")),
+        "{errors:?}"
+    );
+}
+
+// ------------------------------------------------------------ provision ---
+
+#[tokio::test]
+async fn provision_stores_the_job_and_its_cron_trigger() {
+    let mut store = MockJobStorePort::new();
+    store
+        .expect_replace_job()
+        .times(1)
+        .withf(|job, trigger| {
+            let Some(t) = trigger else { return false };
+            job.key == JobKey::new(GROUP, JOB_NAME)
+                && job.spec.class_name == CLASS
+                && job.spec.args == ["--date", "yesterday", "--output", "/data/finance/cashflow/daily"]
+                && job.spec.conf.get("spark.sql.shuffle.partitions").map(String::as_str) == Some("64")
+                && t.key.name == format!("{JOB_NAME}Trigger")
+                && t.key.group == GROUP
+                && t.state == TriggerState::Waiting
+                // 2026-11-25 is a Wednesday: the next 02:30 UTC on a weekday.
+                && t.next_fire_time
+                    == Utc.with_ymd_and_hms(2026, 11, 25, 2, 30, 0).single()
+                && matches!(&t.schedule, TriggerSchedule::Cron { cron_expression, time_zone, .. }
+                    if cron_expression == "0 30 2 ? * MON-FRI" && time_zone == "UTC")
+        })
+        .returning(|_, _| Ok(ReplaceOutcome::Created));
+    let p = provisioner(fs_serving(good_jar()), store);
+    let status = p.provision(&request(fixture())).await.expect("provisioned");
+    assert_eq!(status.status, Status::Completed);
+    let info = status.info.expect("info");
+    assert_eq!(info.private_info["jobName"], JOB_NAME);
+    assert_eq!(info.private_info["triggerName"], format!("{JOB_NAME}Trigger"));
+    assert_eq!(info.public_info["jobName"]["type"], "string");
+    let next = info.public_info["nextRuns"]["value"].as_str().expect("text");
+    assert!(next.starts_with("2026-11-25T02:30:00+00:00, 2026-11-26T02:30:00+00:00"), "{next}");
+}
+
+#[tokio::test]
+async fn provision_of_an_invalid_descriptor_writes_nothing() {
+    let mut store = MockJobStorePort::new();
+    store.expect_replace_job().times(0);
+    let p = provisioner(MockHdfsPort::new(), store);
+    let descriptor = fixture().replace("driverCores: 1", "driverCores: 0");
+    match p.provision(&request(descriptor)).await {
+        Err(UseCaseError::Invalid(issues)) => {
+            let e = issues.to_request_validation_error(None);
+            assert_eq!(
+                e.input_error_field.as_deref(),
+                Some("dataProduct.components[1].specific.jobConfig.driverCores")
+            );
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn provision_with_the_store_down_is_a_system_error() {
+    let mut store = MockJobStorePort::new();
+    store
+        .expect_replace_job()
+        .returning(|_, _| Err(StoreError::Unavailable("connection refused".into())));
+    let p = provisioner(fs_serving(good_jar()), store);
+    match p.provision(&request(fixture())).await {
+        Err(UseCaseError::System(e)) => {
+            assert!(e.error.contains("connection refused"));
+            assert!(e.user_message.expect("message").contains("nothing was changed"));
+        }
+        other => panic!("expected a system error, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------- unprovision ---
+
+#[tokio::test]
+async fn unprovision_checks_only_the_descriptor_and_is_idempotent() {
+    let mut store = MockJobStorePort::new();
+    let mut seq = mockall::Sequence::new();
+    store
+        .expect_delete_job()
+        .with(mockall::predicate::eq(JobKey::new(GROUP, JOB_NAME)))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(true));
+    store
+        .expect_delete_job()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(false));
+    // No filesystem expectations: unprovision must not look at the jar.
+    let p = provisioner(MockHdfsPort::new(), store);
+    let first = p.unprovision(&request(fixture())).await.expect("first");
+    assert_eq!(first.status, Status::Completed);
+    assert!(first.result.contains("were removed"), "{}", first.result);
+    let second = p.unprovision(&request(fixture())).await.expect("second");
+    assert_eq!(second.status, Status::Completed);
+    assert!(second.result.contains("Nothing to remove"), "{}", second.result);
+}
+
+// ------------------------------------------------ job status and trigger ---
+
+#[tokio::test]
+async fn trigger_now_creates_a_one_shot_trigger_or_says_the_job_is_unknown() {
+    let mut store = MockJobStorePort::new();
+    store
+        .expect_add_trigger()
+        .with(always())
+        .returning(|t| Ok(t.job_key.name == JOB_NAME));
+    let p = provisioner(MockHdfsPort::new(), store);
+    let manual = p
+        .trigger_now(&JobKey::new(GROUP, JOB_NAME))
+        .await
+        .expect("stored");
+    assert_eq!(manual.trigger.schedule, TriggerSchedule::Once { start_time: now() });
+    assert_eq!(manual.trigger.next_fire_time, Some(now()));
+    assert!(manual.trigger.key.name.starts_with("manual-"));
+    assert!(manual.trigger.key.name.len() <= crate::model::MAX_KEY_LEN);
+
+    match p.trigger_now(&JobKey::new(GROUP, "nope")).await {
+        Err(UseCaseError::NotFound(m)) => assert!(m.contains("nope"), "{m}"),
+        other => panic!("expected not found, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn job_view_of_an_unknown_job_is_not_found() {
+    let mut store = MockJobStorePort::new();
+    store.expect_get_job().returning(|_| Ok(None));
+    let p = provisioner(MockHdfsPort::new(), store);
+    assert!(matches!(
+        p.job_view(&JobKey::new(GROUP, "nope")).await,
+        Err(UseCaseError::NotFound(_))
+    ));
+}

@@ -1,0 +1,92 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cdp-spark-provisioner",
+    version,
+    about = "Witboost specific provisioner for Spark batch jobs on Cloudera CDP Private Cloud Base"
+)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "CDP_SPARK_PROVISIONER_LOG_FORMAT")]
+    pub log_format: LogFormat,
+
+    /// More logs (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a component descriptor offline and print the JSON
+    /// ValidationResult the API would return. Exit 0 valid, 1 invalid,
+    /// 2 usage or I/O error.
+    Validate(ValidateArgs),
+    /// Quartz cron expressions, evaluated exactly as Quartz 2.3.2 does.
+    Cron {
+        #[command(subcommand)]
+        command: CronCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The descriptor file (YAML, as the Coordinator sends in
+    /// `ProvisioningRequest.descriptor`), or `-` for standard input.
+    #[arg(long, short)]
+    pub descriptor: PathBuf,
+
+    /// The descriptor kind.
+    #[arg(long, default_value = "COMPONENT_DESCRIPTOR")]
+    pub kind: String,
+
+    /// Accepted useCaseTemplateId (repeatable; version suffix optional).
+    /// Default: urn:dmb:utm:cdp-private-spark-workload-template.
+    #[arg(long = "accept-template")]
+    pub accepted_templates: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CronCommand {
+    /// Print the next fire times of an expression, one RFC 3339 UTC instant
+    /// per line; or, with --batch, answer `EXPR<TAB>FROM<TAB>TZ<TAB>COUNT`
+    /// lines from standard input in the oracle's format.
+    Next(CronNextArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CronNextArgs {
+    /// The Quartz expression, e.g. "0 30 2 ? * MON-FRI".
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    pub expression: Option<String>,
+
+    /// Start instant (exclusive), RFC 3339. Default: now.
+    #[arg(long)]
+    pub after: Option<String>,
+
+    /// How many fire times.
+    #[arg(long, default_value_t = 5)]
+    pub count: usize,
+
+    /// IANA time zone the expression is evaluated in.
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+
+    /// Read `EXPR<TAB>FROM<TAB>TZ<TAB>COUNT` lines on standard input; write
+    /// each line, a TAB and its result.
+    #[arg(long)]
+    pub batch: bool,
+}

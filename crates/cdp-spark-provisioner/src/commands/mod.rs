@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod cron;
+pub mod validate;
+
+/// Exit code for usage errors and I/O failures (clap uses 2 too).
+pub const EXIT_USAGE_OR_IO: u8 = 2;
