@@ -6,7 +6,7 @@ use futures::future::join_all;
 use crate::artifact::ArtifactUri;
 use crate::descriptor::ComponentDescriptor;
 use crate::issues::{Issue, Issues};
-use crate::jar::{check_main_class, ByteSource, JarError, MainClassCheck};
+use crate::jar::{check_main_class, JarError, MainClassCheck, PortByteSource};
 use crate::ports::{FileKind, FileStatus, FsError, HdfsPort};
 
 /// Check every artifact of the descriptor. Rule failures come back as
@@ -126,30 +126,3 @@ async fn check_is_file(
     })
 }
 
-/// A located file read through `HdfsPort`, as the jar inspection wants it.
-struct PortByteSource<'a> {
-    fs: &'a dyn HdfsPort,
-    location: &'a ArtifactUri,
-    length: u64,
-}
-
-impl<'a> PortByteSource<'a> {
-    fn new(fs: &'a dyn HdfsPort, location: &'a ArtifactUri, length: u64) -> Self {
-        Self {
-            fs,
-            location,
-            length,
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl ByteSource for PortByteSource<'_> {
-    fn len(&self) -> u64 {
-        self.length
-    }
-
-    async fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>, FsError> {
-        self.fs.read_range(self.location, offset, len).await
-    }
-}

@@ -59,8 +59,9 @@ pub fn provisioning_info(
                 string_entry(
                     "Schedule",
                     format!(
-                        "{}, time zone {}",
+                        "{} ({}), time zone {}",
                         schedule.cron.as_str(),
+                        schedule.cron.describe(),
                         schedule.time_zone.name()
                     ),
                 ),

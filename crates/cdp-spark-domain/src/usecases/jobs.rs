@@ -6,7 +6,7 @@ use tracing::info;
 
 use super::errors::UseCaseError;
 use super::Provisioner;
-use crate::descriptor::{ComponentDescriptor, Schedule};
+use crate::descriptor::{ComponentDescriptor, ConcurrencyPolicy, Schedule};
 use crate::issues::Issue;
 use crate::model::{
     JobDefinition, JobKey, JobView, MisfireInstruction, RunFilter, RunRecord, SparkJobSpec,
@@ -43,7 +43,10 @@ pub fn job_definition(descriptor: &ComponentDescriptor) -> JobDefinition {
             log_level: c.log_level.map(|l| l.as_str().to_string()),
             conf: c.conf.clone(),
         },
-        non_concurrent: true,
+        non_concurrent: c
+            .schedule
+            .as_ref()
+            .is_none_or(|s| s.concurrency_policy != ConcurrencyPolicy::Allow),
     }
 }
 

@@ -10,9 +10,8 @@ mod provision;
 mod unprovision;
 mod validate;
 
-// Re-enabled once the descriptor, cron and jar pieces land (in progress).
-// #[cfg(test)]
-// mod tests;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 

@@ -121,7 +121,7 @@ fn zip_stored(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
             h.extend_from_slice(&(name.len() as u16).to_le_bytes());
             h.extend_from_slice(&0u16.to_le_bytes()); // extra
             if central_dir {
-                h.extend_from_slice(&[0; 8]); // comment, disk, internal attrs
+                h.extend_from_slice(&[0; 6]); // comment length, disk, internal attrs
                 h.extend_from_slice(&0u32.to_le_bytes()); // external attrs
                 h.extend_from_slice(&offset.to_le_bytes());
             }

@@ -1,0 +1,318 @@
+//! `jobConfig.schedule`: the Quartz cron expression, its window and zone,
+//! and what happens on overlap and failure.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono_tz::Tz;
+
+use crate::cron::CronExpression;
+
+use super::check::{join, Checker};
+use super::types::{ConcurrencyPolicy, InvalidValue, Schedule};
+use super::yaml::{shorten, Node};
+
+/// The only timestamp shape accepted for `startDate`/`endDate` (as the
+/// existing provisioner: Java `yyyy-MM-dd'T'HH:mm:ss'Z'`).
+pub const TIMESTAMP_FORMAT: &str = "yyyy-MM-ddTHH:mm:ssZ";
+
+/// The schedule in `node` (a mapping), or `None` with its issues added.
+pub(crate) fn schedule(node: &Node, base: &str, c: &mut Checker) -> Option<Schedule> {
+    let cron_field = join(base, "cronExpression");
+    let cron = c
+        .required_string(
+            node,
+            "cronExpression",
+            &cron_field,
+            "set it to a Quartz cron expression (seconds minutes hours day-of-month month \
+             day-of-week [year]), e.g. \"0 30 2 ? * MON-FRI\"",
+        )
+        .and_then(|text| match CronExpression::parse(&text) {
+            Ok(cron) => Some(cron),
+            Err(e) => {
+                c.add(
+                    &cron_field,
+                    format!(
+                        "'{}' is not a valid Quartz cron expression: {e}",
+                        shorten(&text, 120)
+                    ),
+                    "fix the expression; Quartz expressions have 6 or 7 fields (seconds first) \
+                     and need '?' in day-of-month or day-of-week, e.g. \"0 30 2 ? * MON-FRI\"",
+                );
+                None
+            }
+        });
+
+    let start_field = join(base, "startDate");
+    let start = c.optional(node, "startDate", |c, n| timestamp(n, &start_field, c));
+    let end_field = join(base, "endDate");
+    let end = c.optional(node, "endDate", |c, n| timestamp(n, &end_field, c));
+    if let (Ok(Some(start)), Ok(Some(end))) = (&start, &end) {
+        if end <= start {
+            c.add(
+                &end_field,
+                format!(
+                    "{} is not after startDate {}",
+                    format_timestamp(end),
+                    format_timestamp(start)
+                ),
+                "set endDate after startDate, or leave endDate out",
+            );
+        }
+    }
+
+    let zone_field = join(base, "timeZone");
+    let time_zone = c.optional(node, "timeZone", |c, n| zone(n, &zone_field, c));
+
+    let policy_field = join(base, "concurrencyPolicy");
+    let concurrency_policy = c.optional(node, "concurrencyPolicy", |c, n| {
+        let names: Vec<&str> = ConcurrencyPolicy::ALL.iter().map(|p| p.as_str()).collect();
+        let hint = format!(
+            "use one of {} ({} is the default: a fire is skipped while a run is going)",
+            names.join(", "),
+            ConcurrencyPolicy::default()
+        );
+        let text = c.string_value(n, &policy_field, &hint)?;
+        let policy = ConcurrencyPolicy::parse(&text);
+        if policy.is_none() {
+            c.add(
+                &policy_field,
+                format!("'{}' is not a concurrency policy", shorten(&text, 80)),
+                hint,
+            );
+        }
+        policy
+    });
+
+    let retries_field = join(base, "retries");
+    let retries = c.optional(node, "retries", |c, n| {
+        let hint = "set retries to a whole number of at least 0 (0 means no retry)";
+        match n {
+            Node::Int(r) if *r >= 0 => {
+                let r = u32::try_from(*r).ok();
+                if r.is_none() {
+                    c.add(&retries_field, "is too large", hint);
+                }
+                r
+            }
+            Node::Int(r) => {
+                c.add(
+                    &retries_field,
+                    format!("expected a non-negative integer, found {r}"),
+                    hint,
+                );
+                None
+            }
+            other => {
+                c.wrong_type(&retries_field, "a non-negative integer", other, hint);
+                None
+            }
+        }
+    });
+
+    let delay_field = join(base, "retryDelay");
+    let retry_delay = c.optional(node, "retryDelay", |c, n| {
+        let hint = "write a whole number followed by s, m, h or d, e.g. 30s or 5m";
+        let text = match n {
+            Node::Str(text) => text.clone(),
+            other => {
+                c.wrong_type(&delay_field, "a duration such as 30s or 5m", other, hint);
+                return None;
+            }
+        };
+        parse_duration(&text)
+            .map_err(|e| c.invalid(&delay_field, e))
+            .ok()
+    });
+
+    let (Some(cron), Ok(start), Ok(end), Ok(time_zone)) = (cron, start, end, time_zone) else {
+        return None;
+    };
+    let time_zone = time_zone.unwrap_or(Tz::UTC);
+    if end.zip(start).is_some_and(|(end, start)| end <= start) {
+        return None;
+    }
+    if !fires(&cron, start, end, time_zone) {
+        let window = match (start, end) {
+            (Some(s), Some(e)) => format!(
+                "between startDate {} and endDate {}",
+                format_timestamp(&s),
+                format_timestamp(&e)
+            ),
+            (Some(s), None) => format!("after startDate {}", format_timestamp(&s)),
+            (None, Some(e)) => format!("before endDate {}", format_timestamp(&e)),
+            (None, None) => "at any time".to_string(),
+        };
+        c.add(
+            &cron_field,
+            format!(
+                "'{}' never fires {window} (in time zone {})",
+                cron.as_str(),
+                time_zone.name()
+            ),
+            "check the day-of-month and month combination (e.g. 30 February never comes), the \
+             year field and the startDate/endDate window",
+        );
+        return None;
+    }
+
+    Some(Schedule {
+        cron,
+        start_date: start,
+        end_date: end,
+        time_zone,
+        concurrency_policy: concurrency_policy.ok()?.unwrap_or_default(),
+        retries: retries.ok()?.unwrap_or(0),
+        retry_delay: retry_delay.ok()?,
+    })
+}
+
+/// Whether the trigger fires at least once: Quartz's first fire time is the
+/// first one at or after the start (here: `startDate`, else the Unix epoch),
+/// and it must not be after the end.
+fn fires(
+    cron: &CronExpression,
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+    zone: Tz,
+) -> bool {
+    let from = start.unwrap_or(DateTime::UNIX_EPOCH) - TimeDelta::seconds(1);
+    match cron.next_after(from, zone) {
+        Some(first) => end.is_none_or(|end| first <= end),
+        None => false,
+    }
+}
+
+fn timestamp(node: &Node, field: &str, c: &mut Checker) -> Option<DateTime<Utc>> {
+    let hint = format!("write it as {TIMESTAMP_FORMAT} in UTC, e.g. 2026-01-01T00:00:00Z");
+    let text = c.string_value(node, field, &hint)?;
+    parse_timestamp(&text).map_err(|e| c.invalid(field, e)).ok()
+}
+
+/// `startDate`/`endDate`: exactly `yyyy-MM-ddTHH:mm:ssZ`, a real date and
+/// time, in UTC.
+pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, InvalidValue> {
+    let hint = format!("write it as {TIMESTAMP_FORMAT} in UTC, e.g. 2026-01-01T00:00:00Z");
+    let b = text.as_bytes();
+    let shape_ok = b.len() == 20
+        && b.iter().enumerate().all(|(i, ch)| match i {
+            4 | 7 => *ch == b'-',
+            10 => *ch == b'T',
+            13 | 16 => *ch == b':',
+            19 => *ch == b'Z',
+            _ => ch.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return Err(InvalidValue::new(
+            format!(
+                "'{}' does not have the form {TIMESTAMP_FORMAT}",
+                shorten(text, 60)
+            ),
+            hint,
+        ));
+    }
+    // The shape check guarantees ASCII digits at these places.
+    let num = |from: usize, to: usize| -> u32 {
+        text[from..to]
+            .bytes()
+            .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+    };
+    let year = i32::try_from(num(0, 4)).unwrap_or(0);
+    NaiveDate::from_ymd_opt(year, num(5, 7), num(8, 10))
+        .and_then(|d| d.and_hms_opt(num(11, 13), num(14, 16), num(17, 19)))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| InvalidValue::new(format!("'{text}' is not a real date and time"), hint))
+}
+
+fn format_timestamp(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn zone(node: &Node, field: &str, c: &mut Checker) -> Option<Tz> {
+    let hint = "use an IANA time zone id such as UTC, Europe/Rome or America/New_York";
+    let text = c.string_value(node, field, hint)?;
+    match text.parse::<Tz>() {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            let wanted = text.trim();
+            let suggestion = chrono_tz::TZ_VARIANTS
+                .iter()
+                .find(|tz| tz.name().eq_ignore_ascii_case(wanted))
+                .map(|tz| format!("did you mean '{}'? ", tz.name()))
+                .unwrap_or_default();
+            c.add(
+                field,
+                format!("'{}' is not an IANA time zone id", shorten(&text, 80)),
+                format!("{suggestion}{hint}"),
+            );
+            None
+        }
+    }
+}
+
+/// `retryDelay`: a whole number and one unit, `s`, `m`, `h` or `d`.
+pub fn parse_duration(text: &str) -> Result<Duration, InvalidValue> {
+    let hint = "write a whole number followed by s, m, h or d, e.g. 30s or 5m";
+    let trimmed = text.trim();
+    let digits_end = trimmed
+        .find(|ch: char| !ch.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (digits, unit) = trimmed.split_at(digits_end);
+    let unit_seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(InvalidValue::new(
+                format!("'{}' is not a duration", shorten(text, 60)),
+                hint,
+            ))
+        }
+    };
+    if digits.is_empty() {
+        return Err(InvalidValue::new(
+            format!("'{}' is not a duration", shorten(text, 60)),
+            hint,
+        ));
+    }
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit_seconds))
+        .map(Duration::from_secs)
+        .ok_or_else(|| InvalidValue::new(format!("'{trimmed}' is too long"), hint))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_must_have_exactly_the_documented_shape() {
+        let t = parse_timestamp("2026-01-01T00:00:00Z").expect("valid");
+        assert_eq!(format_timestamp(&t), "2026-01-01T00:00:00Z");
+        for bad in [
+            "2026-01-01 00:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00+00:00",
+            "2026-1-01T00:00:00Z",
+            "2026-01-01T00:00:00.000Z",
+            "2026-02-30T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+        ] {
+            assert!(parse_timestamp(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
+        for bad in ["30", "s", "5 min", "1.5h", "-5s", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}
