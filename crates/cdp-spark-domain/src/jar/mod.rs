@@ -2,11 +2,48 @@
 //! central directory only, then check its class file declares
 //! `public static void main(String[])`.
 //!
-//! PLACEHOLDER API — being implemented. The public surface below is fixed.
+//! The jar is never read whole: see [`zip`](self) for the (at most three,
+//! for an ordinary jar) reads made, and [`ByteSource`] for what a location
+//! must offer. [`PortByteSource`] makes any [`HdfsPort`](crate::ports::HdfsPort)
+//! location a `ByteSource`.
+//!
+//! # What counts as a runnable main class
+//!
+//! The rule mirrors what `spark-submit` does with `--class`, which is
+//! stricter than the plain `java` launcher:
+//! - the class's entry (`com/acme/Main.class`; nested classes keep their
+//!   binary `$` name, `com.acme.Outer$Inner`) is in the jar;
+//! - it declares `main` with descriptor `([Ljava/lang/String;)V` (a
+//!   `String[]` or `String...` parameter, `void` result), `public` and
+//!   `static` — a Scala `object Main` passes through the static forwarder
+//!   scalac writes into class `Main`;
+//! - **the class is `public`.** `java com.acme.Main` would run a
+//!   package-private class (its launcher calls main through JNI, which does
+//!   no access check), but Spark's `JavaMainApplication` (client mode) and
+//!   YARN's `ApplicationMaster` (cluster mode) call
+//!   `getMethod("main", String[].class).invoke(null, args)` from
+//!   `org.apache.spark`, and `Method.invoke` throws
+//!   `IllegalAccessException` for a member of a non-public class in another
+//!   package. So a non-public class is reported as `NoMainMethod`.
+//! - a class that declares no `main` of its own may inherit one, as
+//!   `Class.getMethod` looks in superclasses: superclasses that are in the
+//!   same jar are followed (one more read each); one outside the jar cannot
+//!   be checked and is reported.
+//!
+//! Java 21+'s instance main methods (`void main()`) are not accepted:
+//! spark-submit does not call them.
+
+mod classfile;
+mod port_source;
+mod zip;
 
 use async_trait::async_trait;
+use miniz_oxide::inflate::decompress_to_vec_with_limit;
 
 use crate::ports::FsError;
+use classfile::{binary_name, ClassFile, ACC_PUBLIC, ACC_STATIC};
+pub use port_source::PortByteSource;
+use zip::{CenEntry, CentralDirectory, METHOD_DEFLATED, METHOD_STORED};
 
 /// A file that can be read by byte range (an HDFS or local jar).
 #[async_trait]
@@ -46,13 +83,278 @@ pub enum JarError {
     Fs(#[from] FsError),
 }
 
+/// At most this many `similar` entries are reported.
+pub const MAX_SIMILAR: usize = 5;
+
+/// A class entry larger than this (compressed or not) is refused; real
+/// class files are kilobytes, rarely a few megabytes.
+const MAX_CLASS_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How many superclasses in the jar are followed to find an inherited main.
+const MAX_SUPERCLASS_DEPTH: usize = 8;
+
+const MAIN_DESCRIPTOR: &str = "([Ljava/lang/String;)V";
+const STRING_ARRAY_PARAMETER: &str = "([Ljava/lang/String;)";
+
 /// Check that `class_name` (a Java binary name, `com.acme.Main`) is in the
-/// jar and has a main method.
+/// jar and has a main method that `spark-submit --class` can call.
 pub async fn check_main_class(
-    _source: &dyn ByteSource,
+    source: &dyn ByteSource,
     class_name: &str,
 ) -> Result<MainClassCheck, JarError> {
-    Ok(MainClassCheck::HasMain {
-        entry: format!("{}.class", class_name.replace('.', "/")),
-    })
+    let internal = class_name.trim().replace('.', "/");
+    let entry = format!("{internal}.class");
+    let directory = CentralDirectory::open(source).await?;
+    let Some(found) = directory.find(&entry)? else {
+        let similar = similar_entries(&directory, &internal)?;
+        return Ok(MainClassCheck::ClassNotFound { entry, similar });
+    };
+
+    let class = load_class(source, &directory, &found).await?;
+    if class.this_class != internal {
+        return Err(JarError::Corrupt(format!(
+            "entry {entry} holds class {}, not {}; the JVM refuses to load it under this name \
+             (NoClassDefFoundError: wrong name); rebuild the jar",
+            binary_name(&class.this_class),
+            binary_name(&internal)
+        )));
+    }
+
+    let no_main = |detail: String| {
+        Ok(MainClassCheck::NoMainMethod {
+            entry: entry.clone(),
+            detail,
+        })
+    };
+    let mut declaring = class;
+    let mut why_absent = String::new();
+    for _ in 0..=MAX_SUPERCLASS_DEPTH {
+        match main_of(&declaring) {
+            Main::Runnable if declaring.access & ACC_PUBLIC == 0 => {
+                return no_main(not_public_class(&declaring, &internal));
+            }
+            Main::Runnable => return Ok(MainClassCheck::HasMain { entry }),
+            Main::Unusable(detail) => return no_main(inherited(&declaring, &internal, detail)),
+            Main::Absent(detail) => {
+                if why_absent.is_empty() {
+                    why_absent = detail;
+                }
+            }
+        }
+        let Some(parent) = declaring.super_class.clone() else {
+            return no_main(why_absent);
+        };
+        if parent == "java/lang/Object" {
+            return no_main(why_absent);
+        }
+        let parent_entry = format!("{parent}.class");
+        let Some(parent_found) = directory.find(&parent_entry)? else {
+            return no_main(format!(
+                "{why_absent}; it extends {}, which is not in this jar, so an inherited main \
+                 cannot be checked: declare main in {} itself",
+                binary_name(&parent),
+                binary_name(&internal)
+            ));
+        };
+        declaring = load_class(source, &directory, &parent_found).await?;
+    }
+    no_main(format!(
+        "{why_absent}, nor in its first {MAX_SUPERCLASS_DEPTH} superclasses in this jar"
+    ))
+}
+
+/// Whether a class declares a main method spark-submit can call.
+enum Main {
+    Runnable,
+    /// A `main(String[])` is declared but cannot be called; the detail says why.
+    Unusable(String),
+    /// No `main(String[])` is declared; the detail says what there is.
+    Absent(String),
+}
+
+fn main_of(class: &ClassFile) -> Main {
+    let name = binary_name(&class.this_class);
+    if let Some(main) = class.mains.iter().find(|m| m.descriptor == MAIN_DESCRIPTOR) {
+        let public = main.access & ACC_PUBLIC != 0;
+        let is_static = main.access & ACC_STATIC != 0;
+        let scala_hint = if name.ends_with('$') && !is_static {
+            format!(
+                "; {name} looks like a Scala object's module class: use {} (without the $), \
+                 whose static forwarder calls it",
+                name.trim_end_matches('$')
+            )
+        } else {
+            String::new()
+        };
+        return match (public, is_static) {
+            (true, true) => Main::Runnable,
+            (true, false) => Main::Unusable(format!(
+                "main(String[]) exists in {name} but is not static: spark-submit calls it \
+                 without an instance; make it static (in Scala, put it in an object){scala_hint}"
+            )),
+            (false, true) => Main::Unusable(format!(
+                "main(String[]) exists in {name} but is {}, not public: spark-submit can only \
+                 call a public static void main(String[])",
+                classfile::visibility(main.access)
+            )),
+            (false, false) => Main::Unusable(format!(
+                "main(String[]) exists in {name} but is neither public nor static ({} instance \
+                 method): declare it public static void main(String[] args){scala_hint}",
+                classfile::visibility(main.access)
+            )),
+        };
+    }
+    if let Some(main) = class
+        .mains
+        .iter()
+        .find(|m| m.descriptor.starts_with(STRING_ARRAY_PARAMETER))
+    {
+        return Main::Unusable(format!(
+            "main(String[]) in {name} returns {} instead of void",
+            classfile::return_type(&main.descriptor)
+        ));
+    }
+    if class.mains.is_empty() {
+        return Main::Absent(format!("no method main(String[]) in {name}"));
+    }
+    let others: Vec<String> = class
+        .mains
+        .iter()
+        .map(|m| format!("main({})", classfile::parameter_types(&m.descriptor)))
+        .collect();
+    let instance_main = if class.mains.iter().any(|m| m.descriptor == "()V") {
+        " (Java 21+ instance main methods are not called by spark-submit)"
+    } else {
+        ""
+    };
+    Main::Absent(format!(
+        "no method main(String[]) in {name}: it only has {}{instance_main}",
+        others.join(", ")
+    ))
+}
+
+fn not_public_class(declaring: &ClassFile, asked: &str) -> String {
+    let name = binary_name(&declaring.this_class);
+    let whose = if declaring.this_class == asked {
+        String::new()
+    } else {
+        format!(" (inherited by {})", binary_name(asked))
+    };
+    format!(
+        "public static void main(String[]) exists in {name}{whose}, but the class is \
+         {}, not public: spark-submit invokes main by reflection from another package, which \
+         needs a public class (the plain java launcher would accept it); make {name} public",
+        classfile::visibility(declaring.access)
+    )
+}
+
+fn inherited(declaring: &ClassFile, asked: &str, detail: String) -> String {
+    if declaring.this_class == asked {
+        detail
+    } else {
+        format!(
+            "no method main(String[]) in {}; the one it inherits fails: {detail}",
+            binary_name(asked)
+        )
+    }
+}
+
+/// Entries whose simple class name matches `internal`'s, ignoring case
+/// (also `Outer$Main` for `Main`): exact-case matches first, then by name.
+fn similar_entries(directory: &CentralDirectory, internal: &str) -> Result<Vec<String>, JarError> {
+    let simple = internal.rsplit('/').next().unwrap_or(internal);
+    if simple.is_empty() {
+        return Ok(Vec::new());
+    }
+    let matches = |name: &str| {
+        let Some(stem) = name.strip_suffix(".class") else {
+            return false;
+        };
+        let entry_simple = stem.rsplit('/').next().unwrap_or(stem);
+        let nested = entry_simple.rsplit('$').next().unwrap_or(entry_simple);
+        entry_simple.eq_ignore_ascii_case(simple) || nested.eq_ignore_ascii_case(simple)
+    };
+    // Enough to rank; a jar rarely has more than a handful of such names.
+    let mut names = directory.names_where(1000, matches)?;
+    let file = format!("{simple}.class");
+    let other_case = |n: &str| n.rsplit('/').next() != Some(file.as_str());
+    names.sort_by(|a, b| (other_case(a), a.len(), a).cmp(&(other_case(b), b.len(), b)));
+    names.truncate(MAX_SIMILAR);
+    Ok(names)
+}
+
+/// Read, decompress, verify and parse one class entry.
+async fn load_class(
+    source: &dyn ByteSource,
+    directory: &CentralDirectory,
+    entry: &CenEntry,
+) -> Result<ClassFile, JarError> {
+    let name = &entry.name;
+    if entry.flags & 1 != 0 {
+        return Err(JarError::Corrupt(format!(
+            "entry {name} is encrypted; Java cannot load classes from encrypted entries"
+        )));
+    }
+    if entry.uncompressed_size > MAX_CLASS_BYTES || entry.compressed_size > MAX_CLASS_BYTES {
+        return Err(JarError::Corrupt(format!(
+            "entry {name} claims {} bytes, more than any class file has ({MAX_CLASS_BYTES} \
+             accepted)",
+            entry.uncompressed_size.max(entry.compressed_size)
+        )));
+    }
+    let stored = directory.read_entry(source, entry).await?;
+    let data = match entry.method {
+        METHOD_STORED if entry.compressed_size == entry.uncompressed_size => stored,
+        METHOD_STORED => {
+            return Err(JarError::Corrupt(format!(
+                "entry {name} is stored uncompressed but its sizes differ ({} vs {} bytes)",
+                entry.compressed_size, entry.uncompressed_size
+            )))
+        }
+        METHOD_DEFLATED => {
+            let limit = entry.uncompressed_size as usize;
+            let data = decompress_to_vec_with_limit(&stored, limit).map_err(|e| {
+                JarError::Corrupt(format!(
+                    "entry {name} does not inflate to its recorded {limit} bytes: {:?}",
+                    e.status
+                ))
+            })?;
+            if data.len() != limit {
+                return Err(JarError::Corrupt(format!(
+                    "entry {name} inflates to {} bytes, not the {limit} its header records",
+                    data.len()
+                )));
+            }
+            data
+        }
+        other => {
+            return Err(JarError::Corrupt(format!(
+                "entry {name} uses compression method {other}; Java only reads stored (0) and \
+                 deflated (8) entries: rebuild the jar with the jar tool, Maven, Gradle or sbt"
+            )))
+        }
+    };
+    let crc = zip::crc32(&data);
+    if crc != entry.crc32 {
+        return Err(JarError::Corrupt(format!(
+            "entry {name} fails its CRC-32 check (computed {crc:08x}, recorded {:08x})",
+            entry.crc32
+        )));
+    }
+    ClassFile::parse(&data).map_err(|e| JarError::Corrupt(format!("entry {name}: {e}")))
+}
+
+/// `source.read` checked to return exactly `len` bytes.
+async fn read_exact(source: &dyn ByteSource, offset: u64, len: u64) -> Result<Vec<u8>, JarError> {
+    let bytes = source.read(offset, len).await?;
+    if bytes.len() as u64 != len {
+        return Err(JarError::Fs(FsError::Read {
+            path: "the jar".into(),
+            detail: format!(
+                "asked for {len} bytes at offset {offset}, got {}",
+                bytes.len()
+            ),
+        }));
+    }
+    Ok(bytes)
 }
