@@ -97,7 +97,7 @@ impl Issues {
                 if i.hint.is_empty() {
                     i.to_string()
                 } else {
-                    format!("{i}. {}", i.hint)
+                    format!("{i}. {}", capitalized(&i.hint))
                 }
             })
             .collect()
@@ -129,9 +129,18 @@ impl Issues {
                 .find(|f| !f.is_empty()),
             more_info: Some(ErrorMoreInfo {
                 problems: self.0.iter().map(|i| i.to_string()).collect(),
-                solutions: self.0.iter().map(|i| i.hint.clone()).collect(),
+                solutions: self.0.iter().map(|i| capitalized(&i.hint)).collect(),
             }),
         }
+    }
+}
+
+/// The text with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -181,10 +190,10 @@ mod tests {
         let e = issues.to_request_validation_error(Some("doc".into()));
         assert_eq!(e.input_error_field.as_deref(), Some("a.b"));
         assert_eq!(e.errors.len(), 2);
-        assert_eq!(e.errors[0], "a.b: is wrong. make it right");
+        assert_eq!(e.errors[0], "a.b: is wrong. Make it right");
         let more = e.more_info.expect("moreInfo");
         assert_eq!(more.problems, vec!["a.b: is wrong", "a.c: is missing"]);
-        assert_eq!(more.solutions, vec!["make it right", "add it"]);
+        assert_eq!(more.solutions, vec!["Make it right", "Add it"]);
         assert!(e.user_message.expect("userMessage").contains("2 problems"));
     }
 }
