@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh test
+# Spark 4 from PyPI: spark-submit and spark-class for the launcher's tests.
+SPARK_HOME=$(scripts/install-spark.sh)
+export SPARK_HOME
 
 # shellcheck source=scripts/mariadb.sh
 source scripts/mariadb.sh

@@ -1,0 +1,785 @@
+//! The spark-submit command line for one launch, as an argv vector: it goes
+//! to the operating system as separate arguments and never through a shell,
+//! so an argument like `; rm -rf /` or `$(id)` reaches the application's
+//! `main` as written.
+//!
+//! Per cluster manager (see `spark-submit --help` of Spark 4):
+//!
+//! | option | YARN | standalone | local |
+//! | --- | --- | --- | --- |
+//! | `--deploy-mode` | `cluster` | `cluster` | `client` |
+//! | `--queue` | yes | ignored (YARN only) | ignored |
+//! | `--driver-cores` | yes | yes | ignored (cluster mode only) |
+//! | `--driver-memory` | yes | yes | yes |
+//! | `--executor-cores`, `--executor-memory` | yes | yes | ignored (no executors) |
+//! | `--num-executors` | yes | see below | ignored |
+//! | `--principal`, `--keytab` | yes | rejected by the config (no Kerberos in standalone) | yes |
+//!
+//! Spark standalone has no `--num-executors` (it is "YARN and Kubernetes
+//! only", and `spark.executor.instances` is not honoured by the standalone
+//! master): the number of executors there is `spark.cores.max` divided by
+//! `spark.executor.cores`. So with both `numExecutors` and `executorCores`
+//! the command asks for `--total-executor-cores numExecutors×executorCores`
+//! (unless the job's own conf sets `spark.cores.max`); with `numExecutors`
+//! alone it cannot be expressed and is left out with a warning.
+//!
+//! The log level goes as `--conf spark.log.level=LEVEL` (Spark ≥ 3.5: the
+//! driver's SparkContext applies it as if `setLogLevel` were called; Spark 4
+//! accepts ALL, DEBUG, ERROR, FATAL, INFO, OFF, TRACE, WARN).
+//!
+//! Detaching is enforced: YARN gets
+//! `spark.yarn.submit.waitAppCompletion=false`, standalone
+//! `spark.master.rest.enabled=true` (spark-submit then speaks the REST
+//! submission protocol and returns once the driver is submitted). A job conf
+//! that tries to set these is overridden.
+
+use std::path::PathBuf;
+
+use cdp_spark_domain::ports::{LaunchError, LaunchRequest};
+use tracing::warn;
+
+use crate::config::{ClusterMode, LauncherConfig};
+
+/// Levels `spark.log.level` accepts (Spark's `SparkContext.VALID_LOG_LEVELS`).
+pub const SPARK_LOG_LEVELS: [&str; 8] = [
+    "ALL", "DEBUG", "ERROR", "FATAL", "INFO", "OFF", "TRACE", "WARN",
+];
+
+/// Conf keys the launcher sets itself, whatever the job's conf says.
+const ENFORCED_CONF: [&str; 3] = [
+    "spark.yarn.submit.waitAppCompletion",
+    "spark.master.rest.enabled",
+    "spark.submit.deployMode",
+];
+
+/// One spark-submit invocation: program, argv and environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SparkSubmitCommand {
+    pub program: PathBuf,
+    /// The arguments after the program name, each one argv entry.
+    pub args: Vec<String>,
+    /// Environment set on top of the provisioner's own.
+    pub env: Vec<(String, String)>,
+}
+
+impl SparkSubmitCommand {
+    /// The command for `request` under `config`. Fails, naming the field,
+    /// when the job cannot be expressed as a spark-submit command line.
+    pub fn build(config: &LauncherConfig, request: &LaunchRequest) -> Result<Self, LaunchError> {
+        let spec = &request.spec;
+        let invalid = |field: &str, problem: String, hint: &str| {
+            LaunchError::Other(format!(
+                "cannot launch job {}: {field} {problem}; {hint}",
+                request.job_key
+            ))
+        };
+
+        let jar = spec.jar.trim();
+        if jar.is_empty() {
+            return Err(invalid("jar", "is empty".into(), "set the application jar"));
+        }
+        if jar.starts_with('-') {
+            return Err(invalid(
+                "jar",
+                format!("'{jar}' starts with '-', which spark-submit would read as an option"),
+                "give an hdfs://, file: or absolute path",
+            ));
+        }
+        if spec.class_name.trim().is_empty() {
+            return Err(invalid(
+                "className",
+                "is empty".into(),
+                "set the fully qualified main class",
+            ));
+        }
+        for (n, dep) in spec.dependencies.iter().enumerate() {
+            if dep.trim().is_empty() || dep.contains(',') {
+                return Err(invalid(
+                    &format!("dependencies[{n}]"),
+                    format!(
+                        "'{dep}' is empty or contains ',' (spark-submit joins --jars with commas)"
+                    ),
+                    "give one jar location per entry",
+                ));
+            }
+        }
+        for key in spec.conf.keys() {
+            if key.trim().is_empty() || key.contains('=') {
+                return Err(invalid(
+                    &format!("conf.{key}"),
+                    "is not a valid Spark property name (empty or containing '=')".into(),
+                    "use keys like spark.sql.shuffle.partitions",
+                ));
+            }
+        }
+        let log_level = match &spec.log_level {
+            Some(level) => {
+                let upper = level.trim().to_ascii_uppercase();
+                if !SPARK_LOG_LEVELS.contains(&upper.as_str()) {
+                    return Err(invalid(
+                        "logLevel",
+                        format!("'{level}' is not a Spark log level"),
+                        "use one of ALL, DEBUG, ERROR, FATAL, INFO, OFF, TRACE, WARN",
+                    ));
+                }
+                Some(upper)
+            }
+            None => None,
+        };
+
+        let (master, deploy_mode) = match &config.mode {
+            ClusterMode::Yarn => ("yarn".to_string(), "cluster"),
+            ClusterMode::Standalone { rest_url, .. } => {
+                (rest_submission_master(rest_url)?, "cluster")
+            }
+            ClusterMode::Local { master } => (master.clone(), "client"),
+        };
+        let yarn = matches!(config.mode, ClusterMode::Yarn);
+        let standalone = matches!(config.mode, ClusterMode::Standalone { .. });
+        let cluster = yarn || standalone;
+
+        let name = if request.app_name.trim().is_empty() {
+            request.job_key.to_string()
+        } else {
+            request.app_name.clone()
+        };
+
+        let mut args: Vec<String> = Vec::with_capacity(32 + spec.args.len());
+        let mut opt = |flag: &str, value: String| {
+            args.push(flag.to_string());
+            args.push(value);
+        };
+        opt("--master", master);
+        opt("--deploy-mode", deploy_mode.to_string());
+        opt("--class", spec.class_name.trim().to_string());
+        opt("--name", name);
+        if yarn {
+            if let Some(queue) = &spec.queue {
+                opt("--queue", queue.clone());
+            }
+        }
+        if cluster {
+            if let Some(cores) = spec.driver_cores {
+                opt("--driver-cores", cores.to_string());
+            }
+        }
+        if let Some(memory) = &spec.driver_memory {
+            opt("--driver-memory", memory.clone());
+        }
+        if cluster {
+            if let Some(cores) = spec.executor_cores {
+                opt("--executor-cores", cores.to_string());
+            }
+            if let Some(memory) = &spec.executor_memory {
+                opt("--executor-memory", memory.clone());
+            }
+        }
+        if let Some(n) = spec.num_executors {
+            if yarn {
+                opt("--num-executors", n.to_string());
+            } else if standalone {
+                match spec.executor_cores {
+                    Some(cores) if !spec.conf.contains_key("spark.cores.max") => {
+                        opt(
+                            "--total-executor-cores",
+                            (u64::from(n) * u64::from(cores)).to_string(),
+                        );
+                    }
+                    Some(_) => {}
+                    None => warn!(
+                        job = %request.job_key,
+                        "numExecutors cannot be expressed on Spark standalone without executorCores; left out"
+                    ),
+                }
+            }
+        }
+        if !spec.dependencies.is_empty() {
+            let jars: Vec<&str> = spec.dependencies.iter().map(|d| d.trim()).collect();
+            opt("--jars", jars.join(","));
+        }
+        if !standalone {
+            if let Some(k) = &config.kerberos {
+                opt("--principal", k.principal.clone());
+                opt("--keytab", k.keytab.to_string_lossy().into_owned());
+            }
+        }
+        let run_tag = if yarn {
+            yarn_run_tag(&request.run_id)
+        } else {
+            None
+        };
+        for (key, value) in &spec.conf {
+            let key = key.trim();
+            if run_tag.is_some() && key == "spark.yarn.tags" {
+                // Merged with the run's tag below.
+                continue;
+            }
+            if ENFORCED_CONF.contains(&key) || (log_level.is_some() && key == "spark.log.level") {
+                warn!(job = %request.job_key, key, "job conf entry overridden by the launcher");
+                continue;
+            }
+            opt("--conf", format!("{key}={value}"));
+        }
+        if let Some(level) = log_level {
+            opt("--conf", format!("spark.log.level={level}"));
+        }
+        if let Some(tag) = run_tag {
+            let tags = match spec.conf.get("spark.yarn.tags").map(|t| t.trim()) {
+                Some(existing) if !existing.is_empty() => format!("{existing},{tag}"),
+                _ => tag,
+            };
+            opt("--conf", format!("spark.yarn.tags={tags}"));
+        }
+        if yarn {
+            opt(
+                "--conf",
+                "spark.yarn.submit.waitAppCompletion=false".to_string(),
+            );
+        }
+        if standalone {
+            opt("--conf", "spark.master.rest.enabled=true".to_string());
+        }
+        args.push(jar.to_string());
+        args.extend(spec.args.iter().cloned());
+
+        let mut env = Vec::new();
+        if let Some(home) = &config.spark_home {
+            env.push((
+                "SPARK_HOME".to_string(),
+                home.to_string_lossy().into_owned(),
+            ));
+        }
+        if let Some(dir) = &config.hadoop_conf_dir {
+            env.push((
+                "HADOOP_CONF_DIR".to_string(),
+                dir.to_string_lossy().into_owned(),
+            ));
+        }
+        if let Some(dir) = &config.yarn_conf_dir {
+            env.push((
+                "YARN_CONF_DIR".to_string(),
+                dir.to_string_lossy().into_owned(),
+            ));
+        }
+        env.extend(config.extra_env.iter().map(|(k, v)| (k.clone(), v.clone())));
+
+        Ok(Self {
+            program: config.spark_submit_program(),
+            args,
+            env,
+        })
+    }
+
+    /// A `tokio` command running this argv (no shell), in its own process
+    /// group so that a kill reaches every process spark-submit started.
+    pub fn to_command(&self) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(&self.program);
+        cmd.args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(false);
+        cmd
+    }
+
+    /// The command line for logs, each argument quoted for reading (never
+    /// executed).
+    ///
+    /// Values of `--conf` entries whose key looks secret (Spark's own
+    /// redaction rule: `secret`, `password`, `token`, `access.key`) show as
+    /// `*********(redacted)`.
+    pub fn display(&self) -> String {
+        let mut out = self.program.to_string_lossy().into_owned();
+        let mut after_conf = false;
+        for arg in &self.args {
+            let redacted;
+            let a = match arg.split_once('=') {
+                Some((key, _)) if after_conf && is_secret_key(key) => {
+                    redacted = format!("{key}=*********(redacted)");
+                    &redacted
+                }
+                _ => arg,
+            };
+            after_conf = arg == "--conf";
+            out.push(' ');
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:=,[]*@+".contains(c))
+            {
+                out.push_str(a);
+            } else {
+                out.push('\'');
+                out.push_str(&a.replace('\'', r"'\''"));
+                out.push('\'');
+            }
+        }
+        out
+    }
+}
+
+/// The YARN application tag marking the application of a run
+/// (`cdp-run-<run id>`), so that it can be found by tag when spark-submit
+/// died before printing the application id. `None` when the run id cannot
+/// be a tag (YARN tags are ASCII, at most 100 characters, no commas).
+pub fn yarn_run_tag(run_id: &str) -> Option<String> {
+    let tag = format!("cdp-run-{}", run_id.trim().to_ascii_lowercase());
+    let ok = tag.len() <= 100
+        && !run_id.trim().is_empty()
+        && tag.chars().all(|c| c.is_ascii_graphic() && c != ',');
+    ok.then_some(tag)
+}
+
+/// Spark's default `spark.redaction.regex`: `(?i)secret|password|token|access[.]?key`.
+fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["secret", "password", "token", "access.key", "accesskey"]
+        .iter()
+        .any(|word| k.contains(word))
+}
+
+/// `http://host:6066` → `spark://host:6066`: spark-submit's REST client takes
+/// the REST server's address with the `spark://` scheme.
+pub(crate) fn rest_submission_master(rest_url: &str) -> Result<String, LaunchError> {
+    let authority = rest_url
+        .strip_prefix("http://")
+        .map(|rest| rest.split('/').next().unwrap_or_default())
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| {
+            LaunchError::Other(format!(
+                "mode.rest_url '{rest_url}' is not an http://host:port URL; spark-submit's REST client speaks plain HTTP to the standalone master"
+            ))
+        })?;
+    Ok(format!("spark://{authority}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use cdp_spark_domain::model::{JobKey, SparkJobSpec};
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::config::{KerberosConfig, YarnConfig};
+
+    fn request(spec: SparkJobSpec) -> LaunchRequest {
+        LaunchRequest {
+            run_id: "run-1".into(),
+            job_key: JobKey::new("dp1", "job1"),
+            app_name: "job1 2026-01-02T03:04:05Z".into(),
+            spec,
+            scheduled_fire_time: Utc
+                .with_ymd_and_hms(2026, 1, 2, 3, 4, 5)
+                .single()
+                .expect("time"),
+        }
+    }
+
+    fn full_spec() -> SparkJobSpec {
+        SparkJobSpec {
+            jar: "hdfs://ns1/apps/job.jar".into(),
+            class_name: "com.example.Main".into(),
+            queue: Some("etl".into()),
+            args: vec!["--date".into(), "; rm -rf /".into(), "$(id)".into()],
+            dependencies: vec!["hdfs://ns1/lib/a.jar".into(), "/opt/lib/b.jar".into()],
+            driver_cores: Some(2),
+            driver_memory: Some("2g".into()),
+            executor_cores: Some(4),
+            executor_memory: Some("8g".into()),
+            num_executors: Some(3),
+            log_level: Some("warn".into()),
+            conf: BTreeMap::from([
+                (
+                    "spark.sql.shuffle.partitions".to_string(),
+                    "400".to_string(),
+                ),
+                (
+                    "spark.yarn.submit.waitAppCompletion".to_string(),
+                    "true".to_string(),
+                ),
+                (
+                    "spark.driver.extraJavaOptions".to_string(),
+                    "-Da=b c".to_string(),
+                ),
+            ]),
+        }
+    }
+
+    fn strs(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn yarn_argv_has_everything_in_order() {
+        let config = LauncherConfig {
+            mode: ClusterMode::Yarn,
+            spark_home: Some(PathBuf::from("spark")),
+            hadoop_conf_dir: Some(PathBuf::from("etc/hadoop")),
+            yarn_conf_dir: Some(PathBuf::from("etc/yarn")),
+            kerberos: Some(KerberosConfig {
+                principal: "svc@EXAMPLE.COM".into(),
+                keytab: PathBuf::from("keytabs/svc.keytab"),
+            }),
+            yarn: YarnConfig {
+                resource_managers: vec!["http://rm1:8088".into()],
+                ..YarnConfig::default()
+            },
+            extra_env: BTreeMap::from([("SPARK_LOCAL_IP".to_string(), "10.0.0.1".to_string())]),
+            ..LauncherConfig::default()
+        };
+        let cmd = SparkSubmitCommand::build(&config, &request(full_spec())).expect("builds");
+        assert_eq!(cmd.program, PathBuf::from("spark/bin/spark-submit"));
+        assert_eq!(
+            cmd.args,
+            strs(&[
+                "--master",
+                "yarn",
+                "--deploy-mode",
+                "cluster",
+                "--class",
+                "com.example.Main",
+                "--name",
+                "job1 2026-01-02T03:04:05Z",
+                "--queue",
+                "etl",
+                "--driver-cores",
+                "2",
+                "--driver-memory",
+                "2g",
+                "--executor-cores",
+                "4",
+                "--executor-memory",
+                "8g",
+                "--num-executors",
+                "3",
+                "--jars",
+                "hdfs://ns1/lib/a.jar,/opt/lib/b.jar",
+                "--principal",
+                "svc@EXAMPLE.COM",
+                "--keytab",
+                "keytabs/svc.keytab",
+                "--conf",
+                "spark.driver.extraJavaOptions=-Da=b c",
+                "--conf",
+                "spark.sql.shuffle.partitions=400",
+                "--conf",
+                "spark.log.level=WARN",
+                "--conf",
+                "spark.yarn.tags=cdp-run-run-1",
+                "--conf",
+                "spark.yarn.submit.waitAppCompletion=false",
+                "hdfs://ns1/apps/job.jar",
+                "--date",
+                "; rm -rf /",
+                "$(id)",
+            ])
+        );
+        assert_eq!(
+            cmd.env,
+            vec![
+                ("SPARK_HOME".to_string(), "spark".to_string()),
+                ("HADOOP_CONF_DIR".to_string(), "etc/hadoop".to_string()),
+                ("YARN_CONF_DIR".to_string(), "etc/yarn".to_string()),
+                ("SPARK_LOCAL_IP".to_string(), "10.0.0.1".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn standalone_argv_uses_the_rest_server_and_total_executor_cores() {
+        let config = LauncherConfig {
+            mode: ClusterMode::Standalone {
+                master_url: "spark://m:7077".into(),
+                rest_url: "http://m:6066".into(),
+            },
+            ..LauncherConfig::default()
+        };
+        let cmd = SparkSubmitCommand::build(&config, &request(full_spec())).expect("builds");
+        assert_eq!(cmd.program, PathBuf::from("spark-submit"));
+        assert_eq!(
+            cmd.args,
+            strs(&[
+                "--master",
+                "spark://m:6066",
+                "--deploy-mode",
+                "cluster",
+                "--class",
+                "com.example.Main",
+                "--name",
+                "job1 2026-01-02T03:04:05Z",
+                "--driver-cores",
+                "2",
+                "--driver-memory",
+                "2g",
+                "--executor-cores",
+                "4",
+                "--executor-memory",
+                "8g",
+                "--total-executor-cores",
+                "12",
+                "--jars",
+                "hdfs://ns1/lib/a.jar,/opt/lib/b.jar",
+                "--conf",
+                "spark.driver.extraJavaOptions=-Da=b c",
+                "--conf",
+                "spark.sql.shuffle.partitions=400",
+                "--conf",
+                "spark.log.level=WARN",
+                "--conf",
+                "spark.master.rest.enabled=true",
+                "hdfs://ns1/apps/job.jar",
+                "--date",
+                "; rm -rf /",
+                "$(id)",
+            ])
+        );
+        assert!(cmd.env.is_empty());
+    }
+
+    #[test]
+    fn standalone_leaves_num_executors_out_without_executor_cores_or_with_cores_max() {
+        let config = LauncherConfig {
+            mode: ClusterMode::Standalone {
+                master_url: "spark://m:7077".into(),
+                rest_url: "http://m:6066".into(),
+            },
+            ..LauncherConfig::default()
+        };
+        let mut spec = full_spec();
+        spec.executor_cores = None;
+        let cmd = SparkSubmitCommand::build(&config, &request(spec)).expect("builds");
+        assert!(!cmd
+            .args
+            .iter()
+            .any(|a| a == "--total-executor-cores" || a == "--num-executors"));
+
+        let mut spec = full_spec();
+        spec.conf.insert("spark.cores.max".into(), "7".into());
+        let cmd = SparkSubmitCommand::build(&config, &request(spec)).expect("builds");
+        assert!(!cmd.args.iter().any(|a| a == "--total-executor-cores"));
+        assert!(cmd.args.iter().any(|a| a == "spark.cores.max=7"));
+    }
+
+    #[test]
+    fn local_argv_is_client_mode_without_cluster_options() {
+        let config = LauncherConfig {
+            kerberos: Some(KerberosConfig {
+                principal: "me@EXAMPLE.COM".into(),
+                keytab: PathBuf::from("me.keytab"),
+            }),
+            ..LauncherConfig::default()
+        };
+        let cmd = SparkSubmitCommand::build(&config, &request(full_spec())).expect("builds");
+        assert_eq!(
+            cmd.args,
+            strs(&[
+                "--master",
+                "local[*]",
+                "--deploy-mode",
+                "client",
+                "--class",
+                "com.example.Main",
+                "--name",
+                "job1 2026-01-02T03:04:05Z",
+                "--driver-memory",
+                "2g",
+                "--jars",
+                "hdfs://ns1/lib/a.jar,/opt/lib/b.jar",
+                "--principal",
+                "me@EXAMPLE.COM",
+                "--keytab",
+                "me.keytab",
+                "--conf",
+                "spark.driver.extraJavaOptions=-Da=b c",
+                "--conf",
+                "spark.sql.shuffle.partitions=400",
+                "--conf",
+                "spark.log.level=WARN",
+                "hdfs://ns1/apps/job.jar",
+                "--date",
+                "; rm -rf /",
+                "$(id)",
+            ])
+        );
+    }
+
+    #[test]
+    fn minimal_spec_gives_minimal_argv() {
+        let spec = SparkJobSpec {
+            jar: "/opt/a.jar".into(),
+            class_name: "A".into(),
+            ..SparkJobSpec::default()
+        };
+        let mut req = request(spec);
+        req.app_name = String::new();
+        let cmd = SparkSubmitCommand::build(&LauncherConfig::default(), &req).expect("builds");
+        assert_eq!(
+            cmd.args,
+            strs(&[
+                "--master",
+                "local[*]",
+                "--deploy-mode",
+                "client",
+                "--class",
+                "A",
+                "--name",
+                "dp1.job1",
+                "/opt/a.jar",
+            ])
+        );
+    }
+
+    #[test]
+    fn job_conf_log_level_gives_way_to_the_log_level_field() {
+        let mut spec = full_spec();
+        spec.conf.insert("spark.log.level".into(), "DEBUG".into());
+        let cmd =
+            SparkSubmitCommand::build(&LauncherConfig::default(), &request(spec)).expect("builds");
+        let levels: Vec<&String> = cmd
+            .args
+            .iter()
+            .filter(|a| a.starts_with("spark.log.level="))
+            .collect();
+        assert_eq!(levels, vec!["spark.log.level=WARN"]);
+    }
+
+    #[test]
+    fn bad_jobs_are_refused_naming_the_field() {
+        let cases: Vec<(SparkJobSpec, &str)> = vec![
+            (
+                SparkJobSpec {
+                    jar: " ".into(),
+                    class_name: "A".into(),
+                    ..Default::default()
+                },
+                "jar",
+            ),
+            (
+                SparkJobSpec {
+                    jar: "--help".into(),
+                    class_name: "A".into(),
+                    ..Default::default()
+                },
+                "jar",
+            ),
+            (
+                SparkJobSpec {
+                    jar: "/a.jar".into(),
+                    class_name: "".into(),
+                    ..Default::default()
+                },
+                "className",
+            ),
+            (
+                SparkJobSpec {
+                    jar: "/a.jar".into(),
+                    class_name: "A".into(),
+                    dependencies: vec!["/x.jar,/y.jar".into()],
+                    ..Default::default()
+                },
+                "dependencies[0]",
+            ),
+            (
+                SparkJobSpec {
+                    jar: "/a.jar".into(),
+                    class_name: "A".into(),
+                    conf: BTreeMap::from([("a=b".to_string(), "c".to_string())]),
+                    ..Default::default()
+                },
+                "conf.a=b",
+            ),
+            (
+                SparkJobSpec {
+                    jar: "/a.jar".into(),
+                    class_name: "A".into(),
+                    log_level: Some("LOUD".into()),
+                    ..Default::default()
+                },
+                "logLevel",
+            ),
+        ];
+        for (spec, field) in cases {
+            let err = SparkSubmitCommand::build(&LauncherConfig::default(), &request(spec))
+                .expect_err(field);
+            let msg = err.to_string();
+            assert!(
+                msg.contains(field) && msg.contains("dp1.job1"),
+                "{field}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn yarn_tags_mark_the_run_and_keep_the_jobs_own() {
+        let config = LauncherConfig {
+            mode: ClusterMode::Yarn,
+            ..LauncherConfig::default()
+        };
+        let mut spec = full_spec();
+        spec.conf
+            .insert("spark.yarn.tags".into(), "team-a,nightly".into());
+        let mut req = request(spec);
+        req.run_id = "0F3C-77".into();
+        let cmd = SparkSubmitCommand::build(&config, &req).expect("builds");
+        let tags: Vec<&String> = cmd
+            .args
+            .iter()
+            .filter(|a| a.starts_with("spark.yarn.tags="))
+            .collect();
+        assert_eq!(tags, vec!["spark.yarn.tags=team-a,nightly,cdp-run-0f3c-77"]);
+        assert_eq!(yarn_run_tag("a,b"), None);
+        assert_eq!(yarn_run_tag(&"x".repeat(100)), None);
+        assert_eq!(yarn_run_tag(" "), None);
+        // Only YARN gets a tag.
+        let cmd = SparkSubmitCommand::build(&LauncherConfig::default(), &request(full_spec()))
+            .expect("builds");
+        assert!(!cmd.args.iter().any(|a| a.contains("cdp-run-")));
+    }
+
+    #[test]
+    fn rest_master_is_the_rest_server_with_the_spark_scheme() {
+        assert_eq!(
+            rest_submission_master("http://m:6066").expect("ok"),
+            "spark://m:6066"
+        );
+        assert_eq!(
+            rest_submission_master("http://m:6066/").expect("ok"),
+            "spark://m:6066"
+        );
+        assert!(rest_submission_master("https://m:6066").is_err());
+    }
+
+    #[test]
+    fn display_quotes_what_a_shell_would_split() {
+        let cmd = SparkSubmitCommand {
+            program: PathBuf::from("spark-submit"),
+            args: strs(&["--name", "a b", "it's", "$(id)"]),
+            env: vec![],
+        };
+        assert_eq!(
+            cmd.display(),
+            r#"spark-submit --name 'a b' 'it'\''s' '$(id)'"#
+        );
+        let cmd = SparkSubmitCommand {
+            program: PathBuf::from("spark-submit"),
+            args: strs(&[
+                "--conf",
+                "spark.hadoop.fs.s3a.secret.key=abc",
+                "--conf",
+                "spark.sql.shuffle.partitions=4",
+                "--conf",
+                "spark.hadoop.fs.s3a.access.key=AKIA",
+                "x.password=not-a-conf-so-kept",
+            ]),
+            env: vec![],
+        };
+        assert_eq!(
+            cmd.display(),
+            "spark-submit --conf 'spark.hadoop.fs.s3a.secret.key=*********(redacted)' \
+             --conf spark.sql.shuffle.partitions=4 \
+             --conf 'spark.hadoop.fs.s3a.access.key=*********(redacted)' x.password=not-a-conf-so-kept"
+        );
+    }
+}

@@ -1,0 +1,397 @@
+//! The launcher's configuration: where Spark is, which cluster manager it
+//! submits to, how long a spark-submit may take, Kerberos and the
+//! ResourceManager addresses. The app crate layers it from defaults, a file
+//! and the environment; [`LauncherConfig::validate`] says what is wrong with
+//! it, field by field.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use cdp_spark_domain::issues::Issues;
+use serde::{Deserialize, Serialize};
+
+/// The cluster manager applications are submitted to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ClusterMode {
+    /// YARN in cluster deploy mode, followed through the ResourceManager
+    /// REST API ([`YarnConfig::resource_managers`]).
+    Yarn,
+    /// A Spark standalone master with its REST submission server enabled
+    /// (`spark.master.rest.enabled=true`).
+    Standalone {
+        /// The master's own URL, `spark://host:7077`. Informative: the REST
+        /// server tells the driver the real master URL itself; it appears in
+        /// diagnostics.
+        master_url: String,
+        /// The REST submission server, `http://host:6066`. spark-submit is
+        /// pointed at it (as `spark://host:6066`, the form its REST client
+        /// takes), and driver status and kill requests go to it.
+        rest_url: String,
+    },
+    /// spark-submit as a child process of the provisioner, client deploy
+    /// mode; the application's exit code is its final status. For trying the
+    /// product on one machine.
+    Local {
+        /// The Spark master, `local`, `local[N]` or `local[*]`.
+        #[serde(default = "default_local_master")]
+        master: String,
+    },
+}
+
+fn default_local_master() -> String {
+    "local[*]".to_string()
+}
+
+impl Default for ClusterMode {
+    fn default() -> Self {
+        ClusterMode::Local {
+            master: default_local_master(),
+        }
+    }
+}
+
+/// Kerberos identity spark-submit logs in with (`--principal`/`--keytab`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KerberosConfig {
+    pub principal: String,
+    pub keytab: PathBuf,
+}
+
+/// How the ResourceManager REST API is reached.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct YarnConfig {
+    /// Base URLs of the ResourceManagers' web apps, `http://rm1:8088` or
+    /// `https://rm1:8090`; several for HA. Each request tries the RM that
+    /// answered last, then the others; a standby RM's redirect is followed
+    /// and a standby without a known active RM is skipped.
+    pub resource_managers: Vec<String>,
+    /// The RMs require SPNEGO (Kerberos HTTP authentication). Not
+    /// implemented by this adapter yet: see the crate documentation.
+    pub spnego: bool,
+    /// With Hadoop's simple HTTP authentication, the user named in
+    /// `?user.name=` (needed to kill an application the RM does not let
+    /// anonymous users kill).
+    pub user_name: Option<String>,
+}
+
+/// Everything the launcher needs besides the job itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LauncherConfig {
+    pub mode: ClusterMode,
+    /// The Spark installation (`$SPARK_HOME/bin/spark-submit`); without it
+    /// `spark-submit` is looked up on `PATH`.
+    pub spark_home: Option<PathBuf>,
+    /// `HADOOP_CONF_DIR` for spark-submit (where `yarn-site.xml` and
+    /// `core-site.xml` are).
+    pub hadoop_conf_dir: Option<PathBuf>,
+    /// `YARN_CONF_DIR` for spark-submit.
+    pub yarn_conf_dir: Option<PathBuf>,
+    /// More environment for spark-submit (on top of the provisioner's own).
+    pub extra_env: BTreeMap<String, String>,
+    /// A spark-submit that submits to YARN or standalone and has not
+    /// returned within this many seconds is killed (with its process group)
+    /// and the launch fails with
+    /// [`cdp_spark_domain::ports::LaunchError::Timeout`], unless it had
+    /// already printed the application id: that application runs, so it is
+    /// followed instead of lost. Not applied in local mode, where
+    /// spark-submit is the application itself.
+    pub submit_timeout_secs: u64,
+    /// Connect and whole-request timeout of every call to a cluster
+    /// manager's REST API.
+    pub http_timeout_secs: u64,
+    /// Local mode: seconds between SIGTERM and SIGKILL when killing an
+    /// application's process group.
+    pub kill_grace_secs: u64,
+    pub kerberos: Option<KerberosConfig>,
+    pub yarn: YarnConfig,
+}
+
+impl Default for LauncherConfig {
+    fn default() -> Self {
+        Self {
+            mode: ClusterMode::default(),
+            spark_home: None,
+            hadoop_conf_dir: None,
+            yarn_conf_dir: None,
+            extra_env: BTreeMap::new(),
+            submit_timeout_secs: 300,
+            http_timeout_secs: 15,
+            kill_grace_secs: 10,
+            kerberos: None,
+            yarn: YarnConfig::default(),
+        }
+    }
+}
+
+impl LauncherConfig {
+    /// Every problem of the configuration at once, each naming its field.
+    pub fn validate(&self) -> Result<(), Issues> {
+        let mut issues = Issues::new();
+        match &self.mode {
+            ClusterMode::Yarn => {
+                if self.yarn.resource_managers.is_empty() {
+                    issues.add(
+                        "yarn.resource_managers",
+                        "is empty, but YARN mode follows applications through the ResourceManager REST API",
+                        "list the ResourceManager web addresses, e.g. http://rm1:8088 (several for HA)",
+                    );
+                }
+            }
+            ClusterMode::Standalone {
+                master_url,
+                rest_url,
+            } => {
+                if !master_url.starts_with("spark://") || master_url.len() <= "spark://".len() {
+                    issues.add(
+                        "mode.master_url",
+                        format!("'{master_url}' is not a spark:// URL"),
+                        "write the standalone master's URL, e.g. spark://master:7077",
+                    );
+                }
+                if let Err(problem) = check_http_url(rest_url) {
+                    issues.add(
+                        "mode.rest_url",
+                        format!("'{rest_url}' {problem}"),
+                        "write the master's REST submission server, e.g. http://master:6066 (the master needs -Dspark.master.rest.enabled=true)",
+                    );
+                }
+                if self.kerberos.is_some() {
+                    issues.add(
+                        "kerberos",
+                        "is set, but Spark standalone does not support Kerberos",
+                        "remove the kerberos section, or submit to YARN",
+                    );
+                }
+            }
+            ClusterMode::Local { master } => {
+                if !is_local_master(master) {
+                    issues.add(
+                        "mode.master",
+                        format!("'{master}' is not a local master"),
+                        "write local, local[N] or local[*]",
+                    );
+                }
+            }
+        }
+        for (n, rm) in self.yarn.resource_managers.iter().enumerate() {
+            if let Err(problem) = check_http_url(rm) {
+                issues.add(
+                    format!("yarn.resource_managers[{n}]"),
+                    format!("'{rm}' {problem}"),
+                    "write the ResourceManager web address, e.g. http://rm1:8088",
+                );
+            }
+        }
+        if self.yarn.spnego {
+            issues.add(
+                "yarn.spnego",
+                "is true, but this launcher cannot authenticate to the ResourceManager with SPNEGO yet (it needs GSSAPI bindings it does not have)",
+                "use Hadoop simple authentication for the RM web services with yarn.user_name, or reach the RMs through a gateway that authenticates; spark-submit still uses kerberos.principal/keytab",
+            );
+        }
+        if let Some(user) = &self.yarn.user_name {
+            if user.is_empty()
+                || !user
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+            {
+                issues.add(
+                    "yarn.user_name",
+                    format!("'{user}' is not a valid user name"),
+                    "use letters, digits, '.', '_', '-' or '@', or leave it out",
+                );
+            }
+        }
+        if let Some(k) = &self.kerberos {
+            if k.principal.trim().is_empty() {
+                issues.add(
+                    "kerberos.principal",
+                    "is empty",
+                    "write the principal spark-submit logs in as, e.g. svc-spark@EXAMPLE.COM",
+                );
+            }
+            if k.keytab.as_os_str().is_empty() {
+                issues.add(
+                    "kerberos.keytab",
+                    "is empty",
+                    "write the path of the principal's keytab file",
+                );
+            }
+        }
+        for key in self.extra_env.keys() {
+            if key.is_empty() || key.contains('=') || key.contains('\0') {
+                issues.add(
+                    format!("extra_env.{key}"),
+                    "is not a valid environment variable name",
+                    "use a name without '=' or NUL, e.g. SPARK_LOCAL_IP",
+                );
+            }
+        }
+        for (field, value) in [
+            ("submit_timeout_secs", self.submit_timeout_secs),
+            ("http_timeout_secs", self.http_timeout_secs),
+        ] {
+            if value == 0 {
+                issues.add(field, "is 0", "give a number of seconds greater than 0");
+            }
+        }
+        issues.into_result(())
+    }
+
+    /// The spark-submit program: `$SPARK_HOME/bin/spark-submit` or, without
+    /// a Spark home, `spark-submit` to be found on `PATH`.
+    pub fn spark_submit_program(&self) -> PathBuf {
+        match &self.spark_home {
+            Some(home) => home.join("bin").join("spark-submit"),
+            None => PathBuf::from("spark-submit"),
+        }
+    }
+}
+
+/// `local`, `local[4]`, `local[*]`, `local[4,2]` (with retries).
+pub(crate) fn is_local_master(master: &str) -> bool {
+    if master == "local" {
+        return true;
+    }
+    let Some(inner) = master
+        .strip_prefix("local[")
+        .and_then(|rest| rest.strip_suffix(']'))
+    else {
+        return false;
+    };
+    !inner.is_empty()
+        && inner.split(',').all(|part| {
+            part == "*" || (!part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+        })
+}
+
+/// `http(s)://host[:port][/path]`, nothing else.
+pub(crate) fn check_http_url(url: &str) -> Result<(), &'static str> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or("is not an http:// or https:// URL")?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() {
+        return Err("has no host");
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("contains white space");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_local_star_and_valid() {
+        let c = LauncherConfig::default();
+        assert_eq!(
+            c.mode,
+            ClusterMode::Local {
+                master: "local[*]".into()
+            }
+        );
+        assert_eq!(c.validate(), Ok(()));
+        assert_eq!(c.spark_submit_program(), PathBuf::from("spark-submit"));
+    }
+
+    #[test]
+    fn spark_home_gives_its_spark_submit() {
+        let c = LauncherConfig {
+            spark_home: Some(PathBuf::from("opt/spark")),
+            ..LauncherConfig::default()
+        };
+        assert_eq!(
+            c.spark_submit_program(),
+            PathBuf::from("opt/spark/bin/spark-submit")
+        );
+    }
+
+    #[test]
+    fn every_problem_names_its_field() {
+        let c = LauncherConfig {
+            mode: ClusterMode::Standalone {
+                master_url: "master:7077".into(),
+                rest_url: "ftp://m:6066".into(),
+            },
+            kerberos: Some(KerberosConfig {
+                principal: " ".into(),
+                keytab: PathBuf::new(),
+            }),
+            yarn: YarnConfig {
+                resource_managers: vec!["rm1:8088".into()],
+                spnego: false,
+                user_name: Some("a b".into()),
+            },
+            extra_env: BTreeMap::from([("A=B".to_string(), "x".to_string())]),
+            submit_timeout_secs: 0,
+            http_timeout_secs: 0,
+            ..LauncherConfig::default()
+        };
+        let issues = c.validate().expect_err("invalid");
+        let fields: Vec<String> = issues.iter().map(|i| i.field.clone()).collect();
+        for expected in [
+            "mode.master_url",
+            "mode.rest_url",
+            "kerberos",
+            "yarn.resource_managers[0]",
+            "yarn.user_name",
+            "kerberos.principal",
+            "kerberos.keytab",
+            "extra_env.A=B",
+            "submit_timeout_secs",
+            "http_timeout_secs",
+        ] {
+            assert!(
+                fields.iter().any(|f| f == expected),
+                "{expected} missing from {fields:?}"
+            );
+        }
+        assert!(issues.iter().all(|i| !i.hint.is_empty()));
+    }
+
+    #[test]
+    fn yarn_needs_a_resource_manager() {
+        let c = LauncherConfig {
+            mode: ClusterMode::Yarn,
+            ..LauncherConfig::default()
+        };
+        let issues = c.validate().expect_err("no RM");
+        assert_eq!(issues.len(), 1);
+        assert_eq!(
+            issues.iter().next().map(|i| i.field.as_str()),
+            Some("yarn.resource_managers")
+        );
+    }
+
+    #[test]
+    fn local_masters() {
+        for ok in ["local", "local[*]", "local[4]", "local[4,2]", "local[*,3]"] {
+            assert!(is_local_master(ok), "{ok}");
+        }
+        for bad in ["local[]", "local[x]", "yarn", "local[4", "spark://m:7077"] {
+            assert!(!is_local_master(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn deserializes_from_json_with_defaults() {
+        let c: LauncherConfig = serde_json::from_str(
+            r#"{"mode": {"type": "standalone", "master_url": "spark://m:7077", "rest_url": "http://m:6066"},
+                "submit_timeout_secs": 60}"#,
+        )
+        .expect("parses");
+        assert_eq!(c.submit_timeout_secs, 60);
+        assert_eq!(c.http_timeout_secs, 15);
+        assert!(matches!(c.mode, ClusterMode::Standalone { .. }));
+        let local: LauncherConfig =
+            serde_json::from_str(r#"{"mode": {"type": "local"}}"#).expect("parses");
+        assert_eq!(local.mode, ClusterMode::default());
+    }
+}

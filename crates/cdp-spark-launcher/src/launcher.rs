@@ -1,0 +1,327 @@
+//! [`SparkLauncher`]: the [`SparkLauncherPort`] adapter. Submits with
+//! spark-submit and detaches (YARN, standalone) or keeps the child (local),
+//! then follows and kills through the cluster manager.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cdp_spark_domain::ports::{
+    ApplicationHandle, ApplicationState, LaunchError, LaunchRequest, LauncherBackend,
+    SparkLauncherPort,
+};
+use tracing::{info, instrument, warn};
+
+use crate::command::SparkSubmitCommand;
+use crate::config::{ClusterMode, LauncherConfig};
+use crate::local::LocalApps;
+use crate::process::{failure_summary, run_to_end};
+use crate::standalone::StandaloneRestClient;
+use crate::yarn::YarnRmClient;
+
+/// Launches Spark applications as the configuration says.
+#[derive(Debug)]
+pub struct SparkLauncher {
+    config: LauncherConfig,
+    yarn: Option<YarnRmClient>,
+    standalone: Option<StandaloneRestClient>,
+    local: LocalApps,
+}
+
+impl SparkLauncher {
+    /// Checks the configuration (every problem at once, each naming its
+    /// field) and builds the clients it needs.
+    pub fn new(config: LauncherConfig) -> Result<Self, LaunchError> {
+        config.validate().map_err(|issues| {
+            LaunchError::Other(format!(
+                "the Spark launcher configuration is not valid: {}",
+                issues.messages().join("; ")
+            ))
+        })?;
+        let timeout = Duration::from_secs(config.http_timeout_secs);
+        let yarn = if config.yarn.resource_managers.is_empty() {
+            None
+        } else {
+            Some(YarnRmClient::new(
+                &config.yarn.resource_managers,
+                config.yarn.user_name.clone(),
+                timeout,
+            )?)
+        };
+        let standalone = match &config.mode {
+            ClusterMode::Standalone { rest_url, .. } => {
+                Some(StandaloneRestClient::new(rest_url, timeout)?)
+            }
+            _ => None,
+        };
+        Ok(Self {
+            config,
+            yarn,
+            standalone,
+            local: LocalApps::new(),
+        })
+    }
+
+    pub fn config(&self) -> &LauncherConfig {
+        &self.config
+    }
+
+    /// The operating-system process id of a local application started by
+    /// this launcher (for operators and tests).
+    pub fn local_pid(&self, handle: &ApplicationHandle) -> Option<u32> {
+        match handle.backend {
+            LauncherBackend::Local => self.local.pid(&handle.application_id),
+            _ => None,
+        }
+    }
+
+    fn yarn(&self) -> Result<&YarnRmClient, LaunchError> {
+        self.yarn.as_ref().ok_or_else(|| {
+            LaunchError::Other(
+                "this provisioner has no YARN ResourceManager configured (yarn.resource_managers), so it cannot follow YARN applications".into(),
+            )
+        })
+    }
+
+    fn standalone(&self) -> Result<&StandaloneRestClient, LaunchError> {
+        self.standalone.as_ref().ok_or_else(|| {
+            LaunchError::Other(
+                "this provisioner is not configured for a Spark standalone master (mode.type = standalone), so it cannot follow standalone drivers".into(),
+            )
+        })
+    }
+
+    async fn submit_detached(
+        &self,
+        cmd: &SparkSubmitCommand,
+        backend: LauncherBackend,
+    ) -> Result<ApplicationHandle, LaunchError> {
+        let timeout = Duration::from_secs(self.config.submit_timeout_secs);
+        let finished = run_to_end(cmd, timeout).await?;
+        let output = format!("{}\n{}", finished.stderr, finished.stdout);
+        let (id, what) = match backend {
+            LauncherBackend::Yarn => (parse_yarn_application_id(&output), "a YARN application id"),
+            _ => (
+                parse_standalone_driver_id(&output),
+                "a standalone driver id",
+            ),
+        };
+        let application_id = match (finished.status, id) {
+            // Hung after the cluster manager had accepted the application:
+            // it runs, so it is followed rather than lost.
+            (None, Some(id)) => {
+                warn!(
+                    application_id = %id,
+                    seconds = timeout.as_secs(),
+                    "spark-submit hung after submitting and was killed; following the application"
+                );
+                id
+            }
+            (None, None) => {
+                return Err(LaunchError::Timeout {
+                    seconds: timeout.as_secs(),
+                })
+            }
+            (Some(status), id) if !status.success() => {
+                let mut summary =
+                    failure_summary("spark-submit", &status, &finished.stderr, &finished.stdout);
+                if let Some(id) = id {
+                    summary = format!("{id}: {summary}");
+                }
+                return Err(LaunchError::Submit(summary));
+            }
+            (Some(_), Some(id)) => id,
+            (Some(_), None) => {
+                return Err(LaunchError::Submit(format!(
+                    "spark-submit ended without printing {what}{}",
+                    match rest_submission_refusal(&output) {
+                        Some(reason) => format!(": the master refused the submission: {reason}"),
+                        None => format!("; its output ended with: {}", last_lines(&output, 10)),
+                    }
+                )))
+            }
+        };
+        let tracking_url = match backend {
+            LauncherBackend::Yarn => parse_tracking_url(&output),
+            _ => None,
+        };
+        Ok(ApplicationHandle {
+            backend,
+            application_id,
+            tracking_url,
+        })
+    }
+}
+
+#[async_trait]
+impl SparkLauncherPort for SparkLauncher {
+    #[instrument(skip_all, fields(run_id = %request.run_id, job = %request.job_key))]
+    async fn submit(&self, request: &LaunchRequest) -> Result<ApplicationHandle, LaunchError> {
+        let cmd = SparkSubmitCommand::build(&self.config, request)?;
+        info!(command = %cmd.display(), "spark-submit");
+        let handle = match &self.config.mode {
+            ClusterMode::Yarn => self.submit_detached(&cmd, LauncherBackend::Yarn).await?,
+            ClusterMode::Standalone { .. } => {
+                self.submit_detached(&cmd, LauncherBackend::Standalone)
+                    .await?
+            }
+            ClusterMode::Local { .. } => ApplicationHandle {
+                backend: LauncherBackend::Local,
+                application_id: self.local.start(&cmd).await?,
+                tracking_url: None,
+            },
+        };
+        info!(application_id = %handle.application_id, "submitted");
+        Ok(handle)
+    }
+
+    async fn status(&self, handle: &ApplicationHandle) -> Result<ApplicationState, LaunchError> {
+        match handle.backend {
+            LauncherBackend::Yarn => self.yarn()?.status(&handle.application_id).await,
+            LauncherBackend::Standalone => self.standalone()?.status(&handle.application_id).await,
+            LauncherBackend::Local => Ok(self.local.status(&handle.application_id)),
+        }
+    }
+
+    #[instrument(skip_all, fields(application_id = %handle.application_id))]
+    async fn kill(&self, handle: &ApplicationHandle) -> Result<(), LaunchError> {
+        match handle.backend {
+            LauncherBackend::Yarn => {
+                self.yarn()?
+                    .kill(&handle.application_id)
+                    .await
+                    .map(|outcome| {
+                        if outcome == crate::yarn::KillOutcome::InProgress {
+                            warn!("YARN accepted the kill; the application ends shortly");
+                        }
+                    })
+            }
+            LauncherBackend::Standalone => self.standalone()?.kill(&handle.application_id).await,
+            LauncherBackend::Local => {
+                self.local
+                    .kill(
+                        &handle.application_id,
+                        Duration::from_secs(self.config.kill_grace_secs),
+                    )
+                    .await
+            }
+        }
+    }
+}
+
+/// The YARN application id spark-submit printed ("Submitted application
+/// application_…", "Application report for application_…").
+pub fn parse_yarn_application_id(output: &str) -> Option<String> {
+    find_id(output, "application_", '_')
+}
+
+/// The driver id the standalone REST submission printed ("Submission
+/// successfully created as driver-…").
+pub fn parse_standalone_driver_id(output: &str) -> Option<String> {
+    find_id(output, "driver-", '-')
+}
+
+/// First `<prefix><digits><sep><digits>` in the text.
+fn find_id(text: &str, prefix: &str, sep: char) -> Option<String> {
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(prefix) {
+        let start = from + pos;
+        let rest = &text[start + prefix.len()..];
+        let a = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if a > 0 && rest[a..].starts_with(sep) {
+            let b = rest[a + 1..].bytes().take_while(u8::is_ascii_digit).count();
+            let before_ok = start == 0
+                || !text[..start].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            if b > 0 && before_ok {
+                return Some(text[start..start + prefix.len() + a + 1 + b].to_string());
+            }
+        }
+        from = start + prefix.len();
+    }
+    None
+}
+
+/// "tracking URL: http://…" from YARN's application report.
+pub fn parse_tracking_url(output: &str) -> Option<String> {
+    output.lines().find_map(|line| {
+        let (_, rest) = line.split_once("tracking URL:")?;
+        let url = rest.trim();
+        (url.starts_with("http://") || url.starts_with("https://")).then(|| url.to_string())
+    })
+}
+
+/// The message of a REST submission the master refused (`"success" : false`).
+fn rest_submission_refusal(output: &str) -> Option<String> {
+    let compact: String = output.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !compact.contains("\"success\" : false") && !compact.contains("\"success\":false") {
+        return None;
+    }
+    let start = compact.find("\"message\"")?;
+    let after = &compact[start + "\"message\"".len()..];
+    let after = after
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    let end = after.find('"').unwrap_or(after.len());
+    Some(after[..end].to_string())
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yarn_ids_and_tracking_urls_from_spark_submit_output() {
+        let out = "\
+26/01/01 10:00:00 INFO Client: Submitting application application_1700000000000_0042 to ResourceManager
+26/01/01 10:00:01 INFO YarnClientImpl: Submitted application application_1700000000000_0042
+26/01/01 10:00:02 INFO Client: Application report for application_1700000000000_0042 (state: ACCEPTED)
+26/01/01 10:00:02 INFO Client:
+\t client token: N/A
+\t tracking URL: http://rm1:8088/proxy/application_1700000000000_0042/
+\t user: etl";
+        assert_eq!(
+            parse_yarn_application_id(out).as_deref(),
+            Some("application_1700000000000_0042")
+        );
+        assert_eq!(
+            parse_tracking_url(out).as_deref(),
+            Some("http://rm1:8088/proxy/application_1700000000000_0042/")
+        );
+        assert_eq!(
+            parse_yarn_application_id("no id; myapplication_1_2 nor application_x_1"),
+            None
+        );
+        assert_eq!(parse_tracking_url("tracking URL: N/A"), None);
+    }
+
+    #[test]
+    fn driver_ids_from_rest_submission_output() {
+        let out = "\
+Running Spark using the REST application submission protocol.
+26/11/25 03:30:46 INFO RestSubmissionClient: Submission successfully created as driver-20261125033046-0000. Polling submission state...";
+        assert_eq!(
+            parse_standalone_driver_id(out).as_deref(),
+            Some("driver-20261125033046-0000")
+        );
+        assert_eq!(
+            parse_standalone_driver_id("driver- driver-1 driver-x-1"),
+            None
+        );
+    }
+
+    #[test]
+    fn refused_rest_submissions_give_the_masters_message() {
+        let out = "Server responded with CreateSubmissionResponse:\n{\n  \"action\" : \"CreateSubmissionResponse\",\n  \"message\" : \"Driver memory exceeds the limit\",\n  \"success\" : false\n}";
+        assert_eq!(
+            rest_submission_refusal(out).as_deref(),
+            Some("Driver memory exceeds the limit")
+        );
+        assert_eq!(rest_submission_refusal("\"success\" : true"), None);
+    }
+}

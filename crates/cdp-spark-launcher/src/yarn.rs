@@ -1,0 +1,481 @@
+//! The ResourceManager REST API client (Hadoop 3
+//! `/ws/v1/cluster/apps/{id}`): an application's state, final status,
+//! tracking URL and diagnostics, and killing it with
+//! `PUT /ws/v1/cluster/apps/{id}/state {"state":"KILLED"}`.
+//!
+//! High availability: the RM that answered last is asked first, then the
+//! others in order. A standby RM answers `307 Temporary Redirect` with the
+//! active RM in `Location` ("This is standby RM. The redirect url is: …"),
+//! which is followed; a standby that knows no active RM (a `Refresh` header
+//! and no `Location`, or "There is no active RM right now.") is skipped, as
+//! is an RM that cannot be reached.
+//!
+//! Authentication: Hadoop's simple authentication via `?user.name=` when
+//! configured. SPNEGO (Kerberos) is not implemented: an RM answering
+//! `401` with `WWW-Authenticate: Negotiate` fails the call with an error that
+//! says so and what to do.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use cdp_spark_domain::ports::{ApplicationState, LaunchError};
+use reqwest::header::{CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use tracing::{debug, info};
+
+use crate::state::map_yarn_state;
+
+/// An application as `/ws/v1/cluster/apps/{id}` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct YarnApp {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub queue: Option<String>,
+    pub state: String,
+    pub final_status: String,
+    #[serde(default)]
+    pub tracking_url: Option<String>,
+    #[serde(default)]
+    pub diagnostics: Option<String>,
+}
+
+impl YarnApp {
+    /// The application's state, YARN's two fields read together.
+    pub fn application_state(&self) -> ApplicationState {
+        map_yarn_state(
+            &self.state,
+            &self.final_status,
+            self.diagnostics.as_deref().unwrap_or_default(),
+            self.tracking_url.as_deref(),
+        )
+    }
+}
+
+#[derive(Deserialize)]
+struct AppEnvelope {
+    app: YarnApp,
+}
+
+/// `{"apps": {"app": [...]}}`, or `{"apps": null}` when none matched.
+#[derive(Deserialize)]
+struct AppsEnvelope {
+    #[serde(default)]
+    apps: Option<AppList>,
+}
+
+#[derive(Deserialize)]
+struct AppList {
+    #[serde(default)]
+    app: Vec<YarnApp>,
+}
+
+#[derive(Deserialize)]
+struct RemoteExceptionEnvelope {
+    #[serde(rename = "RemoteException")]
+    remote_exception: RemoteException,
+}
+
+#[derive(Deserialize)]
+struct RemoteException {
+    #[serde(default)]
+    exception: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// What a kill request achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillOutcome {
+    /// The RM reports the application killed (or already ended).
+    Done,
+    /// The RM accepted the kill and is carrying it out (`202 Accepted`).
+    InProgress,
+}
+
+/// Client of one YARN cluster's ResourceManagers.
+#[derive(Debug)]
+pub struct YarnRmClient {
+    http: reqwest::Client,
+    rms: Vec<String>,
+    active: AtomicUsize,
+    user_name: Option<String>,
+}
+
+/// One RM's reply, or why it is not the one to ask.
+enum Reply {
+    Answer { status: StatusCode, body: String },
+    Standby(String),
+}
+
+enum Failure {
+    /// Try the next RM.
+    Transport(String),
+    /// Asking another RM will not help.
+    Fatal(LaunchError),
+}
+
+/// At most this many redirects are followed from one RM.
+const MAX_REDIRECTS: usize = 3;
+
+impl YarnRmClient {
+    /// `resource_managers`: base URLs such as `http://rm1:8088`.
+    pub fn new(
+        resource_managers: &[String],
+        user_name: Option<String>,
+        timeout: Duration,
+    ) -> Result<Self, LaunchError> {
+        if resource_managers.is_empty() {
+            return Err(LaunchError::Other(
+                "yarn.resource_managers is empty: list the ResourceManager web addresses, e.g. http://rm1:8088".into(),
+            ));
+        }
+        Ok(Self {
+            http: crate::http_client(timeout)?,
+            rms: resource_managers
+                .iter()
+                .map(|rm| rm.trim().trim_end_matches('/').to_string())
+                .collect(),
+            active: AtomicUsize::new(0),
+            user_name,
+        })
+    }
+
+    /// The application, or `None` when the RM does not know it (never
+    /// submitted, or aged out of the RM's memory).
+    pub async fn application(&self, application_id: &str) -> Result<Option<YarnApp>, LaunchError> {
+        check_application_id(application_id)?;
+        let path = format!("/ws/v1/cluster/apps/{application_id}");
+        let (status, body) = self.call(Method::GET, &path, None).await?;
+        match status {
+            StatusCode::OK => serde_json::from_str::<AppEnvelope>(&body)
+                .map(|e| Some(e.app))
+                .map_err(|e| {
+                    LaunchError::Other(format!(
+                        "the ResourceManager's answer for {application_id} is not the documented JSON ({e}): {}",
+                        excerpt(&body)
+                    ))
+                }),
+            StatusCode::NOT_FOUND => Ok(None),
+            other => Err(rm_error(other, &body, &format!("reading application {application_id}"))),
+        }
+    }
+
+    /// The application's state; `Unknown` when the RM does not know it.
+    pub async fn status(&self, application_id: &str) -> Result<ApplicationState, LaunchError> {
+        Ok(match self.application(application_id).await? {
+            Some(app) => app.application_state(),
+            None => ApplicationState::Unknown {
+                detail: format!(
+                    "no ResourceManager knows application {application_id} (it may have aged out of the RM's memory; see the YARN timeline or history server)"
+                ),
+            },
+        })
+    }
+
+    /// The applications carrying a tag (see
+    /// [`crate::command::yarn_run_tag`]): how a run whose spark-submit died
+    /// before printing the id finds its application again.
+    pub async fn find_by_tag(&self, tag: &str) -> Result<Vec<YarnApp>, LaunchError> {
+        if tag.is_empty()
+            || !tag
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
+            return Err(LaunchError::Other(format!(
+                "'{tag}' is not a tag this client looks up (letters, digits, '-', '_', '.')"
+            )));
+        }
+        let path = format!("/ws/v1/cluster/apps?applicationTags={tag}");
+        let (status, body) = self.call(Method::GET, &path, None).await?;
+        if status != StatusCode::OK {
+            return Err(rm_error(
+                status,
+                &body,
+                &format!("looking up applications tagged {tag}"),
+            ));
+        }
+        let list: AppsEnvelope = serde_json::from_str(&body).map_err(|e| {
+            LaunchError::Other(format!(
+                "the ResourceManager's application list is not the documented JSON ({e}): {}",
+                excerpt(&body)
+            ))
+        })?;
+        Ok(list.apps.map(|a| a.app).unwrap_or_default())
+    }
+
+    /// Asks YARN to kill the application.
+    pub async fn kill(&self, application_id: &str) -> Result<KillOutcome, LaunchError> {
+        check_application_id(application_id)?;
+        let path = format!("/ws/v1/cluster/apps/{application_id}/state");
+        let (status, body) = self
+            .call(Method::PUT, &path, Some(r#"{"state":"KILLED"}"#))
+            .await?;
+        match status {
+            StatusCode::OK => {
+                info!(application_id, "YARN application killed");
+                Ok(KillOutcome::Done)
+            }
+            StatusCode::ACCEPTED => {
+                info!(application_id, "YARN is killing the application");
+                Ok(KillOutcome::InProgress)
+            }
+            StatusCode::NOT_FOUND => Err(LaunchError::Other(format!(
+                "cannot kill {application_id}: no ResourceManager knows it"
+            ))),
+            StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => Err(LaunchError::Other(format!(
+                "the ResourceManager refused to kill {application_id}: {}; only the application's owner or a YARN admin may kill it: set yarn.user_name to the user that submits (simple authentication)",
+                remote_message(&body)
+            ))),
+            other => Err(rm_error(other, &body, &format!("killing application {application_id}"))),
+        }
+    }
+
+    /// Sends the request to the active RM, trying the others when it is
+    /// down or standby.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&'static str>,
+    ) -> Result<(StatusCode, String), LaunchError> {
+        let path_and_query = match &self.user_name {
+            Some(user) if path.contains('?') => format!("{path}&user.name={user}"),
+            Some(user) => format!("{path}?user.name={user}"),
+            None => path.to_string(),
+        };
+        let n = self.rms.len();
+        let first = self.active.load(Ordering::Relaxed) % n;
+        let mut failures = Vec::new();
+        for k in 0..n {
+            let idx = (first + k) % n;
+            let base = &self.rms[idx];
+            match self.call_one(&method, base, &path_and_query, body).await {
+                Ok((Reply::Answer { status, body }, answered_by)) => {
+                    let answered = self
+                        .rms
+                        .iter()
+                        .position(|rm| answered_by.starts_with(rm.as_str()))
+                        .unwrap_or(idx);
+                    if answered != first {
+                        info!(rm = %self.rms[answered], "following the active ResourceManager");
+                    }
+                    self.active.store(answered, Ordering::Relaxed);
+                    return Ok((status, body));
+                }
+                Ok((Reply::Standby(why), _)) => {
+                    debug!(rm = %base, %why, "ResourceManager is standby");
+                    failures.push(format!("{base} is standby ({why})"));
+                }
+                Err(Failure::Transport(why)) => {
+                    debug!(rm = %base, %why, "ResourceManager unreachable");
+                    failures.push(format!("{base}: {why}"));
+                }
+                Err(Failure::Fatal(e)) => return Err(e),
+            }
+        }
+        Err(LaunchError::Unreachable(format!(
+            "no active ResourceManager answered {path}: {}",
+            failures.join("; ")
+        )))
+    }
+
+    /// One RM, following its redirects. Returns the reply and the URL that
+    /// gave it.
+    async fn call_one(
+        &self,
+        method: &Method,
+        base: &str,
+        path_and_query: &str,
+        body: Option<&'static str>,
+    ) -> Result<(Reply, String), Failure> {
+        let mut url = format!("{base}{path_and_query}");
+        for _ in 0..=MAX_REDIRECTS {
+            let mut req = self
+                .http
+                .request(method.clone(), &url)
+                .header("Accept", "application/json");
+            if let Some(b) = body {
+                req = req.header(CONTENT_TYPE, "application/json").body(b);
+            }
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| Failure::Transport(describe_reqwest_error(&e)))?;
+            let status = resp.status();
+            let location = resp
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let negotiate = resp.headers().get_all(WWW_AUTHENTICATE).iter().any(|v| {
+                v.to_str()
+                    .map(|s| s.trim_start().starts_with("Negotiate"))
+                    .unwrap_or(false)
+            });
+            let text = resp
+                .text()
+                .await
+                .map_err(|e| Failure::Transport(describe_reqwest_error(&e)))?;
+            if status == StatusCode::UNAUTHORIZED && negotiate {
+                return Err(Failure::Fatal(LaunchError::Other(format!(
+                    "the ResourceManager at {base} requires SPNEGO (Kerberos) HTTP authentication, which this provisioner's launcher does not implement; allow the provisioner in with Hadoop simple authentication for the RM web services (and yarn.user_name), or reach the RMs through a gateway that authenticates"
+                ))));
+            }
+            if status.is_redirection() {
+                match location {
+                    Some(loc) => {
+                        debug!(from = %url, to = %loc, "ResourceManager redirect");
+                        url = resolve_location(&url, &loc);
+                        continue;
+                    }
+                    None => return Ok((Reply::Standby(first_line(&text)), url)),
+                }
+            }
+            if text.contains("This is standby RM")
+                || text.contains("There is no active RM right now")
+                || text.contains("Can not find any active RM")
+            {
+                return Ok((Reply::Standby(first_line(&text)), url));
+            }
+            return Ok((Reply::Answer { status, body: text }, url));
+        }
+        Err(Failure::Transport(format!(
+            "more than {MAX_REDIRECTS} redirects"
+        )))
+    }
+}
+
+/// `application_<cluster timestamp>_<sequence>`: nothing else goes into a URL.
+pub fn check_application_id(id: &str) -> Result<(), LaunchError> {
+    let ok = id
+        .strip_prefix("application_")
+        .and_then(|rest| rest.split_once('_'))
+        .map(|(ts, seq)| {
+            !ts.is_empty()
+                && !seq.is_empty()
+                && ts.bytes().all(|b| b.is_ascii_digit())
+                && seq.bytes().all(|b| b.is_ascii_digit())
+        })
+        .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(LaunchError::Other(format!(
+            "'{id}' is not a YARN application id (application_<timestamp>_<number>)"
+        )))
+    }
+}
+
+fn resolve_location(current: &str, location: &str) -> String {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return location.to_string();
+    }
+    // scheme://authority of the current URL + the absolute path given.
+    let scheme_end = current.find("://").map(|i| i + 3).unwrap_or(0);
+    let authority_end = current[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(current.len());
+    format!("{}{}", &current[..authority_end], location)
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("no body")
+        .chars()
+        .take(200)
+        .collect()
+}
+
+fn excerpt(body: &str) -> String {
+    body.chars().take(300).collect()
+}
+
+fn remote_message(body: &str) -> String {
+    match serde_json::from_str::<RemoteExceptionEnvelope>(body) {
+        Ok(e) => match (e.remote_exception.exception, e.remote_exception.message) {
+            (Some(ex), Some(msg)) => format!("{ex}: {msg}"),
+            (None, Some(msg)) => msg,
+            (Some(ex), None) => ex,
+            (None, None) => excerpt(body),
+        },
+        Err(_) => excerpt(body),
+    }
+}
+
+fn rm_error(status: StatusCode, body: &str, doing: &str) -> LaunchError {
+    LaunchError::Other(format!(
+        "the ResourceManager answered {status} {doing}: {}",
+        remote_message(body)
+    ))
+}
+
+pub(crate) fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut text = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn application_ids() {
+        assert!(check_application_id("application_1700000000000_0001").is_ok());
+        for bad in [
+            "application_1_",
+            "application__1",
+            "app_1_1",
+            "application_1_1/../x",
+            "application_1_1?x",
+        ] {
+            assert!(check_application_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn locations_resolve_against_the_current_url() {
+        assert_eq!(
+            resolve_location(
+                "http://rm1:8088/ws/v1/cluster/apps/a",
+                "http://rm2:8088/ws/v1/cluster/apps/a"
+            ),
+            "http://rm2:8088/ws/v1/cluster/apps/a"
+        );
+        assert_eq!(
+            resolve_location("http://rm1:8088/ws/v1/cluster/apps/a", "/ws/v1/x"),
+            "http://rm1:8088/ws/v1/x"
+        );
+    }
+
+    #[test]
+    fn remote_exceptions_are_read() {
+        let body = r#"{"RemoteException":{"exception":"NotFoundException","message":"java.lang.Exception: app with id: application_1_0001 not found","javaClassName":"org.apache.hadoop.yarn.webapp.NotFoundException"}}"#;
+        assert_eq!(
+            remote_message(body),
+            "NotFoundException: java.lang.Exception: app with id: application_1_0001 not found"
+        );
+        assert_eq!(remote_message("plain text"), "plain text");
+    }
+}

@@ -1,0 +1,619 @@
+//! YARN without a cluster: the ResourceManager client against a fake RM on
+//! 127.0.0.1 serving the documented Hadoop 3 REST responses kept in
+//! `tests/data/rm`, and the YARN submit path against fake spark-submit
+//! scripts (what a real one prints, a hung one, a failing one).
+
+mod common;
+
+use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use cdp_spark_domain::ports::{
+    ApplicationHandle, ApplicationState, LaunchError, LauncherBackend, SparkLauncherPort,
+};
+use cdp_spark_launcher::{
+    ClusterMode, KillOutcome, LauncherConfig, SparkLauncher, YarnConfig, YarnRmClient,
+};
+use common::*;
+
+const APP_OK: &str = "application_1700000000000_0042";
+const APP_FINISHED_FAILED: &str = "application_1700000000000_0043";
+const APP_FAILED: &str = "application_1700000000000_0044";
+const APP_KILLED: &str = "application_1700000000000_0045";
+const APP_MISSING: &str = "application_1700000000000_0099";
+
+fn data(name: &str) -> String {
+    let path = crate_dir().join("tests/data/rm").join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("test data {} missing: {e}", path.display()))
+}
+
+/// An active RM serving the apps in `files` (id → data file), killing on PUT.
+#[derive(Clone)]
+struct ActiveRm {
+    apps: Arc<Mutex<HashMap<String, String>>>,
+    kill_reply: Arc<Mutex<(u16, String)>>,
+}
+
+impl ActiveRm {
+    fn new(apps: &[(&str, &str)]) -> Self {
+        Self {
+            apps: Arc::new(Mutex::new(
+                apps.iter()
+                    .map(|(id, f)| (id.to_string(), f.to_string()))
+                    .collect(),
+            )),
+            kill_reply: Arc::new(Mutex::new((202, "kill-accepted.json".into()))),
+        }
+    }
+
+    fn set(&self, id: &str, file: &str) {
+        self.apps
+            .lock()
+            .expect("lock")
+            .insert(id.into(), file.into());
+    }
+
+    fn answer(&self, req: &Received) -> Reply {
+        let path = req.target.split('?').next().unwrap_or_default();
+        let Some(rest) = path.strip_prefix("/ws/v1/cluster/apps/") else {
+            return Reply::text(404, "no such page");
+        };
+        let (id, state_path) = match rest.split_once('/') {
+            Some((id, tail)) => (id, Some(tail)),
+            None => (rest, None),
+        };
+        let file = self.apps.lock().expect("lock").get(id).cloned();
+        match (req.method.as_str(), state_path, file) {
+            ("GET", None, Some(file)) => Reply::json(200, data(&file)),
+            ("PUT", Some("state"), Some(_)) => {
+                let (status, file) = self.kill_reply.lock().expect("lock").clone();
+                if status < 300 && req.body.contains("\"KILLED\"") {
+                    self.set(id, "app-killed.json");
+                }
+                Reply::json(status, data(&file))
+            }
+            (_, _, None) => Reply::json(404, data("app-not-found.json").replace(APP_MISSING, id)),
+            _ => Reply::text(405, "method not allowed"),
+        }
+    }
+}
+
+async fn active_rm(rm: &ActiveRm) -> FakeHttp {
+    let rm = rm.clone();
+    FakeHttp::start(move |req| rm.answer(req)).await
+}
+
+/// A standby RM that knows the active one: `307` to it, as `RMWebAppFilter` does.
+async fn standby_rm(active_base: String) -> FakeHttp {
+    FakeHttp::start(move |req| {
+        Reply::text(307, data("standby-redirect.txt"))
+            .with_header("Location", &format!("{active_base}{}", req.target))
+    })
+    .await
+}
+
+/// A standby RM that knows no active RM.
+async fn lost_standby_rm() -> FakeHttp {
+    FakeHttp::start(|_| Reply::text(200, data("no-active-rm.txt"))).await
+}
+
+fn client(rms: &[&str], user: Option<&str>) -> YarnRmClient {
+    let rms: Vec<String> = rms.iter().map(|s| s.to_string()).collect();
+    YarnRmClient::new(&rms, user.map(str::to_string), Duration::from_secs(5)).expect("client")
+}
+
+fn dead_address() -> String {
+    format!("http://127.0.0.1:{}", free_port())
+}
+
+#[tokio::test]
+async fn each_documented_application_maps_to_its_state() {
+    let rm = ActiveRm::new(&[
+        (APP_OK, "app-running.json"),
+        (APP_FINISHED_FAILED, "app-finished-failed.json"),
+        (APP_FAILED, "app-failed.json"),
+        (APP_KILLED, "app-killed.json"),
+    ]);
+    let server = active_rm(&rm).await;
+    let c = client(&[&server.base_url], None);
+
+    let app = c.application(APP_OK).await.expect("get").expect("known");
+    assert_eq!(app.id, APP_OK);
+    assert_eq!(app.user.as_deref(), Some("etl"));
+    assert_eq!(app.queue.as_deref(), Some("root.etl"));
+    assert_eq!(
+        c.status(APP_OK).await.expect("status"),
+        ApplicationState::Running {
+            tracking_url: Some(format!("http://rm2.example.com:8088/proxy/{APP_OK}/"))
+        }
+    );
+    rm.set(APP_OK, "app-accepted.json");
+    assert!(matches!(
+        c.status(APP_OK).await.expect("status"),
+        ApplicationState::Running { .. }
+    ));
+    rm.set(APP_OK, "app-finished-succeeded.json");
+    assert_eq!(
+        c.status(APP_OK).await.expect("status"),
+        ApplicationState::Succeeded
+    );
+
+    match c.status(APP_FINISHED_FAILED).await.expect("status") {
+        ApplicationState::Failed { diagnostics } => {
+            assert!(
+                diagnostics.starts_with("User class threw exception"),
+                "{diagnostics}"
+            )
+        }
+        other => panic!("FINISHED+FAILED gave {other:?}"),
+    }
+    match c.status(APP_FAILED).await.expect("status") {
+        ApplicationState::Failed { diagnostics } => {
+            assert!(diagnostics.contains("exitCode: 13"), "{diagnostics}")
+        }
+        other => panic!("FAILED gave {other:?}"),
+    }
+    assert_eq!(
+        c.status(APP_KILLED).await.expect("status"),
+        ApplicationState::Killed {
+            diagnostics: "Application killed by user.".into()
+        }
+    );
+    match c.status(APP_MISSING).await.expect("status") {
+        ApplicationState::Unknown { detail } => assert!(detail.contains(APP_MISSING), "{detail}"),
+        other => panic!("404 gave {other:?}"),
+    }
+    assert!(c.application(APP_MISSING).await.expect("get").is_none());
+    let gets = server.requests();
+    assert!(gets
+        .iter()
+        .all(|r| r.method == "GET" && r.header("accept") == Some("application/json")));
+}
+
+#[tokio::test]
+async fn ha_follows_the_standby_redirect_and_then_asks_the_active_rm_directly() {
+    let rm = ActiveRm::new(&[(APP_OK, "app-finished-succeeded.json")]);
+    let active = active_rm(&rm).await;
+    let standby = standby_rm(active.base_url.clone()).await;
+    // The standby is listed first, as after a failover.
+    let c = client(&[&standby.base_url, &active.base_url], None);
+
+    assert_eq!(
+        c.status(APP_OK).await.expect("status"),
+        ApplicationState::Succeeded
+    );
+    assert_eq!(
+        standby.requests().len(),
+        1,
+        "the standby was asked once and redirected"
+    );
+    assert_eq!(active.requests().len(), 1);
+    assert_eq!(
+        active.requests()[0].target,
+        format!("/ws/v1/cluster/apps/{APP_OK}")
+    );
+
+    // The client remembers the active RM: the standby is not asked again.
+    assert_eq!(
+        c.status(APP_OK).await.expect("status"),
+        ApplicationState::Succeeded
+    );
+    assert_eq!(standby.requests().len(), 1);
+    assert_eq!(active.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn ha_skips_a_dead_rm_and_a_standby_that_knows_no_active_rm() {
+    let rm = ActiveRm::new(&[(APP_FAILED, "app-failed.json")]);
+    let active = active_rm(&rm).await;
+    let lost = lost_standby_rm().await;
+    let refresh = FakeHttp::start(|_| {
+        Reply::text(
+            307,
+            "Can not find any active RM. Will retry in next 5 seconds.",
+        )
+        .with_header(
+            "Refresh",
+            "5;url=http://127.0.0.1:1/ws/v1/cluster/apps?next.fresh.interval=1",
+        )
+    })
+    .await;
+    let dead = dead_address();
+    let c = client(
+        &[&dead, &lost.base_url, &refresh.base_url, &active.base_url],
+        None,
+    );
+    assert!(matches!(
+        c.status(APP_FAILED).await.expect("status"),
+        ApplicationState::Failed { .. }
+    ));
+    assert_eq!(lost.requests().len(), 1);
+    assert_eq!(refresh.requests().len(), 1);
+    assert_eq!(active.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn no_active_rm_is_unreachable_naming_each_rm() {
+    let lost = lost_standby_rm().await;
+    let dead = dead_address();
+    let c = client(&[&dead, &lost.base_url], None);
+    match c.status(APP_OK).await {
+        Err(LaunchError::Unreachable(msg)) => {
+            assert!(msg.contains(&dead) && msg.contains(&lost.base_url), "{msg}");
+            assert!(msg.contains("standby"), "{msg}");
+        }
+        other => panic!("expected Unreachable, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn kill_puts_the_killed_state_through_the_standby_redirect() {
+    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
+    let active = active_rm(&rm).await;
+    let standby = standby_rm(active.base_url.clone()).await;
+    let c = client(&[&standby.base_url, &active.base_url], Some("etl"));
+
+    assert_eq!(c.kill(APP_OK).await.expect("kill"), KillOutcome::InProgress);
+    let put = active
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .expect("the active RM got the PUT");
+    assert_eq!(
+        put.target,
+        format!("/ws/v1/cluster/apps/{APP_OK}/state?user.name=etl")
+    );
+    assert_eq!(put.header("content-type"), Some("application/json"));
+    let body: serde_json::Value = serde_json::from_str(&put.body).expect("JSON body");
+    assert_eq!(body, serde_json::json!({"state": "KILLED"}));
+    assert_eq!(
+        standby.requests()[0].method,
+        "PUT",
+        "the redirect kept the method"
+    );
+
+    assert_eq!(
+        c.status(APP_OK).await.expect("status"),
+        ApplicationState::Killed {
+            diagnostics: "Application killed by user.".into()
+        }
+    );
+    *rm.kill_reply.lock().expect("lock") = (200, "kill-done.json".into());
+    assert_eq!(c.kill(APP_OK).await.expect("kill"), KillOutcome::Done);
+}
+
+#[tokio::test]
+async fn a_refused_kill_says_who_may_kill() {
+    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
+    *rm.kill_reply.lock().expect("lock") = (403, "kill-forbidden.json".into());
+    let active = active_rm(&rm).await;
+    let c = client(&[&active.base_url], None);
+    match c.kill(APP_OK).await {
+        Err(LaunchError::Other(msg)) => {
+            assert!(
+                msg.contains("The default static user cannot carry out this operation"),
+                "{msg}"
+            );
+            assert!(msg.contains("yarn.user_name"), "{msg}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(
+        matches!(c.kill(APP_MISSING).await, Err(LaunchError::Other(m)) if m.contains("no ResourceManager knows"))
+    );
+}
+
+#[tokio::test]
+async fn an_rm_demanding_spnego_fails_with_the_documented_limitation() {
+    let rm = FakeHttp::start(|_| {
+        Reply::text(401, "Authentication required").with_header("WWW-Authenticate", "Negotiate")
+    })
+    .await;
+    let c = client(&[&rm.base_url], None);
+    match c.status(APP_OK).await {
+        Err(LaunchError::Other(msg)) => assert!(msg.contains("SPNEGO"), "{msg}"),
+        other => panic!("expected the SPNEGO limitation, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn applications_are_found_by_their_run_tag() {
+    let rm = FakeHttp::start(|req| {
+        if req
+            .target
+            .starts_with("/ws/v1/cluster/apps?applicationTags=cdp-run-run-7")
+        {
+            Reply::json(200, data("apps-by-tag.json"))
+        } else {
+            Reply::json(200, data("apps-none.json"))
+        }
+    })
+    .await;
+    let c = client(&[&rm.base_url], Some("etl"));
+    let tag = cdp_spark_launcher::yarn_run_tag("run-7").expect("tag");
+    let found = c.find_by_tag(&tag).await.expect("lookup");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, APP_OK);
+    assert!(matches!(
+        found[0].application_state(),
+        ApplicationState::Running { .. }
+    ));
+    assert_eq!(
+        rm.requests()[0].target,
+        "/ws/v1/cluster/apps?applicationTags=cdp-run-run-7&user.name=etl"
+    );
+    assert!(c
+        .find_by_tag("cdp-run-other")
+        .await
+        .expect("lookup")
+        .is_empty());
+    assert!(c.find_by_tag("a&b").await.is_err());
+}
+
+#[tokio::test]
+async fn ids_that_are_not_yarn_ids_never_reach_the_rm() {
+    let rm = ActiveRm::new(&[]);
+    let active = active_rm(&rm).await;
+    let c = client(&[&active.base_url], None);
+    assert!(c.status("application_1_1/../../x").await.is_err());
+    assert!(c.kill("driver-20260101000000-0001").await.is_err());
+    assert!(active.requests().is_empty());
+}
+
+// ------------------------------------------------- fake spark-submit ---
+
+struct FakeHomes {
+    /// Prints what Spark's YARN client prints and records its argv.
+    yarn: PathBuf,
+    /// Never returns; starts a child in its process group.
+    hung: PathBuf,
+    /// Prints the application id, then never returns.
+    hung_after_id: PathBuf,
+    /// Exits 1 the way spark-submit does on a bad submission.
+    failing: PathBuf,
+    /// Exits 0 printing no application id.
+    silent: PathBuf,
+}
+
+fn fake_home(root: &Path, name: &str, script: &str) -> PathBuf {
+    let home = root.join(name);
+    std::fs::create_dir_all(home.join("bin")).expect("mkdir");
+    let path = home.join("bin/spark-submit");
+    std::fs::write(&path, script).expect("write script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    home
+}
+
+/// All fake Spark homes, written before any of them runs (a script being
+/// written while another test forks can fail with "text file busy").
+fn fake_homes() -> &'static FakeHomes {
+    static HOMES: OnceLock<FakeHomes> = OnceLock::new();
+    HOMES.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("fake-spark-{}", std::process::id()));
+        FakeHomes {
+            yarn: fake_home(
+                &root,
+                "yarn",
+                &format!(
+                    r#"#!/bin/sh
+for a in "$@"; do printf '%s\n' "$a"; done > "$ARGV_OUT"
+echo "26/01/02 03:04:05 INFO Client: Submitting application {APP_OK} to ResourceManager" >&2
+echo "26/01/02 03:04:06 INFO YarnClientImpl: Submitted application {APP_OK}" >&2
+echo "26/01/02 03:04:07 INFO Client: Application report for {APP_OK} (state: ACCEPTED)" >&2
+printf '\t tracking URL: http://rm1.example.com:8088/proxy/{APP_OK}/\n' >&2
+exit 0
+"#
+                ),
+            ),
+            hung: fake_home(
+                &root,
+                "hung",
+                "#!/bin/sh\nsleep 300 &\necho $! > \"$CHILD_PID_OUT\"\nwait\n",
+            ),
+            hung_after_id: fake_home(
+                &root,
+                "hung-after-id",
+                &format!(
+                    "#!/bin/sh\necho 'INFO YarnClientImpl: Submitted application {APP_OK}' >&2\nexec sleep 300\n"
+                ),
+            ),
+            failing: fake_home(
+                &root,
+                "failing",
+                "#!/bin/sh\necho 'Exception in thread \"main\" org.apache.spark.SparkException: Application application_1700000000000_0050 finished with failed status' >&2\necho 'at org.apache.spark.deploy.yarn.Client.run(Client.scala:1300)' >&2\nexit 1\n",
+            ),
+            silent: fake_home(&root, "silent", "#!/bin/sh\necho 'nothing to see'\nexit 0\n"),
+        }
+    })
+}
+
+fn yarn_launcher(
+    home: &Path,
+    rm: &str,
+    env: &[(&str, String)],
+    timeout_secs: u64,
+) -> SparkLauncher {
+    SparkLauncher::new(LauncherConfig {
+        mode: ClusterMode::Yarn,
+        spark_home: Some(home.to_path_buf()),
+        extra_env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        submit_timeout_secs: timeout_secs,
+        yarn: YarnConfig {
+            resource_managers: vec![rm.to_string()],
+            ..YarnConfig::default()
+        },
+        ..LauncherConfig::default()
+    })
+    .expect("valid config")
+}
+
+fn yarn_request(args: Vec<String>) -> cdp_spark_domain::ports::LaunchRequest {
+    let mut req = request("com.example.Main", args);
+    req.spec.jar = "hdfs://ns1/apps/job.jar".into();
+    req.spec.queue = Some("etl".into());
+    req
+}
+
+#[tokio::test]
+async fn yarn_submit_detaches_takes_the_id_and_follows_it_through_the_rm() {
+    let homes = fake_homes();
+    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
+    let server = active_rm(&rm).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let argv_out = dir.path().join("argv.txt");
+    let launcher = yarn_launcher(
+        &homes.yarn,
+        &server.base_url,
+        &[("ARGV_OUT", argv_out.to_string_lossy().into_owned())],
+        30,
+    );
+    let handle = launcher
+        .submit(&yarn_request(nasty_args()))
+        .await
+        .expect("submit");
+    assert_eq!(
+        handle,
+        ApplicationHandle {
+            backend: LauncherBackend::Yarn,
+            application_id: APP_OK.into(),
+            tracking_url: Some(format!("http://rm1.example.com:8088/proxy/{APP_OK}/")),
+        }
+    );
+    let argv = written_args(&argv_out);
+    let pos = argv
+        .iter()
+        .position(|a| a == "hdfs://ns1/apps/job.jar")
+        .expect("jar in argv");
+    assert_eq!(
+        &argv[pos + 1..],
+        nasty_args().as_slice(),
+        "args after the jar, verbatim"
+    );
+    for pair in [
+        ["--master", "yarn"],
+        ["--deploy-mode", "cluster"],
+        ["--queue", "etl"],
+        ["--conf", "spark.yarn.submit.waitAppCompletion=false"],
+    ] {
+        assert!(
+            argv.windows(2).any(|w| w == pair),
+            "{pair:?} missing from {argv:?}"
+        );
+    }
+
+    assert!(matches!(
+        launcher.status(&handle).await.expect("status"),
+        ApplicationState::Running { .. }
+    ));
+    rm.set(APP_OK, "app-finished-succeeded.json");
+    assert_eq!(
+        launcher.status(&handle).await.expect("status"),
+        ApplicationState::Succeeded
+    );
+    launcher.kill(&handle).await.expect("kill");
+    assert!(server.requests().iter().any(|r| r.method == "PUT"));
+}
+
+#[tokio::test]
+async fn a_hung_spark_submit_is_killed_with_its_children_and_the_launch_times_out() {
+    let homes = fake_homes();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pid_out = dir.path().join("child.pid");
+    let launcher = yarn_launcher(
+        &homes.hung,
+        "http://127.0.0.1:9",
+        &[("CHILD_PID_OUT", pid_out.to_string_lossy().into_owned())],
+        1,
+    );
+    let started = Instant::now();
+    let result = launcher.submit(&yarn_request(vec![])).await;
+    assert_eq!(result, Err(LaunchError::Timeout { seconds: 1 }));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    let child: u32 = std::fs::read_to_string(&pid_out)
+        .expect("the fake wrote its child's pid")
+        .trim()
+        .parse()
+        .expect("pid");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while process_alive(child) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        !process_alive(child),
+        "the hung spark-submit's child {child} survived"
+    );
+}
+
+#[tokio::test]
+async fn a_spark_submit_hung_after_submitting_is_killed_and_its_application_followed() {
+    let homes = fake_homes();
+    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
+    let server = active_rm(&rm).await;
+    let launcher = yarn_launcher(&homes.hung_after_id, &server.base_url, &[], 1);
+    let started = Instant::now();
+    let handle = launcher
+        .submit(&yarn_request(vec![]))
+        .await
+        .expect("the application was submitted, so the launch succeeds");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(handle.application_id, APP_OK);
+    assert!(matches!(
+        launcher.status(&handle).await.expect("status"),
+        ApplicationState::Running { .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_failing_spark_submit_is_a_submit_error_with_its_reason() {
+    let homes = fake_homes();
+    let launcher = yarn_launcher(&homes.failing, "http://127.0.0.1:9", &[], 30);
+    match launcher.submit(&yarn_request(vec![])).await {
+        Err(LaunchError::Submit(msg)) => {
+            assert!(
+                msg.starts_with("application_1700000000000_0050: spark-submit exited with code 1"),
+                "{msg}"
+            );
+            assert!(msg.contains("finished with failed status"), "{msg}");
+        }
+        other => panic!("expected a submit error, got {other:?}"),
+    }
+    let launcher = yarn_launcher(&homes.silent, "http://127.0.0.1:9", &[], 30);
+    match launcher.submit(&yarn_request(vec![])).await {
+        Err(LaunchError::Submit(msg)) => {
+            assert!(
+                msg.contains("without printing a YARN application id")
+                    && msg.contains("nothing to see"),
+                "{msg}"
+            )
+        }
+        other => panic!("expected a submit error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn following_yarn_without_a_configured_rm_says_what_to_configure() {
+    let launcher = SparkLauncher::new(LauncherConfig::default()).expect("valid");
+    let handle = ApplicationHandle {
+        backend: LauncherBackend::Yarn,
+        application_id: APP_OK.into(),
+        tracking_url: None,
+    };
+    assert!(
+        matches!(launcher.status(&handle).await, Err(LaunchError::Other(m)) if m.contains("yarn.resource_managers"))
+    );
+}
