@@ -303,3 +303,54 @@ pub struct JobView {
     pub triggers: Vec<TriggerDefinition>,
     pub last_runs: Vec<RunRecord>,
 }
+
+/// What an asynchronous operation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OperationKind {
+    Provision,
+    Unprovision,
+    Validate,
+    ReverseProvision,
+}
+
+impl OperationKind {
+    pub const ALL: [OperationKind; 4] = [
+        OperationKind::Provision,
+        OperationKind::Unprovision,
+        OperationKind::Validate,
+        OperationKind::ReverseProvision,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperationKind::Provision => "PROVISION",
+            OperationKind::Unprovision => "UNPROVISION",
+            OperationKind::Validate => "VALIDATE",
+            OperationKind::ReverseProvision => "REVERSE_PROVISION",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        OperationKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// An asynchronous operation and, once it ended, its result: the token
+/// (`id`) answered to the caller is what the caller polls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationRecord {
+    /// The token given to the caller.
+    pub id: String,
+    pub kind: OperationKind,
+    /// The Witboost component the operation is about, when there is one.
+    pub component_id: Option<String>,
+    pub status: crate::api::Status,
+    /// The API status body (e.g. a `ProvisioningStatus`) as JSON text, once known.
+    pub result: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 
 use crate::artifact::ArtifactUri;
 use crate::model::{
-    JobDefinition, JobKey, RunFilter, RunRecord, SparkJobSpec, TriggerDefinition, TriggerKey,
+    JobDefinition, JobKey, OperationRecord, RunFilter, RunRecord, SparkJobSpec, TriggerDefinition,
+    TriggerKey,
 };
 
 // ---------------------------------------------------------------- files ---
@@ -128,8 +129,36 @@ pub trait JobStorePort: Send + Sync {
     /// Runs matching the filter, newest first.
     async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError>;
 
+    /// Insert the run, or replace the stored run with the same `run_id`
+    /// (a run's state, application id and end change as it progresses).
+    /// Stores that keep no run history (an offline store) keep this default,
+    /// which refuses.
+    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        Err(StoreError::Other(format!(
+            "this job store keeps no run history, so run {} was not recorded",
+            run.run_id
+        )))
+    }
+
     /// Whether the store answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
+}
+
+// ----------------------------------------------------------- operations ---
+
+/// Asynchronous operations (provision, unprovision, validate) whose tokens
+/// the caller polls: kept in the job store so that they survive restarts and
+/// are shared by several provisioner instances.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OperationStorePort: Send + Sync {
+    /// Insert the operation, or replace the stored one with the same `id`.
+    async fn save_operation(&self, operation: &OperationRecord) -> Result<(), StoreError>;
+
+    async fn get_operation(&self, id: &str) -> Result<Option<OperationRecord>, StoreError>;
+
+    /// Delete the operations last updated before `before`; how many went.
+    async fn purge_operations(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 // ------------------------------------------------------- spark launcher ---
@@ -167,12 +196,20 @@ pub struct ApplicationHandle {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApplicationState {
     /// Accepted or running; the final status is not known yet.
-    Running { tracking_url: Option<String> },
+    Running {
+        tracking_url: Option<String>,
+    },
     Succeeded,
-    Failed { diagnostics: String },
-    Killed { diagnostics: String },
+    Failed {
+        diagnostics: String,
+    },
+    Killed {
+        diagnostics: String,
+    },
     /// The cluster manager no longer knows the application.
-    Unknown { detail: String },
+    Unknown {
+        detail: String,
+    },
 }
 
 /// Faults launching or following an application.

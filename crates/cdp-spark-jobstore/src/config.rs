@@ -1,0 +1,342 @@
+//! Where the store lives and how it is named: database URL (SQLite file by
+//! default, MySQL/MariaDB for production), Quartz table prefix and
+//! `SCHED_NAME`, pool and timeouts.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cdp_spark_domain::ports::StoreError;
+
+/// Quartz's own default table prefix.
+pub const DEFAULT_TABLE_PREFIX: &str = "QRTZ_";
+/// `SCHED_NAME` of the rows this provisioner writes unless configured.
+pub const DEFAULT_SCHED_NAME: &str = "CdpSparkProvisioner";
+/// Data directory of the default SQLite store, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "data";
+/// File name of the default SQLite store inside the data directory.
+pub const DEFAULT_SQLITE_FILE: &str = "jobstore.sqlite3";
+/// Longest table prefix accepted (MySQL names are at most 64 characters).
+pub const MAX_TABLE_PREFIX_LEN: usize = 32;
+/// Longest `SCHED_NAME` Quartz's tables hold (`VARCHAR(120)`).
+pub const MAX_SCHED_NAME_LEN: usize = 120;
+
+/// The database kinds the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Sqlite,
+    Mysql,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Mysql => "MySQL/MariaDB",
+        })
+    }
+}
+
+/// A parsed database location.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite database file (created with its directory on first start).
+    Sqlite { path: PathBuf },
+    /// `mysql://user:password@host:port/database` (MariaDB too).
+    Mysql { url: String },
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl DatabaseUrl {
+    /// Accepts `mysql://…`, `mariadb://…` (read as `mysql://…`),
+    /// `sqlite://PATH`, `sqlite:PATH` or a plain file path.
+    pub fn parse(text: &str) -> Result<Self, StoreError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(config_error(
+                "the database URL is empty: use mysql://USER:PASSWORD@HOST:PORT/DATABASE, sqlite://PATH or a file path",
+            ));
+        }
+        let lower = text.to_ascii_lowercase();
+        if lower.starts_with("mysql://") {
+            return Ok(DatabaseUrl::Mysql {
+                url: text.to_string(),
+            });
+        }
+        if lower.starts_with("mariadb://") {
+            return Ok(DatabaseUrl::Mysql {
+                url: format!("mysql://{}", &text["mariadb://".len()..]),
+            });
+        }
+        let path = if lower.starts_with("sqlite://") {
+            &text["sqlite://".len()..]
+        } else if lower.starts_with("sqlite:") {
+            &text["sqlite:".len()..]
+        } else if let Some(scheme) = url_scheme(text) {
+            return Err(config_error(&format!(
+                "the database URL scheme '{scheme}' is not supported: use mysql://USER:PASSWORD@HOST:PORT/DATABASE, sqlite://PATH or a file path"
+            )));
+        } else {
+            text
+        };
+        if path.is_empty() || path.contains(":memory:") || path.starts_with("file::memory") {
+            return Err(config_error(&format!(
+                "'{text}' is not a SQLite database file: an in-memory database is not shared by the store's connections; give a file path"
+            )));
+        }
+        Ok(DatabaseUrl::Sqlite {
+            path: PathBuf::from(path),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseUrl::Sqlite { .. } => Backend::Sqlite,
+            DatabaseUrl::Mysql { .. } => Backend::Mysql,
+        }
+    }
+
+    /// The location without its password, for logs and messages.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite { path } => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Mysql { url } => redact_password(url),
+        }
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// `mysql://user:secret@host/db` → `mysql://user:***@host/db`.
+pub fn redact_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_string();
+    };
+    let userinfo = &authority[..at];
+    match userinfo.find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &userinfo[..colon],
+            &rest[at..]
+        ),
+        None => url.to_string(),
+    }
+}
+
+fn url_scheme(text: &str) -> Option<&str> {
+    let end = text.find("://")?;
+    let scheme = &text[..end];
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then_some(scheme)
+}
+
+fn config_error(message: &str) -> StoreError {
+    StoreError::Other(format!("job store configuration: {message}"))
+}
+
+/// Configuration of the job store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// `mysql://…`, `sqlite://PATH` or a path; `None` is the SQLite file
+    /// [`DEFAULT_SQLITE_FILE`] under `data_dir`.
+    pub database_url: Option<String>,
+    /// Where the default SQLite file lives; created on first start.
+    pub data_dir: PathBuf,
+    /// Prefix of the Quartz tables and of ours (`QRTZ_`).
+    pub table_prefix: String,
+    /// Quartz `SCHED_NAME` of every row: a Quartz scheduler reading these
+    /// jobs must be configured with the same `org.quartz.scheduler.instanceName`.
+    pub sched_name: String,
+    /// Connections kept in the pool at most.
+    pub max_connections: u32,
+    /// How long an operation waits for a connection (and so for an
+    /// unreachable database) before answering `Unavailable`.
+    pub connect_timeout: Duration,
+    /// How long a write waits for another one's lock (SQLite `busy_timeout`,
+    /// InnoDB `innodb_lock_wait_timeout`) before it counts as a conflict.
+    pub lock_timeout: Duration,
+    /// How often a write that conflicted with another one is retried before
+    /// the store answers `Conflict`.
+    pub conflict_retries: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            table_prefix: DEFAULT_TABLE_PREFIX.to_string(),
+            sched_name: DEFAULT_SCHED_NAME.to_string(),
+            max_connections: 8,
+            connect_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(10),
+            conflict_retries: 5,
+        }
+    }
+}
+
+impl StoreConfig {
+    /// The default configuration with the given database URL.
+    pub fn with_url(url: impl Into<String>) -> Self {
+        Self {
+            database_url: Some(url.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The default configuration with its SQLite file under `dir`.
+    pub fn sqlite_in(dir: impl AsRef<Path>) -> Self {
+        Self {
+            data_dir: dir.as_ref().to_path_buf(),
+            ..Self::default()
+        }
+    }
+
+    /// The database this configuration points at.
+    pub fn database(&self) -> Result<DatabaseUrl, StoreError> {
+        match &self.database_url {
+            Some(url) => DatabaseUrl::parse(url),
+            None => Ok(DatabaseUrl::Sqlite {
+                path: self.data_dir.join(DEFAULT_SQLITE_FILE),
+            }),
+        }
+    }
+
+    /// Checks the names that end up in SQL and in every row.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        let p = &self.table_prefix;
+        let valid_prefix = !p.is_empty()
+            && p.len() <= MAX_TABLE_PREFIX_LEN
+            && p.starts_with(|c: char| c.is_ascii_alphabetic())
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid_prefix {
+            return Err(config_error(&format!(
+                "table prefix '{p}' is not valid: use 1 to {MAX_TABLE_PREFIX_LEN} ASCII letters, digits or '_', starting with a letter (Quartz's default is {DEFAULT_TABLE_PREFIX})"
+            )));
+        }
+        let n = self.sched_name.chars().count();
+        if self.sched_name.trim().is_empty() || n > MAX_SCHED_NAME_LEN {
+            return Err(config_error(&format!(
+                "scheduler name (SCHED_NAME) '{}' must have 1 to {MAX_SCHED_NAME_LEN} characters (it has {n})",
+                self.sched_name
+            )));
+        }
+        if self.max_connections == 0 {
+            return Err(config_error(
+                "max_connections is 0: the pool needs at least one connection",
+            ));
+        }
+        if self.connect_timeout.is_zero() {
+            return Err(config_error(
+                "connect_timeout is 0: give the database some time to answer",
+            ));
+        }
+        self.database().map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_parsed_by_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("mysql://u:p@h:3306/db")
+                .expect("mysql")
+                .backend(),
+            Backend::Mysql
+        );
+        assert_eq!(
+            DatabaseUrl::parse("mariadb://u@h/db").expect("mariadb"),
+            DatabaseUrl::Mysql {
+                url: "mysql://u@h/db".into()
+            }
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/x.db").expect("sqlite"),
+            DatabaseUrl::Sqlite {
+                path: "/var/lib/x.db".into()
+            }
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:rel/x.db").expect("sqlite"),
+            DatabaseUrl::Sqlite {
+                path: "rel/x.db".into()
+            }
+        );
+        assert_eq!(
+            DatabaseUrl::parse("x.db").expect("path"),
+            DatabaseUrl::Sqlite {
+                path: "x.db".into()
+            }
+        );
+        let e = DatabaseUrl::parse("postgres://h/db").expect_err("unsupported");
+        assert!(e.to_string().contains("'postgres'"), "{e}");
+        assert!(DatabaseUrl::parse("sqlite::memory:").is_err());
+        assert!(DatabaseUrl::parse(" ").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_password("mysql://root:s3cr3t@127.0.0.1:3306/db"),
+            "mysql://root:***@127.0.0.1:3306/db"
+        );
+        assert_eq!(redact_password("mysql://root@h/db"), "mysql://root@h/db");
+        let url = DatabaseUrl::parse("mysql://a:b@h/d").expect("mysql");
+        assert!(!format!("{url:?} {url}").contains(":b@"));
+    }
+
+    #[test]
+    fn default_is_a_sqlite_file_in_the_data_dir() {
+        let c = StoreConfig::sqlite_in("/tmp/x");
+        assert_eq!(
+            c.database().expect("default"),
+            DatabaseUrl::Sqlite {
+                path: Path::new("/tmp/x").join(DEFAULT_SQLITE_FILE)
+            }
+        );
+        c.validate().expect("valid");
+    }
+
+    #[test]
+    fn bad_names_are_rejected_with_the_rule() {
+        for prefix in ["", "1X_", "QRTZ-", "Q R", &"P".repeat(33)] {
+            let c = StoreConfig {
+                table_prefix: prefix.to_string(),
+                ..StoreConfig::default()
+            };
+            let e = c.validate().expect_err(prefix);
+            assert!(e.to_string().contains("table prefix"), "{e}");
+        }
+        let c = StoreConfig {
+            sched_name: "s".repeat(121),
+            ..StoreConfig::default()
+        };
+        assert!(c
+            .validate()
+            .expect_err("long")
+            .to_string()
+            .contains("SCHED_NAME"));
+    }
+}

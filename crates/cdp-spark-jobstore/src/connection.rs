@@ -1,0 +1,190 @@
+//! Connections: one Diesel connection type over both backends, an r2d2
+//! pool that opens the backend the URL names (never falling back to the
+//! other), per-connection settings, and the write transaction.
+
+use std::time::Duration;
+
+use cdp_spark_domain::ports::StoreError;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{self, ManageConnection, Pool, R2D2Connection};
+use diesel::{Connection, MysqlConnection, SqliteConnection};
+use tracing::debug;
+
+use crate::config::{DatabaseUrl, StoreConfig};
+use crate::error::{classify, classify_connection, DbError};
+
+/// A connection to SQLite or MySQL/MariaDB; the store's logic is written
+/// once against it, with per-backend code only where the SQL differs.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Mysql(MysqlConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Session settings applied to every new connection.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionSettings {
+    pub lock_timeout: Duration,
+}
+
+/// Opens a connection of the backend `db` names and sets it up.
+pub(crate) fn establish(
+    db: &DatabaseUrl,
+    settings: &SessionSettings,
+) -> Result<AnyConnection, StoreError> {
+    let target = db.redacted();
+    match db {
+        DatabaseUrl::Sqlite { path } => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::Unavailable(format!(
+                        "cannot create the directory {} of the SQLite store: {e}; create it or point data_dir/database_url elsewhere",
+                        parent.display()
+                    ))
+                })?;
+            }
+            let path_text = path.to_str().ok_or_else(|| {
+                StoreError::Other(format!(
+                    "the SQLite path {} is not valid UTF-8; choose another path",
+                    path.display()
+                ))
+            })?;
+            let mut conn = SqliteConnection::establish(path_text)
+                .map_err(|e| classify_connection(&e, &target))?;
+            let millis = settings.lock_timeout.as_millis().min(i32::MAX as u128);
+            // busy_timeout first: the journal_mode switch itself may wait.
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {millis}; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+            ))
+            .map_err(|e| classify(&e))?;
+            Ok(AnyConnection::Sqlite(conn))
+        }
+        DatabaseUrl::Mysql { url } => {
+            let mut conn =
+                MysqlConnection::establish(url).map_err(|e| classify_connection(&e, &target))?;
+            let seconds = settings.lock_timeout.as_secs().clamp(1, 1_073_741_824);
+            // The server's isolation level is kept (REPEATABLE READ by
+            // default, as for Quartz): writers serialize on the TRIGGER_ACCESS
+            // row lock, and the reads after it see the latest commits.
+            conn.batch_execute(&format!("SET SESSION innodb_lock_wait_timeout = {seconds}"))
+                .map_err(|e| classify(&e))?;
+            Ok(AnyConnection::Mysql(conn))
+        }
+    }
+}
+
+/// Why the pool could not open a connection (the message only: the
+/// checkout error says it is unavailable).
+#[derive(Debug)]
+pub(crate) struct ConnectError(String);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl From<StoreError> for ConnectError {
+    fn from(e: StoreError) -> Self {
+        ConnectError(match e {
+            StoreError::Unavailable(m)
+            | StoreError::Conflict(m)
+            | StoreError::Corrupt(m)
+            | StoreError::Other(m) => m,
+        })
+    }
+}
+
+/// The pool's connection factory.
+#[derive(Debug)]
+pub(crate) struct Manager {
+    db: DatabaseUrl,
+    settings: SessionSettings,
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<AnyConnection, ConnectError> {
+        Ok(establish(&self.db, &self.settings)?)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
+        Ok(conn.ping().map_err(|e| classify(&e))?)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub(crate) type StorePool = Pool<Manager>;
+
+/// A pool for `config`; connections are opened on demand, so building it
+/// never fails on an unreachable database (the first checkout does).
+pub(crate) fn build_pool(
+    config: &StoreConfig,
+    db: &DatabaseUrl,
+    max_size: u32,
+) -> Result<StorePool, StoreError> {
+    let manager = Manager {
+        db: db.clone(),
+        settings: SessionSettings {
+            lock_timeout: config.lock_timeout,
+        },
+    };
+    Ok(r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(config.connect_timeout)
+        .test_on_check_out(true)
+        .error_handler(Box::new(r2d2::NopErrorHandler))
+        .build_unchecked(manager))
+}
+
+/// A connection from the pool, or `Unavailable` with the last connect error.
+pub(crate) fn checkout(
+    pool: &StorePool,
+    target: &str,
+) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
+    pool.get().map_err(|e| {
+        StoreError::Unavailable(format!(
+            "no connection to {target} within the connect timeout ({e})"
+        ))
+    })
+}
+
+/// Runs `f` in a write transaction that holds the store's write lock:
+/// SQLite `BEGIN IMMEDIATE` (the database's single writer lock, waiting up
+/// to `busy_timeout`); on MySQL a plain transaction in which the caller
+/// takes Quartz's `TRIGGER_ACCESS` row lock ([`crate::sql::Sql::lock_trigger_access`]).
+/// Commits when `f` succeeds, rolls back otherwise: either everything `f`
+/// wrote stays, or nothing.
+pub(crate) fn write_transaction<T>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        AnyConnection::Mysql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) =
+                <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                debug!(error = %rollback, "rollback after a failed write failed too");
+            }
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,556 @@
+//! The tables, generated at run time for a table prefix and a backend.
+//!
+//! The eleven Quartz tables have exactly the columns, types, keys and
+//! indexes of Quartz 2.3's `tables_mysql_innodb.sql` (index names carry the
+//! prefix: `IDX_` + prefix + `T_J`, which is Quartz's `IDX_QRTZ_T_J` for the
+//! default prefix). On MySQL/MariaDB every index is declared inside its
+//! `CREATE TABLE IF NOT EXISTS`, so each table appears whole or not at all
+//! and re-running is harmless even though MySQL DDL is not transactional.
+//! SQLite gets the same column declarations (its type affinities are the
+//! closest equivalent) and separate `CREATE INDEX IF NOT EXISTS`.
+//!
+//! Our own tables sit beside them with the same prefix: `CDP_SCHEMA_MIGRATIONS`,
+//! `CDP_RUNS` (run history) and `CDP_OPERATIONS` (asynchronous operation tokens).
+
+use crate::config::Backend;
+
+/// A column: name, type as in Quartz's MySQL script, nullability.
+struct Col(&'static str, &'static str, bool);
+
+const NOT_NULL: bool = false;
+const NULL: bool = true;
+
+struct Index {
+    /// Suffix after `IDX_` + prefix; `None` for Quartz's one unnamed index
+    /// (MySQL names it after its first column; SQLite skips it, the primary
+    /// key covers the same columns).
+    name: Option<&'static str>,
+    columns: &'static [&'static str],
+}
+
+struct ForeignKey {
+    columns: &'static [&'static str],
+    /// Referenced table without prefix.
+    table: &'static str,
+    referenced: &'static [&'static str],
+}
+
+struct Table {
+    /// Name without prefix.
+    name: &'static str,
+    columns: &'static [Col],
+    primary_key: &'static [&'static str],
+    foreign_keys: &'static [ForeignKey],
+    indexes: &'static [Index],
+}
+
+const TRIGGER_KEY: &[&str] = &["SCHED_NAME", "TRIGGER_NAME", "TRIGGER_GROUP"];
+const JOB_KEY: &[&str] = &["SCHED_NAME", "JOB_NAME", "JOB_GROUP"];
+
+const TRIGGER_FK: &[ForeignKey] = &[ForeignKey {
+    columns: TRIGGER_KEY,
+    table: "TRIGGERS",
+    referenced: TRIGGER_KEY,
+}];
+
+/// Quartz 2.3's tables, in creation order (referenced tables first).
+const QUARTZ_TABLES: &[Table] = &[
+    Table {
+        name: "JOB_DETAILS",
+        columns: &[
+            Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+            Col("JOB_NAME", "VARCHAR(190)", NOT_NULL),
+            Col("JOB_GROUP", "VARCHAR(190)", NOT_NULL),
+            Col("DESCRIPTION", "VARCHAR(250)", NULL),
+            Col("JOB_CLASS_NAME", "VARCHAR(250)", NOT_NULL),
+            Col("IS_DURABLE", "VARCHAR(1)", NOT_NULL),
+            Col("IS_NONCONCURRENT", "VARCHAR(1)", NOT_NULL),
+            Col("IS_UPDATE_DATA", "VARCHAR(1)", NOT_NULL),
+            Col("REQUESTS_RECOVERY", "VARCHAR(1)", NOT_NULL),
+            Col("JOB_DATA", "BLOB", NULL),
+        ],
+        primary_key: JOB_KEY,
+        foreign_keys: &[],
+        indexes: &[
+            Index {
+                name: Some("J_REQ_RECOVERY"),
+                columns: &["SCHED_NAME", "REQUESTS_RECOVERY"],
+            },
+            Index {
+                name: Some("J_GRP"),
+                columns: &["SCHED_NAME", "JOB_GROUP"],
+            },
+        ],
+    },
+    Table {
+        name: "TRIGGERS",
+        columns: &[
+            Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+            Col("TRIGGER_NAME", "VARCHAR(190)", NOT_NULL),
+            Col("TRIGGER_GROUP", "VARCHAR(190)", NOT_NULL),
+            Col("JOB_NAME", "VARCHAR(190)", NOT_NULL),
+            Col("JOB_GROUP", "VARCHAR(190)", NOT_NULL),
+            Col("DESCRIPTION", "VARCHAR(250)", NULL),
+            Col("NEXT_FIRE_TIME", "BIGINT(13)", NULL),
+            Col("PREV_FIRE_TIME", "BIGINT(13)", NULL),
+            Col("PRIORITY", "INTEGER", NULL),
+            Col("TRIGGER_STATE", "VARCHAR(16)", NOT_NULL),
+            Col("TRIGGER_TYPE", "VARCHAR(8)", NOT_NULL),
+            Col("START_TIME", "BIGINT(13)", NOT_NULL),
+            Col("END_TIME", "BIGINT(13)", NULL),
+            Col("CALENDAR_NAME", "VARCHAR(190)", NULL),
+            Col("MISFIRE_INSTR", "SMALLINT(2)", NULL),
+            Col("JOB_DATA", "BLOB", NULL),
+        ],
+        primary_key: TRIGGER_KEY,
+        foreign_keys: &[ForeignKey {
+            columns: JOB_KEY,
+            table: "JOB_DETAILS",
+            referenced: JOB_KEY,
+        }],
+        indexes: &[
+            Index {
+                name: Some("T_J"),
+                columns: &["SCHED_NAME", "JOB_NAME", "JOB_GROUP"],
+            },
+            Index {
+                name: Some("T_JG"),
+                columns: &["SCHED_NAME", "JOB_GROUP"],
+            },
+            Index {
+                name: Some("T_C"),
+                columns: &["SCHED_NAME", "CALENDAR_NAME"],
+            },
+            Index {
+                name: Some("T_G"),
+                columns: &["SCHED_NAME", "TRIGGER_GROUP"],
+            },
+            Index {
+                name: Some("T_STATE"),
+                columns: &["SCHED_NAME", "TRIGGER_STATE"],
+            },
+            Index {
+                name: Some("T_N_STATE"),
+                columns: &[
+                    "SCHED_NAME",
+                    "TRIGGER_NAME",
+                    "TRIGGER_GROUP",
+                    "TRIGGER_STATE",
+                ],
+            },
+            Index {
+                name: Some("T_N_G_STATE"),
+                columns: &["SCHED_NAME", "TRIGGER_GROUP", "TRIGGER_STATE"],
+            },
+            Index {
+                name: Some("T_NEXT_FIRE_TIME"),
+                columns: &["SCHED_NAME", "NEXT_FIRE_TIME"],
+            },
+            Index {
+                name: Some("T_NFT_ST"),
+                columns: &["SCHED_NAME", "TRIGGER_STATE", "NEXT_FIRE_TIME"],
+            },
+            Index {
+                name: Some("T_NFT_MISFIRE"),
+                columns: &["SCHED_NAME", "MISFIRE_INSTR", "NEXT_FIRE_TIME"],
+            },
+            Index {
+                name: Some("T_NFT_ST_MISFIRE"),
+                columns: &[
+                    "SCHED_NAME",
+                    "MISFIRE_INSTR",
+                    "NEXT_FIRE_TIME",
+                    "TRIGGER_STATE",
+                ],
+            },
+            Index {
+                name: Some("T_NFT_ST_MISFIRE_GRP"),
+                columns: &[
+                    "SCHED_NAME",
+                    "MISFIRE_INSTR",
+                    "NEXT_FIRE_TIME",
+                    "TRIGGER_GROUP",
+                    "TRIGGER_STATE",
+                ],
+            },
+        ],
+    },
+    Table {
+        name: "SIMPLE_TRIGGERS",
+        columns: &[
+            Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+            Col("TRIGGER_NAME", "VARCHAR(190)", NOT_NULL),
+            Col("TRIGGER_GROUP", "VARCHAR(190)", NOT_NULL),
+            Col("REPEAT_COUNT", "BIGINT(7)", NOT_NULL),
+            Col("REPEAT_INTERVAL", "BIGINT(12)", NOT_NULL),
+            Col("TIMES_TRIGGERED", "BIGINT(10)", NOT_NULL),
+        ],
+        primary_key: TRIGGER_KEY,
+        foreign_keys: TRIGGER_FK,
+        indexes: &[],
+    },
+    Table {
+        name: "CRON_TRIGGERS",
+        columns: &[
+            Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+            Col("TRIGGER_NAME", "VARCHAR(190)", NOT_NULL),
+            Col("TRIGGER_GROUP", "VARCHAR(190)", NOT_NULL),
+            Col("CRON_EXPRESSION", "VARCHAR(120)", NOT_NULL),
+            Col("TIME_ZONE_ID", "VARCHAR(80)", NULL),
+        ],
+        primary_key: TRIGGER_KEY,
+        foreign_keys: TRIGGER_FK,
+        indexes: &[],
+    },
+    Table {
+        name: "SIMPROP_TRIGGERS",
+        columns: &[
+            Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+            Col("TRIGGER_NAME", "VARCHAR(190)", NOT_NULL),
+            Col("TRIGGER_GROUP", "VARCHAR(190)", NOT_NULL),
+            Col("STR_PROP_1", "VARCHAR(512)", NULL),
+            Col("STR_PROP_2", "VARCHAR(512)", NULL),
+            Col("STR_PROP_3", "VARCHAR(512)", NULL),
+            Col("INT_PROP_1", "INT", NULL),
+            Col("INT_PROP_2", "INT", NULL),
+            Col("LONG_PROP_1", "BIGINT", NULL),
+            Col("LONG_PROP_2", "BIGINT", NULL),
+            Col("DEC_PROP_1", "NUMERIC(13,4)", NULL),
+            Col("DEC_PROP_2", "NUMERIC(13,4)", NULL),
+            Col("BOOL_PROP_1", "VARCHAR(1)", NULL),
+            Col("BOOL_PROP_2", "VARCHAR(1)", NULL),
+        ],
+        primary_key: TRIGGER_KEY,
+        foreign_keys: TRIGGER_FK,
+        indexes: &[],
+    },
+    Table {
+        name: "BLOB_TRIGGERS",
+        columns: &[
+            Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+            Col("TRIGGER_NAME", "VARCHAR(190)", NOT_NULL),
+            Col("TRIGGER_GROUP", "VARCHAR(190)", NOT_NULL),
+            Col("BLOB_DATA", "BLOB", NULL),
+        ],
+        primary_key: TRIGGER_KEY,
+        foreign_keys: TRIGGER_FK,
+        indexes: &[Index {
+            name: None,
+            columns: TRIGGER_KEY,
+        }],
+    },
+    Table {
+        name: "CALENDARS",
+        columns: &[
+            Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+            Col("CALENDAR_NAME", "VARCHAR(190)", NOT_NULL),
+            Col("CALENDAR", "BLOB", NOT_NULL),
+        ],
+        primary_key: &["SCHED_NAME", "CALENDAR_NAME"],
+        foreign_keys: &[],
+        indexes: &[],
+    },
+    Table {
+        name: "PAUSED_TRIGGER_GRPS",
+        columns: &[
+            Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+            Col("TRIGGER_GROUP", "VARCHAR(190)", NOT_NULL),
+        ],
+        primary_key: &["SCHED_NAME", "TRIGGER_GROUP"],
+        foreign_keys: &[],
+        indexes: &[],
+    },
+    Table {
+        name: "FIRED_TRIGGERS",
+        columns: &[
+            Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+            Col("ENTRY_ID", "VARCHAR(95)", NOT_NULL),
+            Col("TRIGGER_NAME", "VARCHAR(190)", NOT_NULL),
+            Col("TRIGGER_GROUP", "VARCHAR(190)", NOT_NULL),
+            Col("INSTANCE_NAME", "VARCHAR(190)", NOT_NULL),
+            Col("FIRED_TIME", "BIGINT(13)", NOT_NULL),
+            Col("SCHED_TIME", "BIGINT(13)", NOT_NULL),
+            Col("PRIORITY", "INTEGER", NOT_NULL),
+            Col("STATE", "VARCHAR(16)", NOT_NULL),
+            Col("JOB_NAME", "VARCHAR(190)", NULL),
+            Col("JOB_GROUP", "VARCHAR(190)", NULL),
+            Col("IS_NONCONCURRENT", "VARCHAR(1)", NULL),
+            Col("REQUESTS_RECOVERY", "VARCHAR(1)", NULL),
+        ],
+        primary_key: &["SCHED_NAME", "ENTRY_ID"],
+        foreign_keys: &[],
+        indexes: &[
+            Index {
+                name: Some("FT_TRIG_INST_NAME"),
+                columns: &["SCHED_NAME", "INSTANCE_NAME"],
+            },
+            Index {
+                name: Some("FT_INST_JOB_REQ_RCVRY"),
+                columns: &["SCHED_NAME", "INSTANCE_NAME", "REQUESTS_RECOVERY"],
+            },
+            Index {
+                name: Some("FT_J_G"),
+                columns: &["SCHED_NAME", "JOB_NAME", "JOB_GROUP"],
+            },
+            Index {
+                name: Some("FT_JG"),
+                columns: &["SCHED_NAME", "JOB_GROUP"],
+            },
+            Index {
+                name: Some("FT_T_G"),
+                columns: &["SCHED_NAME", "TRIGGER_NAME", "TRIGGER_GROUP"],
+            },
+            Index {
+                name: Some("FT_TG"),
+                columns: &["SCHED_NAME", "TRIGGER_GROUP"],
+            },
+        ],
+    },
+    Table {
+        name: "SCHEDULER_STATE",
+        columns: &[
+            Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+            Col("INSTANCE_NAME", "VARCHAR(190)", NOT_NULL),
+            Col("LAST_CHECKIN_TIME", "BIGINT(13)", NOT_NULL),
+            Col("CHECKIN_INTERVAL", "BIGINT(13)", NOT_NULL),
+        ],
+        primary_key: &["SCHED_NAME", "INSTANCE_NAME"],
+        foreign_keys: &[],
+        indexes: &[],
+    },
+    Table {
+        name: "LOCKS",
+        columns: &[
+            Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+            Col("LOCK_NAME", "VARCHAR(40)", NOT_NULL),
+        ],
+        primary_key: &["SCHED_NAME", "LOCK_NAME"],
+        foreign_keys: &[],
+        indexes: &[],
+    },
+];
+
+/// Names of Quartz's tables, without prefix.
+pub const QUARTZ_TABLE_NAMES: [&str; 11] = [
+    "JOB_DETAILS",
+    "TRIGGERS",
+    "SIMPLE_TRIGGERS",
+    "CRON_TRIGGERS",
+    "SIMPROP_TRIGGERS",
+    "BLOB_TRIGGERS",
+    "CALENDARS",
+    "PAUSED_TRIGGER_GRPS",
+    "FIRED_TRIGGERS",
+    "SCHEDULER_STATE",
+    "LOCKS",
+];
+
+/// Our migrations table, without prefix.
+pub const MIGRATIONS_TABLE: &str = "CDP_SCHEMA_MIGRATIONS";
+/// Our run history, without prefix.
+pub const RUNS_TABLE: &str = "CDP_RUNS";
+/// Our asynchronous operations, without prefix.
+pub const OPERATIONS_TABLE: &str = "CDP_OPERATIONS";
+
+const MIGRATIONS: Table = Table {
+    name: MIGRATIONS_TABLE,
+    columns: &[
+        Col("VERSION", "INTEGER", NOT_NULL),
+        Col("NAME", "VARCHAR(100)", NOT_NULL),
+        Col("APPLIED_AT", "BIGINT", NOT_NULL),
+    ],
+    primary_key: &["VERSION"],
+    foreign_keys: &[],
+    indexes: &[],
+};
+
+const RUNS: Table = Table {
+    name: RUNS_TABLE,
+    columns: &[
+        Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+        Col("RUN_ID", "VARCHAR(190)", NOT_NULL),
+        Col("JOB_NAME", "VARCHAR(190)", NOT_NULL),
+        Col("JOB_GROUP", "VARCHAR(190)", NOT_NULL),
+        Col("TRIGGER_NAME", "VARCHAR(190)", NOT_NULL),
+        Col("TRIGGER_GROUP", "VARCHAR(190)", NOT_NULL),
+        Col("SCHEDULED_FIRE_TIME", "BIGINT", NOT_NULL),
+        Col("ACTUAL_FIRE_TIME", "BIGINT", NOT_NULL),
+        Col("APPLICATION_ID", "VARCHAR(190)", NULL),
+        Col("TRACKING_URL", "VARCHAR(2048)", NULL),
+        Col("STATE", "VARCHAR(16)", NOT_NULL),
+        Col("FINAL_STATUS", "VARCHAR(64)", NULL),
+        Col("CREATED_AT", "BIGINT", NOT_NULL),
+        Col("UPDATED_AT", "BIGINT", NOT_NULL),
+        Col("ENDED_AT", "BIGINT", NULL),
+        Col("ERROR_TEXT", "TEXT", NULL),
+    ],
+    primary_key: &["SCHED_NAME", "RUN_ID"],
+    foreign_keys: &[],
+    indexes: &[
+        Index {
+            name: Some("CDP_R_FIRE"),
+            columns: &["SCHED_NAME", "ACTUAL_FIRE_TIME"],
+        },
+        Index {
+            name: Some("CDP_R_JOB_FIRE"),
+            columns: &["SCHED_NAME", "JOB_GROUP", "JOB_NAME", "ACTUAL_FIRE_TIME"],
+        },
+        Index {
+            name: Some("CDP_R_STATE_FIRE"),
+            columns: &["SCHED_NAME", "STATE", "ACTUAL_FIRE_TIME"],
+        },
+    ],
+};
+
+const OPERATIONS: Table = Table {
+    name: OPERATIONS_TABLE,
+    columns: &[
+        Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+        Col("OPERATION_ID", "VARCHAR(190)", NOT_NULL),
+        Col("KIND", "VARCHAR(32)", NOT_NULL),
+        Col("COMPONENT_ID", "VARCHAR(512)", NULL),
+        Col("STATUS", "VARCHAR(16)", NOT_NULL),
+        Col("RESULT", "MEDIUMTEXT", NULL),
+        Col("CREATED_AT", "BIGINT", NOT_NULL),
+        Col("UPDATED_AT", "BIGINT", NOT_NULL),
+    ],
+    primary_key: &["SCHED_NAME", "OPERATION_ID"],
+    foreign_keys: &[],
+    indexes: &[Index {
+        name: Some("CDP_O_UPDATED"),
+        columns: &["SCHED_NAME", "UPDATED_AT"],
+    }],
+};
+
+/// Table options of every MySQL table: InnoDB (transactions, row locks,
+/// foreign keys), and utf8mb4 with binary collation so that any Unicode
+/// text fits and keys compare exactly as Java and Rust strings do.
+const MYSQL_TABLE_OPTIONS: &str = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
+fn create_table(backend: Backend, prefix: &str, t: &Table) -> Vec<String> {
+    let mut parts: Vec<String> = t
+        .columns
+        .iter()
+        .map(|Col(name, ty, nullable)| {
+            format!(
+                "{name} {ty} {}",
+                if *nullable { "NULL" } else { "NOT NULL" }
+            )
+        })
+        .collect();
+    parts.push(format!("PRIMARY KEY ({})", t.primary_key.join(",")));
+    if backend == Backend::Mysql {
+        for index in t.indexes {
+            match index.name {
+                Some(name) => parts.push(format!(
+                    "INDEX IDX_{prefix}{name} ({})",
+                    index.columns.join(",")
+                )),
+                None => parts.push(format!("INDEX ({})", index.columns.join(","))),
+            }
+        }
+    }
+    for fk in t.foreign_keys {
+        parts.push(format!(
+            "FOREIGN KEY ({}) REFERENCES {prefix}{}({})",
+            fk.columns.join(","),
+            fk.table,
+            fk.referenced.join(",")
+        ));
+    }
+    let options = match backend {
+        Backend::Mysql => format!(" {MYSQL_TABLE_OPTIONS}"),
+        Backend::Sqlite => String::new(),
+    };
+    let mut statements = vec![format!(
+        "CREATE TABLE IF NOT EXISTS {prefix}{} (\n  {}\n){options}",
+        t.name,
+        parts.join(",\n  ")
+    )];
+    if backend == Backend::Sqlite {
+        for index in t.indexes {
+            if let Some(name) = index.name {
+                statements.push(format!(
+                    "CREATE INDEX IF NOT EXISTS IDX_{prefix}{name} ON {prefix}{}({})",
+                    t.name,
+                    index.columns.join(",")
+                ));
+            }
+        }
+    }
+    statements
+}
+
+fn sqlite_type_fixups(statements: Vec<String>, backend: Backend) -> Vec<String> {
+    match backend {
+        // SQLite accepts every MySQL type name used here except MEDIUMTEXT's
+        // meaning: it is plain TEXT affinity, so say so.
+        Backend::Sqlite => statements
+            .into_iter()
+            .map(|s| s.replace(" MEDIUMTEXT ", " TEXT "))
+            .collect(),
+        Backend::Mysql => statements,
+    }
+}
+
+/// Statements creating Quartz's eleven tables and their indexes.
+pub fn quartz_tables(backend: Backend, prefix: &str) -> Vec<String> {
+    QUARTZ_TABLES
+        .iter()
+        .flat_map(|t| create_table(backend, prefix, t))
+        .collect()
+}
+
+/// Statement creating our migrations table.
+pub fn migrations_table(backend: Backend, prefix: &str) -> Vec<String> {
+    create_table(backend, prefix, &MIGRATIONS)
+}
+
+/// Statements creating the run history.
+pub fn runs_table(backend: Backend, prefix: &str) -> Vec<String> {
+    create_table(backend, prefix, &RUNS)
+}
+
+/// Statements creating the asynchronous operations table.
+pub fn operations_table(backend: Backend, prefix: &str) -> Vec<String> {
+    sqlite_type_fixups(create_table(backend, prefix, &OPERATIONS), backend)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quartz_table_names_match_the_definitions() {
+        let names: Vec<&str> = QUARTZ_TABLES.iter().map(|t| t.name).collect();
+        assert_eq!(names, QUARTZ_TABLE_NAMES);
+    }
+
+    #[test]
+    fn mysql_ddl_declares_indexes_inline_with_the_prefix() {
+        let ddl = quartz_tables(Backend::Mysql, "SP_");
+        assert_eq!(ddl.len(), 11, "one statement per table on MySQL");
+        let triggers = &ddl[1];
+        assert!(
+            triggers.starts_with("CREATE TABLE IF NOT EXISTS SP_TRIGGERS ("),
+            "{triggers}"
+        );
+        assert!(triggers.contains("INDEX IDX_SP_T_NFT_ST_MISFIRE_GRP (SCHED_NAME,MISFIRE_INSTR,NEXT_FIRE_TIME,TRIGGER_GROUP,TRIGGER_STATE)"));
+        assert!(triggers.contains("FOREIGN KEY (SCHED_NAME,JOB_NAME,JOB_GROUP) REFERENCES SP_JOB_DETAILS(SCHED_NAME,JOB_NAME,JOB_GROUP)"));
+        assert!(triggers.contains("NEXT_FIRE_TIME BIGINT(13) NULL"));
+        assert!(triggers.ends_with(MYSQL_TABLE_OPTIONS));
+        assert!(ddl[5].contains("INDEX (SCHED_NAME,TRIGGER_NAME,TRIGGER_GROUP)"));
+    }
+
+    #[test]
+    fn sqlite_ddl_has_separate_idempotent_indexes() {
+        let ddl = quartz_tables(Backend::Sqlite, "QRTZ_");
+        let indexes = ddl
+            .iter()
+            .filter(|s| s.starts_with("CREATE INDEX IF NOT EXISTS"))
+            .count();
+        assert_eq!(indexes, 2 + 12 + 6, "Quartz's 20 named indexes");
+        assert!(ddl.iter().all(|s| !s.contains("ENGINE")));
+        assert!(operations_table(Backend::Sqlite, "Q_")[0].contains("RESULT TEXT NULL"));
+    }
+}

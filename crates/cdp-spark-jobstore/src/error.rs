@@ -1,0 +1,237 @@
+//! Database faults turned into the port's [`StoreError`]: lost or refused
+//! connections are `Unavailable`, lock waits and deadlocks are `Conflict`
+//! (retried by the store first), rows we cannot read are `Corrupt`.
+
+use cdp_spark_domain::ports::StoreError;
+use diesel::result::{ConnectionError, DatabaseErrorKind, Error as DieselError};
+
+use crate::limits::RowError;
+
+/// What an operation inside the store fails with.
+#[derive(Debug)]
+pub(crate) enum DbError {
+    /// A fault reported by the database or the driver: classified, and
+    /// retried when it is a conflict.
+    Db(DieselError),
+    /// A decided outcome (bad input, unreadable row, a key taken): never retried.
+    Store(StoreError),
+}
+
+impl From<DieselError> for DbError {
+    fn from(e: DieselError) -> Self {
+        DbError::Db(e)
+    }
+}
+
+impl From<StoreError> for DbError {
+    fn from(e: StoreError) -> Self {
+        DbError::Store(e)
+    }
+}
+
+impl From<RowError> for DbError {
+    fn from(e: RowError) -> Self {
+        DbError::Store(e.into())
+    }
+}
+
+impl DbError {
+    pub(crate) fn corrupt(message: impl Into<String>) -> Self {
+        DbError::Store(StoreError::Corrupt(message.into()))
+    }
+
+    /// Whether trying the same work again may succeed.
+    pub(crate) fn is_retryable(&self) -> bool {
+        match self {
+            DbError::Db(e) => matches!(classify(e), StoreError::Conflict(_)),
+            DbError::Store(_) => false,
+        }
+    }
+
+    pub(crate) fn into_store_error(self) -> StoreError {
+        match self {
+            DbError::Db(e) => classify(&e),
+            DbError::Store(e) => e,
+        }
+    }
+}
+
+/// Substrings of driver messages meaning the server is gone or unreachable
+/// (MySQL client errors 2002, 2003, 2006, 2013, 2055, server 1053, 1927,
+/// 4031; SQLite cannot open or read its file).
+const UNAVAILABLE_MARKERS: &[&str] = &[
+    "gone away",
+    "lost connection",
+    "can't connect",
+    "cannot connect",
+    "connection refused",
+    "server shutdown",
+    "connection was killed",
+    "broken pipe",
+    "connection reset",
+    "disconnected by the server",
+    "error reading communication packets",
+    "unable to open database file",
+    "disk i/o error",
+    "unknown mysql server host",
+    "unknown server host",
+];
+
+/// Substrings meaning another transaction held what we needed (MySQL 1205,
+/// 1213; SQLite `SQLITE_BUSY`/`SQLITE_LOCKED`).
+const CONFLICT_MARKERS: &[&str] = &[
+    "deadlock",
+    "lock wait timeout",
+    "try restarting transaction",
+    "database is locked",
+    "database table is locked",
+    "database schema has changed",
+];
+
+fn contains_any(message: &str, markers: &[&str]) -> bool {
+    let lower = message.to_ascii_lowercase();
+    markers.iter().any(|m| lower.contains(m))
+}
+
+/// The port error of a Diesel error.
+pub(crate) fn classify(e: &DieselError) -> StoreError {
+    match e {
+        DieselError::DatabaseError(kind, info) => {
+            let message = info.message().to_string();
+            match kind {
+                DatabaseErrorKind::ClosedConnection => StoreError::Unavailable(message),
+                DatabaseErrorKind::SerializationFailure => StoreError::Conflict(message),
+                DatabaseErrorKind::UniqueViolation => StoreError::Conflict(format!(
+                    "a concurrent write stored the same key first: {message}"
+                )),
+                _ if contains_any(&message, UNAVAILABLE_MARKERS) => {
+                    StoreError::Unavailable(message)
+                }
+                _ if contains_any(&message, CONFLICT_MARKERS) => StoreError::Conflict(message),
+                _ => StoreError::Other(message),
+            }
+        }
+        DieselError::DeserializationError(inner) => {
+            StoreError::Corrupt(format!("a stored value could not be read: {inner}"))
+        }
+        DieselError::BrokenTransactionManager => StoreError::Unavailable(
+            "the database connection broke in the middle of a transaction".into(),
+        ),
+        DieselError::RollbackErrorOnCommit {
+            commit_error,
+            rollback_error,
+        } => {
+            let commit = classify(commit_error);
+            match commit {
+                StoreError::Unavailable(m) => StoreError::Unavailable(m),
+                other => StoreError::Other(format!(
+                    "{other}; the rollback failed too: {rollback_error}"
+                )),
+            }
+        }
+        other => {
+            let message = other.to_string();
+            if contains_any(&message, UNAVAILABLE_MARKERS) {
+                StoreError::Unavailable(message)
+            } else if contains_any(&message, CONFLICT_MARKERS) {
+                StoreError::Conflict(message)
+            } else {
+                StoreError::Other(message)
+            }
+        }
+    }
+}
+
+/// The port error of a failed connection attempt.
+pub(crate) fn classify_connection(e: &ConnectionError, target: &str) -> StoreError {
+    match e {
+        ConnectionError::InvalidConnectionUrl(m) => StoreError::Other(format!(
+            "the database URL {target} is not valid: {m}; fix database_url"
+        )),
+        ConnectionError::BadConnection(m) => {
+            StoreError::Unavailable(format!("cannot connect to {target}: {m}"))
+        }
+        ConnectionError::CouldntSetupConfiguration(inner) => match classify(inner) {
+            StoreError::Unavailable(m) => {
+                StoreError::Unavailable(format!("cannot connect to {target}: {m}"))
+            }
+            other => StoreError::Other(format!(
+                "connected to {target} but could not set it up: {other}"
+            )),
+        },
+        other => StoreError::Unavailable(format!("cannot connect to {target}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Info(&'static str);
+
+    impl diesel::result::DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn db(kind: DatabaseErrorKind, m: &'static str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(Info(m)))
+    }
+
+    #[test]
+    fn lost_servers_are_unavailable_and_locks_are_conflicts() {
+        use DatabaseErrorKind::Unknown;
+        for m in [
+            "MySQL server has gone away",
+            "Lost connection to server during query",
+            "Can't connect to server on '127.0.0.1' (111)",
+            "unable to open database file",
+        ] {
+            assert!(
+                matches!(classify(&db(Unknown, m)), StoreError::Unavailable(_)),
+                "{m}"
+            );
+        }
+        for m in [
+            "Deadlock found when trying to get lock; try restarting transaction",
+            "Lock wait timeout exceeded; try restarting transaction",
+            "database is locked",
+        ] {
+            let e = db(Unknown, m);
+            assert!(matches!(classify(&e), StoreError::Conflict(_)), "{m}");
+            assert!(DbError::from(e).is_retryable());
+        }
+        assert!(matches!(
+            classify(&db(DatabaseErrorKind::SerializationFailure, "x")),
+            StoreError::Conflict(_)
+        ));
+        assert!(matches!(
+            classify(&db(Unknown, "syntax error")),
+            StoreError::Other(_)
+        ));
+        assert!(matches!(
+            classify(&DieselError::BrokenTransactionManager),
+            StoreError::Unavailable(_)
+        ));
+        assert!(!DbError::Store(StoreError::Conflict("taken".into())).is_retryable());
+    }
+}

@@ -1,0 +1,243 @@
+//! A job's Spark application as Quartz `JOB_DATA`: a `JobDataMap` of
+//! string values in `java.util.Properties` form (`useProperties=true`), so
+//! that a real Quartz scheduler loads it and hands it to the launcher class
+//! [`JOB_CLASS_NAME`].
+//!
+//! | key | value |
+//! | --- | --- |
+//! | `jobDataVersion` | [`JOB_DATA_VERSION`] |
+//! | `componentId` | Witboost component id |
+//! | `jar`, `className` | the application |
+//! | `queue`, `driverCores`, `driverMemory`, `executorCores`, `executorMemory`, `numExecutors`, `logLevel` | present when set |
+//! | `args`, `dependencies` | JSON arrays of strings |
+//! | `conf` | JSON object of string values |
+
+use std::collections::BTreeMap;
+
+use cdp_spark_domain::model::{JobDefinition, JobKey, SparkJobSpec};
+
+use crate::properties;
+
+/// The Quartz job class named in `JOB_CLASS_NAME` of every job this store
+/// writes: the launcher a Java Quartz deployment would run (it reads the
+/// `JOB_DATA` keys above and calls spark-submit).
+pub const JOB_CLASS_NAME: &str = "it.agilelab.witboost.cdp.spark.SparkSubmitJob";
+
+/// Version of the `JOB_DATA` layout; a newer one is refused as unreadable.
+pub const JOB_DATA_VERSION: &str = "1";
+
+/// Keys of the job data map.
+pub mod keys {
+    pub const VERSION: &str = "jobDataVersion";
+    pub const COMPONENT_ID: &str = "componentId";
+    pub const JAR: &str = "jar";
+    pub const CLASS_NAME: &str = "className";
+    pub const QUEUE: &str = "queue";
+    pub const ARGS: &str = "args";
+    pub const DEPENDENCIES: &str = "dependencies";
+    pub const CONF: &str = "conf";
+    pub const DRIVER_CORES: &str = "driverCores";
+    pub const DRIVER_MEMORY: &str = "driverMemory";
+    pub const EXECUTOR_CORES: &str = "executorCores";
+    pub const EXECUTOR_MEMORY: &str = "executorMemory";
+    pub const NUM_EXECUTORS: &str = "numExecutors";
+    pub const LOG_LEVEL: &str = "logLevel";
+}
+
+/// The job data map of a job (string values only, as `useProperties` requires).
+pub fn job_data_map(job: &JobDefinition) -> BTreeMap<String, String> {
+    let spec = &job.spec;
+    let mut m = BTreeMap::new();
+    let mut put = |k: &str, v: String| {
+        m.insert(k.to_string(), v);
+    };
+    put(keys::VERSION, JOB_DATA_VERSION.to_string());
+    put(keys::COMPONENT_ID, job.component_id.clone());
+    put(keys::JAR, spec.jar.clone());
+    put(keys::CLASS_NAME, spec.class_name.clone());
+    put(keys::ARGS, json_text(&spec.args));
+    put(keys::DEPENDENCIES, json_text(&spec.dependencies));
+    put(keys::CONF, json_text(&spec.conf));
+    let optional = [
+        (keys::QUEUE, spec.queue.clone()),
+        (keys::DRIVER_CORES, spec.driver_cores.map(|n| n.to_string())),
+        (keys::DRIVER_MEMORY, spec.driver_memory.clone()),
+        (
+            keys::EXECUTOR_CORES,
+            spec.executor_cores.map(|n| n.to_string()),
+        ),
+        (keys::EXECUTOR_MEMORY, spec.executor_memory.clone()),
+        (
+            keys::NUM_EXECUTORS,
+            spec.num_executors.map(|n| n.to_string()),
+        ),
+        (keys::LOG_LEVEL, spec.log_level.clone()),
+    ];
+    for (k, v) in optional {
+        if let Some(v) = v {
+            put(k, v);
+        }
+    }
+    m
+}
+
+fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    // Vec<String> and BTreeMap<String, String> always serialize.
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+}
+
+/// `JOB_DATA` bytes of a job.
+pub fn encode_job_data(job: &JobDefinition) -> Vec<u8> {
+    properties::encode(&job_data_map(job))
+}
+
+/// Why stored job data cannot be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("job {job}: JOB_DATA {problem}")]
+pub struct JobDataError {
+    pub job: String,
+    pub problem: String,
+}
+
+/// The component id and Spark application stored in `JOB_DATA`.
+pub fn decode_job_data(
+    key: &JobKey,
+    bytes: Option<&[u8]>,
+) -> Result<(String, SparkJobSpec), JobDataError> {
+    let err = |problem: String| JobDataError {
+        job: key.to_string(),
+        problem,
+    };
+    let bytes = bytes.ok_or_else(|| err("is empty: the job has no Spark application".into()))?;
+    let mut m = properties::decode(bytes)
+        .map_err(|e| err(format!("is not java.util.Properties text: {e}")))?;
+    if let Some(v) = m.get(keys::VERSION) {
+        if v != JOB_DATA_VERSION {
+            return Err(err(format!(
+                "has layout version {v}, this provisioner reads version {JOB_DATA_VERSION}: it was written by another provisioner version"
+            )));
+        }
+    }
+    let mut required = |k: &str| {
+        m.remove(k)
+            .ok_or_else(|| err(format!("has no '{k}' entry")))
+    };
+    let component_id = required(keys::COMPONENT_ID)?;
+    let jar = required(keys::JAR)?;
+    let class_name = required(keys::CLASS_NAME)?;
+    let list = |m: &mut BTreeMap<String, String>, k: &str| -> Result<Vec<String>, JobDataError> {
+        match m.remove(k) {
+            None => Ok(Vec::new()),
+            Some(v) => serde_json::from_str(&v)
+                .map_err(|e| err(format!("entry '{k}' is not a JSON array of strings: {e}"))),
+        }
+    };
+    let args = list(&mut m, keys::ARGS)?;
+    let dependencies = list(&mut m, keys::DEPENDENCIES)?;
+    let conf = match m.remove(keys::CONF) {
+        None => BTreeMap::new(),
+        Some(v) => serde_json::from_str(&v).map_err(|e| {
+            err(format!(
+                "entry '{}' is not a JSON object of string values: {e}",
+                keys::CONF
+            ))
+        })?,
+    };
+    let number = |m: &mut BTreeMap<String, String>, k: &str| -> Result<Option<u32>, JobDataError> {
+        m.remove(k)
+            .map(|v| {
+                v.trim()
+                    .parse::<u32>()
+                    .map_err(|_| err(format!("entry '{k}' = '{v}' is not a whole number")))
+            })
+            .transpose()
+    };
+    let spec = SparkJobSpec {
+        jar,
+        class_name,
+        queue: m.remove(keys::QUEUE),
+        args,
+        dependencies,
+        driver_cores: number(&mut m, keys::DRIVER_CORES)?,
+        driver_memory: m.remove(keys::DRIVER_MEMORY),
+        executor_cores: number(&mut m, keys::EXECUTOR_CORES)?,
+        executor_memory: m.remove(keys::EXECUTOR_MEMORY),
+        num_executors: number(&mut m, keys::NUM_EXECUTORS)?,
+        log_level: m.remove(keys::LOG_LEVEL),
+        conf,
+    };
+    Ok((component_id, spec))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job() -> JobDefinition {
+        JobDefinition {
+            key: JobKey::new("urn:dmb:dp:finance:sales:0", "daily-agg"),
+            component_id: "urn:dmb:cmp:finance:sales:0:daily-agg".into(),
+            description: Some("Daily aggregation".into()),
+            spec: SparkJobSpec {
+                jar: "hdfs://ns1/apps/agg.jar".into(),
+                class_name: "com.acme.Agg".into(),
+                queue: Some("root.finance".into()),
+                args: vec!["--date".into(), "a=b: c#d!".into(), "città\n".into()],
+                dependencies: vec!["hdfs://ns1/lib/dep.jar".into()],
+                driver_cores: Some(2),
+                driver_memory: Some("2g".into()),
+                executor_cores: None,
+                executor_memory: Some("4g".into()),
+                num_executors: Some(3),
+                log_level: Some("INFO".into()),
+                conf: [("spark.sql.shuffle.partitions".to_string(), "8".to_string())]
+                    .into_iter()
+                    .collect(),
+            },
+            non_concurrent: true,
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let j = job();
+        let bytes = encode_job_data(&j);
+        assert!(bytes.is_ascii());
+        let (component, spec) = decode_job_data(&j.key, Some(&bytes)).expect("decode");
+        assert_eq!(component, j.component_id);
+        assert_eq!(spec, j.spec);
+        let text = String::from_utf8(bytes).expect("ascii");
+        assert!(text.contains(&format!("jobDataVersion={JOB_DATA_VERSION}\n")));
+        assert!(text.contains("jar=hdfs\\://ns1/apps/agg.jar\n"), "{text}");
+        assert!(
+            !text.contains("executorCores"),
+            "unset values are left out: {text}"
+        );
+    }
+
+    #[test]
+    fn unreadable_data_names_the_job_and_entry() {
+        let k = JobKey::new("g", "n");
+        let e = decode_job_data(&k, Some(b"componentId=c\njar=j\nclassName=C\nargs=[1]"))
+            .expect_err("bad args");
+        assert!(
+            e.to_string().contains("g.n") && e.to_string().contains("'args'"),
+            "{e}"
+        );
+        let e = decode_job_data(&k, Some(b"jar=j\nclassName=C")).expect_err("no component");
+        assert!(e.to_string().contains("'componentId'"), "{e}");
+        let e = decode_job_data(
+            &k,
+            Some(b"jobDataVersion=9\ncomponentId=c\njar=j\nclassName=C"),
+        )
+        .expect_err("newer");
+        assert!(e.to_string().contains("version 9"), "{e}");
+        assert!(decode_job_data(&k, None).is_err());
+        let e = decode_job_data(
+            &k,
+            Some(b"componentId=c\njar=j\nclassName=C\nnumExecutors=x"),
+        )
+        .expect_err("bad number");
+        assert!(e.to_string().contains("numExecutors"), "{e}");
+    }
+}

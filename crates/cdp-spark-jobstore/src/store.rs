@@ -1,0 +1,580 @@
+//! [`DieselJobStore`]: the job store port on the Quartz tables.
+//!
+//! Every call runs on a blocking thread (`spawn_blocking`) with a pooled
+//! connection. Writes run in one transaction holding the write lock (see
+//! [`crate::connection::write_transaction`]); a write that conflicted with a
+//! concurrent one (lock wait timeout, deadlock, busy database) is retried
+//! with a short back-off before the store answers `Conflict`.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use cdp_spark_domain::model::{
+    JobDefinition, JobKey, OperationRecord, RunFilter, RunRecord, TriggerDefinition, TriggerKey,
+    TriggerSchedule,
+};
+use cdp_spark_domain::ports::{JobStorePort, OperationStorePort, ReplaceOutcome, StoreError};
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{BigInt, Binary, Integer, Nullable, SmallInt, Text};
+use diesel::RunQueryDsl;
+use tracing::{debug, info, warn};
+
+use crate::config::{Backend, StoreConfig};
+use crate::connection::{build_pool, checkout, write_transaction, AnyConnection, StorePool};
+use crate::error::DbError;
+use crate::job_data::{encode_job_data, JOB_CLASS_NAME};
+use crate::limits::{self, RowError};
+use crate::migrate::{migrate, MigrationReport};
+use crate::rows::{
+    bool_text, fire_millis, job_from_row, millis, operation_from_row, run_from_row, status_text,
+    trigger_from_row, TYPE_CRON, TYPE_SIMPLE,
+};
+use crate::sql::{
+    delete_trigger_rows, job_exists, lock_trigger_access, query, trigger_keys_of_job,
+    trigger_owner, JobRow, OperationRow, RunRow, Sql, TriggerRow,
+};
+
+/// The job store on SQLite or MySQL/MariaDB.
+#[derive(Clone)]
+pub struct DieselJobStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: StorePool,
+    sql: Sql,
+    sched: String,
+    prefix: String,
+    backend: Backend,
+    /// The database without password, for messages.
+    target: String,
+    retries: u32,
+    /// SQLite has one writer at a time: our own writers queue here instead
+    /// of polling SQLite's lock (`busy_timeout` still covers other processes).
+    sqlite_writers: Option<Mutex<()>>,
+}
+
+/// Whether an operation writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
+impl std::fmt::Debug for DieselJobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DieselJobStore")
+            .field("database", &self.inner.target)
+            .field("table_prefix", &self.inner.prefix)
+            .field("sched_name", &self.inner.sched)
+            .finish()
+    }
+}
+
+impl DieselJobStore {
+    /// Migrates the database of `config` (creating the SQLite file and its
+    /// directory on first start) and opens the store on it.
+    pub async fn open(config: StoreConfig) -> Result<Self, StoreError> {
+        Ok(Self::open_with_report(config).await?.0)
+    }
+
+    /// As [`DieselJobStore::open`], also answering what the migration did.
+    pub async fn open_with_report(
+        config: StoreConfig,
+    ) -> Result<(Self, MigrationReport), StoreError> {
+        let report = migrate(&config).await?;
+        let db = config.database()?;
+        let pool = build_pool(&config, &db, config.max_connections)?;
+        info!(database = %report.database, prefix = %config.table_prefix, sched = %config.sched_name, "job store open");
+        let store = Self {
+            inner: Arc::new(Inner {
+                pool,
+                sql: Sql::new(db.backend(), &config.table_prefix),
+                sched: config.sched_name.clone(),
+                prefix: config.table_prefix.clone(),
+                backend: db.backend(),
+                target: db.redacted(),
+                retries: config.conflict_retries,
+                sqlite_writers: (db.backend() == Backend::Sqlite).then(|| Mutex::new(())),
+            }),
+        };
+        Ok((store, report))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    pub fn sched_name(&self) -> &str {
+        &self.inner.sched
+    }
+
+    pub fn table_prefix(&self) -> &str {
+        &self.inner.prefix
+    }
+
+    /// Runs `f` on a blocking thread with a pooled connection, retrying it
+    /// when it conflicted with a concurrent write.
+    async fn with_conn<T, F>(&self, op: &'static str, access: Access, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut AnyConnection, &Inner) -> Result<T, DbError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = checkout(&inner.pool, &inner.target)?;
+            let mut attempt = 0u32;
+            loop {
+                let gate = match (&inner.sqlite_writers, access) {
+                    (Some(writers), Access::Write) => {
+                        Some(writers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+                    }
+                    _ => None,
+                };
+                let result = f(&mut conn, &inner);
+                drop(gate);
+                match result {
+                    Ok(value) => return Ok(value),
+                    Err(e) if e.is_retryable() && attempt < inner.retries => {
+                        attempt += 1;
+                        let wait = backoff(attempt);
+                        warn!(op, attempt, error = %e.into_store_error(), wait_ms = wait.as_millis() as u64, "job store write conflicted; retrying");
+                        std::thread::sleep(wait);
+                    }
+                    Err(e) => {
+                        let e = e.into_store_error();
+                        debug!(op, error = %e, "job store operation failed");
+                        return Err(e);
+                    }
+                }
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("the job store task of {op} failed: {e}")))?
+    }
+}
+
+/// 5 ms doubling per attempt up to 320 ms, plus up to as much jitter, so
+/// that writers that collided do not collide again.
+fn backoff(attempt: u32) -> Duration {
+    let base = 5u64 << attempt.saturating_sub(1).min(6);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = u64::from(nanos) % (base + 1);
+    Duration::from_millis(base + jitter)
+}
+
+// --------------------------------------------------------------- writes ---
+
+fn write_job(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    job: &JobDefinition,
+    job_data: &[u8],
+    exists: bool,
+) -> Result<(), DbError> {
+    let description = job
+        .description
+        .as_deref()
+        .map(|d| limits::shorten(d, limits::DESCRIPTION_LEN));
+    // Durable: the job stays while it has no trigger (provisioned without a
+    // schedule, or once a manual one-shot completed).
+    let durable = bool_text(true);
+    let non_concurrent = bool_text(job.non_concurrent);
+    let update_data = bool_text(false);
+    let recovery = bool_text(false);
+    if exists {
+        query(&inner.sql.job_update)
+            .bind::<Nullable<Text>, _>(description)
+            .bind::<Text, _>(JOB_CLASS_NAME)
+            .bind::<Text, _>(durable)
+            .bind::<Text, _>(non_concurrent)
+            .bind::<Text, _>(update_data)
+            .bind::<Text, _>(recovery)
+            .bind::<Binary, _>(job_data)
+            .bind::<Text, _>(&inner.sched)
+            .bind::<Text, _>(&job.key.name)
+            .bind::<Text, _>(&job.key.group)
+            .execute(conn)?;
+    } else {
+        query(&inner.sql.job_insert)
+            .bind::<Text, _>(&inner.sched)
+            .bind::<Text, _>(&job.key.name)
+            .bind::<Text, _>(&job.key.group)
+            .bind::<Nullable<Text>, _>(description)
+            .bind::<Text, _>(JOB_CLASS_NAME)
+            .bind::<Text, _>(durable)
+            .bind::<Text, _>(non_concurrent)
+            .bind::<Text, _>(update_data)
+            .bind::<Text, _>(recovery)
+            .bind::<Binary, _>(job_data)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn insert_trigger(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    t: &TriggerDefinition,
+) -> Result<(), DbError> {
+    let (trigger_type, start, end) = match &t.schedule {
+        TriggerSchedule::Cron {
+            start_time,
+            end_time,
+            ..
+        } => (TYPE_CRON, *start_time, *end_time),
+        TriggerSchedule::Once { start_time } => (TYPE_SIMPLE, *start_time, None),
+    };
+    // Quartz's MISFIRE_INSTR is a SMALLINT; our instructions are -1..=2.
+    let misfire = i16::try_from(t.misfire_instruction.quartz_code()).unwrap_or(0);
+    query(&inner.sql.trigger_insert)
+        .bind::<Text, _>(&inner.sched)
+        .bind::<Text, _>(&t.key.name)
+        .bind::<Text, _>(&t.key.group)
+        .bind::<Text, _>(&t.job_key.name)
+        .bind::<Text, _>(&t.job_key.group)
+        .bind::<BigInt, _>(fire_millis(t.next_fire_time))
+        .bind::<BigInt, _>(fire_millis(t.previous_fire_time))
+        .bind::<Integer, _>(t.priority)
+        .bind::<Text, _>(t.state.as_quartz())
+        .bind::<Text, _>(trigger_type)
+        .bind::<BigInt, _>(millis(start))
+        .bind::<BigInt, _>(end.map(millis).unwrap_or(0))
+        .bind::<SmallInt, _>(misfire)
+        .execute(conn)?;
+    match &t.schedule {
+        TriggerSchedule::Cron {
+            cron_expression,
+            time_zone,
+            ..
+        } => {
+            query(&inner.sql.cron_insert)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&t.key.name)
+                .bind::<Text, _>(&t.key.group)
+                .bind::<Text, _>(cron_expression)
+                .bind::<Text, _>(time_zone)
+                .execute(conn)?;
+        }
+        TriggerSchedule::Once { .. } => {
+            query(&inner.sql.simple_insert)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&t.key.name)
+                .bind::<Text, _>(&t.key.group)
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// The body of `replace_job`, inside the write transaction.
+fn replace_in_transaction(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    job: &JobDefinition,
+    job_data: &[u8],
+    trigger: Option<&TriggerDefinition>,
+) -> Result<ReplaceOutcome, DbError> {
+    lock_trigger_access(conn, &inner.sql, &inner.sched)?;
+    let exists = job_exists(conn, &inner.sql, &inner.sched, &job.key)?;
+    write_job(conn, inner, job, job_data, exists)?;
+    // The scheduled triggers go; pending one-shot (manual) triggers stay.
+    for (key, trigger_type) in trigger_keys_of_job(conn, &inner.sql, &inner.sched, &job.key)? {
+        let replaced = trigger.is_some_and(|t| t.key == key);
+        if trigger_type != TYPE_SIMPLE || replaced {
+            delete_trigger_rows(conn, &inner.sql, &inner.sched, &key)?;
+        }
+    }
+    if let Some(t) = trigger {
+        if let Some(owner) = trigger_owner(conn, &inner.sql, &inner.sched, &t.key)? {
+            return Err(DbError::Store(StoreError::Other(format!(
+                "the trigger key {} is already used by job {owner}, so job {} cannot take it; nothing was changed",
+                t.key, job.key
+            ))));
+        }
+        insert_trigger(conn, inner, t)?;
+    }
+    Ok(if exists {
+        ReplaceOutcome::Replaced
+    } else {
+        ReplaceOutcome::Created
+    })
+}
+
+#[async_trait]
+impl JobStorePort for DieselJobStore {
+    async fn replace_job(
+        &self,
+        job: &JobDefinition,
+        trigger: Option<TriggerDefinition>,
+    ) -> Result<ReplaceOutcome, StoreError> {
+        let job_data = encode_job_data(job);
+        limits::check_job(job, &job_data)?;
+        if let Some(t) = &trigger {
+            limits::check_trigger(t)?;
+            if t.job_key != job.key {
+                return Err(RowError::Inconsistent(format!(
+                    "the trigger {} belongs to job {}, not to job {} being stored",
+                    t.key, t.job_key, job.key
+                ))
+                .into());
+            }
+        }
+        let job = job.clone();
+        self.with_conn("replace_job", Access::Write, move |conn, inner| {
+            write_transaction(conn, |conn| {
+                replace_in_transaction(conn, inner, &job, &job_data, trigger.as_ref())
+            })
+        })
+        .await
+    }
+
+    async fn delete_job(&self, key: &JobKey) -> Result<bool, StoreError> {
+        limits::check_job_key(key)?;
+        let key = key.clone();
+        self.with_conn("delete_job", Access::Write, move |conn, inner| {
+            write_transaction(conn, |conn| {
+                lock_trigger_access(conn, &inner.sql, &inner.sched)?;
+                if !job_exists(conn, &inner.sql, &inner.sched, &key)? {
+                    return Ok(false);
+                }
+                for (trigger, _) in trigger_keys_of_job(conn, &inner.sql, &inner.sched, &key)? {
+                    delete_trigger_rows(conn, &inner.sql, &inner.sched, &trigger)?;
+                }
+                query(&inner.sql.job_delete)
+                    .bind::<Text, _>(&inner.sched)
+                    .bind::<Text, _>(&key.name)
+                    .bind::<Text, _>(&key.group)
+                    .execute(conn)?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    async fn get_job(&self, key: &JobKey) -> Result<Option<JobDefinition>, StoreError> {
+        let key = key.clone();
+        self.with_conn("get_job", Access::Read, move |conn, inner| {
+            let rows: Vec<JobRow> = query(&inner.sql.job_select)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&key.name)
+                .bind::<Text, _>(&key.group)
+                .load(conn)?;
+            rows.into_iter().next().map(job_from_row).transpose()
+        })
+        .await
+    }
+
+    async fn list_jobs(&self, group: Option<String>) -> Result<Vec<JobDefinition>, StoreError> {
+        self.with_conn("list_jobs", Access::Read, move |conn, inner| {
+            let rows: Vec<JobRow> = match &group {
+                Some(g) => query(&inner.sql.jobs_select_group)
+                    .bind::<Text, _>(&inner.sched)
+                    .bind::<Text, _>(JOB_CLASS_NAME)
+                    .bind::<Text, _>(g)
+                    .load(conn)?,
+                None => query(&inner.sql.jobs_select)
+                    .bind::<Text, _>(&inner.sched)
+                    .bind::<Text, _>(JOB_CLASS_NAME)
+                    .load(conn)?,
+            };
+            rows.into_iter().map(job_from_row).collect()
+        })
+        .await
+    }
+
+    async fn add_trigger(&self, trigger: &TriggerDefinition) -> Result<bool, StoreError> {
+        limits::check_trigger(trigger)?;
+        let trigger = trigger.clone();
+        self.with_conn("add_trigger", Access::Write, move |conn, inner| {
+            write_transaction(conn, |conn| {
+                lock_trigger_access(conn, &inner.sql, &inner.sched)?;
+                if !job_exists(conn, &inner.sql, &inner.sched, &trigger.job_key)? {
+                    return Ok(false);
+                }
+                if let Some(owner) = trigger_owner(conn, &inner.sql, &inner.sched, &trigger.key)? {
+                    return Err(DbError::Store(StoreError::Conflict(format!(
+                        "a trigger {} (of job {owner}) already exists; nothing was added",
+                        trigger.key
+                    ))));
+                }
+                insert_trigger(conn, inner, &trigger)?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    async fn get_trigger(&self, key: &TriggerKey) -> Result<Option<TriggerDefinition>, StoreError> {
+        let key = key.clone();
+        self.with_conn("get_trigger", Access::Read, move |conn, inner| {
+            let rows: Vec<TriggerRow> = query(&inner.sql.trigger_select)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&key.name)
+                .bind::<Text, _>(&key.group)
+                .load(conn)?;
+            rows.into_iter().next().map(trigger_from_row).transpose()
+        })
+        .await
+    }
+
+    async fn triggers_of_job(&self, key: &JobKey) -> Result<Vec<TriggerDefinition>, StoreError> {
+        let key = key.clone();
+        self.with_conn("triggers_of_job", Access::Read, move |conn, inner| {
+            let rows: Vec<TriggerRow> = query(&inner.sql.triggers_of_job_select)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&key.name)
+                .bind::<Text, _>(&key.group)
+                .load(conn)?;
+            rows.into_iter().map(trigger_from_row).collect()
+        })
+        .await
+    }
+
+    async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        let run_id = run_id.to_string();
+        self.with_conn("get_run", Access::Read, move |conn, inner| {
+            let rows: Vec<RunRow> = query(&inner.sql.run_select)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&run_id)
+                .load(conn)?;
+            rows.into_iter().next().map(run_from_row).transpose()
+        })
+        .await
+    }
+
+    /// Newest first by actual fire time (then run id, descending); a
+    /// `limit` of 0 means no limit.
+    async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError> {
+        let filter = filter.clone();
+        self.with_conn("list_runs", Access::Read, move |conn, inner| {
+            let mut sql = inner.sql.runs_select.clone();
+            if filter.state.is_some() {
+                sql.push_str(" AND STATE = ?");
+            }
+            if filter.job.is_some() {
+                sql.push_str(" AND JOB_GROUP = ? AND JOB_NAME = ?");
+            }
+            sql.push_str(" ORDER BY ACTUAL_FIRE_TIME DESC, RUN_ID DESC LIMIT ? OFFSET ?");
+            let mut q = query(&sql).bind::<Text, _>(&inner.sched);
+            if let Some(state) = filter.state {
+                q = q.bind::<Text, _>(state.as_str());
+            }
+            if let Some(job) = &filter.job {
+                q = q.bind::<Text, _>(&job.group).bind::<Text, _>(&job.name);
+            }
+            let limit = match filter.limit {
+                0 => i64::MAX,
+                n => i64::try_from(n).unwrap_or(i64::MAX),
+            };
+            let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
+            let rows: Vec<RunRow> = q
+                .bind::<BigInt, _>(limit)
+                .bind::<BigInt, _>(offset)
+                .load(conn)?;
+            rows.into_iter().map(run_from_row).collect()
+        })
+        .await
+    }
+
+    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        limits::check_run(run)?;
+        let mut run = run.clone();
+        run.error = run
+            .error
+            .map(|e| limits::shorten(&e, limits::ERROR_TEXT_LEN));
+        self.with_conn("save_run", Access::Write, move |conn, inner| {
+            query(&inner.sql.run_upsert)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&run.run_id)
+                .bind::<Text, _>(&run.job_key.name)
+                .bind::<Text, _>(&run.job_key.group)
+                .bind::<Text, _>(&run.trigger_key.name)
+                .bind::<Text, _>(&run.trigger_key.group)
+                .bind::<BigInt, _>(millis(run.scheduled_fire_time))
+                .bind::<BigInt, _>(millis(run.actual_fire_time))
+                .bind::<Nullable<Text>, _>(run.application_id.as_deref())
+                .bind::<Nullable<Text>, _>(run.tracking_url.as_deref())
+                .bind::<Text, _>(run.state.as_str())
+                .bind::<Nullable<Text>, _>(run.final_status.as_deref())
+                .bind::<BigInt, _>(millis(run.created_at))
+                .bind::<BigInt, _>(millis(run.updated_at))
+                .bind::<Nullable<BigInt>, _>(run.ended_at.map(millis))
+                .bind::<Nullable<Text>, _>(run.error.as_deref())
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.with_conn("ping", Access::Read, |conn, _| {
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl OperationStorePort for DieselJobStore {
+    async fn save_operation(&self, operation: &OperationRecord) -> Result<(), StoreError> {
+        limits::check_operation(operation)?;
+        let op = operation.clone();
+        self.with_conn("save_operation", Access::Write, move |conn, inner| {
+            query(&inner.sql.operation_upsert)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&op.id)
+                .bind::<Text, _>(op.kind.as_str())
+                .bind::<Nullable<Text>, _>(op.component_id.as_deref())
+                .bind::<Text, _>(status_text(op.status))
+                .bind::<Nullable<Text>, _>(op.result.as_deref())
+                .bind::<BigInt, _>(millis(op.created_at))
+                .bind::<BigInt, _>(millis(op.updated_at))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_operation(&self, id: &str) -> Result<Option<OperationRecord>, StoreError> {
+        let id = id.to_string();
+        self.with_conn("get_operation", Access::Read, move |conn, inner| {
+            let rows: Vec<OperationRow> = query(&inner.sql.operation_select)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&id)
+                .load(conn)?;
+            rows.into_iter().next().map(operation_from_row).transpose()
+        })
+        .await
+    }
+
+    async fn purge_operations(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.with_conn("purge_operations", Access::Write, move |conn, inner| {
+            let n = query(&inner.sql.operations_purge)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<BigInt, _>(millis(before))
+                .execute(conn)?;
+            Ok(n as u64)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        for attempt in 1..20 {
+            let base = 5u64 << (attempt - 1).min(6);
+            let ms = backoff(attempt).as_millis() as u64;
+            assert!(ms >= base && ms <= 2 * base, "attempt {attempt}: {ms} ms");
+        }
+    }
+}
