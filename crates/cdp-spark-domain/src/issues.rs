@@ -20,7 +20,11 @@ pub struct Issue {
 }
 
 impl Issue {
-    pub fn new(field: impl Into<String>, problem: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        problem: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             problem: problem.into(),
@@ -56,7 +60,12 @@ impl Issues {
         self.0.push(issue);
     }
 
-    pub fn add(&mut self, field: impl Into<String>, problem: impl Into<String>, hint: impl Into<String>) {
+    pub fn add(
+        &mut self,
+        field: impl Into<String>,
+        problem: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.push(Issue::new(field, problem, hint));
     }
 

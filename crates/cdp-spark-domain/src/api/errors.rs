@@ -49,7 +49,11 @@ impl SystemError {
         }
     }
 
-    pub fn with_solution(mut self, problem: impl Into<String>, solution: impl Into<String>) -> Self {
+    pub fn with_solution(
+        mut self,
+        problem: impl Into<String>,
+        solution: impl Into<String>,
+    ) -> Self {
         let more = self.more_info.get_or_insert_with(ErrorMoreInfo::default);
         more.problems.push(problem.into());
         more.solutions.push(solution.into());

@@ -125,4 +125,3 @@ async fn check_is_file(
         )),
     })
 }
-

@@ -18,7 +18,10 @@ pub enum UseCaseError {
 
 impl UseCaseError {
     /// The `RequestValidationError` body of an invalid request, `None` otherwise.
-    pub fn request_validation_error(&self, input: Option<String>) -> Option<RequestValidationError> {
+    pub fn request_validation_error(
+        &self,
+        input: Option<String>,
+    ) -> Option<RequestValidationError> {
         match self {
             UseCaseError::Invalid(issues) => Some(issues.to_request_validation_error(input)),
             _ => None,

@@ -42,15 +42,24 @@ pub fn provisioning_info(
     let mut public = Map::new();
     let mut private = Map::new();
     let w = &descriptor.component.specific;
-    public.insert("jobName".into(), string_entry("Job name", w.job_name.as_str()));
+    public.insert(
+        "jobName".into(),
+        string_entry("Job name", w.job_name.as_str()),
+    );
     public.insert(
         "queue".into(),
         string_entry(
             "YARN queue",
-            w.queue.as_ref().map(|q| q.to_string()).unwrap_or_else(|| "default".into()),
+            w.queue
+                .as_ref()
+                .map(|q| q.to_string())
+                .unwrap_or_else(|| "default".into()),
         ),
     );
-    public.insert("className".into(), string_entry("Main class", w.class_name.as_str()));
+    public.insert(
+        "className".into(),
+        string_entry("Main class", w.class_name.as_str()),
+    );
     public.insert("jar".into(), string_entry("Jar", w.jar.as_str()));
     match &w.job_config.schedule {
         Some(schedule) => {
@@ -92,7 +101,10 @@ pub fn provisioning_info(
         None => {
             public.insert(
                 "schedule".into(),
-                string_entry("Schedule", "none: the job runs only when triggered manually"),
+                string_entry(
+                    "Schedule",
+                    "none: the job runs only when triggered manually",
+                ),
             );
         }
     }
@@ -103,14 +115,20 @@ pub fn provisioning_info(
             encode_segment(&job.key.group),
             encode_segment(&job.key.name)
         );
-        public.insert("jobStatus".into(), link_entry("Job status", job.key.name.clone(), job_href));
+        public.insert(
+            "jobStatus".into(),
+            link_entry("Job status", job.key.name.clone(), job_href),
+        );
         if let Some(t) = trigger {
             let href = format!(
                 "{base}/v1/scheduler/triggers/{}/{}",
                 encode_segment(&t.key.group),
                 encode_segment(&t.key.name)
             );
-            public.insert("triggerStatus".into(), link_entry("Trigger", t.key.name.clone(), href));
+            public.insert(
+                "triggerStatus".into(),
+                link_entry("Trigger", t.key.name.clone(), href),
+            );
         }
     }
 
@@ -120,7 +138,10 @@ pub fn provisioning_info(
         private.insert("triggerGroup".into(), Value::String(t.key.group.clone()));
         private.insert("triggerName".into(), Value::String(t.key.name.clone()));
     }
-    private.insert("componentId".into(), Value::String(descriptor.component.id.clone()));
+    private.insert(
+        "componentId".into(),
+        Value::String(descriptor.component.id.clone()),
+    );
     Info {
         public_info: public,
         private_info: private,

@@ -21,7 +21,8 @@ impl Provisioner {
         let descriptor = &validated.descriptor;
         let now = self.clock.now();
         let job = job_definition(descriptor);
-        let trigger = scheduled_trigger(descriptor, now).map_err(|i| UseCaseError::Invalid(i.into()))?;
+        let trigger =
+            scheduled_trigger(descriptor, now).map_err(|i| UseCaseError::Invalid(i.into()))?;
         let outcome = self.store.replace_job(&job, trigger.clone()).await?;
         let verb = match outcome {
             ReplaceOutcome::Created => "created",

@@ -20,7 +20,9 @@ const GROUP: &str = "urn:dmb:dp:finance:cashflow:0";
 const CLASS: &str = "com.acme.finance.cashflow.DailyAggregation";
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).single().expect("valid instant")
+    Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0)
+        .single()
+        .expect("valid instant")
 }
 
 fn shared_dir() -> PathBuf {
@@ -157,17 +159,22 @@ fn fs_serving(jar: Vec<u8>) -> MockHdfsPort {
     });
     fs.expect_read_range().returning(move |_, offset, n| {
         let (start, end) = (offset as usize, (offset + n) as usize);
-        jar.get(start..end).map(<[u8]>::to_vec).ok_or(FsError::Read {
-            path: "jar".into(),
-            detail: "past the end".into(),
-        })
+        jar.get(start..end)
+            .map(<[u8]>::to_vec)
+            .ok_or(FsError::Read {
+                path: "jar".into(),
+                detail: "past the end".into(),
+            })
     });
     fs
 }
 
 fn good_jar() -> Vec<u8> {
     zip_stored(&[
-        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\n\r\n".to_vec()),
+        (
+            "META-INF/MANIFEST.MF",
+            b"Manifest-Version: 1.0\r\n\r\n".to_vec(),
+        ),
         (
             "com/acme/finance/cashflow/DailyAggregation.class",
             class_file(CLASS, true),
@@ -180,7 +187,10 @@ fn good_jar() -> Vec<u8> {
 #[tokio::test]
 async fn validate_of_a_good_descriptor_is_valid() {
     let p = provisioner(fs_serving(good_jar()), MockJobStorePort::new());
-    let result = p.validate(&request(fixture())).await.expect("no system error");
+    let result = p
+        .validate(&request(fixture()))
+        .await
+        .expect("no system error");
     assert!(result.valid, "{result:?}");
     assert_eq!(result.error, None);
 }
@@ -193,14 +203,16 @@ async fn validate_of_a_broken_descriptor_reports_the_field_and_never_reads_files
         "jobName: finance-cashflow-0-daily-aggregation-development",
         "jobName: wrong-name",
     );
-    let result = p.validate(&request(descriptor)).await.expect("no system error");
+    let result = p
+        .validate(&request(descriptor))
+        .await
+        .expect("no system error");
     assert!(!result.valid);
     let errors = result.error.expect("errors").errors;
     assert!(
-        errors
-            .iter()
-            .any(|e| e.starts_with("dataProduct.components[1].specific.jobName")
-                && e.contains(JOB_NAME)),
+        errors.iter().any(
+            |e| e.starts_with("dataProduct.components[1].specific.jobName") && e.contains(JOB_NAME)
+        ),
         "{errors:?}"
     );
 }
@@ -218,11 +230,16 @@ async fn a_missing_jar_and_a_directory_dependency_are_both_reported() {
         })
     });
     let p = provisioner(fs, MockJobStorePort::new());
-    let result = p.validate(&request(fixture())).await.expect("no system error");
+    let result = p
+        .validate(&request(fixture()))
+        .await
+        .expect("no system error");
     let errors = result.error.expect("invalid").errors;
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(errors.iter().any(|e| e.starts_with("dataProduct.components[1].specific.jar:")
-        && e.contains("/opt/jobs/cashflow-aggregation.jar does not exist")));
+    assert!(errors
+        .iter()
+        .any(|e| e.starts_with("dataProduct.components[1].specific.jar:")
+            && e.contains("/opt/jobs/cashflow-aggregation.jar does not exist")));
     assert!(errors.iter().any(|e| e
         .starts_with("dataProduct.components[1].specific.jobConfig.dependencies[0]:")
         && e.contains("is a directory")));
@@ -235,12 +252,17 @@ async fn a_jar_without_the_class_names_what_it_holds() {
         class_file("com.acme.finance.cashflow.other.DailyAggregation", true),
     )]);
     let p = provisioner(fs_serving(jar), MockJobStorePort::new());
-    let result = p.validate(&request(fixture())).await.expect("no system error");
+    let result = p
+        .validate(&request(fixture()))
+        .await
+        .expect("no system error");
     let errors = result.error.expect("invalid").errors;
     assert!(
-        errors.iter().any(|e| e.starts_with("dataProduct.components[1].specific.className:")
-            && e.contains("not found")
-            && e.contains("com/acme/finance/cashflow/other/DailyAggregation.class")),
+        errors.iter().any(
+            |e| e.starts_with("dataProduct.components[1].specific.className:")
+                && e.contains("not found")
+                && e.contains("com/acme/finance/cashflow/other/DailyAggregation.class")
+        ),
         "{errors:?}"
     );
 }
@@ -252,10 +274,15 @@ async fn a_class_without_main_is_invalid() {
         class_file(CLASS, false),
     )]);
     let p = provisioner(fs_serving(jar), MockJobStorePort::new());
-    let result = p.validate(&request(fixture())).await.expect("no system error");
+    let result = p
+        .validate(&request(fixture()))
+        .await
+        .expect("no system error");
     let errors = result.error.expect("invalid").errors;
     assert!(
-        errors.iter().any(|e| e.contains("has no public static void main")),
+        errors
+            .iter()
+            .any(|e| e.contains("has no public static void main")),
         "{errors:?}"
     );
 }
@@ -270,7 +297,10 @@ async fn an_unreachable_namenode_is_a_system_error_not_a_validation_failure() {
         })
     });
     let p = provisioner(fs, MockJobStorePort::new());
-    let e = p.validate(&request(fixture())).await.expect_err("system error");
+    let e = p
+        .validate(&request(fixture()))
+        .await
+        .expect_err("system error");
     assert!(e.error.contains("nameservice1"), "{e:?}");
     assert!(e.user_message.expect("userMessage").contains("unreachable"));
 }
@@ -278,13 +308,23 @@ async fn an_unreachable_namenode_is_a_system_error_not_a_validation_failure() {
 #[tokio::test]
 async fn a_schedule_that_ended_in_the_past_is_invalid() {
     let descriptor = fixture()
-        .replace("startDate: 2026-01-01T00:00:00Z", "startDate: 2020-01-01T00:00:00Z")
-        .replace("endDate: 2030-12-31T23:59:59Z", "endDate: 2021-01-01T00:00:00Z");
+        .replace(
+            "startDate: 2026-01-01T00:00:00Z",
+            "startDate: 2020-01-01T00:00:00Z",
+        )
+        .replace(
+            "endDate: 2030-12-31T23:59:59Z",
+            "endDate: 2021-01-01T00:00:00Z",
+        );
     let p = provisioner(fs_serving(good_jar()), MockJobStorePort::new());
-    let result = p.validate(&request(descriptor)).await.expect("no system error");
+    let result = p
+        .validate(&request(descriptor))
+        .await
+        .expect("no system error");
     let errors = result.error.expect("invalid").errors;
     assert!(
-        errors.iter().any(|e| e.starts_with("dataProduct.components[1].specific.jobConfig.schedule:")
+        errors.iter().any(|e| e
+            .starts_with("dataProduct.components[1].specific.jobConfig.schedule:")
             && e.contains("no fire time after now")),
         "{errors:?}"
     );
@@ -319,10 +359,18 @@ async fn provision_stores_the_job_and_its_cron_trigger() {
     assert_eq!(status.status, Status::Completed);
     let info = status.info.expect("info");
     assert_eq!(info.private_info["jobName"], JOB_NAME);
-    assert_eq!(info.private_info["triggerName"], format!("{JOB_NAME}Trigger"));
+    assert_eq!(
+        info.private_info["triggerName"],
+        format!("{JOB_NAME}Trigger")
+    );
     assert_eq!(info.public_info["jobName"]["type"], "string");
-    let next = info.public_info["nextRuns"]["value"].as_str().expect("text");
-    assert!(next.starts_with("2026-11-25T02:30:00+00:00, 2026-11-26T02:30:00+00:00"), "{next}");
+    let next = info.public_info["nextRuns"]["value"]
+        .as_str()
+        .expect("text");
+    assert!(
+        next.starts_with("2026-11-25T02:30:00+00:00, 2026-11-26T02:30:00+00:00"),
+        "{next}"
+    );
 }
 
 #[tokio::test]
@@ -353,7 +401,10 @@ async fn provision_with_the_store_down_is_a_system_error() {
     match p.provision(&request(fixture())).await {
         Err(UseCaseError::System(e)) => {
             assert!(e.error.contains("connection refused"));
-            assert!(e.user_message.expect("message").contains("nothing was changed"));
+            assert!(e
+                .user_message
+                .expect("message")
+                .contains("nothing was changed"));
         }
         other => panic!("expected a system error, got {other:?}"),
     }
@@ -383,7 +434,11 @@ async fn unprovision_checks_only_the_descriptor_and_is_idempotent() {
     assert!(first.result.contains("were removed"), "{}", first.result);
     let second = p.unprovision(&request(fixture())).await.expect("second");
     assert_eq!(second.status, Status::Completed);
-    assert!(second.result.contains("Nothing to remove"), "{}", second.result);
+    assert!(
+        second.result.contains("Nothing to remove"),
+        "{}",
+        second.result
+    );
 }
 
 // ------------------------------------------------ job status and trigger ---
@@ -400,7 +455,10 @@ async fn trigger_now_creates_a_one_shot_trigger_or_says_the_job_is_unknown() {
         .trigger_now(&JobKey::new(GROUP, JOB_NAME))
         .await
         .expect("stored");
-    assert_eq!(manual.trigger.schedule, TriggerSchedule::Once { start_time: now() });
+    assert_eq!(
+        manual.trigger.schedule,
+        TriggerSchedule::Once { start_time: now() }
+    );
     assert_eq!(manual.trigger.next_fire_time, Some(now()));
     assert!(manual.trigger.key.name.starts_with("manual-"));
     assert!(manual.trigger.key.name.len() <= crate::model::MAX_KEY_LEN);

@@ -15,7 +15,9 @@ impl Provisioner {
         request: &ProvisioningRequest,
     ) -> Result<ProvisioningStatus, UseCaseError> {
         let started = Instant::now();
-        let descriptor = self.check_descriptor(request).map_err(UseCaseError::Invalid)?;
+        let descriptor = self
+            .check_descriptor(request)
+            .map_err(UseCaseError::Invalid)?;
         let key = job_definition(&descriptor).key;
         let existed = self.store.delete_job(&key).await?;
         info!(

@@ -35,7 +35,9 @@ impl Provisioner {
         &self,
         request: &ProvisioningRequest,
     ) -> Result<Validated, UseCaseError> {
-        let descriptor = self.check_descriptor(request).map_err(UseCaseError::Invalid)?;
+        let descriptor = self
+            .check_descriptor(request)
+            .map_err(UseCaseError::Invalid)?;
         let mut issues = Issues::new();
         if let Err(issue) = scheduled_trigger(&descriptor, self.clock.now()) {
             issues.push(issue);
