@@ -7,13 +7,14 @@ use async_trait::async_trait;
 use cdp_spark_domain::artifact::ArtifactUri;
 use cdp_spark_domain::ports::{FileStatus, FsError, HdfsPort};
 
-use crate::LocalFs;
+use crate::config::{HdfsConfig, HdfsConfigError};
+use crate::{HdfsNativeFs, LocalFs};
 
 /// The detail of the error for `hdfs://` locations when no HDFS client is
 /// configured.
-pub const HDFS_NOT_CONFIGURED: &str = "HDFS is not configured: set hdfs.defaultFs / \
-     HADOOP_CONF_DIR in the provisioner's configuration to read hdfs:// jars, or use a file: \
-     location";
+pub const HDFS_NOT_CONFIGURED: &str = "HDFS is not configured: set hdfs.enabled = true in \
+     the provisioner's configuration (with HADOOP_CONF_DIR or hdfs.hadoop_conf_dir, and \
+     hdfs.default_fs for hdfs:/// locations) to read hdfs:// jars, or use a file: location";
 
 /// Local files through a [`LocalFs`], `hdfs://` through the HDFS client if
 /// one is configured. The application's single `HdfsPort`.
@@ -21,11 +22,44 @@ pub const HDFS_NOT_CONFIGURED: &str = "HDFS is not configured: set hdfs.defaultF
 pub struct ArtifactFs {
     local: LocalFs,
     hdfs: Option<Arc<dyn HdfsPort>>,
+    hdfs_summary: Option<String>,
 }
 
 impl ArtifactFs {
     pub fn new(local: LocalFs, hdfs: Option<Arc<dyn HdfsPort>>) -> Self {
-        ArtifactFs { local, hdfs }
+        ArtifactFs {
+            local,
+            hdfs,
+            hdfs_summary: None,
+        }
+    }
+
+    /// What the application builds from its `[hdfs]` settings: local files
+    /// only when `enabled` is false, else local files plus an
+    /// [`HdfsNativeFs`] (Hadoop configuration read and checked now; clients
+    /// are built on first use, inside the caller's tokio runtime).
+    pub fn from_config(config: &HdfsConfig) -> Result<Self, HdfsConfigError> {
+        config.check()?;
+        if !config.enabled {
+            return Ok(Self::local_only());
+        }
+        let hdfs = HdfsNativeFs::new(config)?;
+        let summary = hdfs.summary();
+        Ok(ArtifactFs {
+            local: LocalFs::new(),
+            hdfs: Some(Arc::new(hdfs)),
+            hdfs_summary: Some(summary),
+        })
+    }
+
+    /// For the start-up log: how `hdfs://` locations are read, or that they
+    /// are not.
+    pub fn describe(&self) -> String {
+        match (&self.hdfs, &self.hdfs_summary) {
+            (Some(_), Some(summary)) => summary.clone(),
+            (Some(_), None) => "HDFS through the given client".into(),
+            (None, _) => "HDFS off: local and file: jars only".into(),
+        }
     }
 
     /// Local files only: `hdfs://` locations answer `FsError::NotConfigured`.

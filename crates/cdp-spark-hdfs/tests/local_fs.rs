@@ -180,7 +180,7 @@ async fn artifact_fs_without_hdfs_says_how_to_configure_it() {
     assert_eq!(fs.read_range(&hdfs, 0, 1).await, Err(expected.clone()));
     let message = expected.to_string();
     assert!(
-        message.contains("HADOOP_CONF_DIR") && message.contains("hdfs.defaultFs"),
+        message.contains("HADOOP_CONF_DIR") && message.contains("hdfs.default_fs"),
         "{message}"
     );
 }

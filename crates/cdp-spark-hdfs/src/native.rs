@@ -1,0 +1,817 @@
+//! `hdfs://` locations through hdfs-native, the pure-Rust HDFS client.
+//!
+//! - **One client per filesystem**, built on first use and kept: a client
+//!   holds its NameNode connections, so later validations reuse them. The
+//!   key is the filesystem a location resolves to (`hdfs://nameservice1`,
+//!   `hdfs://host:8020`, `viewfs://cluster`), so `hdfs:///a.jar` and
+//!   `hdfs://nameservice1/a.jar` share one client when `nameservice1` is
+//!   the default filesystem.
+//! - **Every call is bounded** by `hdfs.timeout_ms` (one status, or one
+//!   range read: the block locations from the NameNode plus the bytes from
+//!   the DataNodes). A call that does not finish in time is
+//!   [`FsError::Unreachable`]; its message says which NameNodes were tried
+//!   and what a quick TCP probe of them found (refused, silent, or
+//!   accepting but not answering the RPC).
+//! - **HA and standby NameNodes**: hdfs-native tries the NameNodes of a
+//!   name service in the configured order, moves to the next one on a
+//!   `StandbyException` or a connection failure, sleeps with exponential
+//!   back-off (`dfs.client.failover.sleep.base.millis` = 500, capped at
+//!   `dfs.client.failover.sleep.max.millis` = 15000) after each full round,
+//!   gives up after `dfs.client.failover.max.attempts` (15) failovers, and
+//!   remembers the active one. Authentication failures are not failed over.
+//!   With `ObserverReadProxyProvider` reads go to an observer first.
+//! - **Errors**: a missing path is `Ok(None)` for `status`; the NameNode's
+//!   `AccessControlException` on a path is [`FsError::PermissionDenied`];
+//!   a refused login (Kerberos, SIMPLE not allowed, bad token) is
+//!   [`FsError::NotConfigured`] saying which setting to fix; connection
+//!   failures are [`FsError::Unreachable`]; anything else while reading is
+//!   [`FsError::Read`].
+//! - **Kerberos**: see [`Auth`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cdp_spark_domain::artifact::ArtifactUri;
+use cdp_spark_domain::ports::{FileKind, FileStatus, FsError, HdfsPort};
+use hdfs_native::{Client, ClientBuilder, HdfsError};
+
+use crate::config::{HdfsConfig, HdfsConfigError};
+use crate::hadoop_conf::{Filesystem, HadoopConf, SECURITY_AUTHENTICATION};
+
+const SCHEME: &str = "hdfs://";
+/// Longest wait of the TCP probe made after a timeout.
+const PROBE_BUDGET: Duration = Duration::from_secs(1);
+
+/// How the provisioner logs in to HDFS.
+///
+/// Kerberos with a keytab needs no `kinit` and no renewal task: hdfs-native
+/// acquires credentials through `gss_acquire_cred_from` with the keytab
+/// (`client_keytab`) and a credential cache (a private `MEMORY:` one unless
+/// `hdfs.ticket_cache` names one) each time it opens a NameNode or DataNode
+/// connection, and MIT Kerberos obtains a new ticket from the keytab when
+/// the cached one has expired. Hadoop authenticates a connection when it is
+/// opened, and the NameNode closes idle ones, so a long-running provisioner
+/// keeps working past the ticket lifetime. Without a keytab the ticket
+/// cache (`hdfs.ticket_cache`, else `KRB5CCNAME`, else the default) must be
+/// kept fresh from outside (`kinit`, `k5start`). `libgssapi_krb5.so.2`
+/// (Debian: `libgssapi-krb5-2`) is loaded at run time.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `hadoop.security.authentication = simple`: the user is `hdfs.user`,
+    /// else `HADOOP_USER_NAME`, else the operating-system user.
+    Simple { user: Option<String> },
+    Kerberos {
+        principal: Option<String>,
+        keytab: Option<String>,
+        ticket_cache: Option<String>,
+    },
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::Simple { user } => f.debug_struct("Simple").field("user", user).finish(),
+            Auth::Kerberos {
+                principal,
+                keytab,
+                ticket_cache,
+            } => f
+                .debug_struct("Kerberos")
+                .field("principal", principal)
+                .field("keytab", keytab)
+                .field("ticket_cache", &ticket_cache.as_ref().map(|_| "set"))
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Display for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::Simple { user: Some(user) } => write!(f, "simple authentication as {user}"),
+            Auth::Simple { user: None } => f.write_str(
+                "simple authentication as HADOOP_USER_NAME or the operating-system user",
+            ),
+            Auth::Kerberos {
+                principal,
+                keytab,
+                ticket_cache,
+            } => {
+                f.write_str("Kerberos")?;
+                match principal {
+                    Some(p) => write!(f, " as {p}")?,
+                    None => f.write_str(" as the default principal of the ticket cache")?,
+                }
+                if let Some(k) = keytab {
+                    write!(f, " (keytab {k})")?;
+                } else if ticket_cache.is_some() {
+                    f.write_str(" (configured ticket cache)")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The `HdfsPort` for `hdfs://` locations.
+///
+/// Its clients run their connection tasks on a small runtime of its own
+/// (one thread, `hdfs-io`), so it can be shared by callers on any tokio
+/// runtime — e.g. the per-worker runtimes of actix-web — and a caller's
+/// runtime ending does not take the NameNode connections with it. The
+/// calls themselves (and their timeouts) run in the caller's task.
+pub struct HdfsNativeFs {
+    conf: HadoopConf,
+    auth: Auth,
+    timeout: Duration,
+    clients: Mutex<HashMap<String, Client>>,
+    built: AtomicU64,
+    io_runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for HdfsNativeFs {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which tokio forbids inside async code;
+        // this does not wait.
+        if let Some(runtime) = self.io_runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl fmt::Debug for HdfsNativeFs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HdfsNativeFs")
+            .field("source", &self.conf.source())
+            .field("auth", &self.auth)
+            .field("timeout", &self.timeout)
+            .field("clients", &self.cached_filesystems())
+            .finish()
+    }
+}
+
+impl HdfsNativeFs {
+    /// Reads the Hadoop configuration (see [`HadoopConf::load`]) and checks
+    /// the settings; connects to nothing yet.
+    pub fn new(config: &HdfsConfig) -> Result<Self, HdfsConfigError> {
+        config.check()?;
+        Self::with_conf(config, HadoopConf::load(config)?)
+    }
+
+    /// With an already loaded Hadoop configuration.
+    pub fn with_conf(config: &HdfsConfig, mut conf: HadoopConf) -> Result<Self, HdfsConfigError> {
+        config.check()?;
+        let auth = if let Some(principal) = &config.principal {
+            match conf.get(SECURITY_AUTHENTICATION) {
+                Some(v) if !v.trim().eq_ignore_ascii_case("kerberos") => {
+                    return Err(HdfsConfigError::key(
+                        "hdfs.principal",
+                        format!(
+                            "is set, but {SECURITY_AUTHENTICATION} is '{v}' ({}); remove the \
+                             principal for a cluster without Kerberos, or set \
+                             {SECURITY_AUTHENTICATION} = kerberos",
+                            conf.source()
+                        ),
+                    ))
+                }
+                _ => conf.set(SECURITY_AUTHENTICATION, "kerberos"),
+            }
+            let keytab = match &config.keytab {
+                Some(path) => {
+                    if let Err(e) = std::fs::File::open(path) {
+                        return Err(HdfsConfigError::key(
+                            "hdfs.keytab",
+                            format!(
+                                "{} cannot be read ({e}); give the path of {principal}'s keytab, \
+                                 readable by the provisioner's user",
+                                path.display()
+                            ),
+                        ));
+                    }
+                    Some(path.display().to_string())
+                }
+                None => None,
+            };
+            Auth::Kerberos {
+                principal: Some(principal.trim().to_string()),
+                keytab,
+                ticket_cache: config.ticket_cache.clone(),
+            }
+        } else if conf.kerberos() {
+            Auth::Kerberos {
+                principal: None,
+                keytab: None,
+                ticket_cache: None,
+            }
+        } else {
+            Auth::Simple {
+                user: config.user.clone(),
+            }
+        };
+
+        for ns in conf.name_services() {
+            conf.namenodes(&ns)
+                .map_err(|e| HdfsConfigError::hadoop("of the name services", e))?;
+        }
+        let explicit_default = config.default_fs.is_some();
+        let hdfs_default = conf.default_fs().is_some_and(|fs| {
+            let lower = fs.to_ascii_lowercase();
+            lower.starts_with("hdfs://") || lower.starts_with("viewfs://")
+        });
+        if explicit_default || hdfs_default {
+            conf.filesystem("")
+                .map_err(|e| HdfsConfigError::hadoop("default filesystem", e))?;
+        }
+        let io_runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("hdfs-io")
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                HdfsConfigError::hadoop(
+                    "client runtime",
+                    format!("the I/O thread of the HDFS client could not start: {e}"),
+                )
+            })?;
+        Ok(HdfsNativeFs {
+            conf,
+            auth,
+            timeout: config.timeout(),
+            clients: Mutex::new(HashMap::new()),
+            built: AtomicU64::new(0),
+            io_runtime: Some(io_runtime),
+        })
+    }
+
+    pub fn hadoop_conf(&self) -> &HadoopConf {
+        &self.conf
+    }
+
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// One line for the start-up log.
+    pub fn summary(&self) -> String {
+        let default = match self.conf.filesystem("") {
+            Ok(fs) => format!("default filesystem {fs}"),
+            Err(_) => "no default filesystem (hdfs:///… locations are refused)".into(),
+        };
+        format!(
+            "HDFS through hdfs-native: {default}; {}; {}; timeout {}",
+            self.auth,
+            self.conf.source(),
+            human(self.timeout)
+        )
+    }
+
+    /// How many clients were built so far (one per filesystem used).
+    pub fn clients_built(&self) -> u64 {
+        self.built.load(Ordering::SeqCst)
+    }
+
+    /// The filesystems that have a client, sorted.
+    pub fn cached_filesystems(&self) -> Vec<String> {
+        let clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut keys: Vec<String> = clients.keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// The filesystem and path of an `hdfs://` location.
+    pub fn locate(&self, location: &ArtifactUri) -> Result<(Filesystem, String), FsError> {
+        let ArtifactUri::Hdfs {
+            authority, path, ..
+        } = location
+        else {
+            return Err(FsError::NotConfigured {
+                scheme: "file:".into(),
+                detail: format!(
+                    "{location} was given to the HDFS reader, which only reads hdfs:// \
+                     locations; route locations through ArtifactFs"
+                ),
+            });
+        };
+        let fs = self
+            .conf
+            .filesystem(authority)
+            .map_err(|detail| FsError::NotConfigured {
+                scheme: SCHEME.into(),
+                detail: format!("cannot tell where {location} is: {detail}"),
+            })?;
+        Ok((fs, path.clone()))
+    }
+
+    /// The (cached) hdfs-native client for a location, and the path to give
+    /// it. Public so that tools and tests can write with the same client.
+    pub fn client(&self, location: &ArtifactUri) -> Result<(Client, String), FsError> {
+        let (fs, path) = self.locate(location)?;
+        Ok((self.client_for(&fs)?, path))
+    }
+
+    fn client_for(&self, fs: &Filesystem) -> Result<Client, FsError> {
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(client) = clients.get(&fs.uri) {
+            return Ok(client.clone());
+        }
+        let client = self.build(fs)?;
+        self.built.fetch_add(1, Ordering::SeqCst);
+        tracing::info!(filesystem = %fs, auth = %self.auth, "HDFS client created");
+        clients.insert(fs.uri.clone(), client.clone());
+        Ok(client)
+    }
+
+    fn build(&self, fs: &Filesystem) -> Result<Client, FsError> {
+        let mut builder = ClientBuilder::new()
+            .with_url(fs.uri.as_str())
+            .with_config(self.conf.values().clone());
+        // The same files again (so hdfs-native does not read another folder
+        // from the environment); the merged values above win.
+        if let Some(dir) = self.conf.conf_dir() {
+            builder = builder.with_config_dir(dir.display().to_string());
+        }
+        if let Some(runtime) = &self.io_runtime {
+            builder = builder.with_io_runtime(runtime.handle().clone());
+        }
+        match &self.auth {
+            Auth::Simple { user: Some(user) } => builder = builder.with_user(user.as_str()),
+            Auth::Simple { user: None } => {}
+            Auth::Kerberos {
+                principal,
+                keytab,
+                ticket_cache,
+            } => {
+                if let Some(p) = principal {
+                    builder = builder.with_kerberos_principal(p.as_str());
+                }
+                if let Some(k) = keytab {
+                    builder = builder.with_kerberos_keytab(k.as_str());
+                }
+                if let Some(c) = ticket_cache {
+                    builder = builder.with_kerberos_cache(c.as_str());
+                }
+            }
+        }
+        builder.build().map_err(|e| FsError::NotConfigured {
+            scheme: SCHEME.into(),
+            detail: format!(
+                "the HDFS client for {fs} could not be set up: {e} ({})",
+                self.conf.source()
+            ),
+        })
+    }
+
+    /// `call`, bounded by the timeout.
+    async fn timed<T>(
+        &self,
+        call: impl Future<Output = Result<T, HdfsError>>,
+    ) -> Result<T, Failure> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(Failure::Hdfs(e)),
+            Err(_) => Err(Failure::TimedOut),
+        }
+    }
+
+    async fn fs_error(
+        &self,
+        failure: Failure,
+        fs: &Filesystem,
+        location: &ArtifactUri,
+        doing: &str,
+    ) -> FsError {
+        match failure {
+            Failure::Hdfs(e) => map_error(e, fs, location, doing, &self.auth),
+            Failure::TimedOut => {
+                let probe = probe(&fs.namenodes, PROBE_BUDGET.min(self.timeout)).await;
+                FsError::Unreachable {
+                    target: fs.to_string(),
+                    detail: format!(
+                        "no answer within {} while trying to {doing} {location} ({probe}); the \
+                         NameNodes (or the DataNodes holding the file) are down, overloaded or \
+                         blocked by a firewall; the limit is hdfs.timeout_ms = {}",
+                        human(self.timeout),
+                        self.timeout.as_millis()
+                    ),
+                }
+            }
+        }
+    }
+}
+
+enum Failure {
+    Hdfs(HdfsError),
+    TimedOut,
+}
+
+#[async_trait]
+impl HdfsPort for HdfsNativeFs {
+    async fn status(&self, location: &ArtifactUri) -> Result<Option<FileStatus>, FsError> {
+        let (fs, path) = self.locate(location)?;
+        let client = self.client_for(&fs)?;
+        match self.timed(client.get_file_info(&path)).await {
+            Ok(status) if status.isdir => Ok(Some(FileStatus {
+                kind: FileKind::Directory,
+                length: 0,
+            })),
+            Ok(status) => Ok(Some(FileStatus {
+                kind: FileKind::File,
+                length: status.length as u64,
+            })),
+            Err(Failure::Hdfs(e)) if is_not_found(&e) => Ok(None),
+            Err(failure) => Err(self
+                .fs_error(failure, &fs, location, "read the status of")
+                .await),
+        }
+    }
+
+    async fn read_range(
+        &self,
+        location: &ArtifactUri,
+        offset: u64,
+        len: u64,
+    ) -> Result<Vec<u8>, FsError> {
+        let (fs, path) = self.locate(location)?;
+        let client = self.client_for(&fs)?;
+        let past_end = |file_len: u64| FsError::Read {
+            path: location.to_string(),
+            detail: format!(
+                "asked for {len} bytes at offset {offset}, but the file has {file_len} bytes"
+            ),
+        };
+        let read = async {
+            let reader = client.read(&path).await?;
+            let file_len = reader.file_length() as u64;
+            let range = offset
+                .checked_add(len)
+                .filter(|&end| end <= file_len)
+                .and_then(|_| Some((usize::try_from(offset).ok()?, usize::try_from(len).ok()?)));
+            let Some((at, size)) = range else {
+                return Ok(Err(past_end(file_len)));
+            };
+            if size == 0 {
+                return Ok(Ok(Vec::new()));
+            }
+            let bytes = reader.read_range(at, size).await?;
+            Ok(Ok(bytes.to_vec()))
+        };
+        let doing = format!("read {len} bytes at offset {offset} of");
+        let bytes = match self.timed(read).await {
+            Ok(result) => result?,
+            Err(failure) => return Err(self.fs_error(failure, &fs, location, &doing).await),
+        };
+        if bytes.len() as u64 != len {
+            return Err(FsError::Read {
+                path: location.to_string(),
+                detail: format!(
+                    "asked for {len} bytes at offset {offset}, got {}: the file changed while \
+                     being read",
+                    bytes.len()
+                ),
+            });
+        }
+        Ok(bytes)
+    }
+}
+
+const ACCESS_CONTROL: &str = "org.apache.hadoop.security.AccessControlException";
+
+/// "No such file" however the client says it.
+fn is_not_found(e: &HdfsError) -> bool {
+    match e {
+        HdfsError::FileNotFound(_) => true,
+        HdfsError::RPCError(class, _) => matches!(
+            class.as_str(),
+            "java.io.FileNotFoundException"
+                | "org.apache.hadoop.fs.ParentNotDirectoryException"
+                | "org.apache.hadoop.fs.UnresolvedLinkException"
+        ),
+        _ => false,
+    }
+}
+
+/// The first line of a Java exception message (the rest is a stack trace).
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or("").trim()
+}
+
+fn is_authentication_class(class: &str) -> bool {
+    matches!(
+        class,
+        "javax.security.sasl.SaslException"
+            | "org.ietf.jgss.GSSException"
+            | "org.apache.hadoop.security.authorize.AuthorizationException"
+            | "org.apache.hadoop.security.token.SecretManager$InvalidToken"
+    )
+}
+
+fn login_hint(auth: &Auth) -> String {
+    match auth {
+        Auth::Simple { .. } => "if the cluster uses Kerberos, set hdfs.principal and hdfs.keytab \
+             (or hadoop.security.authentication = kerberos in core-site.xml with a ticket cache \
+             kept by kinit)"
+            .into(),
+        Auth::Kerberos {
+            keytab: Some(k), ..
+        } => format!(
+            "check that hdfs.principal matches an entry of the keytab {k} (klist -kt), that \
+             krb5.conf (KRB5_CONFIG) names the realm's KDCs, and that the principal may use HDFS"
+        ),
+        Auth::Kerberos { .. } => "no keytab is configured: the ticket cache (hdfs.ticket_cache, \
+             KRB5CCNAME or the default) must hold a valid ticket (kinit), or set hdfs.keytab"
+            .into(),
+    }
+}
+
+fn map_error(
+    e: HdfsError,
+    fs: &Filesystem,
+    location: &ArtifactUri,
+    doing: &str,
+    auth: &Auth,
+) -> FsError {
+    let path = location.to_string();
+    let login_refused = |what: String| FsError::NotConfigured {
+        scheme: SCHEME.into(),
+        detail: format!(
+            "the provisioner could not log in to {fs} ({auth}) to {doing} {location}: {what}; \
+             {}",
+            login_hint(auth)
+        ),
+    };
+    match e {
+        HdfsError::RPCError(class, message) if class == ACCESS_CONTROL => {
+            FsError::PermissionDenied {
+                path,
+                detail: format!(
+                    "the NameNode refused to let the provisioner ({auth}) {doing} it: {}",
+                    first_line(&message)
+                ),
+            }
+        }
+        HdfsError::FatalRPCError(class, message) | HdfsError::RPCError(class, message)
+            if class == ACCESS_CONTROL || is_authentication_class(&class) =>
+        {
+            login_refused(format!("{class}: {}", first_line(&message)))
+        }
+        HdfsError::SASLError(message) => login_refused(format!("SASL: {message}")),
+        HdfsError::GSSAPIError(major, minor, message) => {
+            login_refused(format!("GSSAPI {major:?} (minor {minor}): {message}"))
+        }
+        HdfsError::NoSASLMechanism => login_refused(
+            "the NameNode offered no authentication method this client can use".into(),
+        ),
+        HdfsError::OperationFailed(message) if message.contains("libgssapi") => {
+            FsError::NotConfigured {
+                scheme: SCHEME.into(),
+                detail: format!(
+                    "Kerberos is configured but the GSSAPI library could not be loaded \
+                     ({message}); install it (Debian/Ubuntu: apt-get install libgssapi-krb5-2; \
+                     RHEL: krb5-libs)"
+                ),
+            }
+        }
+        HdfsError::RPCError(class, message)
+            if class.ends_with("StandbyException")
+                || class.ends_with("RetriableException")
+                || class.ends_with("SafeModeException") =>
+        {
+            FsError::Unreachable {
+                target: fs.to_string(),
+                detail: format!(
+                    "no active NameNode could serve the request to {doing} {location}: {class}: \
+                     {}",
+                    first_line(&message)
+                ),
+            }
+        }
+        HdfsError::RPCError(class, message) | HdfsError::FatalRPCError(class, message) => {
+            FsError::Read {
+                path,
+                detail: format!(
+                    "the NameNode failed to {doing} it: {class}: {}",
+                    first_line(&message)
+                ),
+            }
+        }
+        HdfsError::IOError(io) => FsError::Unreachable {
+            target: fs.to_string(),
+            detail: format!("could not {doing} {location}: {}", describe_io(&io)),
+        },
+        HdfsError::InvalidRPCResponse(decode) => FsError::Unreachable {
+            target: fs.to_string(),
+            detail: format!(
+                "the answer while trying to {doing} {location} is not Hadoop RPC ({decode}); is \
+                 the address a NameNode's RPC port (usually 8020)?"
+            ),
+        },
+        HdfsError::FileNotFound(_) => FsError::Read {
+            path,
+            detail: format!("could not {doing} it: it does not exist (was it just removed?)"),
+        },
+        HdfsError::IsADirectoryError(_) => FsError::Read {
+            path,
+            detail: "it is a directory, not a file".into(),
+        },
+        e @ (HdfsError::DataTransferError(_)
+        | HdfsError::ChecksumError
+        | HdfsError::BlocksNotFound(_)) => FsError::Read {
+            path,
+            detail: format!(
+                "could not {doing} it from the DataNodes: {e}; check that the DataNodes holding \
+                 its blocks are reachable from the provisioner (dfs.client.use.datanode.hostname \
+                 if they are known by host name only)"
+            ),
+        },
+        e @ (HdfsError::InvalidArgument(_) | HdfsError::UrlParseError(_)) => {
+            FsError::NotConfigured {
+                scheme: SCHEME.into(),
+                detail: format!("the HDFS client refused the request to {doing} {location}: {e}"),
+            }
+        }
+        e => FsError::Read {
+            path,
+            detail: format!("could not {doing} it: {e}"),
+        },
+    }
+}
+
+fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => format!(
+            "connection refused ({e}): no NameNode listens at the configured address and port"
+        ),
+        io::ErrorKind::TimedOut => format!("the connection timed out ({e})"),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => format!(
+            "the connection was closed by the other side ({e}); a NameNode also closes \
+             connections whose login it refuses: check hadoop.security.authentication and the \
+             Kerberos settings (hdfs.principal, hdfs.keytab)"
+        ),
+        _ => e.to_string(),
+    }
+}
+
+/// After a timeout: what a TCP connect to each NameNode finds.
+async fn probe(namenodes: &[String], budget: Duration) -> String {
+    let probes = namenodes.iter().map(|address| async move {
+        match tokio::time::timeout(budget, tokio::net::TcpStream::connect(address.as_str())).await {
+            Ok(Ok(_)) => {
+                format!("{address} accepts TCP connections but did not answer the Hadoop RPC call")
+            }
+            Ok(Err(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                format!("{address} refuses connections")
+            }
+            Ok(Err(e)) => format!("{address}: {e}"),
+            Err(_) => format!(
+                "{address} did not accept a TCP connection within {}",
+                human(budget)
+            ),
+        }
+    });
+    let results: Vec<String> = futures::future::join_all(probes).await;
+    if results.is_empty() {
+        "no NameNode address to probe".into()
+    } else {
+        format!("probe: {}", results.join("; "))
+    }
+}
+
+/// `15 s`, `250 ms`.
+fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms >= 1000 && ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{ms} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hadoop_conf::FilesystemKind;
+
+    fn fs() -> Filesystem {
+        Filesystem {
+            uri: "hdfs://ns1".into(),
+            kind: FilesystemKind::NameService { name: "ns1".into() },
+            namenodes: vec!["nn1:8020".into(), "nn2:8020".into()],
+        }
+    }
+
+    fn location() -> ArtifactUri {
+        ArtifactUri::parse("hdfs://ns1/apps/job.jar").expect("valid")
+    }
+
+    fn map(e: HdfsError) -> FsError {
+        let auth = Auth::Simple { user: None };
+        map_error(e, &fs(), &location(), "read the status of", &auth)
+    }
+
+    #[test]
+    fn access_control_on_a_path_is_permission_denied_with_the_first_line() {
+        let e = map(HdfsError::RPCError(
+            ACCESS_CONTROL.into(),
+            "Permission denied: user=alice, access=EXECUTE, inode=\"/apps\":hdfs:hdfs:drwx------\n\tat org.apache...".into(),
+        ));
+        match e {
+            FsError::PermissionDenied { path, detail } => {
+                assert_eq!(path, "hdfs://ns1/apps/job.jar");
+                assert!(detail.contains("user=alice, access=EXECUTE"), "{detail}");
+                assert!(!detail.contains("\tat"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn refused_logins_are_configuration_faults_with_a_hint() {
+        for e in [
+            HdfsError::FatalRPCError(
+                ACCESS_CONTROL.into(),
+                "SIMPLE authentication is not enabled.  Available:[TOKEN, KERBEROS]".into(),
+            ),
+            HdfsError::SASLError("no credentials".into()),
+            HdfsError::NoSASLMechanism,
+            HdfsError::RPCError("javax.security.sasl.SaslException".into(), "GSS".into()),
+        ] {
+            match map(e) {
+                FsError::NotConfigured { scheme, detail } => {
+                    assert_eq!(scheme, "hdfs://");
+                    assert!(detail.contains("could not log in to"), "{detail}");
+                    assert!(detail.contains("hdfs.principal"), "{detail}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let missing_lib = map(HdfsError::OperationFailed(
+            "Failed to load libgssapi_krb".into(),
+        ));
+        assert!(
+            matches!(&missing_lib, FsError::NotConfigured { detail, .. } if detail.contains("libgssapi-krb5-2")),
+            "{missing_lib:?}"
+        );
+    }
+
+    #[test]
+    fn connection_failures_and_standby_are_unreachable_naming_the_namenodes() {
+        for e in [
+            HdfsError::IOError(io::Error::from(io::ErrorKind::ConnectionRefused)),
+            HdfsError::RPCError(
+                "org.apache.hadoop.ipc.StandbyException".into(),
+                "Operation category READ is not supported in state standby".into(),
+            ),
+        ] {
+            match map(e) {
+                FsError::Unreachable { target, .. } => {
+                    assert_eq!(target, "name service ns1 (NameNodes nn1:8020, nn2:8020)")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn not_found_in_any_form_is_recognised() {
+        assert!(is_not_found(&HdfsError::FileNotFound("/a".into())));
+        assert!(is_not_found(&HdfsError::RPCError(
+            "java.io.FileNotFoundException".into(),
+            "File does not exist: /a".into()
+        )));
+        assert!(!is_not_found(&HdfsError::RPCError(
+            ACCESS_CONTROL.into(),
+            "denied".into()
+        )));
+        // Read after status: the file went away.
+        assert!(matches!(
+            map(HdfsError::FileNotFound("/apps/job.jar".into())),
+            FsError::Read { detail, .. } if detail.contains("does not exist")
+        ));
+    }
+
+    #[test]
+    fn auth_is_shown_without_secrets() {
+        let auth = Auth::Kerberos {
+            principal: Some("svc@EXAMPLE.COM".into()),
+            keytab: Some("/etc/svc.keytab".into()),
+            ticket_cache: Some("FILE:/tmp/secret-cache".into()),
+        };
+        assert_eq!(
+            auth.to_string(),
+            "Kerberos as svc@EXAMPLE.COM (keytab /etc/svc.keytab)"
+        );
+        assert!(!format!("{auth:?}").contains("secret-cache"));
+        assert_eq!(human(Duration::from_millis(1500)), "1500 ms");
+        assert_eq!(human(Duration::from_secs(15)), "15 s");
+    }
+}
