@@ -1,16 +1,35 @@
 //! Quartz cron expressions, exactly as Quartz 2.3.2 reads and evaluates them.
 //!
-//! PLACEHOLDER API — being implemented. The public surface below is fixed:
-//! `CronExpression::parse`, `as_str`, `next_after`, `next_times`, and
-//! `CronError` with the field it concerns.
+//! [`CronExpression::parse`] accepts and rejects the same texts as
+//! `new org.quartz.CronExpression(text)`, and [`CronExpression::next_after`]
+//! answers what `getNextValidTimeAfter` answers in a time zone, daylight
+//! saving time and Quartz's own corners included. Both are checked against
+//! the real Quartz jar (`tests/cron_oracle.rs`, `tests/cron_differential.rs`).
+//!
+//! Inside:
+//! - `parser`: Quartz's grammar, field by field, with our error messages;
+//! - `eval`: Quartz's search, step for step, on
+//! - `calendar`: the lenient `java.util.GregorianCalendar` it runs on, and
+//! - `zone`: time zones as Java resolves wall-clock times;
+//! - [`batch`]: the oracle's line format, for the CLI;
+//! - `describe`: a short English reading of an expression.
+
+pub mod batch;
+mod calendar;
+mod describe;
+mod eval;
+mod parser;
+mod value_set;
+mod zone;
 
 use std::fmt;
+use std::sync::OnceLock;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
 /// The seven fields of a Quartz expression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CronField {
     Seconds,
     Minutes,
@@ -54,32 +73,60 @@ impl fmt::Display for CronError {
 
 impl std::error::Error for CronError {}
 
+/// The largest year Quartz searches: `CronExpression.MAX_YEAR`, the current
+/// year plus 100 when Quartz's class is loaded (here: on first use).
+pub(crate) fn max_year() -> i32 {
+    static MAX_YEAR: OnceLock<i32> = OnceLock::new();
+    *MAX_YEAR.get_or_init(|| Utc::now().year() + 100)
+}
+
 /// A valid Quartz cron expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CronExpression {
     text: String,
+    spec: parser::Spec,
 }
 
+/// The outcome of a search, for the batch format.
+pub(crate) use eval::Next;
+
 impl CronExpression {
+    /// Reads `text` as Quartz 2.3.2's `CronExpression` does: the same texts
+    /// are accepted, and an error names the field at fault.
     pub fn parse(text: &str) -> Result<Self, CronError> {
+        let spec = parser::parse(text)?;
         Ok(Self {
             text: text.to_string(),
+            spec,
         })
     }
 
+    /// The expression as written.
     pub fn as_str(&self) -> &str {
         &self.text
     }
 
     /// The first fire time strictly after `after`, evaluated in `tz`, as
     /// Quartz's `getNextValidTimeAfter`; `None` when there is none.
-    pub fn next_after(&self, _after: DateTime<Utc>, _tz: Tz) -> Option<DateTime<Utc>> {
-        None
+    /// Quartz works in whole seconds: the fraction of `after` is dropped.
+    ///
+    /// Also `None` for the few expressions Quartz accepts but cannot
+    /// evaluate: it throws for a field that lists no value (such as `L` in
+    /// the seconds field) and never returns for some (such as `0W`).
+    pub fn next_after(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+        match self.search(after.timestamp(), tz) {
+            Next::At(t) => DateTime::from_timestamp(t, 0),
+            Next::Never | Next::Fails | Next::Hangs => None,
+        }
+    }
+
+    pub(crate) fn search(&self, after: i64, tz: Tz) -> Next {
+        eval::time_after(&self.spec, after, zone::model(tz))
     }
 
     /// The next `count` fire times after `after`.
     pub fn next_times(&self, after: DateTime<Utc>, tz: Tz, count: usize) -> Vec<DateTime<Utc>> {
-        let mut out = Vec::with_capacity(count);
+        let mut out = Vec::with_capacity(count.min(1024));
         let mut t = after;
         while out.len() < count {
             match self.next_after(t, tz) {
@@ -92,4 +139,19 @@ impl CronExpression {
         }
         out
     }
+
+    /// A short English reading, e.g. "at 02:30:00, Monday to Friday".
+    /// Best effort, for display only.
+    pub fn describe(&self) -> String {
+        describe::describe(&self.spec.texts)
+    }
 }
+
+impl fmt::Display for CronExpression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests;
