@@ -20,3 +20,7 @@ export CDP_TEST_SHARED_DIR=${CDP_TEST_SHARED_DIR:-$(cd .. && pwd)/shared}
 cargo test --workspace --all-targets --no-run
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc
+
+# --- HTTP API contract test (issue 4): schemathesis (PyPI) against the
+# running server, the Witboost 2.2.0 contract and our /openapi.json.
+scripts/contract-test.sh

@@ -40,6 +40,47 @@ pub enum Command {
         #[command(subcommand)]
         command: CronCommand,
     },
+    /// Serve the Witboost specific-provisioner API, the job status API,
+    /// health, metrics and the OpenAPI document. With no arguments: on
+    /// 127.0.0.1:8093, SQLite under ./data, local-file jars.
+    Serve(ServeArgs),
+    /// Create or upgrade the job store's tables (Quartz 2.3's and ours);
+    /// re-running is a no-op. `serve` also migrates at start-up.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Database URL: `mysql://user:password@host:3306/db`, `sqlite://path`
+    /// or a file path. Default: SQLite under --data-dir.
+    #[arg(long, env = "CDP_SPARK_PROVISIONER__STORE__DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Data directory of the embedded SQLite database.
+    #[arg(long, default_value = "data")]
+    pub data_dir: std::path::PathBuf,
+
+    /// Table prefix of the Quartz tables.
+    #[arg(long, default_value = "QRTZ_")]
+    pub table_prefix: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Configuration file (TOML), over the built-in defaults; environment
+    /// variables CDP_SPARK_PROVISIONER__SECTION__KEY override it.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+
+    /// ADDRESS:PORT to listen on (server.bind), over file and environment.
+    /// Port 0 picks a free port; the address is printed on standard output.
+    #[arg(long)]
+    pub bind: Option<String>,
+
+    /// Folder of the embedded SQLite database (store.data_dir), over file
+    /// and environment.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

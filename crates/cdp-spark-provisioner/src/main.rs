@@ -1,9 +1,11 @@
 //! `cdp-spark-provisioner`: the CDP Spark specific provisioner's binary.
 //! This crate only wires the domain's use cases to adapters and speaks
-//! CLI (and, later, HTTP); it holds no business rules.
+//! CLI and HTTP (`serve`); it holds no business rules.
 
 mod cli;
 mod commands;
+mod config;
+mod http;
 mod logging;
 mod offline;
 
@@ -15,12 +17,17 @@ use cli::{Cli, Command, CronCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(cli.log_format, cli.verbose);
+    // `serve` sets up its logs from its configuration.
+    if !matches!(cli.command, Command::Serve(_)) {
+        logging::init(cli.log_format, cli.verbose);
+    }
     let outcome = match cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Cron {
             command: CronCommand::Next(args),
         } => commands::cron::next(args),
+        Command::Migrate(args) => commands::migrate::run(args),
+        Command::Serve(args) => commands::serve::run(args, cli.log_format, cli.verbose),
     };
     match outcome {
         Ok(code) => code,

@@ -34,7 +34,10 @@ impl JobStorePort for OfflineJobStore {
     async fn add_trigger(&self, _trigger: &TriggerDefinition) -> Result<bool, StoreError> {
         Err(offline())
     }
-    async fn get_trigger(&self, _key: &TriggerKey) -> Result<Option<TriggerDefinition>, StoreError> {
+    async fn get_trigger(
+        &self,
+        _key: &TriggerKey,
+    ) -> Result<Option<TriggerDefinition>, StoreError> {
         Err(offline())
     }
     async fn triggers_of_job(&self, _key: &JobKey) -> Result<Vec<TriggerDefinition>, StoreError> {

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use anyhow::{anyhow, Context};
+use cdp_spark_domain::cron::{batch, CronExpression};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use cdp_spark_domain::cron::{batch, CronExpression};
 
 use super::EXIT_USAGE_OR_IO;
 use crate::cli::CronNextArgs;
@@ -28,7 +28,9 @@ pub fn next(args: CronNextArgs) -> anyhow::Result<ExitCode> {
     })?;
     let after = match &args.after {
         Some(a) => DateTime::parse_from_rfc3339(a)
-            .with_context(|| format!("--after: '{a}' is not an RFC 3339 instant (e.g. 2026-01-01T00:00:00Z)"))?
+            .with_context(|| {
+                format!("--after: '{a}' is not an RFC 3339 instant (e.g. 2026-01-01T00:00:00Z)")
+            })?
             .with_timezone(&Utc),
         None => Utc::now(),
     };

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod cron;
+pub mod migrate;
+pub mod serve;
 pub mod validate;
 
 /// Exit code for usage errors and I/O failures (clap uses 2 too).

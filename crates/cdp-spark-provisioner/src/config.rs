@@ -1,0 +1,831 @@
+//! The `serve` configuration, layered: built-in defaults < the TOML file
+//! given with `--config` < environment variables
+//! `CDP_SPARK_PROVISIONER__SECTION__KEY` < the command-line flags
+//! `--bind` and `--data-dir`. Everything lands in one typed [`Settings`];
+//! an unknown key, a value of the wrong type or a value that makes no sense
+//! stops start-up with a message naming the key.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+use cdp_spark_domain::descriptor::DescriptorSettings;
+use cdp_spark_domain::ports::StoreError;
+use cdp_spark_hdfs::{HdfsConfig, HdfsConfigError};
+use cdp_spark_jobstore::{redact_password, StoreConfig};
+
+/// Prefix of the environment variables; sections and keys are separated by
+/// `__`, e.g. `CDP_SPARK_PROVISIONER__SERVER__BIND=0.0.0.0:8093`.
+pub const ENV_PREFIX: &str = "CDP_SPARK_PROVISIONER__";
+
+/// Port of the existing (Scala) CDP Spark provisioner, kept.
+pub const DEFAULT_PORT: u16 = 8093;
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub store: StoreSettings,
+    /// How `hdfs://` jars are read (the HDFS adapter's own settings).
+    pub hdfs: HdfsConfig,
+    pub auth: AuthSettings,
+    #[serde(rename = "async")]
+    pub asynchronous: AsyncSettings,
+    pub descriptor: DescriptorConfig,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// `ADDRESS:PORT` to listen on. `127.0.0.1:8093` by default: set
+    /// `0.0.0.0:8093` to be reachable from other hosts.
+    pub bind: String,
+    /// The provisioner's address as the Witboost users reach it
+    /// (`https://spark-sp.example.com`); `publicInfo` links to the job status
+    /// API under it. No links without it.
+    pub public_base_url: Option<String>,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// HTTP worker threads; default: one per core.
+    pub workers: Option<usize>,
+    /// On SIGTERM, how long in-flight requests may take to finish, in seconds.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: format!("127.0.0.1:{DEFAULT_PORT}"),
+            public_base_url: None,
+            body_limit_bytes: 1024 * 1024,
+            workers: None,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// Where the embedded SQLite database lives (created when missing).
+    pub data_dir: PathBuf,
+    /// Database URL: `mysql://USER:PASSWORD@HOST:PORT/DB` (MariaDB or
+    /// MySQL), `sqlite://PATH` or a file path. Default: the SQLite file
+    /// `jobstore.sqlite3` in `data_dir`.
+    pub url: Option<String>,
+    /// Prefix of the Quartz tables and ours.
+    pub table_prefix: String,
+    /// Quartz `SCHED_NAME` of every row (a Quartz scheduler reading the
+    /// jobs needs the same `org.quartz.scheduler.instanceName`).
+    pub sched_name: String,
+    /// Most database connections held open.
+    pub max_connections: u32,
+    /// How long to wait for a connection before answering "unavailable".
+    pub connect_timeout_secs: u64,
+    /// How long a write waits for another one's lock.
+    pub lock_timeout_secs: u64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        let d = StoreConfig::default();
+        Self {
+            data_dir: PathBuf::from("./data"),
+            url: None,
+            table_prefix: d.table_prefix,
+            sched_name: d.sched_name,
+            max_connections: d.max_connections,
+            connect_timeout_secs: d.connect_timeout.as_secs(),
+            lock_timeout_secs: d.lock_timeout.as_secs(),
+        }
+    }
+}
+
+impl StoreSettings {
+    /// The job store's own configuration.
+    pub fn to_store_config(&self) -> StoreConfig {
+        StoreConfig {
+            database_url: self.url.clone(),
+            data_dir: self.data_dir.clone(),
+            table_prefix: self.table_prefix.clone(),
+            sched_name: self.sched_name.clone(),
+            max_connections: self.max_connections,
+            connect_timeout: Duration::from_secs(self.connect_timeout_secs),
+            lock_timeout: Duration::from_secs(self.lock_timeout_secs),
+            ..StoreConfig::default()
+        }
+    }
+
+    /// The database in effect, without password, for logs.
+    pub fn redacted_url(&self) -> String {
+        match self.to_store_config().database() {
+            Ok(db) => db.redacted(),
+            Err(_) => self.url.as_deref().map(redact_password).unwrap_or_default(),
+        }
+    }
+}
+
+/// Bearer tokens, one per route group; a group without a token is open.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The Witboost Coordinator's routes (`/v1/*` and `/v2/*` of the SP API).
+    pub coordinator_token: Option<String>,
+    /// The job status API's reads (`GET /v1/scheduler/...`).
+    pub status_token: Option<String>,
+    /// The manual trigger (`POST /v1/scheduler/jobs/{group}/{name}/trigger`).
+    /// When unset, the status token (if any) protects it.
+    pub trigger_token: Option<String>,
+}
+
+impl fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |t: &Option<String>| if t.is_some() { "set" } else { "unset" };
+        f.debug_struct("AuthSettings")
+            .field("coordinator_token", &shown(&self.coordinator_token))
+            .field("status_token", &shown(&self.status_token))
+            .field("trigger_token", &shown(&self.trigger_token))
+            .finish()
+    }
+}
+
+impl AuthSettings {
+    /// The token that protects the manual trigger.
+    pub fn effective_trigger_token(&self) -> Option<&str> {
+        self.trigger_token
+            .as_deref()
+            .or(self.status_token.as_deref())
+    }
+}
+
+/// Asynchronous mode per operation: answer 202 with a token to poll.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AsyncSettings {
+    pub provision: bool,
+    pub unprovision: bool,
+    /// A token still RUNNING this long after it was created, and not running
+    /// in this process, was abandoned by a stopped instance: it answers FAILED.
+    pub abandon_after_secs: u64,
+    /// Ended operations are deleted this long after they ended.
+    pub retention_hours: u64,
+}
+
+impl Default for AsyncSettings {
+    fn default() -> Self {
+        Self {
+            provision: false,
+            unprovision: false,
+            abandon_after_secs: 3600,
+            retention_hours: 7 * 24,
+        }
+    }
+}
+
+/// Descriptor rules that depend on the installation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DescriptorConfig {
+    /// Accepted `useCaseTemplateId`s (version suffix optional).
+    pub accepted_use_case_templates: Vec<String>,
+    /// Largest descriptor accepted, in bytes.
+    pub max_descriptor_bytes: usize,
+}
+
+impl Default for DescriptorConfig {
+    fn default() -> Self {
+        let d = DescriptorSettings::default();
+        Self {
+            accepted_use_case_templates: d.accepted_use_case_templates,
+            max_descriptor_bytes: d.max_descriptor_bytes,
+        }
+    }
+}
+
+impl DescriptorConfig {
+    pub fn to_domain(&self) -> DescriptorSettings {
+        DescriptorSettings {
+            accepted_use_case_templates: self.accepted_use_case_templates.clone(),
+            max_descriptor_bytes: self.max_descriptor_bytes,
+            ..DescriptorSettings::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormatSetting {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` or `json` (one JSON object per line).
+    pub format: LogFormatSetting,
+    /// `tracing` filter, e.g. `info` or `info,actix_web=warn`; `RUST_LOG` wins.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormatSetting::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+/// Settings from the command line, applied over everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Why the configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The key at fault in `section.key` form, when one is known.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(
+                f,
+                "invalid configuration key `{key}` (file key `{key}`, environment variable {}): {}",
+                env_var_name(key),
+                self.message
+            ),
+            None => write!(f, "invalid configuration: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// `server.bind` → `CDP_SPARK_PROVISIONER__SERVER__BIND`.
+pub fn env_var_name(key: &str) -> String {
+    format!(
+        "{ENV_PREFIX}{}",
+        key.split('.')
+            .map(str::to_ascii_uppercase)
+            .collect::<Vec<_>>()
+            .join("__")
+    )
+}
+
+fn key_error(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: Some(key.to_string()),
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Defaults, then the file, then the process environment, then the flags.
+    pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
+        Self::load_from(overrides, std::env::vars())
+    }
+
+    /// As [`Settings::load`], with the environment given (tests).
+    pub fn load_from(
+        overrides: &Overrides,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = &overrides.config_file {
+            std::fs::read_to_string(file).map_err(|e| ConfigError {
+                key: None,
+                message: format!(
+                    "cannot read the configuration file {}: {e}; check the --config path",
+                    file.display()
+                ),
+            })?;
+            figment = figment.merge(Toml::file(file));
+        }
+        // Only our prefix, and a copy of the environment so that tests can
+        // pass their own.
+        let vars: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+            .collect();
+        let mut env_toml = toml_table_from_env(&vars)?;
+        if !env_toml.is_empty() {
+            env_toml.insert(0, '\n');
+            figment = figment.merge(Toml::string(&env_toml));
+        }
+        let mut settings: Settings = figment.extract().map_err(|e| figment_error(&e))?;
+        if let Some(bind) = &overrides.bind {
+            settings.server.bind = bind.clone();
+        }
+        if let Some(dir) = &overrides.data_dir {
+            settings.store.data_dir = dir.clone();
+        }
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Rules a well-typed configuration must still follow.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        self.bind_addr()?;
+        if let Some(url) = &self.server.public_base_url {
+            let host = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"))
+                .map(|rest| rest.split('/').next().unwrap_or_default());
+            if host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
+                return Err(key_error(
+                    "server.public_base_url",
+                    format!("'{url}' is not an http:// or https:// URL; e.g. https://spark-sp.example.com"),
+                ));
+            }
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return Err(key_error(
+                "server.body_limit_bytes",
+                format!(
+                    "{} bytes is too small for any descriptor; use at least 1024 (default 1048576)",
+                    self.server.body_limit_bytes
+                ),
+            ));
+        }
+        if self.server.workers == Some(0) {
+            return Err(key_error(
+                "server.workers",
+                "must be at least 1, or left out for one per core",
+            ));
+        }
+        if self.store.max_connections == 0 {
+            return Err(key_error("store.max_connections", "must be at least 1"));
+        }
+        if self.store.connect_timeout_secs == 0 {
+            return Err(key_error(
+                "store.connect_timeout_secs",
+                "must be at least 1",
+            ));
+        }
+        if self.store.data_dir.as_os_str().is_empty() {
+            return Err(key_error(
+                "store.data_dir",
+                "is empty; give a folder, e.g. ./data",
+            ));
+        }
+        let store = self.store.to_store_config();
+        if let Err(e) = store.database() {
+            return Err(key_error("store.url", strip_store_prefix(&e)));
+        }
+        if let Err(e) = store.validate() {
+            let text = strip_store_prefix(&e);
+            let key = if text.contains("prefix") {
+                "store.table_prefix"
+            } else if text.contains("SCHED_NAME") || text.contains("scheduler name") {
+                "store.sched_name"
+            } else {
+                "store"
+            };
+            return Err(key_error(key, text));
+        }
+        for (key, token) in [
+            ("auth.coordinator_token", &self.auth.coordinator_token),
+            ("auth.status_token", &self.auth.status_token),
+            ("auth.trigger_token", &self.auth.trigger_token),
+        ] {
+            if let Some(t) = token {
+                if t.trim().is_empty() || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    return Err(key_error(
+                        key,
+                        "a token must be non-empty and without spaces; remove the key to leave the routes open",
+                    ));
+                }
+            }
+        }
+        match self.hdfs.check() {
+            Ok(()) => {}
+            Err(HdfsConfigError::Key { key, problem }) => return Err(key_error(&key, problem)),
+            Err(e) => return Err(key_error("hdfs", e.to_string())),
+        }
+        if self.descriptor.accepted_use_case_templates.is_empty() {
+            return Err(key_error(
+                "descriptor.accepted_use_case_templates",
+                "is empty, so every descriptor would be refused; list at least one useCaseTemplateId",
+            ));
+        }
+        if self.descriptor.max_descriptor_bytes == 0 {
+            return Err(key_error(
+                "descriptor.max_descriptor_bytes",
+                "must be at least 1",
+            ));
+        }
+        if self.asynchronous.abandon_after_secs == 0 {
+            return Err(key_error("async.abandon_after_secs", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// `server.bind` as a socket address.
+    pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server.bind.parse().map_err(|_| {
+            key_error(
+                "server.bind",
+                format!(
+                    "'{}' is not ADDRESS:PORT; e.g. 127.0.0.1:8093 or 0.0.0.0:8093 (or pass --bind)",
+                    self.server.bind
+                ),
+            )
+        })
+    }
+}
+
+/// The job store's message without its "job store configuration:" prefix.
+fn strip_store_prefix(e: &StoreError) -> String {
+    let text = match e {
+        StoreError::Other(m)
+        | StoreError::Unavailable(m)
+        | StoreError::Conflict(m)
+        | StoreError::Corrupt(m) => m.clone(),
+    };
+    text.strip_prefix("job store configuration: ")
+        .map(str::to_string)
+        .unwrap_or(text)
+}
+
+/// Environment variables as a TOML document: each value is read as TOML
+/// (numbers, booleans, arrays) when it parses as such, and as a string
+/// otherwise, except where the key wants a string (tokens, URLs). figment's
+/// own `Env` provider would turn a token such as `12345` into a number and
+/// then refuse it for a text key.
+fn toml_table_from_env(vars: &[(String, String)]) -> Result<String, ConfigError> {
+    let mut sections: std::collections::BTreeMap<String, Vec<(String, String)>> =
+        std::collections::BTreeMap::new();
+    for (name, value) in vars {
+        let rest = &name[ENV_PREFIX.len()..];
+        let parts: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+        let [section, key] = parts.as_slice() else {
+            return Err(ConfigError {
+                key: None,
+                message: format!(
+                    "environment variable {name} is not {ENV_PREFIX}SECTION__KEY (e.g. {ENV_PREFIX}SERVER__BIND)"
+                ),
+            });
+        };
+        let valid =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid(section) || !valid(key) {
+            return Err(ConfigError {
+                key: None,
+                message: format!("environment variable {name}: section and key may hold only letters, digits and _"),
+            });
+        }
+        let literal = toml_literal(&format!("{section}.{key}"), value);
+        sections
+            .entry(section.clone())
+            .or_default()
+            .push((key.clone(), literal));
+    }
+    let mut out = String::new();
+    for (section, keys) in sections {
+        out.push_str(&format!("[{section}]\n"));
+        for (key, literal) in keys {
+            out.push_str(&format!("{key} = {literal}\n"));
+        }
+    }
+    Ok(out)
+}
+
+/// Keys whose values are text even when they look like a number.
+const STRING_KEYS: &[&str] = &[
+    "server.bind",
+    "server.public_base_url",
+    "store.url",
+    "store.data_dir",
+    "hdfs.hadoop_conf_dir",
+    "hdfs.default_fs",
+    "hdfs.principal",
+    "hdfs.keytab",
+    "hdfs.ticket_cache",
+    "hdfs.user",
+    "auth.coordinator_token",
+    "auth.status_token",
+    "auth.trigger_token",
+    "log.format",
+    "log.level",
+];
+
+fn toml_literal(key: &str, value: &str) -> String {
+    let quoted = || format!("\"{}\"", escape_toml(value));
+    if STRING_KEYS.contains(&key) {
+        return quoted();
+    }
+    let trimmed = value.trim();
+    if trimmed == "true" || trimmed == "false" {
+        return trimmed.to_string();
+    }
+    if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) {
+        return trimmed.to_string();
+    }
+    if trimmed.starts_with('[') && trimmed.ends_with(']') {
+        // A TOML array, e.g. ["urn:a", "urn:b"]; checked when parsed.
+        if Figment::from(Toml::string(&format!("v = {trimmed}")))
+            .extract_inner::<Vec<String>>("v")
+            .is_ok()
+        {
+            return trimmed.to_string();
+        }
+    }
+    if key == "descriptor.accepted_use_case_templates" {
+        // A comma-separated list is accepted too.
+        let items: Vec<String> = trimmed
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("\"{}\"", escape_toml(s)))
+            .collect();
+        return format!("[{}]", items.join(", "));
+    }
+    quoted()
+}
+
+fn escape_toml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A figment error as a [`ConfigError`] naming the key.
+fn figment_error(e: &figment::Error) -> ConfigError {
+    let mut key: Vec<String> = e.path.clone();
+    if let figment::error::Kind::UnknownField(field, expected) = &e.kind {
+        if key.last() != Some(field) {
+            key.push(field.clone());
+        }
+        let full = key.join(".");
+        return ConfigError {
+            key: Some(full),
+            message: format!(
+                "is not a configuration key; the keys here are: {}",
+                expected.join(", ")
+            ),
+        };
+    }
+    let message = match &e.kind {
+        figment::error::Kind::InvalidType(actual, expected) => {
+            format!("has a {actual} where {expected} is expected")
+        }
+        figment::error::Kind::InvalidValue(actual, expected) => {
+            format!("has the value {actual} where {expected} is expected")
+        }
+        figment::error::Kind::UnknownVariant(value, allowed) => {
+            format!("'{value}' is not one of: {}", allowed.join(", "))
+        }
+        other => other.to_string(),
+    };
+    let where_ = match e.metadata.as_ref().map(|m| m.name.to_string()) {
+        Some(name) if name.contains("source string") => " (from the environment)".to_string(),
+        Some(name) => format!(" (from {name})"),
+        None => String::new(),
+    };
+    if key.is_empty() {
+        ConfigError {
+            key: None,
+            message: format!("{message}{where_}"),
+        }
+    } else {
+        ConfigError {
+            key: Some(key.join(".")),
+            message: format!("{message}{where_}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn write(dir: &tempfile::TempDir, text: &str) -> PathBuf {
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).expect("write config");
+        path
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let s = Settings::load_from(&Overrides::default(), env(&[])).expect("defaults");
+        assert_eq!(s.server.bind, "127.0.0.1:8093");
+        assert_eq!(s.server.body_limit_bytes, 1024 * 1024);
+        assert_eq!(s.store.redacted_url(), "sqlite://./data/jobstore.sqlite3");
+        assert!(!s.asynchronous.provision && !s.hdfs.enabled);
+        assert!(s.auth.coordinator_token.is_none());
+    }
+
+    #[test]
+    fn file_then_env_then_flags() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = write(
+            &dir,
+            "[server]\nbind = \"127.0.0.1:9000\"\nbody_limit_bytes = 4096\n[async]\nprovision = true\n[auth]\nstatus_token = \"from-file\"\n",
+        );
+        let overrides = Overrides {
+            config_file: Some(file),
+            ..Overrides::default()
+        };
+        let s = Settings::load_from(
+            &overrides,
+            env(&[
+                ("CDP_SPARK_PROVISIONER__SERVER__BODY_LIMIT_BYTES", "8192"),
+                ("CDP_SPARK_PROVISIONER__AUTH__STATUS_TOKEN", "12345"),
+                (
+                    "CDP_SPARK_PROVISIONER__DESCRIPTOR__ACCEPTED_USE_CASE_TEMPLATES",
+                    "urn:a, urn:b",
+                ),
+                ("OTHER_VARIABLE", "ignored"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(s.server.bind, "127.0.0.1:9000", "file over default");
+        assert_eq!(s.server.body_limit_bytes, 8192, "env over file");
+        assert_eq!(
+            s.auth.status_token.as_deref(),
+            Some("12345"),
+            "numeric token stays text"
+        );
+        assert_eq!(
+            s.descriptor.accepted_use_case_templates,
+            vec!["urn:a", "urn:b"]
+        );
+        assert!(s.asynchronous.provision);
+
+        let flags = Overrides {
+            bind: Some("127.0.0.1:0".into()),
+            data_dir: Some(dir.path().join("d")),
+            ..overrides
+        };
+        let s = Settings::load_from(
+            &flags,
+            env(&[("CDP_SPARK_PROVISIONER__SERVER__BIND", "127.0.0.1:1")]),
+        )
+        .expect("valid");
+        assert_eq!(s.server.bind, "127.0.0.1:0", "flag over env");
+        assert!(
+            s.store.redacted_url().ends_with("/d/jobstore.sqlite3"),
+            "{}",
+            s.store.redacted_url()
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let cases: Vec<(Vec<(String, String)>, &str)> = vec![
+            (
+                env(&[("CDP_SPARK_PROVISIONER__SERVER__BIND", "nowhere")]),
+                "server.bind",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__SERVER__BODY_LIMIT_BYTES", "lots")]),
+                "server.body_limit_bytes",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__SERVER__BINDD", "x")]),
+                "server.bindd",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__STORE__URL", "postgres://x")]),
+                "store.url",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__LOG__FORMAT", "xml")]),
+                "log.format",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__AUTH__COORDINATOR_TOKEN", "a b")]),
+                "auth.coordinator_token",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__ASYNC__PROVISION", "maybe")]),
+                "async.provision",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__HDFS__DEFAULT_FS", "s3a://bucket")]),
+                "hdfs.default_fs",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__HDFS__TIMEOUT_MS", "0")]),
+                "hdfs.timeout_ms",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__HDFS__KEYTAB", "/k.keytab")]),
+                "hdfs.keytab",
+            ),
+        ];
+        for (vars, key) in cases {
+            let e = Settings::load_from(&Overrides::default(), vars.clone()).expect_err(key);
+            assert_eq!(e.key.as_deref(), Some(key), "{vars:?}: {e}");
+            let text = e.to_string();
+            assert!(
+                text.contains(key) && text.contains(&env_var_name(key)),
+                "{text}"
+            );
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = write(&dir, "[store]\nmax_connections = -1\n");
+        let e = Settings::load_from(
+            &Overrides {
+                config_file: Some(file),
+                ..Overrides::default()
+            },
+            env(&[]),
+        )
+        .expect_err("negative");
+        assert_eq!(e.key.as_deref(), Some("store.max_connections"), "{e}");
+        let e = Settings::load_from(
+            &Overrides {
+                config_file: Some(dir.path().join("missing.toml")),
+                ..Overrides::default()
+            },
+            env(&[]),
+        )
+        .expect_err("missing file");
+        assert!(e.to_string().contains("missing.toml"), "{e}");
+    }
+
+    #[test]
+    fn the_example_configurations_load() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+        for name in ["local.toml", "production.toml"] {
+            let overrides = Overrides {
+                config_file: Some(dir.join(name)),
+                ..Overrides::default()
+            };
+            let s = Settings::load_from(&overrides, env(&[]))
+                .unwrap_or_else(|e| panic!("config/{name}: {e}"));
+            match name {
+                "local.toml" => {
+                    assert_eq!(s, Settings::default(), "local.toml writes out the defaults")
+                }
+                _ => {
+                    assert!(s.store.redacted_url().starts_with("mysql://"));
+                    assert!(s.asynchronous.provision && s.asynchronous.unprovision);
+                    assert_eq!(s.log.format, LogFormatSetting::Json);
+                    assert!(s.hdfs.enabled && s.hdfs.keytab.is_some());
+                    assert_eq!(s.hdfs.default_fs.as_deref(), Some("hdfs://nameservice1"));
+                    assert_eq!(s.bind_addr().map(|a| a.port()), Ok(DEFAULT_PORT));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let store = StoreSettings {
+            url: Some("mysql://sp:s3cret@db:3306/sp".into()),
+            ..StoreSettings::default()
+        };
+        assert_eq!(store.redacted_url(), "mysql://sp:***@db:3306/sp");
+        let s = AuthSettings {
+            coordinator_token: Some("secret".into()),
+            ..AuthSettings::default()
+        };
+        assert!(!format!("{s:?}").contains("secret"));
+    }
+
+    #[test]
+    fn trigger_token_falls_back_to_status_token() {
+        let mut a = AuthSettings {
+            status_token: Some("s".into()),
+            ..AuthSettings::default()
+        };
+        assert_eq!(a.effective_trigger_token(), Some("s"));
+        a.trigger_token = Some("t".into());
+        assert_eq!(a.effective_trigger_token(), Some("t"));
+    }
+}

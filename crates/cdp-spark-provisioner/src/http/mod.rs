@@ -1,0 +1,216 @@
+//! The SP HTTP API (actix-web): the Witboost specific-provisioner API 2.2.0,
+//! the job status API, health, metrics and the OpenAPI document. Handlers
+//! only translate between HTTP and the domain's use cases.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `POST /v1/validate`, `POST /v2/validate`, `GET /v2/validate/{token}/status` | validation |
+//! | `POST /v1/provision`, `POST /v1/unprovision`, `GET /v1/provision/{token}/status` | (un)provisioning |
+//! | `POST /v1/updateacl`, `POST /v1/reverse-provisioning`, `GET /v1/reverse-provisioning/{token}/status` | not supported, answered |
+//! | `GET /v1/scheduler/runs`, `.../runs/{runId}`, `.../jobs/{group}/{name}`, `.../triggers/{group}/{name}` | job status API |
+//! | `POST /v1/scheduler/jobs/{group}/{name}/trigger` | manual trigger |
+//! | `GET /health`, `/ready`, `/metrics`, `/openapi.json`, `/docs/` | service |
+
+pub mod auth;
+pub mod errors;
+pub mod health;
+pub mod metrics;
+pub mod openapi;
+pub mod operations;
+pub mod scheduler;
+pub mod telemetry;
+pub mod witboost;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use utoipa_swagger_ui::SwaggerUi;
+
+use cdp_spark_domain::usecases::Provisioner;
+
+use crate::config::{AsyncSettings, AuthSettings};
+use auth::{BearerAuth, RouteGroup};
+use metrics::Metrics;
+use operations::Operations;
+
+/// What the handlers share.
+pub struct AppState {
+    pub provisioner: Provisioner,
+    pub operations: Arc<Operations>,
+    pub metrics: Arc<Metrics>,
+    pub asynchronous: AsyncSettings,
+}
+
+/// HTTP options of the app.
+#[derive(Clone)]
+pub struct HttpOptions {
+    pub body_limit_bytes: usize,
+    pub auth: AuthSettings,
+}
+
+/// The application: routes, extractor limits and error handlers, auth per
+/// route group, telemetry.
+pub fn build_app(
+    state: web::Data<AppState>,
+    options: &HttpOptions,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let coordinator = BearerAuth::new(
+        options.auth.coordinator_token.as_deref(),
+        RouteGroup::Coordinator,
+    );
+    let status = BearerAuth::new(options.auth.status_token.as_deref(), RouteGroup::Status);
+    let trigger = BearerAuth::new(options.auth.effective_trigger_token(), RouteGroup::Trigger);
+    let metrics = web::Data::from(Arc::clone(&state.metrics));
+    let limit = options.body_limit_bytes;
+
+    // One resource per route: another method is a 405 with `Allow`.
+    let endpoint = |path: &str, auth: &BearerAuth, allow: &'static str, route: actix_web::Route| {
+        web::resource(path)
+            .route(route)
+            .default_service(web::to(move |req| errors::method_not_allowed(req, allow)))
+            .wrap(auth.clone())
+    };
+    let get = |path: &str, route: actix_web::Route| {
+        web::resource(path)
+            .route(route)
+            .default_service(web::to(|req| errors::method_not_allowed(req, "GET")))
+    };
+
+    App::new()
+        .app_data(state)
+        .app_data(metrics)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(limit)
+                .error_handler(errors::json_error),
+        )
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(web::QueryConfig::default().error_handler(errors::query_error))
+        .app_data(web::PathConfig::default().error_handler(errors::path_error))
+        .wrap(from_fn(telemetry::observe))
+        // The Witboost specific-provisioner API.
+        .service(endpoint(
+            "/v1/validate",
+            &coordinator,
+            "POST",
+            web::post().to(witboost::validate),
+        ))
+        .service(endpoint(
+            "/v1/provision",
+            &coordinator,
+            "POST",
+            web::post().to(witboost::provision),
+        ))
+        .service(endpoint(
+            "/v1/provision/{token}/status",
+            &coordinator,
+            "GET",
+            web::get().to(witboost::provision_status),
+        ))
+        .service(endpoint(
+            "/v1/unprovision",
+            &coordinator,
+            "POST",
+            web::post().to(witboost::unprovision),
+        ))
+        .service(endpoint(
+            "/v2/validate",
+            &coordinator,
+            "POST",
+            web::post().to(witboost::validate_async),
+        ))
+        .service(endpoint(
+            "/v2/validate/{token}/status",
+            &coordinator,
+            "GET",
+            web::get().to(witboost::validation_status),
+        ))
+        .service(endpoint(
+            "/v1/updateacl",
+            &coordinator,
+            "POST",
+            web::post().to(witboost::update_acl),
+        ))
+        .service(endpoint(
+            "/v1/reverse-provisioning",
+            &coordinator,
+            "POST",
+            web::post().to(witboost::reverse_provisioning),
+        ))
+        .service(endpoint(
+            "/v1/reverse-provisioning/{token}/status",
+            &coordinator,
+            "GET",
+            web::get().to(witboost::reverse_provisioning_status),
+        ))
+        // The job status API.
+        .service(endpoint(
+            "/v1/scheduler/runs",
+            &status,
+            "GET",
+            web::get().to(scheduler::runs),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/runs/{runId}",
+            &status,
+            "GET",
+            web::get().to(scheduler::run),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/jobs/{group}/{name}",
+            &status,
+            "GET",
+            web::get().to(scheduler::job),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/triggers/{group}/{name}",
+            &status,
+            "GET",
+            web::get().to(scheduler::trigger),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/jobs/{group}/{name}/trigger",
+            &trigger,
+            "POST",
+            web::post().to(scheduler::trigger_now),
+        ))
+        // The service.
+        .service(get("/health", web::get().to(health::health)))
+        .service(get("/ready", web::get().to(health::ready)))
+        .service(get("/metrics", web::get().to(health::metrics)))
+        .service(web::redirect("/docs", "/docs/"))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::document()))
+        .default_service(web::to(errors::no_route))
+}
+
+/// The HTTP server on an already bound listener.
+pub fn server(
+    state: web::Data<AppState>,
+    options: HttpOptions,
+    listener: TcpListener,
+    workers: Option<usize>,
+    shutdown_timeout: Duration,
+) -> std::io::Result<Server> {
+    let mut server = HttpServer::new(move || build_app(state.clone(), &options))
+        .shutdown_timeout(shutdown_timeout.as_secs());
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.listen(listener)?.run())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,327 @@
+//! The job status API under `/v1/scheduler`: runs, jobs, triggers, and the
+//! manual trigger. Group and name are the Quartz job key (group = data
+//! product id, name = `jobName`).
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use cdp_spark_domain::model::{JobKey, RunFilter, RunRecord, RunState, TriggerKey};
+
+use super::errors::ApiError;
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use super::openapi::schemas::{
+    JobViewDoc, ManualTriggerAcceptedDoc, ProblemDoc, RunRecordDoc, RunsPageDoc, SystemErrorDoc,
+    TriggerDefinitionDoc,
+};
+use super::telemetry::record_operation;
+use super::AppState;
+
+const TAG: &str = "JobStatus";
+
+/// Runs per page unless `limit` says otherwise.
+pub const DEFAULT_PAGE: u64 = 50;
+/// Most runs per page.
+pub const MAX_PAGE: u64 = 500;
+
+/// What nothing does yet, said in every manual trigger answer.
+pub const NOTHING_FIRES_YET: &str = "The one-shot trigger is stored and visible in the job status API, but this provisioner has no scheduler yet: nothing fires triggers, so no run starts until the scheduler is deployed.";
+
+/// Query of `GET /v1/scheduler/runs`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunsQuery {
+    /// Only runs in this state: SUBMITTING, RUNNING, SUCCEEDED, FAILED, KILLED, SKIPPED or LOST.
+    pub state: Option<String>,
+    /// Only runs of this job, as `GROUP/NAME` (data product id / jobName).
+    pub job: Option<String>,
+    /// Runs to skip, newest first (default 0).
+    pub offset: Option<u64>,
+    /// Runs to return, 1 to 500 (default 50).
+    pub limit: Option<u64>,
+}
+
+/// A page of runs, newest first.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunsPage {
+    pub runs: Vec<RunRecord>,
+    pub offset: u64,
+    pub limit: u64,
+    /// `offset` of the next page; `null` on the last one.
+    pub next_offset: Option<u64>,
+}
+
+/// The answer of a manual trigger.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManualTriggerAccepted {
+    pub job_key: JobKey,
+    pub trigger_key: TriggerKey,
+    pub start_time: DateTime<Utc>,
+    /// The run, once a scheduler fired the trigger; `null` until then.
+    pub run_id: Option<String>,
+    pub message: String,
+}
+
+fn parse_filter(q: &RunsQuery) -> Result<RunFilter, ApiError> {
+    let state = match q.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(RunState::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "state '{s}' is not a run state; use one of {}",
+                RunState::ALL.map(|s| s.as_str()).join(", ")
+            ))
+        })?),
+    };
+    let job = match q.job.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(j) => {
+            let (group, name) = j
+                .rsplit_once('/')
+                .filter(|(g, n)| !g.is_empty() && !n.is_empty())
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "job '{j}' is not GROUP/NAME; e.g. job=urn:dmb:dp:finance:cashflow:0/my-job"
+                    ))
+                })?;
+            Some(JobKey::new(group, name))
+        }
+    };
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::bad_request(format!(
+            "limit {limit} is out of range; use 1 to {MAX_PAGE}"
+        )));
+    }
+    Ok(RunFilter {
+        state,
+        job,
+        offset: q.offset.unwrap_or(0),
+        limit,
+    })
+}
+
+/// Runs, newest first: in progress with `state=RUNNING`, or any state, of
+/// one job, page by page.
+#[utoipa::path(
+    get, path = "/v1/scheduler/runs", tag = TAG, operation_id = "listRuns",
+    params(RunsQuery),
+    responses(
+        (status = 200, description = "A page of runs, newest first", body = RunsPageDoc),
+        (status = 400, description = "A query parameter is not valid", body = ProblemDoc),
+        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = ProblemDoc),
+        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+    ),
+    security((), ("status" = []))
+)]
+pub async fn runs(
+    state: web::Data<AppState>,
+    query: web::Query<RunsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("runs", None);
+    let filter = parse_filter(&query)?;
+    let limit = filter.limit;
+    let offset = filter.offset;
+    // One more than asked tells whether a next page exists.
+    let mut runs = state
+        .provisioner
+        .runs(&RunFilter {
+            limit: limit + 1,
+            ..filter
+        })
+        .await
+        .map_err(ApiError::from_status_api)?;
+    let more = runs.len() as u64 > limit;
+    runs.truncate(limit as usize);
+    Ok(HttpResponse::Ok().json(RunsPage {
+        runs,
+        offset,
+        limit,
+        next_offset: more.then_some(offset + limit),
+    }))
+}
+
+/// One run: job, trigger, scheduled and actual fire time, Spark
+/// application id, tracking URL, state, final status, error.
+#[utoipa::path(
+    get, path = "/v1/scheduler/runs/{runId}", tag = TAG, operation_id = "getRun",
+    params(("runId" = String, Path, description = "The run id")),
+    responses(
+        (status = 200, description = "The run", body = RunRecordDoc),
+        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = ProblemDoc),
+        (status = 404, description = "No run has this id", body = ProblemDoc),
+        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+    ),
+    security((), ("status" = []))
+)]
+pub async fn run(
+    state: web::Data<AppState>,
+    run_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("run", None);
+    let run = state
+        .provisioner
+        .run(&run_id)
+        .await
+        .map_err(ApiError::from_status_api)?;
+    Ok(HttpResponse::Ok().json(run))
+}
+
+/// A job: its data (jar, class, resources, queue), its triggers with next
+/// and previous fire times and states, its last runs.
+#[utoipa::path(
+    get, path = "/v1/scheduler/jobs/{group}/{name}", tag = TAG, operation_id = "getJob",
+    params(
+        ("group" = String, Path, description = "Job group: the data product id"),
+        ("name" = String, Path, description = "Job name: the descriptor's jobName"),
+    ),
+    responses(
+        (status = 200, description = "The job, its triggers and its last runs", body = JobViewDoc),
+        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = ProblemDoc),
+        (status = 404, description = "No job has this key", body = ProblemDoc),
+        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+    ),
+    security((), ("status" = []))
+)]
+pub async fn job(
+    state: web::Data<AppState>,
+    key: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (group, name) = key.into_inner();
+    record_operation("job", None);
+    let view = state
+        .provisioner
+        .job_view(&JobKey::new(group, name))
+        .await
+        .map_err(ApiError::from_status_api)?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// A trigger.
+#[utoipa::path(
+    get, path = "/v1/scheduler/triggers/{group}/{name}", tag = TAG, operation_id = "getTrigger",
+    params(
+        ("group" = String, Path, description = "Trigger group: the data product id"),
+        ("name" = String, Path, description = "Trigger name: jobName + `Trigger`, or `manual-...`"),
+    ),
+    responses(
+        (status = 200, description = "The trigger", body = TriggerDefinitionDoc),
+        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = ProblemDoc),
+        (status = 404, description = "No trigger has this key", body = ProblemDoc),
+        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+    ),
+    security((), ("status" = []))
+)]
+pub async fn trigger(
+    state: web::Data<AppState>,
+    key: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (group, name) = key.into_inner();
+    record_operation("trigger", None);
+    let trigger = state
+        .provisioner
+        .trigger(&TriggerKey::new(group, name))
+        .await
+        .map_err(ApiError::from_status_api)?;
+    Ok(HttpResponse::Ok().json(trigger))
+}
+
+/// Start the job now: a one-shot trigger with immediate start, also for a
+/// job with no trigger of its own.
+#[utoipa::path(
+    post, path = "/v1/scheduler/jobs/{group}/{name}/trigger", tag = TAG, operation_id = "triggerJob",
+    params(
+        ("group" = String, Path, description = "Job group: the data product id"),
+        ("name" = String, Path, description = "Job name: the descriptor's jobName"),
+    ),
+    responses(
+        (status = 202, description = "The one-shot trigger was stored; `message` says whether anything fires it", body = ManualTriggerAcceptedDoc),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token, else auth.status_token)", body = ProblemDoc),
+        (status = 404, description = "No job has this key", body = ProblemDoc),
+        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+    ),
+    security((), ("trigger" = []))
+)]
+pub async fn trigger_now(
+    state: web::Data<AppState>,
+    key: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (group, name) = key.into_inner();
+    record_operation("trigger-now", None);
+    let job_key = JobKey::new(group, name);
+    let manual = state
+        .provisioner
+        .trigger_now(&job_key)
+        .await
+        .map_err(ApiError::from_status_api)?;
+    let start_time = match &manual.trigger.schedule {
+        cdp_spark_domain::model::TriggerSchedule::Once { start_time } => *start_time,
+        cdp_spark_domain::model::TriggerSchedule::Cron { start_time, .. } => *start_time,
+    };
+    Ok(HttpResponse::Accepted().json(ManualTriggerAccepted {
+        job_key,
+        trigger_key: manual.trigger.key,
+        start_time,
+        run_id: None,
+        message: NOTHING_FIRES_YET.to_string(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_filters_parse_or_say_what_is_wrong() {
+        let f = parse_filter(&RunsQuery {
+            state: Some("running".into()),
+            job: Some("urn:dmb:dp:a:b:0/job-1".into()),
+            offset: Some(10),
+            limit: Some(5),
+        })
+        .expect("valid");
+        assert_eq!(f.state, Some(RunState::Running));
+        assert_eq!(f.job, Some(JobKey::new("urn:dmb:dp:a:b:0", "job-1")));
+        assert_eq!((f.offset, f.limit), (10, 5));
+        let f = parse_filter(&RunsQuery::default()).expect("defaults");
+        assert_eq!(
+            (f.state, f.job, f.offset, f.limit),
+            (None, None, 0, DEFAULT_PAGE)
+        );
+
+        for (q, needle) in [
+            (
+                RunsQuery {
+                    state: Some("DONE".into()),
+                    ..RunsQuery::default()
+                },
+                "SUCCEEDED",
+            ),
+            (
+                RunsQuery {
+                    job: Some("nogroup".into()),
+                    ..RunsQuery::default()
+                },
+                "GROUP/NAME",
+            ),
+            (
+                RunsQuery {
+                    limit: Some(0),
+                    ..RunsQuery::default()
+                },
+                "1 to 500",
+            ),
+            (
+                RunsQuery {
+                    limit: Some(501),
+                    ..RunsQuery::default()
+                },
+                "1 to 500",
+            ),
+        ] {
+            let e = parse_filter(&q).expect_err(needle);
+            assert!(e.to_string().contains(needle), "{e}");
+        }
+    }
+}

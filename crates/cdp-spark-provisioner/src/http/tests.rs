@@ -1,0 +1,181 @@
+//! In-process tests of the app with a failing job store (mockall) and local
+//! files only: the faults of dependencies become the documented
+//! `SystemError` answers, never a bare 500.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::test::{call_service, init_service, read_body_json, TestRequest};
+use actix_web::web;
+use serde_json::{json, Value};
+
+use cdp_spark_domain::ports::{MockJobStorePort, StoreError};
+use cdp_spark_domain::usecases::{Provisioner, UseCaseSettings};
+use cdp_spark_hdfs::ArtifactFs;
+
+use super::metrics::Metrics;
+use super::operations::{InMemoryOperationStore, Operations};
+use super::{build_app, AppState, HttpOptions};
+use crate::config::{AsyncSettings, AuthSettings};
+
+fn fixture() -> String {
+    let shared = match std::env::var_os("CDP_TEST_SHARED_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+    };
+    let path = shared.join("fixtures/descriptors/component-spark-scheduled.yaml");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "the shared fixture {} is missing ({e}): set CDP_TEST_SHARED_DIR to the shared/ folder",
+            path.display()
+        )
+    })
+}
+
+fn down() -> StoreError {
+    StoreError::Unavailable("connection refused (test)".into())
+}
+
+fn state(store: MockJobStorePort) -> web::Data<AppState> {
+    web::Data::new(AppState {
+        provisioner: Provisioner::new(
+            Arc::new(ArtifactFs::local_only()),
+            Arc::new(store),
+            UseCaseSettings::default(),
+        ),
+        operations: Arc::new(Operations::new(
+            Arc::new(InMemoryOperationStore::new()),
+            Duration::from_secs(60),
+        )),
+        metrics: Arc::new(Metrics::new()),
+        asynchronous: AsyncSettings::default(),
+    })
+}
+
+fn options() -> HttpOptions {
+    HttpOptions {
+        body_limit_bytes: 1024 * 1024,
+        auth: AuthSettings::default(),
+    }
+}
+
+fn request_body() -> Value {
+    json!({"descriptorKind": "COMPONENT_DESCRIPTOR", "descriptor": fixture(), "removeData": false})
+}
+
+#[actix_web::test]
+async fn store_faults_are_system_errors_with_a_user_message() {
+    let mut store = MockJobStorePort::new();
+    store.expect_delete_job().returning(|_| Err(down()));
+    store.expect_get_job().returning(|_| Err(down()));
+    store.expect_list_runs().returning(|_| Err(down()));
+    store.expect_ping().returning(|| Err(down()));
+    let app = init_service(build_app(state(store), &options())).await;
+
+    let res = call_service(
+        &app,
+        TestRequest::post()
+            .uri("/v1/unprovision")
+            .set_json(request_body())
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 500);
+    let body: Value = read_body_json(res).await;
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("connection refused")),
+        "{body}"
+    );
+    assert!(
+        body["userMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("unavailable")),
+        "{body}"
+    );
+
+    for uri in ["/v1/scheduler/jobs/g/n", "/v1/scheduler/runs"] {
+        let res = call_service(&app, TestRequest::get().uri(uri).to_request()).await;
+        assert_eq!(res.status().as_u16(), 500, "{uri}");
+        let body: Value = read_body_json(res).await;
+        assert!(body["userMessage"].is_string(), "{uri}: {body}");
+    }
+
+    let res = call_service(&app, TestRequest::get().uri("/ready").to_request()).await;
+    assert_eq!(res.status().as_u16(), 503);
+    let body: Value = read_body_json(res).await;
+    assert_eq!(body["status"], "DOWN");
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("connection refused")),
+        "{body}"
+    );
+
+    let res = call_service(&app, TestRequest::get().uri("/health").to_request()).await;
+    assert_eq!(
+        res.status().as_u16(),
+        200,
+        "liveness does not depend on the store"
+    );
+}
+
+#[actix_web::test]
+async fn an_hdfs_jar_without_hdfs_is_a_system_error_not_an_invalid_descriptor() {
+    // The fixture's jar is on hdfs://, and this app reads local files only.
+    let app = init_service(build_app(state(MockJobStorePort::new()), &options())).await;
+    let res = call_service(
+        &app,
+        TestRequest::post()
+            .uri("/v1/validate")
+            .set_json(request_body())
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 500);
+    let body: Value = read_body_json(res).await;
+    assert!(
+        body["userMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("not configured")),
+        "{body}"
+    );
+    assert!(
+        body["moreInfo"]["solutions"][0]
+            .as_str()
+            .is_some_and(|s| s.contains("HDFS")),
+        "{body}"
+    );
+
+    // Asynchronously: the token answers FAILED with the reason.
+    let res = call_service(
+        &app,
+        TestRequest::post()
+            .uri("/v2/validate")
+            .set_json(request_body())
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 202);
+    let token: String = read_body_json(res).await;
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        let res = call_service(
+            &app,
+            TestRequest::get()
+                .uri(&format!("/v2/validate/{token}/status"))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(res.status().as_u16(), 200);
+        last = read_body_json(res).await;
+        if last["status"] != "RUNNING" {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(last["status"], "FAILED", "{last}");
+    assert_eq!(last["info"]["publicInfo"]["valid"], false, "{last}");
+}

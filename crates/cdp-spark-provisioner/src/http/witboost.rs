@@ -1,0 +1,425 @@
+//! The Witboost specific-provisioner API 2.2.0: what the Coordinator calls.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+
+use cdp_spark_domain::api::{
+    ProvisioningRequest, ProvisioningStatus, ReverseProvisioningRequest, Status, SystemError,
+    UpdateAclRequest, ValidationInfo, ValidationResult, ValidationStatus,
+};
+use cdp_spark_domain::model::OperationKind;
+use cdp_spark_domain::usecases::UseCaseError;
+
+use super::errors::ApiError;
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use super::openapi::schemas::{
+    ProvisioningRequestDoc, ProvisioningStatusDoc, RequestValidationErrorDoc,
+    ReverseProvisioningRequestDoc, ReverseProvisioningStatusDoc, SystemErrorDoc,
+    UpdateAclRequestDoc, ValidationResultDoc, ValidationStatusDoc,
+};
+use super::operations::Outcome;
+use super::telemetry::{component_id_hint, record_operation};
+use super::AppState;
+
+const TAG: &str = "SpecificProvisioner";
+
+/// Validate a provisioning request.
+///
+/// Invalid descriptors are a 200 with `valid: false` and every problem, and
+/// so is a body that is not a readable JSON `ProvisioningRequest` (the
+/// contract has no 400 here); 500 only for faults of ours or of a
+/// dependency (HDFS, database).
+#[utoipa::path(
+    post, path = "/v1/validate", tag = TAG, operation_id = "validate",
+    request_body(content = ProvisioningRequestDoc, description = "Details of a provisioning request to be validated"),
+    responses(
+        (status = 200, description = "It synchronously returns a specific reply containing the validation result (valid: false with the problems for an invalid descriptor or an unreadable body)", body = ValidationResultDoc),
+        (status = 500, description = "System problem", body = SystemErrorDoc),
+    ),
+    security((), ("coordinator" = []))
+)]
+pub async fn validate(
+    state: web::Data<AppState>,
+    request: web::Json<ProvisioningRequest>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("validate", component_id_hint(&request.descriptor));
+    match state.provisioner.validate(&request).await {
+        Ok(result) => {
+            state
+                .metrics
+                .operation("validate", if result.valid { "valid" } else { "invalid" });
+            Ok(HttpResponse::Ok().json(result))
+        }
+        Err(e) => {
+            state.metrics.operation("validate", "failed");
+            Err(ApiError::system(e))
+        }
+    }
+}
+
+/// Deploy a component from its descriptor.
+///
+/// Synchronous by default (200 `COMPLETED`); with `async.provision` a 202
+/// with a token to poll at `/v1/provision/{token}/status`.
+#[utoipa::path(
+    post, path = "/v1/provision", tag = TAG, operation_id = "provision",
+    request_body(content = ProvisioningRequestDoc, description = "Provisioning descriptor"),
+    responses(
+        (status = 200, description = "It synchronously returns the request result", body = ProvisioningStatusDoc),
+        (status = 202, description = "If successful returns a provisioning deployment task token that can be used for polling the request status", body = String, content_type = "application/json"),
+        (status = 400, description = "Invalid input", body = RequestValidationErrorDoc),
+        (status = 500, description = "System problem", body = SystemErrorDoc),
+    ),
+    security((), ("coordinator" = []))
+)]
+pub async fn provision(
+    state: web::Data<AppState>,
+    request: web::Json<ProvisioningRequest>,
+) -> Result<HttpResponse, ApiError> {
+    run_provisioning(state, request.into_inner(), OperationKind::Provision).await
+}
+
+/// Undeploy a component given its descriptor. Idempotent.
+#[utoipa::path(
+    post, path = "/v1/unprovision", tag = TAG, operation_id = "unprovision",
+    request_body(content = ProvisioningRequestDoc, description = "Provisioning descriptor"),
+    responses(
+        (status = 200, description = "It synchronously returns the request result", body = ProvisioningStatusDoc),
+        (status = 202, description = "If successful returns a provisioning deployment task token that can be used for polling the request status", body = String, content_type = "application/json"),
+        (status = 400, description = "Invalid input", body = RequestValidationErrorDoc),
+        (status = 500, description = "System problem", body = SystemErrorDoc),
+    ),
+    security((), ("coordinator" = []))
+)]
+pub async fn unprovision(
+    state: web::Data<AppState>,
+    request: web::Json<ProvisioningRequest>,
+) -> Result<HttpResponse, ApiError> {
+    run_provisioning(state, request.into_inner(), OperationKind::Unprovision).await
+}
+
+fn operation_name(kind: OperationKind) -> &'static str {
+    match kind {
+        OperationKind::Provision => "provision",
+        OperationKind::Unprovision => "unprovision",
+        OperationKind::Validate => "validate",
+        OperationKind::ReverseProvision => "reverse-provisioning",
+    }
+}
+
+async fn execute(
+    state: &AppState,
+    request: &ProvisioningRequest,
+    kind: OperationKind,
+) -> Result<ProvisioningStatus, UseCaseError> {
+    let outcome = match kind {
+        OperationKind::Unprovision => state.provisioner.unprovision(request).await,
+        _ => state.provisioner.provision(request).await,
+    };
+    let label = match &outcome {
+        Ok(_) => "completed",
+        Err(UseCaseError::Invalid(_)) => "invalid",
+        Err(_) => "failed",
+    };
+    state.metrics.operation(operation_name(kind), label);
+    outcome
+}
+
+async fn run_provisioning(
+    state: web::Data<AppState>,
+    request: ProvisioningRequest,
+    kind: OperationKind,
+) -> Result<HttpResponse, ApiError> {
+    let component = component_id_hint(&request.descriptor).map(str::to_string);
+    record_operation(operation_name(kind), component.as_deref());
+    let asynchronous = match kind {
+        OperationKind::Unprovision => state.asynchronous.unprovision,
+        _ => state.asynchronous.provision,
+    };
+    if !asynchronous {
+        let status = execute(&state, &request, kind)
+            .await
+            .map_err(ApiError::from_witboost)?;
+        return Ok(HttpResponse::Ok().json(status));
+    }
+    // A descriptor that breaks its rules is refused at once, not polled for.
+    state
+        .provisioner
+        .check_descriptor(&request)
+        .map_err(|issues| ApiError::invalid_body(issues.to_request_validation_error(None)))?;
+    let worker = state.clone();
+    let token = state
+        .operations
+        .start(kind, component, async move {
+            let status = match execute(&worker, &request, kind).await {
+                Ok(status) => status,
+                Err(UseCaseError::Invalid(issues)) => {
+                    let e = issues.to_request_validation_error(None);
+                    let mut status = ProvisioningStatus::failed(
+                        e.user_message.unwrap_or_else(|| issues.to_string()),
+                    );
+                    status.logs = Some(error_logs(issues.messages()));
+                    status
+                }
+                Err(UseCaseError::System(e)) => failed_status(&e),
+                Err(UseCaseError::NotFound(m)) => ProvisioningStatus::failed(m),
+            };
+            Outcome::provisioning(&status)
+        })
+        .await?;
+    state.metrics.operation(operation_name(kind), "accepted");
+    Ok(HttpResponse::build(StatusCode::ACCEPTED).json(token))
+}
+
+fn error_logs(messages: Vec<String>) -> Vec<cdp_spark_domain::api::Log> {
+    let now = chrono::Utc::now();
+    messages
+        .into_iter()
+        .map(|message| cdp_spark_domain::api::Log {
+            timestamp: now,
+            level: cdp_spark_domain::api::LogLevel::Error,
+            message,
+            phase: None,
+        })
+        .collect()
+}
+
+fn failed_status(e: &SystemError) -> ProvisioningStatus {
+    let mut status =
+        ProvisioningStatus::failed(e.user_message.clone().unwrap_or_else(|| e.error.clone()));
+    let mut messages = vec![e.error.clone()];
+    if let Some(more) = &e.more_info {
+        messages.extend(more.solutions.iter().cloned());
+    }
+    status.logs = Some(error_logs(messages));
+    status
+}
+
+fn unknown_token(token: &str, what: &str) -> ApiError {
+    ApiError::invalid(
+        format!("no {what} operation with token '{token}' is known to this provisioner"),
+        format!(
+            "Use the token answered (202) by the {what} request; tokens of ended operations are deleted after async.retention_hours"
+        ),
+    )
+}
+
+/// Get the status of a provisioning (or unprovisioning) request.
+#[utoipa::path(
+    get, path = "/v1/provision/{token}/status", tag = TAG, operation_id = "getStatus",
+    params(("token" = String, Path, description = "token that identifies the request")),
+    responses(
+        (status = 200, description = "The request status", body = ProvisioningStatusDoc),
+        (status = 400, description = "Invalid input: no operation has this token", body = RequestValidationErrorDoc),
+        (status = 500, description = "System problem", body = SystemErrorDoc),
+    ),
+    security((), ("coordinator" = []))
+)]
+pub async fn provision_status(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("provision-status", None);
+    let record = state
+        .operations
+        .get(
+            &token,
+            &[OperationKind::Provision, OperationKind::Unprovision],
+        )
+        .await?
+        .ok_or_else(|| unknown_token(&token, "provisioning"))?;
+    let body = match (&record.status, &record.result) {
+        (Status::Running, _) | (_, None) => ProvisioningStatus::running(format!(
+            "The {} is running since {}",
+            operation_name(record.kind),
+            record.created_at.format("%Y-%m-%dT%H:%M:%SZ")
+        )),
+        (_, Some(json)) => serde_json::from_str::<ProvisioningStatus>(json).map_err(|e| {
+            ApiError::system(SystemError::new(
+                format!("stored result of operation {token} is not a ProvisioningStatus: {e}"),
+                "The stored result of this operation cannot be read; send the request again.",
+            ))
+        })?,
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Asynchronously validate a provisioning request: a token to poll.
+#[utoipa::path(
+    post, path = "/v2/validate", tag = TAG, operation_id = "asyncValidate",
+    request_body(content = ProvisioningRequestDoc, description = "Details of a provisioning request to be validated"),
+    responses(
+        (status = 202, description = "It returns a token that can be used for polling the async validation operation status and results", body = String, content_type = "application/json"),
+        (status = 400, description = "Invalid input", body = RequestValidationErrorDoc),
+        (status = 500, description = "System problem", body = SystemErrorDoc),
+    ),
+    security((), ("coordinator" = []))
+)]
+pub async fn validate_async(
+    state: web::Data<AppState>,
+    request: web::Json<ProvisioningRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = request.into_inner();
+    let component = component_id_hint(&request.descriptor).map(str::to_string);
+    record_operation("validate-async", component.as_deref());
+    let worker = state.clone();
+    let token = state
+        .operations
+        .start(OperationKind::Validate, component, async move {
+            let status = match worker.provisioner.validate(&request).await {
+                Ok(result) => {
+                    worker
+                        .metrics
+                        .operation("validate", if result.valid { "valid" } else { "invalid" });
+                    ValidationStatus {
+                        status: Status::Completed,
+                        info: Some(ValidationInfo {
+                            public_info: result,
+                        }),
+                    }
+                }
+                Err(e) => {
+                    worker.metrics.operation("validate", "failed");
+                    ValidationStatus {
+                        status: Status::Failed,
+                        info: Some(ValidationInfo {
+                            public_info: ValidationResult::invalid(vec![e.to_string()]),
+                        }),
+                    }
+                }
+            };
+            Outcome::validation(&status)
+        })
+        .await?;
+    Ok(HttpResponse::build(StatusCode::ACCEPTED).json(token))
+}
+
+/// Get status and results of an async validation operation.
+#[utoipa::path(
+    get, path = "/v2/validate/{token}/status", tag = TAG, operation_id = "getValidationStatus",
+    params(("token" = String, Path, description = "token that identifies the request")),
+    responses(
+        (status = 200, description = "The request status", body = ValidationStatusDoc),
+        (status = 400, description = "Invalid input: no validation has this token", body = RequestValidationErrorDoc),
+        (status = 500, description = "System problem", body = SystemErrorDoc),
+    ),
+    security((), ("coordinator" = []))
+)]
+pub async fn validation_status(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("validate-status", None);
+    let record = state
+        .operations
+        .get(&token, &[OperationKind::Validate])
+        .await?
+        .ok_or_else(|| unknown_token(&token, "validation"))?;
+    let body = match (&record.status, &record.result) {
+        (Status::Running, _) | (_, None) => ValidationStatus {
+            status: Status::Running,
+            info: None,
+        },
+        (_, Some(json)) => serde_json::from_str::<ValidationStatus>(json).map_err(|e| {
+            ApiError::system(SystemError::new(
+                format!("stored result of operation {token} is not a ValidationStatus: {e}"),
+                "The stored result of this validation cannot be read; validate again.",
+            ))
+        })?,
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Why `updateacl` has nothing to do here.
+pub const UPDATE_ACL_UNSUPPORTED: &str = "The CDP Spark provisioner deploys Spark batch jobs, which have no access control list: there is nothing to grant on a workload. Access to data is managed by the output ports' provisioners; remove this component from the access request.";
+
+/// Why reverse provisioning has nothing to do here.
+pub const REVERSE_UNSUPPORTED: &str = "The CDP Spark provisioner does not support reverse provisioning: a Spark job is defined by its descriptor, there is no existing resource to import. Define the workload in the component descriptor instead.";
+
+/// Request access to a component: not meaningful for a Spark job.
+///
+/// Always a 500 `SystemError` whose `userMessage` explains why.
+#[utoipa::path(
+    post, path = "/v1/updateacl", tag = TAG, operation_id = "updateacl",
+    request_body(content = UpdateAclRequestDoc, description = "An access request object"),
+    responses(
+        (status = 200, description = "Never answered: Spark jobs have no ACL", body = ProvisioningStatusDoc),
+        (status = 202, description = "Never answered: Spark jobs have no ACL", body = String, content_type = "application/json"),
+        (status = 400, description = "Invalid input (malformed body)", body = RequestValidationErrorDoc),
+        (status = 500, description = "Always: updating ACLs is not supported by this provisioner (see userMessage)", body = SystemErrorDoc),
+    ),
+    security((), ("coordinator" = []))
+)]
+pub async fn update_acl(request: web::Json<UpdateAclRequest>) -> Result<HttpResponse, ApiError> {
+    record_operation("updateacl", None);
+    Err(ApiError::system(
+        SystemError::new(
+            format!(
+                "updateacl is not supported by the CDP Spark provisioner (asked for {} identities)",
+                request.refs.len()
+            ),
+            UPDATE_ACL_UNSUPPORTED,
+        )
+        .with_solution(
+            "updateacl was called on a Spark workload",
+            "Grant access on the output ports that expose the job's data",
+        ),
+    ))
+}
+
+/// Execute a reverse provisioning operation: not supported.
+///
+/// Always a 500 `SystemError` whose `userMessage` explains why.
+#[utoipa::path(
+    post, path = "/v1/reverse-provisioning", tag = TAG, operation_id = "runReverseProvisioning",
+    request_body(content = ReverseProvisioningRequestDoc),
+    responses(
+        (status = 200, description = "Never answered: reverse provisioning is not supported", body = ReverseProvisioningStatusDoc),
+        (status = 202, description = "Never answered: reverse provisioning is not supported", body = String, content_type = "application/json"),
+        (status = 400, description = "Invalid input (malformed body)", body = RequestValidationErrorDoc),
+        (status = 500, description = "Always: reverse provisioning is not supported by this provisioner (see userMessage)", body = SystemErrorDoc),
+    ),
+    security((), ("coordinator" = []))
+)]
+pub async fn reverse_provisioning(
+    request: web::Json<ReverseProvisioningRequest>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("reverse-provisioning", None);
+    Err(ApiError::system(
+        SystemError::new(
+            format!(
+                "reverse provisioning is not supported by the CDP Spark provisioner (template {}, environment {})",
+                request.use_case_template_id, request.environment
+            ),
+            REVERSE_UNSUPPORTED,
+        )
+        .with_solution(
+            "reverse provisioning was asked of a Spark workload",
+            "Define the Spark job in the component descriptor and provision it",
+        ),
+    ))
+}
+
+/// Status of a reverse provisioning operation: none is ever started, so
+/// every token is unknown.
+#[utoipa::path(
+    get, path = "/v1/reverse-provisioning/{token}/status", tag = TAG, operation_id = "getReverseProvisioningStatus",
+    params(("token" = String, Path, description = "token that identifies the request")),
+    responses(
+        (status = 200, description = "Never answered: no reverse provisioning operation exists", body = ReverseProvisioningStatusDoc),
+        (status = 400, description = "Always: no reverse provisioning operation has this token", body = RequestValidationErrorDoc),
+        (status = 500, description = "System problem", body = SystemErrorDoc),
+    ),
+    security((), ("coordinator" = []))
+)]
+pub async fn reverse_provisioning_status(
+    token: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("reverse-provisioning-status", None);
+    Err(ApiError::invalid(
+        format!(
+            "no reverse provisioning operation with token '{token}' exists: the CDP Spark provisioner does not support reverse provisioning"
+        ),
+        "Define the Spark job in the component descriptor and provision it",
+    ))
+}

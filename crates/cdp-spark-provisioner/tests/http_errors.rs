@@ -1,0 +1,327 @@
+//! What the server answers to requests it cannot serve: malformed and
+//! oversized bodies, missing or wrong bearer tokens, unsupported
+//! operations, unknown routes. Always JSON with a message naming the problem.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::{
+    local_descriptor, request, seg, start_in, Place, ServerOptions, FIXTURE_GROUP, FIXTURE_JOB,
+};
+
+/// The problem a refused body was answered with: a 400
+/// `RequestValidationError` with a solution, or, on `/v1/validate` (which
+/// the contract gives no 400), a 200 `ValidationResult` with `valid: false`.
+fn refused(path: &str, code: u16, body: &Value) -> String {
+    if path == "/v1/validate" {
+        assert_eq!(code, 200, "{path}: {body}");
+        assert_eq!(body["valid"], false, "{path}: {body}");
+        return body["error"]["errors"][0]
+            .as_str()
+            .expect("errors[0]")
+            .to_string();
+    }
+    assert_eq!(code, 400, "{path}: {body}");
+    assert!(
+        body["errors"].as_array().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
+    let solution = body["moreInfo"]["solutions"][0]
+        .as_str()
+        .expect("a solution");
+    assert!(!solution.is_empty(), "{body}");
+    body["userMessage"]
+        .as_str()
+        .expect("userMessage")
+        .to_string()
+}
+
+const BODY_ROUTES: [&str; 4] = [
+    "/v1/validate",
+    "/v1/provision",
+    "/v1/unprovision",
+    "/v2/validate",
+];
+
+#[tokio::test]
+async fn malformed_and_oversized_bodies_are_refused_naming_the_problem() {
+    let place = Place::new(&support::Db::Sqlite);
+    let server = start_in(
+        &place,
+        &ServerOptions::default().env("CDP_SPARK_PROVISIONER__SERVER__BODY_LIMIT_BYTES", "4096"),
+    );
+    let client = &server.client;
+
+    for path in BODY_ROUTES {
+        // Not JSON.
+        let res = client
+            .post(server.url(path))
+            .header("content-type", "application/json")
+            .body("{\"descriptorKind\": ")
+            .send()
+            .await
+            .expect("send");
+        let (code, body) = support::answer(res).await;
+        let msg = refused(path, code, &body);
+        assert!(
+            msg.contains("not valid JSON") && msg.contains("line 1"),
+            "{path}: {msg}"
+        );
+
+        // JSON, but not a ProvisioningRequest.
+        let (code, body) = server.post(path, &json!({"descriptor": "x"})).await;
+        let msg = refused(path, code, &body);
+        assert!(msg.contains("descriptorKind"), "{path}: {msg}");
+        let (code, body) = server
+            .post(
+                path,
+                &json!({"descriptorKind": "SOMETHING", "descriptor": "x", "removeData": false}),
+            )
+            .await;
+        let msg = refused(path, code, &body);
+        assert!(msg.contains("SOMETHING"), "{path}: {msg}");
+
+        // Wrong or missing content type.
+        let res = client
+            .post(server.url(path))
+            .header("content-type", "text/plain")
+            .body(request("a: b").to_string())
+            .send()
+            .await
+            .expect("send");
+        let (code, body) = support::answer(res).await;
+        let msg = refused(path, code, &body);
+        assert!(msg.contains("text/plain"), "{path}: {msg}");
+        let res = client
+            .post(server.url(path))
+            .body(request("a: b").to_string())
+            .send()
+            .await
+            .expect("send");
+        let (code, body) = support::answer(res).await;
+        let msg = refused(path, code, &body);
+        assert!(msg.contains("Content-Type is missing"), "{path}: {msg}");
+
+        // Over the configured limit (4096 bytes), with a Content-Length...
+        let (code, body) = server.post(path, &request(&"x".repeat(10_000))).await;
+        let msg = refused(path, code, &body);
+        assert!(msg.contains("4096 bytes"), "{path}: {msg}");
+        // ... and without one (chunked).
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            (0..10).map(|_| Ok(vec![b' '; 1000])).collect();
+        let res = client
+            .post(server.url(path))
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+            .send()
+            .await
+            .expect("send");
+        let (code, body) = support::answer(res).await;
+        let msg = refused(path, code, &body);
+        assert!(msg.contains("larger than the 4096 bytes"), "{path}: {msg}");
+    }
+    let (code, body) = server
+        .post("/v1/provision", &request(&"x".repeat(10_000)))
+        .await;
+    assert_eq!(code, 400);
+    assert!(
+        body["moreInfo"]["solutions"][0]
+            .as_str()
+            .is_some_and(|s| s.contains("server.body_limit_bytes")),
+        "{body}"
+    );
+
+    // The server is still fine.
+    let (code, _) = server.get("/health").await;
+    assert_eq!(code, 200);
+}
+
+#[tokio::test]
+async fn unsupported_operations_and_unknown_routes_answer_clearly() {
+    let place = Place::new(&support::Db::Sqlite);
+    let server = start_in(&place, &ServerOptions::default());
+
+    let (code, body) = server
+        .post(
+            "/v1/updateacl",
+            &json!({"refs": ["user:alice"], "provisionInfo": {"request": "{}", "result": "ok"}}),
+        )
+        .await;
+    assert_eq!(code, 500, "{body}");
+    assert!(body["error"].is_string(), "{body}");
+    assert!(
+        body["userMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("no access control list")),
+        "{body}"
+    );
+
+    let (code, body) = server
+        .post(
+            "/v1/reverse-provisioning",
+            &json!({"useCaseTemplateId": "urn:dmb:utm:x:0.0.0", "environment": "development"}),
+        )
+        .await;
+    assert_eq!(code, 500, "{body}");
+    assert!(
+        body["userMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("does not support reverse provisioning")),
+        "{body}"
+    );
+
+    let (code, body) = server.get("/v1/reverse-provisioning/abc/status").await;
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        body["userMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("abc")),
+        "{body}"
+    );
+
+    let (code, body) = server.get("/v1/nothing-here").await;
+    assert_eq!(code, 404, "{body}");
+    assert_eq!(body["error"], "NOT_FOUND");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/openapi.json")),
+        "{body}"
+    );
+
+    let res = server
+        .client
+        .get(server.url("/v1/provision"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status().as_u16(), 405, "GET on a POST route");
+}
+
+#[tokio::test]
+async fn bearer_tokens_protect_each_route_group_on_its_own() {
+    let place = Place::new(&support::Db::Sqlite);
+    let server = start_in(
+        &place,
+        &ServerOptions::default()
+            .env(
+                "CDP_SPARK_PROVISIONER__AUTH__COORDINATOR_TOKEN",
+                "coord-secret",
+            )
+            .env("CDP_SPARK_PROVISIONER__AUTH__STATUS_TOKEN", "status-secret")
+            .env(
+                "CDP_SPARK_PROVISIONER__AUTH__TRIGGER_TOKEN",
+                "trigger-secret",
+            ),
+    );
+    let c = &server.client;
+    let descriptor = local_descriptor();
+    let job_path = format!("/v1/scheduler/jobs/{}/{}", seg(FIXTURE_GROUP), FIXTURE_JOB);
+
+    // Coordinator routes.
+    let res = c
+        .post(server.url("/v1/provision"))
+        .json(&request(&descriptor))
+        .send()
+        .await
+        .expect("send");
+    let www = res
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap_or_default().to_string());
+    let (code, body) = support::answer(res).await;
+    assert_eq!(code, 401, "{body}");
+    assert_eq!(body["error"], "UNAUTHORIZED");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("auth.coordinator_token")),
+        "{body}"
+    );
+    assert!(www.is_some_and(|w| w.starts_with("Bearer")));
+    for token in [
+        "status-secret",
+        "trigger-secret",
+        "coord-secre",
+        "coord-secretX",
+    ] {
+        let res = c
+            .post(server.url("/v1/validate"))
+            .bearer_auth(token)
+            .json(&request(&descriptor))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(res.status().as_u16(), 401, "token {token}");
+    }
+    let res = c
+        .post(server.url("/v1/provision"))
+        .bearer_auth("coord-secret")
+        .json(&request(&descriptor))
+        .send()
+        .await
+        .expect("send");
+    let (code, body) = support::answer(res).await;
+    assert_eq!(code, 200, "{body}");
+    // An unauthenticated caller gets 401 before its body is even read.
+    let res = c
+        .post(server.url("/v1/validate"))
+        .body("not json")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status().as_u16(), 401);
+
+    // Status reads.
+    let res = c.get(server.url(&job_path)).send().await.expect("send");
+    assert_eq!(res.status().as_u16(), 401);
+    let res = c
+        .get(server.url(&job_path))
+        .bearer_auth("coord-secret")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        res.status().as_u16(),
+        401,
+        "the coordinator's token does not read the job status API"
+    );
+    let res = c
+        .get(server.url(&job_path))
+        .bearer_auth("status-secret")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status().as_u16(), 200);
+    let res = c
+        .get(server.url("/v1/scheduler/runs"))
+        .header("authorization", "bearer status-secret")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status().as_u16(), 200, "the scheme is case-insensitive");
+
+    // The manual trigger, a write, has its own token.
+    let trigger = server.url(&format!("{job_path}/trigger"));
+    for token in [None, Some("status-secret"), Some("coord-secret")] {
+        let mut req = c.post(&trigger);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("send");
+        assert_eq!(res.status().as_u16(), 401, "token {token:?}");
+    }
+    let res = c
+        .post(&trigger)
+        .bearer_auth("trigger-secret")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status().as_u16(), 202);
+
+    // Service routes stay open.
+    for path in ["/health", "/ready", "/metrics", "/openapi.json"] {
+        let res = c.get(server.url(path)).send().await.expect("send");
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+    }
+}
