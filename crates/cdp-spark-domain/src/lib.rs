@@ -20,4 +20,5 @@ pub mod issues;
 pub mod jar;
 pub mod model;
 pub mod ports;
+pub mod scheduling;
 pub mod usecases;

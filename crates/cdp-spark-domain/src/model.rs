@@ -99,6 +99,21 @@ pub struct JobDefinition {
     pub spec: SparkJobSpec,
     /// Quartz `IS_NONCONCURRENT`: a run does not start while one is running.
     pub non_concurrent: bool,
+    /// What the scheduler does on overlap and failure (`jobConfig.schedule`:
+    /// `concurrencyPolicy`, `retries`, `retryDelay`); stored in `JOB_DATA`.
+    #[serde(skip)]
+    pub run_policy: RunPolicy,
+}
+
+/// How the scheduler treats a job's runs: overlap and retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunPolicy {
+    /// What a fire does while a run of the job is still going.
+    pub concurrency: crate::descriptor::ConcurrencyPolicy,
+    /// How many times a failed run is retried (0: never).
+    pub retries: u32,
+    /// Seconds to wait before a retry.
+    pub retry_delay_secs: u64,
 }
 
 /// Quartz misfire instructions we write and honour.

@@ -237,3 +237,122 @@ pub trait SparkLauncherPort: Send + Sync {
 
     async fn kill(&self, handle: &ApplicationHandle) -> Result<(), LaunchError>;
 }
+
+// ------------------------------------------------------------ scheduler ---
+
+/// What one acquisition asks of the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcquireRequest {
+    /// This scheduler instance (`QRTZ_SCHEDULER_STATE.INSTANCE_NAME`).
+    pub instance_id: String,
+    /// Most fires made by one acquisition.
+    pub batch_size: usize,
+    /// Triggers due up to this long after the database's "now" are acquired
+    /// (their fires are launched at their scheduled time).
+    pub look_ahead: chrono::Duration,
+    /// A trigger later than this misfired and follows its misfire instruction.
+    pub misfire_threshold: chrono::Duration,
+}
+
+/// One fire made under the lock: its run exists (state `SUBMITTING`) and its
+/// `QRTZ_FIRED_TRIGGERS` row is `ACQUIRED` by the instance, which launches it
+/// after [`SchedulerStorePort::claim_fires`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fire {
+    pub run: RunRecord,
+    pub job: JobDefinition,
+    /// Runs of the same job to kill first (concurrency policy `Replace`).
+    pub replace: Vec<RunRecord>,
+}
+
+/// What an acquisition did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acquired {
+    /// The database's clock when the batch was taken: the one time source
+    /// of due-ness for all instances.
+    pub db_now: DateTime<Utc>,
+    pub fires: Vec<Fire>,
+    /// Fires not started because a run of the job was in flight (`SKIPPED`).
+    pub skipped: Vec<RunRecord>,
+    /// Triggers that misfired in this batch.
+    pub misfired: usize,
+    /// Triggers moved to `COMPLETE`.
+    pub completed: usize,
+    /// Earliest next fire time of a waiting trigger after this batch.
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+/// What a check-in found and recovered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Instances found dead (check-in overdue) or gone, whose work was taken over.
+    pub dead_instances: Vec<String>,
+    /// Fires of dead instances that were acquired but never launched: now
+    /// this instance's, to claim and launch.
+    pub refire: Vec<Fire>,
+    /// Runs in flight of dead instances with an application id: now
+    /// followed by this instance.
+    pub reattached: Vec<String>,
+    /// Runs of dead instances that had no application id: marked `LOST`.
+    pub lost: Vec<String>,
+}
+
+/// The scheduler's side of the job store: Quartz-style clustered firing.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SchedulerStorePort: Send + Sync {
+    /// In one short transaction under the `TRIGGER_ACCESS` lock: takes the
+    /// database's "now", acquires the waiting triggers due by now +
+    /// look-ahead (a batch), applies misfire instructions and concurrency
+    /// policies, creates the runs (`SUBMITTING`, or `SKIPPED`), records the
+    /// fires in `QRTZ_FIRED_TRIGGERS` and moves each trigger to its next
+    /// fire time or `COMPLETE`.
+    async fn acquire_fires(&self, request: &AcquireRequest) -> Result<Acquired, StoreError>;
+
+    /// Moves this instance's `ACQUIRED` fired rows of these runs to
+    /// `EXECUTING`; answers the run ids it moved: only those may be launched
+    /// (a row taken over by another instance meanwhile is not answered).
+    async fn claim_fires(
+        &self,
+        instance_id: &str,
+        run_ids: &[String],
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Stores runs that progressed (submitted: `RUNNING` with their
+    /// application id), many in one statement.
+    async fn update_runs(&self, runs: &[RunRecord]) -> Result<(), StoreError>;
+
+    /// Stores runs that ended and deletes their fired rows, for the runs
+    /// whose fired row this instance still owns; answers their ids.
+    async fn finish_runs(
+        &self,
+        instance_id: &str,
+        runs: &[RunRecord],
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// The runs this instance follows: its `EXECUTING` fired rows whose run
+    /// is `RUNNING`.
+    async fn runs_to_follow(&self, instance_id: &str) -> Result<Vec<RunRecord>, StoreError>;
+
+    /// Checks in to `QRTZ_SCHEDULER_STATE` (database time) and, under the
+    /// `STATE_ACCESS` and `TRIGGER_ACCESS` locks, recovers the work of
+    /// instances whose check-in is older than `dead_after` or that left
+    /// fired rows without a check-in row. With `recover_self` (start-up)
+    /// the instance's own leftovers from a previous life are recovered too.
+    async fn check_in(
+        &self,
+        instance_id: &str,
+        interval: chrono::Duration,
+        dead_after: chrono::Duration,
+        recover_self: bool,
+    ) -> Result<Recovery, StoreError>;
+
+    /// Graceful stop: deletes the check-in row, so that a live instance
+    /// takes over the runs this one followed at its next check-in.
+    async fn leave(&self, instance_id: &str) -> Result<(), StoreError>;
+
+    /// Pauses (`PAUSED`) or resumes (`WAITING`) the job's triggers; answers
+    /// how many changed, `None` when the job does not exist.
+    async fn set_job_paused(&self, job: &JobKey, paused: bool)
+        -> Result<Option<usize>, StoreError>;
+}

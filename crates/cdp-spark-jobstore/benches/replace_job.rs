@@ -40,6 +40,7 @@ fn pair(group: &str, name: &str, version: usize) -> (JobDefinition, TriggerDefin
             ..SparkJobSpec::default()
         },
         non_concurrent: true,
+        run_policy: Default::default(),
     };
     let start = Utc
         .with_ymd_and_hms(2030, 1, 1, 0, 0, 0)

@@ -11,10 +11,12 @@
 //! | `queue`, `driverCores`, `driverMemory`, `executorCores`, `executorMemory`, `numExecutors`, `logLevel` | present when set |
 //! | `args`, `dependencies` | JSON arrays of strings |
 //! | `conf` | JSON object of string values |
+//! | `concurrencyPolicy`, `retries`, `retryDelaySecs` | the run policy (absent: `Forbid`, 0, 0) |
 
 use std::collections::BTreeMap;
 
-use cdp_spark_domain::model::{JobDefinition, JobKey, SparkJobSpec};
+use cdp_spark_domain::descriptor::ConcurrencyPolicy;
+use cdp_spark_domain::model::{JobDefinition, JobKey, RunPolicy, SparkJobSpec};
 
 use crate::properties;
 
@@ -42,6 +44,9 @@ pub mod keys {
     pub const EXECUTOR_MEMORY: &str = "executorMemory";
     pub const NUM_EXECUTORS: &str = "numExecutors";
     pub const LOG_LEVEL: &str = "logLevel";
+    pub const CONCURRENCY_POLICY: &str = "concurrencyPolicy";
+    pub const RETRIES: &str = "retries";
+    pub const RETRY_DELAY_SECS: &str = "retryDelaySecs";
 }
 
 /// The job data map of a job (string values only, as `useProperties` requires).
@@ -58,6 +63,15 @@ pub fn job_data_map(job: &JobDefinition) -> BTreeMap<String, String> {
     put(keys::ARGS, json_text(&spec.args));
     put(keys::DEPENDENCIES, json_text(&spec.dependencies));
     put(keys::CONF, json_text(&spec.conf));
+    put(
+        keys::CONCURRENCY_POLICY,
+        job.run_policy.concurrency.as_str().to_string(),
+    );
+    put(keys::RETRIES, job.run_policy.retries.to_string());
+    put(
+        keys::RETRY_DELAY_SECS,
+        job.run_policy.retry_delay_secs.to_string(),
+    );
     let optional = [
         (keys::QUEUE, spec.queue.clone()),
         (keys::DRIVER_CORES, spec.driver_cores.map(|n| n.to_string())),
@@ -104,6 +118,14 @@ pub fn decode_job_data(
     key: &JobKey,
     bytes: Option<&[u8]>,
 ) -> Result<(String, SparkJobSpec), JobDataError> {
+    decode_job_data_with_policy(key, bytes).map(|(c, s, _)| (c, s))
+}
+
+/// As [`decode_job_data`], also answering the run policy.
+pub fn decode_job_data_with_policy(
+    key: &JobKey,
+    bytes: Option<&[u8]>,
+) -> Result<(String, SparkJobSpec, RunPolicy), JobDataError> {
     let err = |problem: String| JobDataError {
         job: key.to_string(),
         problem,
@@ -152,6 +174,30 @@ pub fn decode_job_data(
             })
             .transpose()
     };
+    let concurrency = match m.remove(keys::CONCURRENCY_POLICY) {
+        None => ConcurrencyPolicy::default(),
+        Some(v) => ConcurrencyPolicy::parse(&v).ok_or_else(|| {
+            err(format!(
+                "entry '{}' = '{v}' is not Forbid, Allow or Replace",
+                keys::CONCURRENCY_POLICY
+            ))
+        })?,
+    };
+    let wide = |m: &mut BTreeMap<String, String>, k: &str| -> Result<u64, JobDataError> {
+        m.remove(k)
+            .map(|v| {
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| err(format!("entry '{k}' = '{v}' is not a whole number")))
+            })
+            .transpose()
+            .map(|v| v.unwrap_or(0))
+    };
+    let policy = RunPolicy {
+        concurrency,
+        retries: number(&mut m, keys::RETRIES)?.unwrap_or(0),
+        retry_delay_secs: wide(&mut m, keys::RETRY_DELAY_SECS)?,
+    };
     let spec = SparkJobSpec {
         jar,
         class_name,
@@ -166,7 +212,7 @@ pub fn decode_job_data(
         log_level: m.remove(keys::LOG_LEVEL),
         conf,
     };
-    Ok((component_id, spec))
+    Ok((component_id, spec, policy))
 }
 
 #[cfg(test)]
@@ -195,6 +241,7 @@ mod tests {
                     .collect(),
             },
             non_concurrent: true,
+            run_policy: Default::default(),
         }
     }
 
@@ -206,6 +253,15 @@ mod tests {
         let (component, spec) = decode_job_data(&j.key, Some(&bytes)).expect("decode");
         assert_eq!(component, j.component_id);
         assert_eq!(spec, j.spec);
+        let mut k = j.clone();
+        k.run_policy = RunPolicy {
+            concurrency: ConcurrencyPolicy::Replace,
+            retries: 2,
+            retry_delay_secs: 30,
+        };
+        let (_, _, policy) =
+            decode_job_data_with_policy(&k.key, Some(&encode_job_data(&k))).expect("decode");
+        assert_eq!(policy, k.run_policy);
         let text = String::from_utf8(bytes).expect("ascii");
         assert!(text.contains(&format!("jobDataVersion={JOB_DATA_VERSION}\n")));
         assert!(text.contains("jar=hdfs\\://ns1/apps/agg.jar\n"), "{text}");

@@ -29,6 +29,7 @@ pub mod limits;
 mod migrate;
 pub mod properties;
 mod rows;
+mod scheduler;
 mod sql;
 mod store;
 

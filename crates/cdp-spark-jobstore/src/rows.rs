@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use tracing::warn;
 
 use crate::error::DbError;
-use crate::job_data::{decode_job_data, JOB_CLASS_NAME};
+use crate::job_data::{decode_job_data_with_policy, JOB_CLASS_NAME};
 use crate::sql::{JobRow, OperationRow, RunRow, TriggerRow};
 
 /// Quartz `TRIGGER_TYPE` of cron triggers.
@@ -68,14 +68,16 @@ pub(crate) fn job_from_row(row: JobRow) -> Result<JobDefinition, DbError> {
             row.job_class_name
         )));
     }
-    let (component_id, spec) = decode_job_data(&key, row.job_data.as_deref())
-        .map_err(|e| DbError::corrupt(e.to_string()))?;
+    let (component_id, spec, run_policy) =
+        decode_job_data_with_policy(&key, row.job_data.as_deref())
+            .map_err(|e| DbError::corrupt(e.to_string()))?;
     Ok(JobDefinition {
         key,
         component_id,
         description: row.description,
         spec,
         non_concurrent: parse_bool(&row.is_nonconcurrent),
+        run_policy,
     })
 }
 

@@ -26,6 +26,7 @@ pub(crate) type Db = <AnyConnection as diesel::Connection>::Backend;
 #[must_use = "a statement runs only with `load` or `execute`"]
 pub(crate) struct Query<'f> {
     sql: &'f str,
+    cache: bool,
     binds: Vec<Box<dyn QueryFragment<Db> + Send + 'f>>,
 }
 
@@ -62,6 +63,9 @@ impl<'f> Query<'f> {
 
 impl QueryFragment<Db> for Query<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Db>) -> QueryResult<()> {
+        if !self.cache {
+            out.unsafe_to_cache_prepared();
+        }
         let mut binds = self.binds.iter();
         let mut parts = self.sql.split('?');
         if let Some(first) = parts.next() {
@@ -100,6 +104,18 @@ impl RunQueryDsl<AnyConnection> for Query<'_> {}
 pub(crate) fn query(sql: &str) -> Query<'_> {
     Query {
         sql,
+        cache: true,
+        binds: Vec::new(),
+    }
+}
+
+/// As [`query`], for statement texts built per call (multi-row statements
+/// whose length varies): not kept prepared, so that they do not pile up
+/// in the connection's statement cache.
+pub(crate) fn query_once(sql: &str) -> Query<'_> {
+    Query {
+        sql,
+        cache: false,
         binds: Vec::new(),
     }
 }
@@ -145,7 +161,7 @@ const JOB_COLUMNS: &str =
     "JOB_NAME AS JOB_NAME, JOB_GROUP AS JOB_GROUP, DESCRIPTION AS DESCRIPTION, \
      JOB_CLASS_NAME AS JOB_CLASS_NAME, IS_NONCONCURRENT AS IS_NONCONCURRENT, JOB_DATA AS JOB_DATA";
 
-const RUN_COLUMNS: &[&str] = &[
+pub(crate) const RUN_COLUMNS: &[&str] = &[
     "SCHED_NAME",
     "RUN_ID",
     "JOB_NAME",
@@ -184,7 +200,7 @@ fn aliased(columns: &[&str]) -> String {
 }
 
 /// `INSERT … ` that replaces the row with the same key.
-fn upsert(backend: Backend, table: &str, columns: &[&str], key: &[&str]) -> String {
+pub(crate) fn upsert(backend: Backend, table: &str, columns: &[&str], key: &[&str]) -> String {
     let placeholders = vec!["?"; columns.len()].join(", ");
     let updated: Vec<&&str> = columns.iter().filter(|c| !key.contains(c)).collect();
     let head = format!(

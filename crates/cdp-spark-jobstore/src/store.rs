@@ -41,12 +41,12 @@ pub struct DieselJobStore {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     pool: StorePool,
-    sql: Sql,
-    sched: String,
-    prefix: String,
-    backend: Backend,
+    pub(crate) sql: Sql,
+    pub(crate) sched: String,
+    pub(crate) prefix: String,
+    pub(crate) backend: Backend,
     /// The database without password, for messages.
     target: String,
     retries: u32,
@@ -57,7 +57,7 @@ struct Inner {
 
 /// Whether an operation writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub(crate) enum Access {
     Read,
     Write,
 }
@@ -116,7 +116,12 @@ impl DieselJobStore {
 
     /// Runs `f` on a blocking thread with a pooled connection, retrying it
     /// when it conflicted with a concurrent write.
-    async fn with_conn<T, F>(&self, op: &'static str, access: Access, f: F) -> Result<T, StoreError>
+    pub(crate) async fn with_conn<T, F>(
+        &self,
+        op: &'static str,
+        access: Access,
+        f: F,
+    ) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: Fn(&mut AnyConnection, &Inner) -> Result<T, DbError> + Send + 'static,

@@ -9,8 +9,8 @@ use super::Provisioner;
 use crate::descriptor::{ComponentDescriptor, ConcurrencyPolicy, Schedule};
 use crate::issues::Issue;
 use crate::model::{
-    JobDefinition, JobKey, JobView, MisfireInstruction, RunFilter, RunRecord, SparkJobSpec,
-    TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
+    JobDefinition, JobKey, JobView, MisfireInstruction, RunFilter, RunPolicy, RunRecord,
+    SparkJobSpec, TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
 };
 
 /// How many runs a job view shows.
@@ -47,6 +47,15 @@ pub fn job_definition(descriptor: &ComponentDescriptor) -> JobDefinition {
             .schedule
             .as_ref()
             .is_none_or(|s| s.concurrency_policy != ConcurrencyPolicy::Allow),
+        run_policy: c
+            .schedule
+            .as_ref()
+            .map(|s| RunPolicy {
+                concurrency: s.concurrency_policy,
+                retries: s.retries,
+                retry_delay_secs: s.retry_delay.map(|d| d.as_secs()).unwrap_or(0),
+            })
+            .unwrap_or_default(),
     }
 }
 

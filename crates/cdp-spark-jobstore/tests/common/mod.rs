@@ -232,6 +232,7 @@ pub fn sample_job(group: &str, name: &str) -> JobDefinition {
             ]),
         },
         non_concurrent: true,
+        run_policy: Default::default(),
     }
 }
 

@@ -1,0 +1,1010 @@
+//! The scheduler's side of the store ([`SchedulerStorePort`]): clustered
+//! firing on Quartz's tables.
+//!
+//! - **One time source.** Due-ness is decided with the database's clock
+//!   (`UTC_TIMESTAMP(6)` / SQLite `julianday('now')`), read inside the fire
+//!   transaction, so instances whose clocks differ agree on what is due.
+//! - **Under the lock.** An acquisition is one short transaction holding
+//!   `TRIGGER_ACCESS` (MySQL `SELECT … FOR UPDATE` on the `LOCKS` row;
+//!   SQLite `BEGIN IMMEDIATE`): it reads the due triggers with a locking
+//!   read, creates the runs, records the fires in `FIRED_TRIGGERS`
+//!   (`ACQUIRED`) and moves every trigger forward, all with multi-row
+//!   statements (a batch costs a fixed number of round trips, not one per
+//!   trigger). The next acquisition, by any instance, sees the triggers
+//!   already moved: a fire is made once.
+//! - **Claim before launch.** An instance launches a fire only after moving
+//!   its own fired row from `ACQUIRED` to `EXECUTING`; a row another
+//!   instance took over (recovery) cannot be claimed, so even an instance
+//!   wrongly declared dead does not launch twice.
+//! - **Recovery.** Check-ins (`SCHEDULER_STATE`, database time) find dead
+//!   instances; under `STATE_ACCESS` then `TRIGGER_ACCESS` their `ACQUIRED`
+//!   fires are handed to the recovering instance to launch, their runs with
+//!   an application id are re-attached (followed by the recovering
+//!   instance) and their runs without one are marked `LOST`.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use async_trait::async_trait;
+use cdp_spark_domain::model::{
+    JobDefinition, JobKey, RunRecord, RunState, TriggerDefinition, TriggerKey, TriggerSchedule,
+    TriggerState,
+};
+use cdp_spark_domain::ports::{
+    AcquireRequest, Acquired, Fire, Recovery, SchedulerStorePort, StoreError,
+};
+use cdp_spark_domain::scheduling::{
+    concurrency_decision, plan_fire, ConcurrencyDecision, ParsedSchedule,
+};
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::{QueryableByName, RunQueryDsl};
+use tracing::{info, warn};
+
+use crate::config::Backend;
+use crate::connection::{write_transaction, AnyConnection};
+use crate::ddl::RUNS_TABLE;
+use crate::error::DbError;
+use crate::limits;
+use crate::rows::{bool_text, job_from_row, millis, run_from_row, trigger_from_row};
+use crate::sql::{
+    job_exists, lock_trigger_access, query, query_once, upsert, JobRow, LockRow, RunRow, Sql,
+    TriggerRow, RUN_COLUMNS, STATE_ACCESS,
+};
+use crate::store::{Access, DieselJobStore, Inner};
+
+/// Rows per multi-row statement.
+const CHUNK: usize = 100;
+
+const FIRED_ACQUIRED: &str = "ACQUIRED";
+const FIRED_EXECUTING: &str = "EXECUTING";
+
+#[derive(Debug, QueryableByName)]
+struct NowRow {
+    #[diesel(sql_type = BigInt, column_name = "NOW_MS")]
+    now_ms: i64,
+}
+
+#[derive(Debug, QueryableByName)]
+struct MinRow {
+    #[diesel(sql_type = Nullable<BigInt>, column_name = "NEXT_DUE")]
+    next_due: Option<i64>,
+}
+
+#[derive(Debug, QueryableByName)]
+struct DueRow {
+    #[diesel(embed)]
+    trigger: TriggerRow,
+    #[diesel(embed)]
+    job: JobRow,
+}
+
+#[derive(Debug, QueryableByName)]
+struct EntryRow {
+    #[diesel(sql_type = Text, column_name = "ENTRY_ID")]
+    entry_id: String,
+}
+
+#[derive(Debug, QueryableByName)]
+struct FiredRow {
+    #[diesel(sql_type = Text, column_name = "ENTRY_ID")]
+    entry_id: String,
+    #[diesel(sql_type = Text, column_name = "INSTANCE_NAME")]
+    instance_name: String,
+    #[diesel(sql_type = Text, column_name = "STATE")]
+    state: String,
+}
+
+#[derive(Debug, QueryableByName)]
+struct StateRow {
+    #[diesel(sql_type = Text, column_name = "INSTANCE_NAME")]
+    instance_name: String,
+    #[diesel(sql_type = BigInt, column_name = "LAST_CHECKIN_TIME")]
+    last_checkin: i64,
+}
+
+fn p(inner: &Inner) -> &str {
+    &inner.prefix
+}
+
+fn for_update(sql: &Sql) -> &'static str {
+    match sql.backend {
+        Backend::Mysql => " FOR UPDATE",
+        Backend::Sqlite => "",
+    }
+}
+
+fn placeholders(n: usize, width: usize) -> String {
+    let one = format!("({})", vec!["?"; width].join(", "));
+    vec![one; n].join(", ")
+}
+
+fn in_list(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+fn db_now(conn: &mut AnyConnection, sql: &Sql) -> Result<DateTime<Utc>, DbError> {
+    let text = match sql.backend {
+        Backend::Mysql => "SELECT CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS SIGNED) AS NOW_MS",
+        Backend::Sqlite => "SELECT CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) AS NOW_MS",
+    };
+    let rows: Vec<NowRow> = query(text).load(conn)?;
+    let ms = rows
+        .first()
+        .map(|r| r.now_ms)
+        .ok_or_else(|| DbError::corrupt("the database answered no current time"))?;
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| DbError::corrupt(format!("the database clock answered {ms} ms")))
+}
+
+fn lock_named(conn: &mut AnyConnection, sql: &Sql, sched: &str, name: &str) -> Result<(), DbError> {
+    if sql.backend == Backend::Sqlite {
+        return Ok(());
+    }
+    let rows: Vec<LockRow> = query(&sql.lock_select)
+        .bind::<Text, _>(sched)
+        .bind::<Text, _>(name)
+        .load(conn)?;
+    if rows.is_empty() {
+        query(&sql.lock_insert)
+            .bind::<Text, _>(sched)
+            .bind::<Text, _>(name)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+thread_local! {
+    static SCHEDULES: RefCell<HashMap<(String, String), Result<ParsedSchedule, String>>> =
+        RefCell::new(HashMap::new());
+}
+
+/// The parsed schedule of a trigger; cron expressions are parsed once per
+/// thread.
+fn parsed(t: &TriggerDefinition) -> Result<ParsedSchedule, String> {
+    let TriggerSchedule::Cron {
+        cron_expression,
+        time_zone,
+        end_time,
+        ..
+    } = &t.schedule
+    else {
+        return Ok(ParsedSchedule::Once);
+    };
+    let key = (cron_expression.clone(), time_zone.clone());
+    let base = SCHEDULES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache
+            .entry(key)
+            .or_insert_with(|| ParsedSchedule::parse(&t.key, &t.schedule).map_err(|e| e.problem))
+            .clone()
+    })?;
+    Ok(match base {
+        ParsedSchedule::Cron { cron, zone, .. } => ParsedSchedule::Cron {
+            cron,
+            zone,
+            end_time: *end_time,
+        },
+        ParsedSchedule::Once => ParsedSchedule::Once,
+    })
+}
+
+fn new_run_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+// ------------------------------------------------------------ statements ---
+
+fn run_columns_of(alias: &str) -> String {
+    RUN_COLUMNS
+        .iter()
+        .map(|c| format!("{alias}.{c} AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Inserts or replaces runs, `CHUNK` rows per statement.
+fn upsert_runs(conn: &mut AnyConnection, inner: &Inner, runs: &[RunRecord]) -> Result<(), DbError> {
+    let table = format!("{}{RUNS_TABLE}", p(inner));
+    for chunk in runs.chunks(CHUNK) {
+        let one = upsert(
+            inner.backend,
+            &table,
+            RUN_COLUMNS,
+            &["SCHED_NAME", "RUN_ID"],
+        );
+        // Widen the single-row VALUES (…) to one per run.
+        let single = format!("({})", vec!["?"; RUN_COLUMNS.len()].join(", "));
+        let text = one.replacen(&single, &placeholders(chunk.len(), RUN_COLUMNS.len()), 1);
+        let mut q = query_once(&text);
+        for run in chunk {
+            let error = run
+                .error
+                .as_deref()
+                .map(|e| limits::shorten(e, limits::ERROR_TEXT_LEN));
+            q = q
+                .bind::<Text, _>(inner.sched.clone())
+                .bind::<Text, _>(run.run_id.clone())
+                .bind::<Text, _>(run.job_key.name.clone())
+                .bind::<Text, _>(run.job_key.group.clone())
+                .bind::<Text, _>(run.trigger_key.name.clone())
+                .bind::<Text, _>(run.trigger_key.group.clone())
+                .bind::<BigInt, _>(millis(run.scheduled_fire_time))
+                .bind::<BigInt, _>(millis(run.actual_fire_time))
+                .bind::<Nullable<Text>, _>(run.application_id.clone())
+                .bind::<Nullable<Text>, _>(run.tracking_url.clone())
+                .bind::<Text, _>(run.state.as_str())
+                .bind::<Nullable<Text>, _>(run.final_status.clone())
+                .bind::<BigInt, _>(millis(run.created_at))
+                .bind::<BigInt, _>(millis(run.updated_at))
+                .bind::<Nullable<BigInt>, _>(run.ended_at.map(millis))
+                .bind::<Nullable<Text>, _>(error);
+        }
+        q.execute(conn)?;
+    }
+    Ok(())
+}
+
+fn insert_fired(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    instance: &str,
+    fires: &[(&RunRecord, i32, bool)],
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let pre = p(inner);
+    for chunk in fires.chunks(CHUNK) {
+        let text = format!(
+            "INSERT INTO {pre}FIRED_TRIGGERS (SCHED_NAME, ENTRY_ID, TRIGGER_NAME, TRIGGER_GROUP, \
+             INSTANCE_NAME, FIRED_TIME, SCHED_TIME, PRIORITY, STATE, JOB_NAME, JOB_GROUP, \
+             IS_NONCONCURRENT, REQUESTS_RECOVERY) VALUES {}",
+            placeholders(chunk.len(), 13)
+        );
+        let mut q = query_once(&text);
+        for (run, priority, non_concurrent) in chunk {
+            q = q
+                .bind::<Text, _>(inner.sched.clone())
+                .bind::<Text, _>(run.run_id.clone())
+                .bind::<Text, _>(run.trigger_key.name.clone())
+                .bind::<Text, _>(run.trigger_key.group.clone())
+                .bind::<Text, _>(instance.to_string())
+                .bind::<BigInt, _>(millis(now))
+                .bind::<BigInt, _>(millis(run.scheduled_fire_time))
+                .bind::<Integer, _>(*priority)
+                .bind::<Text, _>(FIRED_ACQUIRED)
+                .bind::<Text, _>(run.job_key.name.clone())
+                .bind::<Text, _>(run.job_key.group.clone())
+                .bind::<Text, _>(bool_text(*non_concurrent))
+                .bind::<Text, _>(bool_text(false));
+        }
+        q.execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A trigger's new next fire time (`-1` none), previous fire time and state.
+struct TriggerMove {
+    key: TriggerKey,
+    next: i64,
+    prev: i64,
+    state: &'static str,
+}
+
+fn move_triggers(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    moves: &[TriggerMove],
+) -> Result<(), DbError> {
+    let pre = p(inner);
+    for chunk in moves.chunks(CHUNK) {
+        let case =
+            vec!["WHEN TRIGGER_NAME = ? AND TRIGGER_GROUP = ? THEN ?"; chunk.len()].join(" ");
+        let text = format!(
+            "UPDATE {pre}TRIGGERS SET NEXT_FIRE_TIME = CASE {case} END, \
+             PREV_FIRE_TIME = CASE {case} END, TRIGGER_STATE = CASE {case} END \
+             WHERE SCHED_NAME = ? AND TRIGGER_STATE = 'WAITING' AND (TRIGGER_NAME, TRIGGER_GROUP) IN ({})",
+            placeholders(chunk.len(), 2)
+        );
+        let mut q = query_once(&text);
+        for m in chunk {
+            q = q
+                .bind::<Text, _>(m.key.name.clone())
+                .bind::<Text, _>(m.key.group.clone())
+                .bind::<BigInt, _>(m.next);
+        }
+        for m in chunk {
+            q = q
+                .bind::<Text, _>(m.key.name.clone())
+                .bind::<Text, _>(m.key.group.clone())
+                .bind::<BigInt, _>(m.prev);
+        }
+        for m in chunk {
+            q = q
+                .bind::<Text, _>(m.key.name.clone())
+                .bind::<Text, _>(m.key.group.clone())
+                .bind::<Text, _>(m.state);
+        }
+        q = q.bind::<Text, _>(inner.sched.clone());
+        for m in chunk {
+            q = q
+                .bind::<Text, _>(m.key.name.clone())
+                .bind::<Text, _>(m.key.group.clone());
+        }
+        let changed = q.execute(conn)?;
+        if changed != chunk.len() {
+            // Every trigger read under the lock moves forward; anything else
+            // means the rows changed under us: roll back and retry.
+            return Err(DbError::Store(StoreError::Conflict(format!(
+                "{} of {} acquired triggers changed during the fire transaction",
+                chunk.len() - changed.min(chunk.len()),
+                chunk.len()
+            ))));
+        }
+    }
+    Ok(())
+}
+
+/// Runs in flight (`SUBMITTING`, `RUNNING`) of these jobs.
+fn in_flight_runs(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    jobs: &[JobKey],
+) -> Result<Vec<RunRecord>, DbError> {
+    let pre = p(inner);
+    let mut out = Vec::new();
+    for chunk in jobs.chunks(CHUNK) {
+        let text = format!(
+            "SELECT {} FROM {pre}{RUNS_TABLE} WHERE SCHED_NAME = ? AND STATE IN ('SUBMITTING', 'RUNNING') \
+             AND (JOB_GROUP, JOB_NAME) IN ({})",
+            RUN_COLUMNS.iter().map(|c| format!("{c} AS {c}")).collect::<Vec<_>>().join(", "),
+            placeholders(chunk.len(), 2)
+        );
+        let mut q = query_once(&text).bind::<Text, _>(inner.sched.clone());
+        for j in chunk {
+            q = q
+                .bind::<Text, _>(j.group.clone())
+                .bind::<Text, _>(j.name.clone());
+        }
+        let rows: Vec<RunRow> = q.load(conn)?;
+        for r in rows {
+            out.push(run_from_row(r)?);
+        }
+    }
+    Ok(out)
+}
+
+fn runs_by_id(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    ids: &[String],
+) -> Result<Vec<RunRecord>, DbError> {
+    let pre = p(inner);
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let text = format!(
+            "SELECT {} FROM {pre}{RUNS_TABLE} r WHERE r.SCHED_NAME = ? AND r.RUN_ID IN ({})",
+            run_columns_of("r"),
+            in_list(chunk.len())
+        );
+        let mut q = query_once(&text).bind::<Text, _>(inner.sched.clone());
+        for id in chunk {
+            q = q.bind::<Text, _>(id.clone());
+        }
+        let rows: Vec<RunRow> = q.load(conn)?;
+        for r in rows {
+            out.push(run_from_row(r)?);
+        }
+    }
+    Ok(out)
+}
+
+fn get_job(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    key: &JobKey,
+) -> Result<Option<JobDefinition>, DbError> {
+    let rows: Vec<JobRow> = query(&inner.sql.job_select)
+        .bind::<Text, _>(&inner.sched)
+        .bind::<Text, _>(&key.name)
+        .bind::<Text, _>(&key.group)
+        .load(conn)?;
+    rows.into_iter().next().map(job_from_row).transpose()
+}
+
+/// Fired rows whose entry id is in `ids`, for `instance`, in `state`
+/// (locking read).
+fn owned_entries(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    instance: &str,
+    state: Option<&str>,
+    ids: &[String],
+) -> Result<Vec<String>, DbError> {
+    let pre = p(inner);
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let text = format!(
+            "SELECT ENTRY_ID AS ENTRY_ID FROM {pre}FIRED_TRIGGERS WHERE SCHED_NAME = ? AND INSTANCE_NAME = ? {} AND ENTRY_ID IN ({}){}",
+            if state.is_some() { "AND STATE = ?" } else { "" },
+            in_list(chunk.len()),
+            for_update(&inner.sql)
+        );
+        let mut q = query_once(&text)
+            .bind::<Text, _>(inner.sched.clone())
+            .bind::<Text, _>(instance.to_string());
+        if let Some(state) = state {
+            q = q.bind::<Text, _>(state.to_string());
+        }
+        for id in chunk {
+            q = q.bind::<Text, _>(id.clone());
+        }
+        let rows: Vec<EntryRow> = q.load(conn)?;
+        out.extend(rows.into_iter().map(|r| r.entry_id));
+    }
+    Ok(out)
+}
+
+fn delete_fired(conn: &mut AnyConnection, inner: &Inner, ids: &[String]) -> Result<(), DbError> {
+    let pre = p(inner);
+    for chunk in ids.chunks(CHUNK) {
+        let text = format!(
+            "DELETE FROM {pre}FIRED_TRIGGERS WHERE SCHED_NAME = ? AND ENTRY_ID IN ({})",
+            in_list(chunk.len())
+        );
+        let mut q = query_once(&text).bind::<Text, _>(inner.sched.clone());
+        for id in chunk {
+            q = q.bind::<Text, _>(id.clone());
+        }
+        q.execute(conn)?;
+    }
+    Ok(())
+}
+
+fn set_fired(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    ids: &[String],
+    instance: &str,
+    state: &str,
+) -> Result<(), DbError> {
+    let pre = p(inner);
+    for chunk in ids.chunks(CHUNK) {
+        let text = format!(
+            "UPDATE {pre}FIRED_TRIGGERS SET INSTANCE_NAME = ?, STATE = ? WHERE SCHED_NAME = ? AND ENTRY_ID IN ({})",
+            in_list(chunk.len())
+        );
+        let mut q = query_once(&text)
+            .bind::<Text, _>(instance.to_string())
+            .bind::<Text, _>(state.to_string())
+            .bind::<Text, _>(inner.sched.clone());
+        for id in chunk {
+            q = q.bind::<Text, _>(id.clone());
+        }
+        q.execute(conn)?;
+    }
+    Ok(())
+}
+
+// ----------------------------------------------------------- acquisition ---
+
+fn acquire(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    req: &AcquireRequest,
+) -> Result<Acquired, DbError> {
+    lock_trigger_access(conn, &inner.sql, &inner.sched)?;
+    let now = db_now(conn, &inner.sql)?;
+    let horizon = now + req.look_ahead;
+    let pre = p(inner);
+    let text = format!(
+        "SELECT t.TRIGGER_NAME AS TRIGGER_NAME, t.TRIGGER_GROUP AS TRIGGER_GROUP, \
+         t.JOB_NAME AS JOB_NAME, t.JOB_GROUP AS JOB_GROUP, \
+         t.NEXT_FIRE_TIME AS NEXT_FIRE_TIME, t.PREV_FIRE_TIME AS PREV_FIRE_TIME, \
+         t.PRIORITY AS PRIORITY, t.TRIGGER_STATE AS TRIGGER_STATE, \
+         t.TRIGGER_TYPE AS TRIGGER_TYPE, t.START_TIME AS START_TIME, t.END_TIME AS END_TIME, \
+         t.MISFIRE_INSTR AS MISFIRE_INSTR, c.CRON_EXPRESSION AS CRON_EXPRESSION, \
+         c.TIME_ZONE_ID AS TIME_ZONE_ID, s.REPEAT_COUNT AS REPEAT_COUNT, \
+         j.DESCRIPTION AS DESCRIPTION, j.JOB_CLASS_NAME AS JOB_CLASS_NAME, \
+         j.IS_NONCONCURRENT AS IS_NONCONCURRENT, j.JOB_DATA AS JOB_DATA \
+         FROM {pre}TRIGGERS t \
+         JOIN {pre}JOB_DETAILS j ON j.SCHED_NAME = t.SCHED_NAME AND j.JOB_NAME = t.JOB_NAME AND j.JOB_GROUP = t.JOB_GROUP \
+         LEFT JOIN {pre}CRON_TRIGGERS c ON c.SCHED_NAME = t.SCHED_NAME \
+         AND c.TRIGGER_NAME = t.TRIGGER_NAME AND c.TRIGGER_GROUP = t.TRIGGER_GROUP \
+         LEFT JOIN {pre}SIMPLE_TRIGGERS s ON s.SCHED_NAME = t.SCHED_NAME \
+         AND s.TRIGGER_NAME = t.TRIGGER_NAME AND s.TRIGGER_GROUP = t.TRIGGER_GROUP \
+         WHERE t.SCHED_NAME = ? AND t.TRIGGER_STATE = 'WAITING' AND t.NEXT_FIRE_TIME >= 0 \
+         AND t.NEXT_FIRE_TIME <= ? ORDER BY t.NEXT_FIRE_TIME, t.PRIORITY DESC LIMIT ?{}",
+        for_update(&inner.sql)
+    );
+    let limit = i64::try_from(req.batch_size.max(1)).unwrap_or(i64::MAX);
+    let rows: Vec<DueRow> = query(&text)
+        .bind::<Text, _>(&inner.sched)
+        .bind::<BigInt, _>(millis(horizon))
+        .bind::<BigInt, _>(limit)
+        .load(conn)?;
+
+    let mut due: Vec<(TriggerDefinition, JobDefinition)> = Vec::with_capacity(rows.len());
+    let mut broken: Vec<TriggerMove> = Vec::new();
+    for row in rows {
+        let key = TriggerKey::new(
+            row.trigger.trigger_group.clone(),
+            row.trigger.trigger_name.clone(),
+        );
+        let prev = row.trigger.prev_fire_time.unwrap_or(-1);
+        match (trigger_from_row(row.trigger), job_from_row(row.job)) {
+            (Ok(t), Ok(j)) => due.push((t, j)),
+            (t, j) => {
+                let e = t
+                    .err()
+                    .or(j.err())
+                    .map(|e| e.into_store_error().to_string());
+                warn!(trigger = %key, error = e.as_deref().unwrap_or(""), "unreadable trigger or job moved to ERROR");
+                broken.push(TriggerMove {
+                    key,
+                    next: -1,
+                    prev,
+                    state: TriggerState::Error.as_quartz(),
+                });
+            }
+        }
+    }
+    let guarded: BTreeSet<JobKey> = due
+        .iter()
+        .filter(|(_, j)| {
+            j.run_policy.concurrency != cdp_spark_domain::descriptor::ConcurrencyPolicy::Allow
+        })
+        .map(|(_, j)| j.key.clone())
+        .collect();
+    let guarded: Vec<JobKey> = guarded.into_iter().collect();
+    let mut flying: BTreeMap<JobKey, Vec<RunRecord>> = BTreeMap::new();
+    for r in in_flight_runs(conn, inner, &guarded)? {
+        flying.entry(r.job_key.clone()).or_default().push(r);
+    }
+
+    let threshold = req.misfire_threshold;
+    let mut out = Acquired {
+        db_now: now,
+        fires: Vec::new(),
+        skipped: Vec::new(),
+        misfired: 0,
+        completed: 0,
+        next_due: None,
+    };
+    let mut moves = broken;
+    let mut fired_rows: Vec<(RunRecord, i32, bool)> = Vec::new();
+    for (t, job) in due {
+        let Some(due_at) = t.next_fire_time else {
+            continue;
+        };
+        let schedule = match parsed(&t) {
+            Ok(s) => s,
+            Err(problem) => {
+                warn!(trigger = %t.key, problem, "trigger with an unreadable schedule moved to ERROR");
+                moves.push(TriggerMove {
+                    key: t.key.clone(),
+                    next: -1,
+                    prev: t.previous_fire_time.map(millis).unwrap_or(-1),
+                    state: TriggerState::Error.as_quartz(),
+                });
+                continue;
+            }
+        };
+        let plan = plan_fire(&schedule, t.misfire_instruction, due_at, now, threshold);
+        if plan.misfired {
+            out.misfired += 1;
+        }
+        let state = match plan.next_fire_time {
+            Some(_) => TriggerState::Waiting,
+            None => {
+                out.completed += 1;
+                TriggerState::Complete
+            }
+        };
+        moves.push(TriggerMove {
+            key: t.key.clone(),
+            next: plan.next_fire_time.map(millis).unwrap_or(-1),
+            prev: plan
+                .fire_at
+                .or(t.previous_fire_time)
+                .map(millis)
+                .unwrap_or(-1),
+            state: state.as_quartz(),
+        });
+        let Some(fire_at) = plan.fire_at else {
+            continue;
+        };
+        let in_flight = flying.get(&job.key).cloned().unwrap_or_default();
+        let refs: Vec<&RunRecord> = in_flight.iter().collect();
+        let decision = concurrency_decision(job.run_policy.concurrency, &refs);
+        let mut run = RunRecord {
+            run_id: new_run_id(),
+            job_key: job.key.clone(),
+            trigger_key: t.key.clone(),
+            scheduled_fire_time: fire_at,
+            actual_fire_time: fire_at.max(now),
+            application_id: None,
+            tracking_url: None,
+            state: RunState::Submitting,
+            final_status: None,
+            created_at: now,
+            updated_at: now,
+            ended_at: None,
+            error: None,
+        };
+        match decision {
+            ConcurrencyDecision::Skip { reason } => {
+                run.state = RunState::Skipped;
+                run.ended_at = Some(now);
+                run.error = Some(reason);
+                out.skipped.push(run);
+            }
+            ConcurrencyDecision::Start | ConcurrencyDecision::Replace { .. } => {
+                let replace = match decision {
+                    ConcurrencyDecision::Replace { .. } => in_flight,
+                    _ => Vec::new(),
+                };
+                if job.run_policy.concurrency
+                    != cdp_spark_domain::descriptor::ConcurrencyPolicy::Allow
+                {
+                    // A later fire of the same job in this batch sees this one.
+                    flying.entry(job.key.clone()).or_default().push(run.clone());
+                    if !replace.is_empty() {
+                        flying.insert(job.key.clone(), vec![run.clone()]);
+                    }
+                }
+                fired_rows.push((run.clone(), t.priority, job.non_concurrent));
+                out.fires.push(Fire { run, job, replace });
+            }
+        }
+    }
+    let runs: Vec<RunRecord> = out
+        .fires
+        .iter()
+        .map(|f| f.run.clone())
+        .chain(out.skipped.iter().cloned())
+        .collect();
+    upsert_runs(conn, inner, &runs)?;
+    let fired: Vec<(&RunRecord, i32, bool)> =
+        fired_rows.iter().map(|(r, p, n)| (r, *p, *n)).collect();
+    insert_fired(conn, inner, &req.instance_id, &fired, now)?;
+    move_triggers(conn, inner, &moves)?;
+    let text = format!(
+        "SELECT MIN(NEXT_FIRE_TIME) AS NEXT_DUE FROM {pre}TRIGGERS WHERE SCHED_NAME = ? \
+         AND TRIGGER_STATE = 'WAITING' AND NEXT_FIRE_TIME >= 0"
+    );
+    let rows: Vec<MinRow> = query(&text).bind::<Text, _>(&inner.sched).load(conn)?;
+    out.next_due = rows
+        .first()
+        .and_then(|r| r.next_due)
+        .and_then(DateTime::from_timestamp_millis);
+    Ok(out)
+}
+
+// -------------------------------------------------------------- recovery ---
+
+fn check_in(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    me: &str,
+    interval: chrono::Duration,
+    dead_after: chrono::Duration,
+    recover_self: bool,
+) -> Result<Recovery, DbError> {
+    let pre = p(inner);
+    lock_named(conn, &inner.sql, &inner.sched, STATE_ACCESS)?;
+    let now = db_now(conn, &inner.sql)?;
+    let state_upsert = upsert(
+        inner.backend,
+        &format!("{pre}SCHEDULER_STATE"),
+        &[
+            "SCHED_NAME",
+            "INSTANCE_NAME",
+            "LAST_CHECKIN_TIME",
+            "CHECKIN_INTERVAL",
+        ],
+        &["SCHED_NAME", "INSTANCE_NAME"],
+    );
+    query(&state_upsert)
+        .bind::<Text, _>(&inner.sched)
+        .bind::<Text, _>(me)
+        .bind::<BigInt, _>(millis(now))
+        .bind::<BigInt, _>(interval.num_milliseconds())
+        .execute(conn)?;
+    let states: Vec<StateRow> = query(&format!(
+        "SELECT INSTANCE_NAME AS INSTANCE_NAME, LAST_CHECKIN_TIME AS LAST_CHECKIN_TIME \
+         FROM {pre}SCHEDULER_STATE WHERE SCHED_NAME = ?"
+    ))
+    .bind::<Text, _>(&inner.sched)
+    .load(conn)?;
+    let deadline = millis(now - dead_after);
+    let mut dead: BTreeSet<String> = BTreeSet::new();
+    let mut live: BTreeSet<String> = BTreeSet::new();
+    for s in &states {
+        if s.instance_name != me && s.last_checkin < deadline {
+            dead.insert(s.instance_name.clone());
+        } else {
+            live.insert(s.instance_name.clone());
+        }
+    }
+    let owners: Vec<FiredRow> = query(&format!(
+        "SELECT ENTRY_ID AS ENTRY_ID, INSTANCE_NAME AS INSTANCE_NAME, STATE AS STATE \
+         FROM {pre}FIRED_TRIGGERS WHERE SCHED_NAME = ?"
+    ))
+    .bind::<Text, _>(&inner.sched)
+    .load(conn)?;
+    let orphaned = |name: &str| {
+        dead.contains(name) || (name == me && recover_self) || (name != me && !live.contains(name))
+    };
+    let mut gone: BTreeSet<String> = dead.clone();
+    let mut acquired: Vec<String> = Vec::new();
+    let mut executing: Vec<String> = Vec::new();
+    for f in &owners {
+        if orphaned(&f.instance_name) {
+            if f.instance_name != me {
+                gone.insert(f.instance_name.clone());
+            }
+            if f.state == FIRED_ACQUIRED {
+                acquired.push(f.entry_id.clone());
+            } else {
+                executing.push(f.entry_id.clone());
+            }
+        }
+    }
+    let mut recovery = Recovery {
+        dead_instances: gone.iter().cloned().collect(),
+        ..Recovery::default()
+    };
+    if gone.is_empty() && acquired.is_empty() && executing.is_empty() {
+        return Ok(recovery);
+    }
+    lock_trigger_access(conn, &inner.sql, &inner.sched)?;
+    let mut ended: Vec<RunRecord> = Vec::new();
+    let mut drop_rows: Vec<String> = Vec::new();
+    // Acquired, never launched: this instance launches them.
+    let runs = runs_by_id(conn, inner, &acquired)?;
+    let mut known: BTreeSet<String> = BTreeSet::new();
+    let mut jobs: HashMap<JobKey, Option<JobDefinition>> = HashMap::new();
+    let mut refire_ids: Vec<String> = Vec::new();
+    for run in runs {
+        known.insert(run.run_id.clone());
+        if !jobs.contains_key(&run.job_key) {
+            let job = get_job(conn, inner, &run.job_key)?;
+            jobs.insert(run.job_key.clone(), job);
+        }
+        match jobs.get(&run.job_key).cloned().flatten() {
+            Some(job) => {
+                refire_ids.push(run.run_id.clone());
+                recovery.refire.push(Fire {
+                    run,
+                    job,
+                    replace: Vec::new(),
+                });
+            }
+            None => {
+                let mut run = run;
+                run.state = RunState::Lost;
+                run.error = Some(format!(
+                    "the instance that acquired this fire stopped before launching it, and job {} was unprovisioned meanwhile, so it was not launched",
+                    run.job_key
+                ));
+                run.ended_at = Some(now);
+                run.updated_at = now;
+                drop_rows.push(run.run_id.clone());
+                recovery.lost.push(run.run_id.clone());
+                ended.push(run);
+            }
+        }
+    }
+    drop_rows.extend(acquired.iter().filter(|id| !known.contains(*id)).cloned());
+    set_fired(conn, inner, &refire_ids, me, FIRED_ACQUIRED)?;
+    // Executing: re-attach the submitted ones, the others are lost.
+    let runs = runs_by_id(conn, inner, &executing)?;
+    let mut known: BTreeSet<String> = BTreeSet::new();
+    let mut reattach: Vec<String> = Vec::new();
+    for mut run in runs {
+        known.insert(run.run_id.clone());
+        if run.state.is_final() {
+            drop_rows.push(run.run_id.clone());
+        } else if run.application_id.is_some() {
+            reattach.push(run.run_id.clone());
+        } else {
+            run.state = RunState::Lost;
+            run.error = Some(
+                "the provisioner instance running spark-submit for this run stopped before an application id was known; check the cluster for an application tagged with this run id"
+                    .to_string(),
+            );
+            run.ended_at = Some(now);
+            run.updated_at = now;
+            drop_rows.push(run.run_id.clone());
+            recovery.lost.push(run.run_id.clone());
+            ended.push(run);
+        }
+    }
+    drop_rows.extend(executing.iter().filter(|id| !known.contains(*id)).cloned());
+    set_fired(conn, inner, &reattach, me, FIRED_EXECUTING)?;
+    recovery.reattached = reattach;
+    upsert_runs(conn, inner, &ended)?;
+    delete_fired(conn, inner, &drop_rows)?;
+    for name in &dead {
+        query(&format!(
+            "DELETE FROM {pre}SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?"
+        ))
+        .bind::<Text, _>(&inner.sched)
+        .bind::<Text, _>(name)
+        .execute(conn)?;
+    }
+    info!(
+        instance = me,
+        dead = ?recovery.dead_instances,
+        refire = recovery.refire.len(),
+        reattached = recovery.reattached.len(),
+        lost = recovery.lost.len(),
+        "cluster recovery"
+    );
+    Ok(recovery)
+}
+
+#[async_trait]
+impl SchedulerStorePort for DieselJobStore {
+    async fn acquire_fires(&self, request: &AcquireRequest) -> Result<Acquired, StoreError> {
+        let req = request.clone();
+        self.with_conn("acquire_fires", Access::Write, move |conn, inner| {
+            write_transaction(conn, |conn| acquire(conn, inner, &req))
+        })
+        .await
+    }
+
+    async fn claim_fires(
+        &self,
+        instance_id: &str,
+        run_ids: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        if run_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let me = instance_id.to_string();
+        let ids = run_ids.to_vec();
+        self.with_conn("claim_fires", Access::Write, move |conn, inner| {
+            write_transaction(conn, |conn| {
+                let mine = owned_entries(conn, inner, &me, Some(FIRED_ACQUIRED), &ids)?;
+                set_fired(conn, inner, &mine, &me, FIRED_EXECUTING)?;
+                Ok(mine)
+            })
+        })
+        .await
+    }
+
+    async fn update_runs(&self, runs: &[RunRecord]) -> Result<(), StoreError> {
+        if runs.is_empty() {
+            return Ok(());
+        }
+        for r in runs {
+            limits::check_run(r)?;
+        }
+        let runs = runs.to_vec();
+        self.with_conn("update_runs", Access::Write, move |conn, inner| {
+            write_transaction(conn, |conn| upsert_runs(conn, inner, &runs))
+        })
+        .await
+    }
+
+    async fn finish_runs(
+        &self,
+        instance_id: &str,
+        runs: &[RunRecord],
+    ) -> Result<Vec<String>, StoreError> {
+        if runs.is_empty() {
+            return Ok(Vec::new());
+        }
+        for r in runs {
+            limits::check_run(r)?;
+        }
+        let me = instance_id.to_string();
+        let runs = runs.to_vec();
+        self.with_conn("finish_runs", Access::Write, move |conn, inner| {
+            write_transaction(conn, |conn| {
+                let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
+                let mine: BTreeSet<String> = owned_entries(conn, inner, &me, None, &ids)?
+                    .into_iter()
+                    .collect();
+                let owned: Vec<RunRecord> = runs
+                    .iter()
+                    .filter(|r| mine.contains(&r.run_id))
+                    .cloned()
+                    .collect();
+                upsert_runs(conn, inner, &owned)?;
+                let ids: Vec<String> = mine.into_iter().collect();
+                delete_fired(conn, inner, &ids)?;
+                Ok(ids)
+            })
+        })
+        .await
+    }
+
+    async fn runs_to_follow(&self, instance_id: &str) -> Result<Vec<RunRecord>, StoreError> {
+        let me = instance_id.to_string();
+        self.with_conn("runs_to_follow", Access::Read, move |conn, inner| {
+            let pre = p(inner);
+            let text = format!(
+                "SELECT {} FROM {pre}{RUNS_TABLE} r JOIN {pre}FIRED_TRIGGERS f \
+                 ON f.SCHED_NAME = r.SCHED_NAME AND f.ENTRY_ID = r.RUN_ID \
+                 WHERE f.SCHED_NAME = ? AND f.INSTANCE_NAME = ? AND f.STATE = 'EXECUTING' \
+                 AND r.STATE = 'RUNNING'",
+                run_columns_of("r")
+            );
+            let rows: Vec<RunRow> = query(&text)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&me)
+                .load(conn)?;
+            rows.into_iter().map(run_from_row).collect()
+        })
+        .await
+    }
+
+    async fn check_in(
+        &self,
+        instance_id: &str,
+        interval: chrono::Duration,
+        dead_after: chrono::Duration,
+        recover_self: bool,
+    ) -> Result<Recovery, StoreError> {
+        let me = instance_id.to_string();
+        self.with_conn("check_in", Access::Write, move |conn, inner| {
+            write_transaction(conn, |conn| {
+                check_in(conn, inner, &me, interval, dead_after, recover_self)
+            })
+        })
+        .await
+    }
+
+    async fn leave(&self, instance_id: &str) -> Result<(), StoreError> {
+        let me = instance_id.to_string();
+        self.with_conn("leave", Access::Write, move |conn, inner| {
+            let pre = p(inner);
+            query(&format!(
+                "DELETE FROM {pre}SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?"
+            ))
+            .bind::<Text, _>(&inner.sched)
+            .bind::<Text, _>(&me)
+            .execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_job_paused(
+        &self,
+        job: &JobKey,
+        paused: bool,
+    ) -> Result<Option<usize>, StoreError> {
+        let key = job.clone();
+        self.with_conn("set_job_paused", Access::Write, move |conn, inner| {
+            write_transaction(conn, |conn| {
+                lock_trigger_access(conn, &inner.sql, &inner.sched)?;
+                if !job_exists(conn, &inner.sql, &inner.sched, &key)? {
+                    return Ok(None);
+                }
+                let (to, from) = if paused {
+                    ("PAUSED", "('WAITING', 'ACQUIRED', 'BLOCKED')")
+                } else {
+                    ("WAITING", "('PAUSED', 'PAUSED_BLOCKED')")
+                };
+                let pre = p(inner);
+                let n = query(&format!(
+                    "UPDATE {pre}TRIGGERS SET TRIGGER_STATE = ? WHERE SCHED_NAME = ? \
+                     AND JOB_NAME = ? AND JOB_GROUP = ? AND TRIGGER_STATE IN {from}"
+                ))
+                .bind::<Text, _>(to)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&key.name)
+                .bind::<Text, _>(&key.group)
+                .execute(conn)?;
+                Ok(Some(n))
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,72 @@
+//! A launcher that only records what it is asked to launch: for the
+//! clustering tests and the benchmark (fires counted, lateness measured,
+//! no Spark involved). Its applications succeed at once.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use cdp_spark_domain::model::JobKey;
+use cdp_spark_domain::ports::{
+    ApplicationHandle, ApplicationState, LaunchError, LaunchRequest, LauncherBackend,
+    SparkLauncherPort,
+};
+use chrono::{DateTime, Utc};
+
+/// One recorded submit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedFire {
+    pub run_id: String,
+    pub job_key: JobKey,
+    pub scheduled_fire_time: DateTime<Utc>,
+    /// The system clock when submit was called.
+    pub submitted_at: DateTime<Utc>,
+    /// Which launcher (instance) recorded it.
+    pub recorder: String,
+}
+
+/// Records submits into a shared list.
+pub struct RecordingLauncher {
+    name: String,
+    fires: std::sync::Arc<Mutex<Vec<RecordedFire>>>,
+}
+
+impl RecordingLauncher {
+    /// A launcher named `name` appending to `fires` (share the list between
+    /// instances to see all fires of a cluster).
+    pub fn new(name: impl Into<String>, fires: std::sync::Arc<Mutex<Vec<RecordedFire>>>) -> Self {
+        Self {
+            name: name.into(),
+            fires,
+        }
+    }
+}
+
+#[async_trait]
+impl SparkLauncherPort for RecordingLauncher {
+    async fn submit(&self, request: &LaunchRequest) -> Result<ApplicationHandle, LaunchError> {
+        let fire = RecordedFire {
+            run_id: request.run_id.clone(),
+            job_key: request.job_key.clone(),
+            scheduled_fire_time: request.scheduled_fire_time,
+            submitted_at: Utc::now(),
+            recorder: self.name.clone(),
+        };
+        self.fires
+            .lock()
+            .map_err(|_| LaunchError::Other("the recording list is poisoned".into()))?
+            .push(fire);
+        Ok(ApplicationHandle {
+            backend: LauncherBackend::Local,
+            application_id: format!("recorded-{}", request.run_id),
+            tracking_url: None,
+        })
+    }
+
+    async fn status(&self, _handle: &ApplicationHandle) -> Result<ApplicationState, LaunchError> {
+        Ok(ApplicationState::Succeeded)
+    }
+
+    async fn kill(&self, _handle: &ApplicationHandle) -> Result<(), LaunchError> {
+        Ok(())
+    }
+}
