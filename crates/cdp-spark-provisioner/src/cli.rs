@@ -47,6 +47,57 @@ pub enum Command {
     /// Create or upgrade the job store's tables (Quartz 2.3's and ours);
     /// re-running is a no-op. `serve` also migrates at start-up.
     Migrate(MigrateArgs),
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// The scheduler engine on a real database with a launcher that only
+    /// records: N jobs firing every second for S seconds. Prints fires/s,
+    /// fire lateness p50/p99/max and peak RSS, ending with the line
+    /// `fires_per_s=… p50_ms=… p99_ms=… max_ms=… rss_mb=…`. Use an empty
+    /// database: the benchmark's jobs are left in it.
+    Scheduler(BenchSchedulerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchSchedulerArgs {
+    /// Jobs, each with a trigger firing every second (`* * * * * ?`).
+    #[arg(long, default_value_t = 200)]
+    pub triggers: usize,
+
+    /// Length of the measured window in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub seconds: u64,
+
+    /// Database URL: `mysql://user:password@host:3306/db`, `sqlite://path`
+    /// or a file path.
+    #[arg(long)]
+    pub database_url: String,
+
+    /// Scheduler instances in this process, sharing the database.
+    #[arg(long, default_value_t = 1)]
+    pub instances: usize,
+
+    /// Most fires per acquisition.
+    #[arg(long, default_value_t = 500)]
+    pub batch: usize,
+
+    /// Triggers due within this many milliseconds are acquired ahead.
+    #[arg(long, default_value_t = 300)]
+    pub look_ahead_ms: u64,
+
+    /// Database connections of the pool.
+    #[arg(long, default_value_t = 8)]
+    pub max_connections: u32,
+
+    /// Worker threads of the async runtime.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
 }
 
 #[derive(Debug, Args)]
@@ -95,9 +146,16 @@ pub struct ValidateArgs {
     pub kind: String,
 
     /// Accepted useCaseTemplateId (repeatable; version suffix optional).
-    /// Default: urn:dmb:utm:cdp-private-spark-workload-template.
+    /// Default: the configuration's `descriptor.accepted_use_case_templates`
+    /// (urn:dmb:utm:cdp-private-spark-workload-template).
     #[arg(long = "accept-template")]
     pub accepted_templates: Vec<String>,
+
+    /// Configuration file (TOML) as for `serve`: its `[hdfs]` section lets
+    /// `hdfs://` jars be checked, its `[descriptor]` section sets the limits.
+    /// Environment variables CDP_SPARK_PROVISIONER__SECTION__KEY apply too.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

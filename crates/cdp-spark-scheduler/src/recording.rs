@@ -1,6 +1,7 @@
 //! A launcher that only records what it is asked to launch: for the
 //! clustering tests and the benchmark (fires counted, lateness measured,
-//! no Spark involved). Its applications succeed at once.
+//! no Spark involved). Its applications succeed at once, or never end
+//! ([`RecordingLauncher::never_finishing`]).
 
 use std::sync::Mutex;
 
@@ -28,6 +29,7 @@ pub struct RecordedFire {
 pub struct RecordingLauncher {
     name: String,
     fires: std::sync::Arc<Mutex<Vec<RecordedFire>>>,
+    finishes: bool,
 }
 
 impl RecordingLauncher {
@@ -37,7 +39,15 @@ impl RecordingLauncher {
         Self {
             name: name.into(),
             fires,
+            finishes: true,
         }
+    }
+
+    /// Its applications never end: every run it launches stays RUNNING
+    /// (for tests that need runs in flight when an instance dies).
+    pub fn never_finishing(mut self) -> Self {
+        self.finishes = false;
+        self
     }
 }
 
@@ -63,7 +73,11 @@ impl SparkLauncherPort for RecordingLauncher {
     }
 
     async fn status(&self, _handle: &ApplicationHandle) -> Result<ApplicationState, LaunchError> {
-        Ok(ApplicationState::Succeeded)
+        Ok(if self.finishes {
+            ApplicationState::Succeeded
+        } else {
+            ApplicationState::Running { tracking_url: None }
+        })
     }
 
     async fn kill(&self, _handle: &ApplicationHandle) -> Result<(), LaunchError> {

@@ -160,13 +160,20 @@ async fn start(
     name: &str,
     clock: Arc<dyn Clock>,
     fires: &Arc<Mutex<Vec<RecordedFire>>>,
+    runs_finish: bool,
 ) -> SchedulerHandle {
     let store = Arc::new(open(db).await);
+    let launcher = RecordingLauncher::new(name, Arc::clone(fires));
+    let launcher = if runs_finish {
+        launcher
+    } else {
+        launcher.never_finishing()
+    };
     Scheduler::start(
         config(name),
         store.clone(),
         store,
-        Arc::new(RecordingLauncher::new(name, Arc::clone(fires))),
+        Arc::new(launcher),
         clock,
     )
     .expect("start")
@@ -271,13 +278,22 @@ async fn run_cluster(tag: &str, skew: Option<chrono::Duration>, kill_after: Opti
     let admin = open(&db).await;
     let first = provision(&admin).await;
     let fires = Arc::new(Mutex::new(Vec::new()));
-    let a = start(&db, "node-a", Arc::new(SystemClock), &fires).await;
+    let a = start(&db, "node-a", Arc::new(SystemClock), &fires, true).await;
     let b_clock: Arc<dyn Clock> = match skew {
         Some(s) => Arc::new(SkewedClock(s)),
         None => Arc::new(SystemClock),
     };
-    let b = start(&db, "node-b", b_clock, &fires).await;
-    let c = start(&db, "node-c", Arc::new(SystemClock), &fires).await;
+    let b = start(&db, "node-b", b_clock, &fires, true).await;
+    // The instance that gets killed never sees its applications end, so it
+    // surely has runs in flight to be taken over when it dies.
+    let c = start(
+        &db,
+        "node-c",
+        Arc::new(SystemClock),
+        &fires,
+        kill_after.is_none(),
+    )
+    .await;
     let total = Duration::from_secs(28);
     match kill_after {
         Some(k) => {

@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
 use cdp_spark_domain::api::{DescriptorKind, ProvisioningRequest};
-use cdp_spark_domain::descriptor::DescriptorSettings;
 use cdp_spark_domain::usecases::{Provisioner, UseCaseSettings};
 use cdp_spark_hdfs::ArtifactFs;
 
 use super::EXIT_USAGE_OR_IO;
 use crate::cli::ValidateArgs;
+use crate::config::{Overrides, Settings};
 use crate::offline::OfflineJobStore;
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
@@ -33,12 +33,19 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 args.kind
             )
         })?;
-    let mut descriptor = DescriptorSettings::default();
+    let settings = Settings::load(&Overrides {
+        config_file: args.config.clone(),
+        ..Overrides::default()
+    })?;
+    let mut descriptor = settings.descriptor.to_domain();
     if !args.accepted_templates.is_empty() {
         descriptor.accepted_use_case_templates = args.accepted_templates.clone();
     }
+    let fs = ArtifactFs::from_config(&settings.hdfs).map_err(|e| {
+        anyhow!("HDFS cannot be set up: {e}; fix the [hdfs] section or its environment variables")
+    })?;
     let provisioner = Provisioner::new(
-        Arc::new(ArtifactFs::local_only()),
+        Arc::new(fs),
         Arc::new(OfflineJobStore),
         UseCaseSettings {
             descriptor,
