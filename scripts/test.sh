@@ -16,11 +16,20 @@ mariadb_start
 
 export CDP_TEST_SHARED_DIR=${CDP_TEST_SHARED_DIR:-$(cd .. && pwd)/shared}
 
+log=$(mktemp -t cdp-test-log.XXXXXX)
+start=$(date +%s)
+
 # One build of every test target, then run them.
 cargo test --workspace --all-targets --no-run
-cargo test --workspace --all-targets "$@"
-cargo test --workspace --doc
+cargo test --workspace --all-targets "$@" 2>&1 | tee -a "$log"
+cargo test --workspace --doc 2>&1 | tee -a "$log"
 
 # --- HTTP API contract test (issue 4): schemathesis (PyPI) against the
 # running server, the Witboost 2.2.0 contract and our /openapi.json.
 scripts/contract-test.sh
+
+# One closing line for the whole suite (the sum of every `test result`).
+echo "test.sh: suite ran in $(( $(date +%s) - start )) s"
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1); if ($i ~ /^ignored/) s += $(i-1) } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
