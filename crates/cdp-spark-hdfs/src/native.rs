@@ -689,7 +689,7 @@ async fn probe(namenodes: &[String], budget: Duration) -> String {
 /// `15 s`, `250 ms`.
 fn human(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms >= 1000 && ms % 1000 == 0 {
+    if ms >= 1000 && ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{ms} ms")
