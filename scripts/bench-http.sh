@@ -102,7 +102,7 @@ start_server() { # $1 = store url or empty
   local env=(CDP_SPARK_PROVISIONER__LOG__LEVEL=warn)
   [ -n "$1" ] && env+=("CDP_SPARK_PROVISIONER__STORE__URL=$1")
   rm -f "$work/stdout"
-  env "${env[@]}" "$bin" serve --bind 127.0.0.1:0 --data-dir "$work/data-$RANDOM" \
+  env "${env[@]}" CDP_SPARK_PROVISIONER__SCHEDULER__ENABLED=false "$bin" serve --bind 127.0.0.1:0 --data-dir "$work/data-$RANDOM" \
     >"$work/stdout" 2>"$work/stderr" &
   server_pid=$!
   base=

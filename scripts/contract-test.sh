@@ -45,7 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-CDP_SPARK_PROVISIONER__LOG__LEVEL=warn \
+CDP_SPARK_PROVISIONER__LOG__LEVEL=warn CDP_SPARK_PROVISIONER__SCHEDULER__ENABLED=false \
   target/debug/cdp-spark-provisioner serve --bind 127.0.0.1:0 --data-dir "$work/data" \
   >"$work/stdout" 2>"$work/stderr" &
 server_pid=$!

@@ -39,6 +39,10 @@ pub struct Settings {
     pub asynchronous: AsyncSettings,
     pub descriptor: DescriptorConfig,
     pub log: LogSettings,
+    /// The scheduler engine of this instance.
+    pub scheduler: SchedulerSettings,
+    /// How Spark applications are started (spark-submit) and followed.
+    pub launcher: LauncherSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -245,6 +249,336 @@ impl Default for LogSettings {
     }
 }
 
+/// The scheduler engine (`cdp_spark_scheduler::SchedulerConfig`), flat so
+/// that every key has its environment variable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerSettings {
+    /// Run the engine in this instance: fire triggers, launch and follow
+    /// runs. `false` serves the API only (jobs are stored, nothing fires
+    /// here; another instance on the same database may fire them).
+    pub enabled: bool,
+    /// This instance's name in `QRTZ_SCHEDULER_STATE`; unique per instance.
+    /// Default: hostname, process id and a random suffix.
+    pub instance_id: Option<String>,
+    /// Most fires per acquisition (one transaction).
+    pub batch_size: usize,
+    /// Longest sleep of the fire loop with nothing due, in milliseconds.
+    pub idle_wait_ms: u64,
+    /// Triggers due within this are acquired ahead and launched on time, ms.
+    pub look_ahead_ms: u64,
+    /// A trigger later than this misfired and follows its misfire
+    /// instruction (default: fire once now, then resume), in seconds.
+    pub misfire_threshold_secs: u64,
+    /// How often this instance checks in (and recovers dead ones), in ms.
+    pub checkin_interval_ms: u64,
+    /// An instance whose check-in is older than this is dead and its work
+    /// is taken over, in seconds. Longer than the check-in interval.
+    pub dead_after_secs: u64,
+    /// How often runs in flight are polled for their final status, in ms.
+    pub follow_interval_ms: u64,
+    /// spark-submit calls (and status polls) in flight at once.
+    pub max_concurrent_submits: usize,
+    /// On SIGTERM, longest wait for launches in progress, in seconds.
+    pub stop_timeout_secs: u64,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        let d = cdp_spark_scheduler::SchedulerConfig::new("default");
+        Self {
+            enabled: true,
+            instance_id: None,
+            batch_size: d.batch_size,
+            idle_wait_ms: d.idle_wait.as_millis() as u64,
+            look_ahead_ms: d.look_ahead.as_millis() as u64,
+            misfire_threshold_secs: d.misfire_threshold.as_secs(),
+            checkin_interval_ms: d.checkin_interval.as_millis() as u64,
+            dead_after_secs: d.dead_after.as_secs(),
+            follow_interval_ms: d.follow_interval.as_millis() as u64,
+            max_concurrent_submits: d.max_concurrent_submits,
+            stop_timeout_secs: 30,
+        }
+    }
+}
+
+impl SchedulerSettings {
+    /// The engine's configuration, for the launcher's cluster manager.
+    pub fn to_scheduler_config(
+        &self,
+        backend: cdp_spark_domain::ports::LauncherBackend,
+    ) -> cdp_spark_scheduler::SchedulerConfig {
+        let id = self
+            .instance_id
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(cdp_spark_scheduler::default_instance_id);
+        let mut c = cdp_spark_scheduler::SchedulerConfig::new(id);
+        c.batch_size = self.batch_size;
+        c.idle_wait = Duration::from_millis(self.idle_wait_ms);
+        c.look_ahead = Duration::from_millis(self.look_ahead_ms);
+        c.misfire_threshold = Duration::from_secs(self.misfire_threshold_secs);
+        c.checkin_interval = Duration::from_millis(self.checkin_interval_ms);
+        c.dead_after = Duration::from_secs(self.dead_after_secs);
+        c.follow_interval = Duration::from_millis(self.follow_interval_ms);
+        c.max_concurrent_submits = self.max_concurrent_submits;
+        c.backend = backend;
+        c
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if let Some(id) = &self.instance_id {
+            if id.trim().is_empty() || id.len() > 190 {
+                return Err(key_error(
+                    "scheduler.instance_id",
+                    "must be 1 to 190 characters; leave it out for hostname+pid+random",
+                ));
+            }
+        }
+        for (key, value) in [
+            ("scheduler.batch_size", self.batch_size as u64),
+            ("scheduler.idle_wait_ms", self.idle_wait_ms),
+            ("scheduler.checkin_interval_ms", self.checkin_interval_ms),
+            ("scheduler.dead_after_secs", self.dead_after_secs),
+            ("scheduler.follow_interval_ms", self.follow_interval_ms),
+            (
+                "scheduler.max_concurrent_submits",
+                self.max_concurrent_submits as u64,
+            ),
+        ] {
+            if value == 0 {
+                return Err(key_error(key, "must be at least 1"));
+            }
+        }
+        if self.dead_after_secs.saturating_mul(1000) <= self.checkin_interval_ms {
+            return Err(key_error(
+                "scheduler.dead_after_secs",
+                format!(
+                    "{} s is not longer than scheduler.checkin_interval_ms ({} ms): live instances would be taken for dead; use at least 2-3 check-in intervals",
+                    self.dead_after_secs, self.checkin_interval_ms
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Cluster manager of the launcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LauncherMode {
+    /// spark-submit runs the application as a child process (`local[*]`).
+    #[default]
+    Local,
+    /// YARN, cluster deploy mode, followed through the ResourceManager.
+    Yarn,
+    /// A Spark standalone master with its REST submission server.
+    Standalone,
+}
+
+/// The Spark launcher (`cdp_spark_launcher::LauncherConfig`), flat so that
+/// every key has its environment variable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LauncherSettings {
+    /// `local`, `yarn` or `standalone`.
+    pub mode: LauncherMode,
+    /// Local mode: the master, `local`, `local[N]` or `local[*]`.
+    pub master: String,
+    /// Standalone: the master's URL, `spark://host:7077`.
+    pub master_url: Option<String>,
+    /// Standalone: the REST submission server, `http://host:6066`.
+    pub rest_url: Option<String>,
+    /// The Spark installation; default: `SPARK_HOME` of the environment,
+    /// else `spark-submit` on `PATH`.
+    pub spark_home: Option<PathBuf>,
+    /// `HADOOP_CONF_DIR` for spark-submit.
+    pub hadoop_conf_dir: Option<PathBuf>,
+    /// `YARN_CONF_DIR` for spark-submit.
+    pub yarn_conf_dir: Option<PathBuf>,
+    /// More environment for spark-submit.
+    pub extra_env: std::collections::BTreeMap<String, String>,
+    /// YARN/standalone: a spark-submit still running after this is killed.
+    pub submit_timeout_secs: u64,
+    /// Timeout of each call to the cluster manager's REST API.
+    pub http_timeout_secs: u64,
+    /// Local mode: seconds between SIGTERM and SIGKILL on a kill.
+    pub kill_grace_secs: u64,
+    /// spark-submit `--principal` (with `kerberos_keytab`).
+    pub kerberos_principal: Option<String>,
+    /// spark-submit `--keytab`.
+    pub kerberos_keytab: Option<PathBuf>,
+    /// YARN: the ResourceManagers' web addresses (several for HA).
+    pub resource_managers: Vec<String>,
+    /// YARN: `?user.name=` for Hadoop simple HTTP authentication.
+    pub yarn_user_name: Option<String>,
+}
+
+impl Default for LauncherSettings {
+    fn default() -> Self {
+        let d = cdp_spark_launcher::LauncherConfig::default();
+        Self {
+            mode: LauncherMode::Local,
+            master: "local[*]".into(),
+            master_url: None,
+            rest_url: None,
+            spark_home: None,
+            hadoop_conf_dir: None,
+            yarn_conf_dir: None,
+            extra_env: Default::default(),
+            submit_timeout_secs: d.submit_timeout_secs,
+            http_timeout_secs: d.http_timeout_secs,
+            kill_grace_secs: d.kill_grace_secs,
+            kerberos_principal: None,
+            kerberos_keytab: None,
+            resource_managers: Vec::new(),
+            yarn_user_name: None,
+        }
+    }
+}
+
+/// Where spark-submit was found (or not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SparkSubmitLocation {
+    /// `launcher.spark_home` of the configuration.
+    Configured(PathBuf),
+    /// `SPARK_HOME` of the environment.
+    SparkHomeEnv(PathBuf),
+    /// `spark-submit` found on `PATH`.
+    OnPath(PathBuf),
+    /// Neither: runs will fail until Spark is installed.
+    Missing,
+}
+
+impl LauncherSettings {
+    /// The launcher's configuration; `spark_home` is taken from the
+    /// configuration, else from `env_spark_home` (the process's
+    /// `SPARK_HOME`); without either, spark-submit is looked up on `PATH`.
+    pub fn to_launcher_config(
+        &self,
+        env_spark_home: Option<PathBuf>,
+    ) -> cdp_spark_launcher::LauncherConfig {
+        use cdp_spark_launcher::{ClusterMode, KerberosConfig, LauncherConfig, YarnConfig};
+        let mode = match self.mode {
+            LauncherMode::Local => ClusterMode::Local {
+                master: self.master.clone(),
+            },
+            LauncherMode::Yarn => ClusterMode::Yarn,
+            LauncherMode::Standalone => ClusterMode::Standalone {
+                master_url: self.master_url.clone().unwrap_or_default(),
+                rest_url: self.rest_url.clone().unwrap_or_default(),
+            },
+        };
+        let kerberos = match (&self.kerberos_principal, &self.kerberos_keytab) {
+            (None, None) => None,
+            (p, k) => Some(KerberosConfig {
+                principal: p.clone().unwrap_or_default(),
+                keytab: k.clone().unwrap_or_default(),
+            }),
+        };
+        LauncherConfig {
+            mode,
+            spark_home: self
+                .spark_home
+                .clone()
+                .or(env_spark_home.filter(|p| !p.as_os_str().is_empty())),
+            hadoop_conf_dir: self.hadoop_conf_dir.clone(),
+            yarn_conf_dir: self.yarn_conf_dir.clone(),
+            extra_env: self.extra_env.clone(),
+            submit_timeout_secs: self.submit_timeout_secs,
+            http_timeout_secs: self.http_timeout_secs,
+            kill_grace_secs: self.kill_grace_secs,
+            kerberos,
+            yarn: YarnConfig {
+                resource_managers: self.resource_managers.clone(),
+                spnego: false,
+                user_name: self.yarn_user_name.clone(),
+            },
+        }
+    }
+
+    /// Where spark-submit is, given the process's `SPARK_HOME` and `PATH`.
+    pub fn locate_spark_submit(
+        &self,
+        env_spark_home: Option<PathBuf>,
+        path: Option<std::ffi::OsString>,
+    ) -> SparkSubmitLocation {
+        if let Some(home) = &self.spark_home {
+            return SparkSubmitLocation::Configured(home.join("bin").join("spark-submit"));
+        }
+        if let Some(home) = env_spark_home.filter(|p| !p.as_os_str().is_empty()) {
+            return SparkSubmitLocation::SparkHomeEnv(home.join("bin").join("spark-submit"));
+        }
+        if let Some(path) = path {
+            for dir in std::env::split_paths(&path) {
+                let candidate = dir.join("spark-submit");
+                if candidate.is_file() {
+                    return SparkSubmitLocation::OnPath(candidate);
+                }
+            }
+        }
+        SparkSubmitLocation::Missing
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.mode == LauncherMode::Standalone {
+            for (key, value) in [
+                ("launcher.master_url", &self.master_url),
+                ("launcher.rest_url", &self.rest_url),
+            ] {
+                if value.is_none() {
+                    return Err(key_error(
+                        key,
+                        "is required with launcher.mode = \"standalone\"; e.g. master_url = \"spark://master:7077\", rest_url = \"http://master:6066\"",
+                    ));
+                }
+            }
+        }
+        if self.kerberos_principal.is_some() != self.kerberos_keytab.is_some() {
+            let missing = if self.kerberos_principal.is_none() {
+                "launcher.kerberos_principal"
+            } else {
+                "launcher.kerberos_keytab"
+            };
+            return Err(key_error(
+                missing,
+                "is needed too: spark-submit logs in with both a principal and its keytab (or leave both out)",
+            ));
+        }
+        let config = self.to_launcher_config(None);
+        if let Err(issues) = config.validate() {
+            let first = issues.iter().next();
+            let key = first
+                .map(|i| launcher_key(&i.field))
+                .unwrap_or_else(|| "launcher".to_string());
+            let message = issues
+                .iter()
+                .map(|i| format!("{} {} ({})", launcher_key(&i.field), i.problem, i.hint))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(key_error(&key, message));
+        }
+        Ok(())
+    }
+}
+
+/// A field of `LauncherConfig` as the flat `launcher.*` key.
+fn launcher_key(field: &str) -> String {
+    let flat = match field {
+        "mode.master" => "master",
+        "mode.master_url" => "master_url",
+        "mode.rest_url" => "rest_url",
+        "kerberos" | "kerberos.principal" => "kerberos_principal",
+        "kerberos.keytab" => "kerberos_keytab",
+        "yarn.user_name" => "yarn_user_name",
+        "yarn.spnego" => "mode",
+        f if f.starts_with("yarn.resource_managers") => "resource_managers",
+        f if f.starts_with("extra_env") => "extra_env",
+        f => f,
+    };
+    format!("launcher.{flat}")
+}
+
 /// Settings from the command line, applied over everything else.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -433,6 +767,8 @@ impl Settings {
         if self.asynchronous.abandon_after_secs == 0 {
             return Err(key_error("async.abandon_after_secs", "must be at least 1"));
         }
+        self.scheduler.check()?;
+        self.launcher.check()?;
         Ok(())
     }
 
@@ -523,6 +859,17 @@ const STRING_KEYS: &[&str] = &[
     "auth.trigger_token",
     "log.format",
     "log.level",
+    "scheduler.instance_id",
+    "launcher.mode",
+    "launcher.master",
+    "launcher.master_url",
+    "launcher.rest_url",
+    "launcher.spark_home",
+    "launcher.hadoop_conf_dir",
+    "launcher.yarn_conf_dir",
+    "launcher.kerberos_principal",
+    "launcher.kerberos_keytab",
+    "launcher.yarn_user_name",
 ];
 
 fn toml_literal(key: &str, value: &str) -> String {
@@ -546,7 +893,11 @@ fn toml_literal(key: &str, value: &str) -> String {
             return trimmed.to_string();
         }
     }
-    if key == "descriptor.accepted_use_case_templates" {
+    if key == "launcher.extra_env" && trimmed.starts_with('{') && trimmed.ends_with('}') {
+        // An inline table, e.g. {SPARK_LOCAL_IP = "127.0.0.1"}; checked when parsed.
+        return trimmed.to_string();
+    }
+    if key == "descriptor.accepted_use_case_templates" || key == "launcher.resource_managers" {
         // A comma-separated list is accepted too.
         let items: Vec<String> = trimmed
             .split(',')
@@ -799,6 +1150,11 @@ mod tests {
                     assert!(s.hdfs.enabled && s.hdfs.keytab.is_some());
                     assert_eq!(s.hdfs.default_fs.as_deref(), Some("hdfs://nameservice1"));
                     assert_eq!(s.bind_addr().map(|a| a.port()), Ok(DEFAULT_PORT));
+                    assert!(s.scheduler.enabled);
+                    assert_eq!(s.launcher.mode, LauncherMode::Yarn);
+                    let l = s.launcher.to_launcher_config(None);
+                    assert_eq!(l.yarn.resource_managers.len(), 2, "HA pair");
+                    assert!(l.kerberos.is_some() && l.hadoop_conf_dir.is_some());
                 }
             }
         }
@@ -816,6 +1172,129 @@ mod tests {
             ..AuthSettings::default()
         };
         assert!(!format!("{s:?}").contains("secret"));
+    }
+
+    #[test]
+    fn scheduler_and_launcher_sections_layer_and_convert() {
+        let s = Settings::load_from(
+            &Overrides::default(),
+            env(&[
+                ("CDP_SPARK_PROVISIONER__SCHEDULER__ENABLED", "false"),
+                ("CDP_SPARK_PROVISIONER__SCHEDULER__INSTANCE_ID", "42"),
+                ("CDP_SPARK_PROVISIONER__SCHEDULER__BATCH_SIZE", "50"),
+                ("CDP_SPARK_PROVISIONER__LAUNCHER__MODE", "standalone"),
+                (
+                    "CDP_SPARK_PROVISIONER__LAUNCHER__MASTER_URL",
+                    "spark://m:7077",
+                ),
+                ("CDP_SPARK_PROVISIONER__LAUNCHER__REST_URL", "http://m:6066"),
+                (
+                    "CDP_SPARK_PROVISIONER__LAUNCHER__EXTRA_ENV",
+                    "{SPARK_LOCAL_IP = \"127.0.0.1\"}",
+                ),
+            ]),
+        )
+        .expect("valid");
+        assert!(!s.scheduler.enabled);
+        assert_eq!(s.scheduler.instance_id.as_deref(), Some("42"), "text");
+        let c = s
+            .scheduler
+            .to_scheduler_config(cdp_spark_domain::ports::LauncherBackend::Standalone);
+        assert_eq!((c.instance_id.as_str(), c.batch_size), ("42", 50));
+        assert_eq!(
+            c.backend,
+            cdp_spark_domain::ports::LauncherBackend::Standalone
+        );
+        let l = s
+            .launcher
+            .to_launcher_config(Some(PathBuf::from("spark-from-env")));
+        assert_eq!(
+            l.mode,
+            cdp_spark_launcher::ClusterMode::Standalone {
+                master_url: "spark://m:7077".into(),
+                rest_url: "http://m:6066".into()
+            }
+        );
+        assert_eq!(l.spark_home, Some(PathBuf::from("spark-from-env")));
+        assert_eq!(
+            l.extra_env.get("SPARK_LOCAL_IP").map(String::as_str),
+            Some("127.0.0.1")
+        );
+        // Defaults: engine on, local[*], instance id generated.
+        let d = Settings::default();
+        assert!(d.scheduler.enabled);
+        let c = d
+            .scheduler
+            .to_scheduler_config(cdp_spark_domain::ports::LauncherBackend::Local);
+        assert!(!c.instance_id.is_empty() && c.validate().is_ok());
+        assert_eq!(
+            d.launcher.to_launcher_config(None).mode,
+            cdp_spark_launcher::ClusterMode::default()
+        );
+    }
+
+    #[test]
+    fn scheduler_and_launcher_errors_name_the_key() {
+        for (vars, key) in [
+            (
+                env(&[("CDP_SPARK_PROVISIONER__SCHEDULER__BATCH_SIZE", "0")]),
+                "scheduler.batch_size",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__SCHEDULER__DEAD_AFTER_SECS", "5")]),
+                "scheduler.dead_after_secs",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__LAUNCHER__MODE", "mesos")]),
+                "launcher.mode",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__LAUNCHER__MODE", "yarn")]),
+                "launcher.resource_managers",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__LAUNCHER__MASTER", "local[x]")]),
+                "launcher.master",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__LAUNCHER__KERBEROS_PRINCIPAL", "a@B")]),
+                "launcher.kerberos_keytab",
+            ),
+            (
+                env(&[("CDP_SPARK_PROVISIONER__LAUNCHER__SUBMIT_TIMEOUT_SECS", "0")]),
+                "launcher.submit_timeout_secs",
+            ),
+        ] {
+            let e = Settings::load_from(&Overrides::default(), vars.clone()).expect_err(key);
+            assert_eq!(e.key.as_deref(), Some(key), "{vars:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn spark_submit_is_located_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bin = dir.path().join("bin");
+        std::fs::create_dir_all(&bin).expect("bin");
+        std::fs::write(bin.join("spark-submit"), "#!/bin/sh\n").expect("write");
+        let mut l = LauncherSettings::default();
+        let path = Some(std::ffi::OsString::from(bin.as_os_str()));
+        assert_eq!(
+            l.locate_spark_submit(None, path.clone()),
+            SparkSubmitLocation::OnPath(bin.join("spark-submit"))
+        );
+        assert_eq!(
+            l.locate_spark_submit(Some(PathBuf::from("h")), path.clone()),
+            SparkSubmitLocation::SparkHomeEnv(PathBuf::from("h/bin/spark-submit"))
+        );
+        assert_eq!(
+            l.locate_spark_submit(None, Some(dir.path().as_os_str().to_owned())),
+            SparkSubmitLocation::Missing
+        );
+        l.spark_home = Some(PathBuf::from("c"));
+        assert_eq!(
+            l.locate_spark_submit(Some(PathBuf::from("h")), path),
+            SparkSubmitLocation::Configured(PathBuf::from("c/bin/spark-submit"))
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, CronCommand};
+use cli::{BenchCommand, Cli, Command, CronCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,6 +28,9 @@ fn main() -> ExitCode {
         } => commands::cron::next(args),
         Command::Migrate(args) => commands::migrate::run(args),
         Command::Serve(args) => commands::serve::run(args, cli.log_format, cli.verbose),
+        Command::Bench {
+            command: BenchCommand::Scheduler(args),
+        } => commands::bench::scheduler(args),
     };
     match outcome {
         Ok(code) => code,

@@ -22,6 +22,7 @@
 //! the check-in row is removed so another instance takes over the runs);
 //! [`SchedulerHandle::abort`] simulates a crash.
 
+pub mod bench;
 pub mod recording;
 
 use std::collections::BTreeMap;
@@ -148,6 +149,31 @@ pub struct SchedulerHandle {
     launches: Arc<tokio::sync::Mutex<JoinSet<()>>>,
 }
 
+/// Wakes a running engine's fire loop (see [`SchedulerHandle::wake`]).
+/// Waking a stopped engine does nothing.
+#[derive(Clone)]
+pub struct SchedulerWaker {
+    engine: Arc<Engine>,
+}
+
+impl SchedulerWaker {
+    pub fn wake(&self) {
+        self.engine.wake.notify_one();
+    }
+
+    pub fn instance_id(&self) -> &str {
+        &self.engine.config.instance_id
+    }
+}
+
+impl std::fmt::Debug for SchedulerWaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchedulerWaker")
+            .field("instance_id", &self.engine.config.instance_id)
+            .finish()
+    }
+}
+
 /// Starts scheduler instances.
 pub struct Scheduler;
 
@@ -207,6 +233,14 @@ impl SchedulerHandle {
     /// Look for due triggers now (e.g. after a manual trigger was stored).
     pub fn wake(&self) {
         self.engine.wake.notify_one();
+    }
+
+    /// A cloneable [`SchedulerWaker`] for other parts of the process (the
+    /// HTTP handlers), usable while this handle is kept for [`Self::stop`].
+    pub fn waker(&self) -> SchedulerWaker {
+        SchedulerWaker {
+            engine: Arc::clone(&self.engine),
+        }
     }
 
     /// Graceful stop: no new acquisitions, launches in progress finish, the

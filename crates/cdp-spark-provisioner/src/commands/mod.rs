@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod cron;
 pub mod migrate;
 pub mod serve;

@@ -1,6 +1,8 @@
 //! `serve`: load the layered configuration, open the job store, wire the
-//! adapters into the use cases and serve the HTTP API until SIGTERM or
-//! SIGINT, letting in-flight requests and asynchronous operations finish.
+//! adapters into the use cases, start the scheduler engine with the Spark
+//! launcher (unless `scheduler.enabled = false`) and serve the HTTP API
+//! until SIGTERM or SIGINT, letting in-flight requests, asynchronous
+//! operations and launches in progress finish.
 
 use std::io::{IsTerminal, Write};
 use std::net::TcpListener;
@@ -13,17 +15,24 @@ use anyhow::Context;
 use tracing::{info, warn};
 use tracing_subscriber::EnvFilter;
 
-use cdp_spark_domain::ports::{JobStorePort, OperationStorePort};
+use cdp_spark_domain::clock::SystemClock;
+use cdp_spark_domain::model::{RunRecord, RunState};
+use cdp_spark_domain::ports::{
+    ApplicationHandle, JobStorePort, LauncherBackend, OperationStorePort, SchedulerStorePort,
+    SparkLauncherPort,
+};
 use cdp_spark_domain::usecases::{Provisioner, UseCaseSettings};
 use cdp_spark_hdfs::ArtifactFs;
 use cdp_spark_jobstore::DieselJobStore;
+use cdp_spark_launcher::{ClusterMode, SparkLauncher};
+use cdp_spark_scheduler::{Scheduler, SchedulerHandle};
 
 use super::EXIT_USAGE_OR_IO;
 use crate::cli::{LogFormat, ServeArgs};
-use crate::config::{LogFormatSetting, Overrides, Settings};
+use crate::config::{LogFormatSetting, Overrides, Settings, SparkSubmitLocation};
 use crate::http::metrics::Metrics;
 use crate::http::operations::Operations;
-use crate::http::{self, AppState, HttpOptions};
+use crate::http::{self, AppState, HttpOptions, SchedulerAccess};
 
 pub fn run(args: ServeArgs, log_format: LogFormat, verbose: u8) -> anyhow::Result<ExitCode> {
     let overrides = Overrides {
@@ -100,7 +109,24 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
         }
     };
     let jobs: Arc<dyn JobStorePort> = store.clone();
+    let scheduler_store: Arc<dyn SchedulerStorePort> = store.clone();
     let operation_store: Arc<dyn OperationStorePort> = store;
+
+    let engine = if settings.scheduler.enabled {
+        match start_engine(&settings, Arc::clone(&scheduler_store), Arc::clone(&jobs)) {
+            Ok(engine) => Some(engine),
+            Err(e) => {
+                eprintln!("error: {e}");
+                eprintln!(
+                    "cdp-spark-provisioner did not start: fix the configuration and start it again"
+                );
+                return Ok(ExitCode::from(EXIT_USAGE_OR_IO));
+            }
+        }
+    } else {
+        info!("scheduler disabled (scheduler.enabled = false): this instance fires no triggers");
+        None
+    };
 
     let provisioner = Provisioner::new(
         Arc::new(fs),
@@ -122,6 +148,10 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
         operations: Arc::clone(&operations),
         metrics: Arc::new(Metrics::new()),
         asynchronous: settings.asynchronous.clone(),
+        scheduler: SchedulerAccess {
+            store: Arc::clone(&scheduler_store),
+            waker: engine.as_ref().map(|e| e.handle.waker()),
+        },
     });
 
     let listener = TcpListener::bind(bind).with_context(|| {
@@ -147,6 +177,7 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
         coordinator_auth = settings.auth.coordinator_token.is_some(),
         status_auth = settings.auth.status_token.is_some(),
         trigger_auth = settings.auth.effective_trigger_token().is_some(),
+        scheduler = engine.as_ref().map(|e| e.handle.instance_id().to_string()).unwrap_or_else(|| "disabled".into()),
         "cdp-spark-provisioner serving"
     );
     // The one line on standard output: where to reach the server (tests
@@ -154,11 +185,135 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
     println!("cdp-spark-provisioner listening on http://{local}");
     let _ = std::io::stdout().flush();
 
-    server.await.context("the HTTP server failed")?;
+    let served = server.await.context("the HTTP server failed");
+    if let Some(engine) = engine {
+        engine
+            .stop(
+                scheduler_store,
+                Duration::from_secs(settings.scheduler.stop_timeout_secs),
+            )
+            .await;
+    }
+    served?;
     let left = operations.drain(shutdown).await;
     if left > 0 {
         warn!(left, "stopped with asynchronous operations still running; their tokens will answer FAILED once abandoned");
     }
     info!("cdp-spark-provisioner stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The scheduler engine of this instance and the launcher it uses.
+struct Engine {
+    handle: SchedulerHandle,
+    launcher: Arc<SparkLauncher>,
+}
+
+/// Builds the Spark launcher from `[launcher]` and starts the engine from
+/// `[scheduler]` on the current runtime. A missing spark-submit is not an
+/// error: the service starts, says so, and runs fail with a clear reason.
+fn start_engine(
+    settings: &Settings,
+    store: Arc<dyn SchedulerStorePort>,
+    jobs: Arc<dyn JobStorePort>,
+) -> Result<Engine, String> {
+    let env_home = std::env::var_os("SPARK_HOME").map(std::path::PathBuf::from);
+    let launcher_config = settings.launcher.to_launcher_config(env_home.clone());
+    match settings
+        .launcher
+        .locate_spark_submit(env_home, std::env::var_os("PATH"))
+    {
+        SparkSubmitLocation::Configured(p) => {
+            info!(spark_submit = %p.display(), "spark-submit from launcher.spark_home")
+        }
+        SparkSubmitLocation::SparkHomeEnv(p) => {
+            info!(spark_submit = %p.display(), "spark-submit from SPARK_HOME")
+        }
+        SparkSubmitLocation::OnPath(p) => {
+            info!(spark_submit = %p.display(), "spark-submit from PATH")
+        }
+        SparkSubmitLocation::Missing => warn!(
+            "no Spark installation: launcher.spark_home and SPARK_HOME are unset and spark-submit is not on PATH; \
+             the service runs, but every run will fail until Spark is installed (scripts/install-spark.sh) \
+             and launcher.spark_home or SPARK_HOME points at it (then restart)"
+        ),
+    }
+    let backend = match &launcher_config.mode {
+        ClusterMode::Yarn => LauncherBackend::Yarn,
+        ClusterMode::Standalone { .. } => LauncherBackend::Standalone,
+        ClusterMode::Local { .. } => LauncherBackend::Local,
+    };
+    let launcher = Arc::new(
+        SparkLauncher::new(launcher_config)
+            .map_err(|e| format!("the [launcher] section is not valid: {e}"))?,
+    );
+    let config = settings.scheduler.to_scheduler_config(backend);
+    info!(
+        instance = %config.instance_id,
+        launcher = ?backend,
+        batch_size = config.batch_size,
+        "starting the scheduler"
+    );
+    let port: Arc<dyn SparkLauncherPort> = launcher.clone();
+    let handle = Scheduler::start(config, store, jobs, port, Arc::new(SystemClock))
+        .map_err(|e| format!("the [scheduler] section is not valid: {e}"))?;
+    Ok(Engine { handle, launcher })
+}
+
+impl Engine {
+    /// Graceful stop: no new fires, launches in progress finish (at most
+    /// `timeout`), the check-in row goes so that another instance follows
+    /// this one's runs. Local applications are children of this process and
+    /// cannot be followed by another: they are killed and stored `KILLED`.
+    async fn stop(self, store: Arc<dyn SchedulerStorePort>, timeout: Duration) {
+        let instance = self.handle.instance_id().to_string();
+        info!(instance = %instance, "stopping the scheduler");
+        if tokio::time::timeout(timeout, self.handle.stop())
+            .await
+            .is_err()
+        {
+            warn!(instance = %instance, seconds = timeout.as_secs(), "launches still in progress after the stop timeout; their fires are recovered by another instance");
+        }
+        if !matches!(self.launcher.config().mode, ClusterMode::Local { .. }) {
+            return;
+        }
+        let runs = match store.runs_to_follow(&instance).await {
+            Ok(runs) => runs,
+            Err(e) => {
+                warn!(error = %e, "cannot list the local runs in flight to end them");
+                return;
+            }
+        };
+        let mut ended: Vec<RunRecord> = Vec::new();
+        for mut run in runs {
+            let Some(id) = run.application_id.clone() else {
+                continue;
+            };
+            let handle = ApplicationHandle {
+                backend: LauncherBackend::Local,
+                application_id: id.clone(),
+                tracking_url: None,
+            };
+            match self.launcher.kill(&handle).await {
+                Ok(()) => {
+                    warn!(run = %run.run_id, application_id = %id, "local application killed: the provisioner stops");
+                    let now = chrono::Utc::now();
+                    run.state = RunState::Killed;
+                    run.final_status = Some("KILLED".into());
+                    run.error = Some("the provisioner instance that ran this local application stopped (local applications are its child processes)".into());
+                    run.updated_at = now;
+                    run.ended_at = Some(now);
+                    ended.push(run);
+                }
+                Err(e) => {
+                    warn!(run = %run.run_id, error = %e, "could not kill the local application")
+                }
+            }
+        }
+        if !ended.is_empty() {
+            if let Err(e) = store.finish_runs(&instance, &ended).await {
+                warn!(error = %e, "could not store the killed local runs");
+            }
+        }
+    }
 }

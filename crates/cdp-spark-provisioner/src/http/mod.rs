@@ -9,6 +9,7 @@
 //! | `POST /v1/updateacl`, `POST /v1/reverse-provisioning`, `GET /v1/reverse-provisioning/{token}/status` | not supported, answered |
 //! | `GET /v1/scheduler/runs`, `.../runs/{runId}`, `.../jobs/{group}/{name}`, `.../triggers/{group}/{name}` | job status API |
 //! | `POST /v1/scheduler/jobs/{group}/{name}/trigger` | manual trigger |
+//! | `POST /v1/scheduler/jobs/{group}/{name}/pause`, `.../resume` | pause and resume a job's triggers |
 //! | `GET /health`, `/ready`, `/metrics`, `/openapi.json`, `/docs/` | service |
 
 pub mod auth;
@@ -31,7 +32,9 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use utoipa_swagger_ui::SwaggerUi;
 
+use cdp_spark_domain::ports::SchedulerStorePort;
 use cdp_spark_domain::usecases::Provisioner;
+use cdp_spark_scheduler::SchedulerWaker;
 
 use crate::config::{AsyncSettings, AuthSettings};
 use auth::{BearerAuth, RouteGroup};
@@ -44,6 +47,25 @@ pub struct AppState {
     pub operations: Arc<Operations>,
     pub metrics: Arc<Metrics>,
     pub asynchronous: AsyncSettings,
+    pub scheduler: SchedulerAccess,
+}
+
+/// The scheduler as the handlers reach it.
+pub struct SchedulerAccess {
+    /// Pause and resume (Quartz `PAUSED`), whether or not this instance
+    /// runs the engine.
+    pub store: Arc<dyn SchedulerStorePort>,
+    /// This instance's engine; `None` with `scheduler.enabled = false`.
+    pub waker: Option<SchedulerWaker>,
+}
+
+impl SchedulerAccess {
+    /// Look for due triggers now, when this instance runs the engine.
+    pub fn wake(&self) {
+        if let Some(w) = &self.waker {
+            w.wake();
+        }
+    }
 }
 
 /// HTTP options of the app.
@@ -186,6 +208,18 @@ pub fn build_app(
             &trigger,
             "POST",
             web::post().to(scheduler::trigger_now),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/jobs/{group}/{name}/pause",
+            &trigger,
+            "POST",
+            web::post().to(scheduler::pause),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/jobs/{group}/{name}/resume",
+            &trigger,
+            "POST",
+            web::post().to(scheduler::resume),
         ))
         // The service.
         .service(get("/health", web::get().to(health::health)))

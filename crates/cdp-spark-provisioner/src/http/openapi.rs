@@ -415,7 +415,7 @@ pub mod schemas {
         pub error: Option<String>,
     }
 
-    /// A job with its triggers and last runs.
+    /// A job with its triggers, last runs (newest first) and status.
     #[derive(ToSchema)]
     #[schema(as = JobView)]
     #[serde(rename_all = "camelCase")]
@@ -423,6 +423,21 @@ pub mod schemas {
         pub job: JobDefinitionDoc,
         pub triggers: Vec<TriggerDefinitionDoc>,
         pub last_runs: Vec<RunRecordDoc>,
+        /// The job's status: its latest run's state; `null` before the first run.
+        pub status: Option<RunStateDoc>,
+    }
+
+    /// The answer of pause and resume.
+    #[derive(ToSchema)]
+    #[schema(as = JobPause)]
+    #[serde(rename_all = "camelCase")]
+    pub struct JobPauseDoc {
+        pub job_key: JobKeyDoc,
+        /// `true` after pause (triggers `PAUSED`), `false` after resume (`WAITING`).
+        pub paused: bool,
+        /// Triggers whose state changed (0 when they already were so).
+        pub triggers_changed: u64,
+        pub message: String,
     }
 
     /// A page of runs, newest first.
@@ -448,7 +463,7 @@ pub mod schemas {
         pub start_time: String,
         /// The run, once a scheduler fired the trigger; `null` until then.
         pub run_id: Option<String>,
-        /// Whether anything fires the trigger yet.
+        /// Where the run is, or how to find it.
         pub message: String,
     }
 
@@ -512,6 +527,8 @@ impl Modify for BearerSchemes {
         scheduler::job,
         scheduler::trigger,
         scheduler::trigger_now,
+        scheduler::pause,
+        scheduler::resume,
         health::health,
         health::ready,
         health::metrics,
@@ -519,7 +536,7 @@ impl Modify for BearerSchemes {
     modifiers(&BearerSchemes),
     tags(
         (name = "SpecificProvisioner", description = "All the provisioning related operations"),
-        (name = "JobStatus", description = "Jobs, triggers and runs in the job store; the manual trigger"),
+        (name = "JobStatus", description = "Jobs, triggers and runs in the job store; the manual trigger; pause and resume"),
         (name = "Service", description = "Liveness, readiness and Prometheus metrics"),
     )
 )]
@@ -550,7 +567,7 @@ mod tests {
 
     use super::*;
     use crate::http::errors::Problem;
-    use crate::http::scheduler::{ManualTriggerAccepted, RunsPage};
+    use crate::http::scheduler::{JobPause, JobStatusView, ManualTriggerAccepted, RunsPage};
 
     fn doc() -> Value {
         serde_json::to_value(document()).expect("document serialises")
@@ -810,12 +827,24 @@ mod tests {
         check("TriggerDefinition", &cron);
         check("TriggerDefinition", &once);
         check("RunRecord", &run_record());
+        let view = JobStatusView::new(JobView {
+            job: job.clone(),
+            triggers: vec![cron, once],
+            last_runs: vec![run_record()],
+        });
+        assert_eq!(
+            view.status,
+            Some(RunState::Failed),
+            "the latest run's state"
+        );
+        check("JobView", &view);
         check(
-            "JobView",
-            &JobView {
-                job: job.clone(),
-                triggers: vec![cron, once],
-                last_runs: vec![run_record()],
+            "JobPause",
+            &JobPause {
+                job_key: JobKey::new("g", "n"),
+                paused: true,
+                triggers_changed: 1,
+                message: "m".into(),
             },
         );
         check(
@@ -847,7 +876,15 @@ mod tests {
     fn every_operation_is_tagged_and_documents_its_errors() {
         let d = doc();
         let paths = d["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 17, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 19, "{:?}", paths.keys().collect::<Vec<_>>());
+        for p in [
+            "/v1/scheduler/jobs/{group}/{name}/pause",
+            "/v1/scheduler/jobs/{group}/{name}/resume",
+        ] {
+            let op = &paths[p]["post"];
+            assert!(op["responses"]["404"].is_object(), "{p}: 404 documented");
+            assert!(op["responses"]["401"].is_object(), "{p}: 401 documented");
+        }
         for (path, item) in paths {
             for (method, op) in item.as_object().expect("path item") {
                 let responses = op["responses"].as_object().expect("responses");

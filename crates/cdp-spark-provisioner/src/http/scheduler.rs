@@ -2,17 +2,19 @@
 //! manual trigger. Group and name are the Quartz job key (group = data
 //! product id, name = `jobName`).
 
+use std::time::Duration;
+
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use cdp_spark_domain::model::{JobKey, RunFilter, RunRecord, RunState, TriggerKey};
+use cdp_spark_domain::model::{JobKey, JobView, RunFilter, RunRecord, RunState, TriggerKey};
 
 use super::errors::ApiError;
 #[allow(unused_imports)] // named by the OpenAPI annotations
 use super::openapi::schemas::{
-    JobViewDoc, ManualTriggerAcceptedDoc, ProblemDoc, RunRecordDoc, RunsPageDoc, SystemErrorDoc,
-    TriggerDefinitionDoc,
+    JobPauseDoc, JobViewDoc, ManualTriggerAcceptedDoc, ProblemDoc, RunRecordDoc, RunsPageDoc,
+    SystemErrorDoc, TriggerDefinitionDoc,
 };
 use super::telemetry::record_operation;
 use super::AppState;
@@ -24,8 +26,11 @@ pub const DEFAULT_PAGE: u64 = 50;
 /// Most runs per page.
 pub const MAX_PAGE: u64 = 500;
 
-/// What nothing does yet, said in every manual trigger answer.
-pub const NOTHING_FIRES_YET: &str = "The one-shot trigger is stored and visible in the job status API, but this provisioner has no scheduler yet: nothing fires triggers, so no run starts until the scheduler is deployed.";
+/// How long a manual trigger's answer waits for the run to exist.
+pub const MANUAL_RUN_WAIT: Duration = Duration::from_secs(3);
+
+/// The manual trigger's message when this instance runs no scheduler.
+pub const NO_ENGINE_HERE: &str = "The one-shot trigger is stored, but this instance does not run the scheduler (scheduler.enabled = false): another provisioner instance on the same database fires it; with none running, no run starts. Find its run with GET /v1/scheduler/runs?job=GROUP/NAME (the run's triggerKey is this trigger).";
 
 /// Query of `GET /v1/scheduler/runs`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -61,6 +66,36 @@ pub struct ManualTriggerAccepted {
     pub start_time: DateTime<Utc>,
     /// The run, once a scheduler fired the trigger; `null` until then.
     pub run_id: Option<String>,
+    pub message: String,
+}
+
+/// The job view with the job's status: its latest run's state.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobStatusView {
+    #[serde(flatten)]
+    pub view: JobView,
+    /// The latest run's state; `null` before the first run.
+    pub status: Option<RunState>,
+}
+
+impl JobStatusView {
+    pub fn new(view: JobView) -> Self {
+        // Runs come newest first.
+        let status = view.last_runs.first().map(|r| r.state);
+        Self { view, status }
+    }
+}
+
+/// The answer of pause and resume.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobPause {
+    pub job_key: JobKey,
+    /// `true` after pause, `false` after resume.
+    pub paused: bool,
+    /// Triggers whose state changed (0 when they already were so).
+    pub triggers_changed: usize,
     pub message: String,
 }
 
@@ -169,7 +204,8 @@ pub async fn run(
 }
 
 /// A job: its data (jar, class, resources, queue), its triggers with next
-/// and previous fire times and states, its last runs.
+/// and previous fire times and states, its last runs, and its status (the
+/// latest run's state).
 #[utoipa::path(
     get, path = "/v1/scheduler/jobs/{group}/{name}", tag = TAG, operation_id = "getJob",
     params(
@@ -195,7 +231,7 @@ pub async fn job(
         .job_view(&JobKey::new(group, name))
         .await
         .map_err(ApiError::from_status_api)?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(JobStatusView::new(view)))
 }
 
 /// A trigger.
@@ -228,7 +264,10 @@ pub async fn trigger(
 }
 
 /// Start the job now: a one-shot trigger with immediate start, also for a
-/// job with no trigger of its own.
+/// job with no trigger of its own. When this instance runs the scheduler
+/// the answer waits briefly (up to 3 s) for the run and gives its id;
+/// otherwise find the run with `GET /v1/scheduler/runs?job=GROUP/NAME`
+/// (its `triggerKey` is the answer's).
 #[utoipa::path(
     post, path = "/v1/scheduler/jobs/{group}/{name}/trigger", tag = TAG, operation_id = "triggerJob",
     params(
@@ -236,7 +275,7 @@ pub async fn trigger(
         ("name" = String, Path, description = "Job name: the descriptor's jobName"),
     ),
     responses(
-        (status = 202, description = "The one-shot trigger was stored; `message` says whether anything fires it", body = ManualTriggerAcceptedDoc),
+        (status = 202, description = "The one-shot trigger was stored; `runId` is the run once it exists, `message` says where to follow it", body = ManualTriggerAcceptedDoc),
         (status = 401, description = "Missing or wrong bearer token (auth.trigger_token, else auth.status_token)", body = ProblemDoc),
         (status = 404, description = "No job has this key", body = ProblemDoc),
         (status = 500, description = "System problem (database)", body = SystemErrorDoc),
@@ -259,12 +298,142 @@ pub async fn trigger_now(
         cdp_spark_domain::model::TriggerSchedule::Once { start_time } => *start_time,
         cdp_spark_domain::model::TriggerSchedule::Cron { start_time, .. } => *start_time,
     };
+    let trigger_key = manual.trigger.key;
+    let runs_path = format!(
+        "GET /v1/scheduler/runs?job={}/{}",
+        job_key.group, job_key.name
+    );
+    let (run_id, message) = if state.scheduler.waker.is_some() {
+        state.scheduler.wake();
+        match wait_for_run(&state, &job_key, &trigger_key).await {
+            Some(run) => {
+                let message = format!(
+                    "The job was started: run {} is {}; follow it with GET /v1/scheduler/runs/{}.",
+                    run.run_id,
+                    run.state.as_str(),
+                    run.run_id
+                );
+                (Some(run.run_id), message)
+            }
+            None => (
+                None,
+                format!(
+                    "The one-shot trigger is stored and the scheduler fires it shortly; its run is not there yet. Find it with {runs_path} (the run's triggerKey is this trigger)."
+                ),
+            ),
+        }
+    } else {
+        (None, NO_ENGINE_HERE.to_string())
+    };
     Ok(HttpResponse::Accepted().json(ManualTriggerAccepted {
         job_key,
-        trigger_key: manual.trigger.key,
+        trigger_key,
         start_time,
-        run_id: None,
-        message: NOTHING_FIRES_YET.to_string(),
+        run_id,
+        message,
+    }))
+}
+
+/// The run of the trigger, polled for up to [`MANUAL_RUN_WAIT`].
+async fn wait_for_run(state: &AppState, job: &JobKey, trigger: &TriggerKey) -> Option<RunRecord> {
+    let deadline = tokio::time::Instant::now() + MANUAL_RUN_WAIT;
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let runs = state
+            .provisioner
+            .runs(&RunFilter {
+                job: Some(job.clone()),
+                limit: 20,
+                ..RunFilter::default()
+            })
+            .await
+            .ok()?;
+        if let Some(run) = runs.into_iter().find(|r| &r.trigger_key == trigger) {
+            return Some(run);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+    }
+}
+
+/// Pause a job: its triggers go to Quartz's `PAUSED` state and do not fire
+/// until resumed (runs in flight go on).
+#[utoipa::path(
+    post, path = "/v1/scheduler/jobs/{group}/{name}/pause", tag = TAG, operation_id = "pauseJob",
+    params(
+        ("group" = String, Path, description = "Job group: the data product id"),
+        ("name" = String, Path, description = "Job name: the descriptor's jobName"),
+    ),
+    responses(
+        (status = 200, description = "The job's triggers are paused", body = JobPauseDoc),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token, else auth.status_token)", body = ProblemDoc),
+        (status = 404, description = "No job has this key", body = ProblemDoc),
+        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+    ),
+    security((), ("trigger" = []))
+)]
+pub async fn pause(
+    state: web::Data<AppState>,
+    key: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("pause", None);
+    set_paused(&state, key.into_inner(), true).await
+}
+
+/// Resume a paused job: its triggers wait again and fire from their next
+/// fire time (a fire time missed while paused follows the misfire
+/// instruction: at most one fire now, never a burst).
+#[utoipa::path(
+    post, path = "/v1/scheduler/jobs/{group}/{name}/resume", tag = TAG, operation_id = "resumeJob",
+    params(
+        ("group" = String, Path, description = "Job group: the data product id"),
+        ("name" = String, Path, description = "Job name: the descriptor's jobName"),
+    ),
+    responses(
+        (status = 200, description = "The job's triggers wait again", body = JobPauseDoc),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token, else auth.status_token)", body = ProblemDoc),
+        (status = 404, description = "No job has this key", body = ProblemDoc),
+        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+    ),
+    security((), ("trigger" = []))
+)]
+pub async fn resume(
+    state: web::Data<AppState>,
+    key: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("resume", None);
+    set_paused(&state, key.into_inner(), false).await
+}
+
+async fn set_paused(
+    state: &AppState,
+    (group, name): (String, String),
+    paused: bool,
+) -> Result<HttpResponse, ApiError> {
+    let job_key = JobKey::new(group, name);
+    let changed = state
+        .scheduler
+        .store
+        .set_job_paused(&job_key, paused)
+        .await
+        .map_err(|e| ApiError::store(&e))?
+        .ok_or_else(|| ApiError::not_found(format!("no job {job_key} is provisioned")))?;
+    if !paused {
+        state.scheduler.wake();
+    }
+    let message = match (paused, changed) {
+        (true, 0) => "Nothing changed: the job's triggers were already paused (or it has none)",
+        (true, _) => "The job's triggers are PAUSED: nothing fires until it is resumed",
+        (false, 0) => "Nothing changed: the job's triggers were not paused (or it has none)",
+        (false, _) => "The job's triggers are WAITING again: they fire from their next fire time",
+    };
+    tracing::info!(job = %job_key, paused, triggers = changed, "job pause state set");
+    Ok(HttpResponse::Ok().json(JobPause {
+        job_key,
+        paused,
+        triggers_changed: changed,
+        message: message.to_string(),
     }))
 }
 

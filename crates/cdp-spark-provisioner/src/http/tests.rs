@@ -50,6 +50,10 @@ fn state(store: MockJobStorePort) -> web::Data<AppState> {
         )),
         metrics: Arc::new(Metrics::new()),
         asynchronous: AsyncSettings::default(),
+        scheduler: super::SchedulerAccess {
+            store: Arc::new(cdp_spark_domain::ports::MockSchedulerStorePort::new()),
+            waker: None,
+        },
     })
 }
 

@@ -194,6 +194,8 @@ impl Drop for MysqlDatabase {
 /// How to start a server.
 pub struct ServerOptions {
     pub env: Vec<(String, String)>,
+    /// Variables of the test's environment the server does not get.
+    pub env_removed: Vec<String>,
     pub args: Vec<String>,
     pub db: Db,
 }
@@ -202,6 +204,7 @@ impl Default for ServerOptions {
     fn default() -> Self {
         Self {
             env: Vec::new(),
+            env_removed: Vec::new(),
             args: Vec::new(),
             db: Db::Sqlite,
         }
@@ -212,6 +215,17 @@ impl ServerOptions {
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.to_string(), value.to_string()));
         self
+    }
+
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.env_removed.push(key.to_string());
+        self
+    }
+
+    /// Run the scheduler engine (the harness disables it by default, so
+    /// that no test starts Spark applications by accident).
+    pub fn scheduler(self) -> Self {
+        self.env("CDP_SPARK_PROVISIONER__SCHEDULER__ENABLED", "true")
     }
 
     pub fn mariadb(mut self) -> Self {
@@ -272,6 +286,11 @@ pub fn start_in(place: &Place, options: &ServerOptions) -> Server {
     }
     if let Some(db) = &place.mysql {
         cmd.env("CDP_SPARK_PROVISIONER__STORE__URL", &db.url);
+    }
+    // No Spark application starts unless a test asks for the scheduler.
+    cmd.env("CDP_SPARK_PROVISIONER__SCHEDULER__ENABLED", "false");
+    for k in &options.env_removed {
+        cmd.env_remove(k);
     }
     for (k, v) in &options.env {
         cmd.env(k, v);
@@ -345,6 +364,19 @@ impl Server {
             .client
             .post(self.url(path))
             .json(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        answer(res).await
+    }
+
+    /// POST without a body, with an optional bearer token.
+    pub async fn post_empty(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut req = self.client.post(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req
             .send()
             .await
             .unwrap_or_else(|e| panic!("POST {path}: {e}"));
