@@ -22,10 +22,22 @@ RUN cargo build --release --locked -p cdp-spark-provisioner \
 
 # ---- runtime -----------------------------------------------------------
 FROM debian:bookworm-slim
+# WITH_SPARK=1 adds Java 17 and Spark 4 (pyspark from PyPI) for local-mode
+# runs (docker-compose.yml does); without it the image stays small and
+# expects YARN or a standalone master with spark-submit reachable.
+ARG WITH_SPARK=0
+ARG SPARK_VERSION=4.0.1
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libmariadb3 ca-certificates curl \
+ && if [ "$WITH_SPARK" = 1 ]; then \
+      apt-get install -y --no-install-recommends openjdk-17-jre-headless python3-pip procps \
+      && pip3 install --no-cache-dir --break-system-packages --no-deps "pyspark==${SPARK_VERSION}" \
+      && chmod +x /usr/local/lib/python3.11/dist-packages/pyspark/bin/*; \
+    fi \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/cdp-spark-provisioner --create-home provisioner
+# Where pip puts Spark when WITH_SPARK=1 (the launcher's default SPARK_HOME).
+ENV SPARK_HOME=/usr/local/lib/python3.11/dist-packages/pyspark
 COPY --from=build /usr/local/bin/cdp-spark-provisioner /usr/local/bin/cdp-spark-provisioner
 COPY config /etc/cdp-spark-provisioner
 USER provisioner
