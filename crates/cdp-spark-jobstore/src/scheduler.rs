@@ -39,7 +39,7 @@ use cdp_spark_domain::scheduling::{
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::config::Backend;
 use crate::connection::{write_transaction, AnyConnection};
@@ -110,6 +110,17 @@ fn p(inner: &Inner) -> &str {
 fn for_update(sql: &Sql) -> &'static str {
     match sql.backend {
         Backend::Mysql => " FOR UPDATE",
+        Backend::Sqlite => "",
+    }
+}
+
+/// Index hint for statements that look rows up by a list of primary keys.
+/// With a long `IN (…)` list MariaDB's range optimizer weighs every
+/// secondary index (Quartz's tables have up to 13) and spends ~20 ms per
+/// 100-row statement choosing; the hint makes it ~1 ms.
+fn by_pk(sql: &Sql) -> &'static str {
+    match sql.backend {
+        Backend::Mysql => " FORCE INDEX (PRIMARY)",
         Backend::Sqlite => "",
     }
 }
@@ -303,9 +314,10 @@ fn move_triggers(
         let case =
             vec!["WHEN TRIGGER_NAME = ? AND TRIGGER_GROUP = ? THEN ?"; chunk.len()].join(" ");
         let text = format!(
-            "UPDATE {pre}TRIGGERS SET NEXT_FIRE_TIME = CASE {case} END, \
+            "UPDATE {pre}TRIGGERS{} SET NEXT_FIRE_TIME = CASE {case} END, \
              PREV_FIRE_TIME = CASE {case} END, TRIGGER_STATE = CASE {case} END \
              WHERE SCHED_NAME = ? AND TRIGGER_STATE = 'WAITING' AND (TRIGGER_NAME, TRIGGER_GROUP) IN ({})",
+            by_pk(&inner.sql),
             placeholders(chunk.len(), 2)
         );
         let mut q = query_once(&text);
@@ -385,8 +397,9 @@ fn runs_by_id(
     let mut out = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let text = format!(
-            "SELECT {} FROM {pre}{RUNS_TABLE} r WHERE r.SCHED_NAME = ? AND r.RUN_ID IN ({})",
+            "SELECT {} FROM {pre}{RUNS_TABLE} r{} WHERE r.SCHED_NAME = ? AND r.RUN_ID IN ({})",
             run_columns_of("r"),
+            by_pk(&inner.sql),
             in_list(chunk.len())
         );
         let mut q = query_once(&text).bind::<Text, _>(inner.sched.clone());
@@ -427,7 +440,8 @@ fn owned_entries(
     let mut out = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let text = format!(
-            "SELECT ENTRY_ID AS ENTRY_ID FROM {pre}FIRED_TRIGGERS WHERE SCHED_NAME = ? AND INSTANCE_NAME = ? {} AND ENTRY_ID IN ({}){}",
+            "SELECT ENTRY_ID AS ENTRY_ID FROM {pre}FIRED_TRIGGERS{} WHERE SCHED_NAME = ? AND INSTANCE_NAME = ? {} AND ENTRY_ID IN ({}){}",
+            by_pk(&inner.sql),
             if state.is_some() { "AND STATE = ?" } else { "" },
             in_list(chunk.len()),
             for_update(&inner.sql)
@@ -473,7 +487,8 @@ fn set_fired(
     let pre = p(inner);
     for chunk in ids.chunks(CHUNK) {
         let text = format!(
-            "UPDATE {pre}FIRED_TRIGGERS SET INSTANCE_NAME = ?, STATE = ? WHERE SCHED_NAME = ? AND ENTRY_ID IN ({})",
+            "UPDATE {pre}FIRED_TRIGGERS{} SET INSTANCE_NAME = ?, STATE = ? WHERE SCHED_NAME = ? AND ENTRY_ID IN ({})",
+            by_pk(&inner.sql),
             in_list(chunk.len())
         );
         let mut q = query_once(&text)
@@ -486,6 +501,38 @@ fn set_fired(
         q.execute(conn)?;
     }
     Ok(())
+}
+
+/// Moves this instance's `ACQUIRED` rows among `ids` to `EXECUTING` with
+/// one statement per chunk (no locking read first); answers whether every
+/// row changed. When some did not (taken over by recovery), the caller
+/// asks which rows are its own.
+fn claim_all(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    instance: &str,
+    ids: &[String],
+) -> Result<bool, DbError> {
+    let pre = p(inner);
+    let mut all = true;
+    for chunk in ids.chunks(CHUNK) {
+        let text = format!(
+            "UPDATE {pre}FIRED_TRIGGERS{} SET STATE = ? WHERE SCHED_NAME = ? AND INSTANCE_NAME = ? \
+             AND STATE = ? AND ENTRY_ID IN ({})",
+            by_pk(&inner.sql),
+            in_list(chunk.len())
+        );
+        let mut q = query_once(&text)
+            .bind::<Text, _>(FIRED_EXECUTING.to_string())
+            .bind::<Text, _>(inner.sched.clone())
+            .bind::<Text, _>(instance.to_string())
+            .bind::<Text, _>(FIRED_ACQUIRED.to_string());
+        for id in chunk {
+            q = q.bind::<Text, _>(id.clone());
+        }
+        all &= q.execute(conn)? == chunk.len();
+    }
+    Ok(all)
 }
 
 // ----------------------------------------------------------- acquisition ---
@@ -847,14 +894,44 @@ fn check_in(
     Ok(recovery)
 }
 
+/// Runs a store operation, logging its duration at debug level (the
+/// benchmark's profile: `RUST_LOG=cdp_spark_jobstore::scheduler=debug`).
+async fn timed<T>(
+    op: &'static str,
+    rows: usize,
+    f: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    let started = std::time::Instant::now();
+    let out = f.await;
+    debug!(
+        op,
+        rows,
+        elapsed_us = started.elapsed().as_micros() as u64,
+        ok = out.is_ok(),
+        "store timing"
+    );
+    out
+}
+
 #[async_trait]
 impl SchedulerStorePort for DieselJobStore {
     async fn acquire_fires(&self, request: &AcquireRequest) -> Result<Acquired, StoreError> {
         let req = request.clone();
-        self.with_conn("acquire_fires", Access::Write, move |conn, inner| {
-            write_transaction(conn, |conn| acquire(conn, inner, &req))
-        })
-        .await
+        let started = std::time::Instant::now();
+        let out = self
+            .with_conn("acquire_fires", Access::Write, move |conn, inner| {
+                write_transaction(conn, |conn| acquire(conn, inner, &req))
+            })
+            .await;
+        if let Ok(a) = &out {
+            debug!(
+                op = "acquire_fires",
+                fires = a.fires.len(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "store timing"
+            );
+        }
+        out
     }
 
     async fn claim_fires(
@@ -867,13 +944,23 @@ impl SchedulerStorePort for DieselJobStore {
         }
         let me = instance_id.to_string();
         let ids = run_ids.to_vec();
-        self.with_conn("claim_fires", Access::Write, move |conn, inner| {
-            write_transaction(conn, |conn| {
-                let mine = owned_entries(conn, inner, &me, Some(FIRED_ACQUIRED), &ids)?;
-                set_fired(conn, inner, &mine, &me, FIRED_EXECUTING)?;
-                Ok(mine)
-            })
-        })
+        let rows = run_ids.len();
+        timed(
+            "claim_fires",
+            rows,
+            self.with_conn("claim_fires", Access::Write, move |conn, inner| {
+                write_transaction(conn, |conn| {
+                    // Common case: every row still ours and ACQUIRED, so one
+                    // UPDATE per chunk claims them all. Otherwise the rows now
+                    // EXECUTING under this instance's name are the ones claimed
+                    // here (claims are only asked for fires in ACQUIRED).
+                    if claim_all(conn, inner, &me, &ids)? {
+                        return Ok(ids.clone());
+                    }
+                    owned_entries(conn, inner, &me, Some(FIRED_EXECUTING), &ids)
+                })
+            }),
+        )
         .await
     }
 
@@ -885,9 +972,14 @@ impl SchedulerStorePort for DieselJobStore {
             limits::check_run(r)?;
         }
         let runs = runs.to_vec();
-        self.with_conn("update_runs", Access::Write, move |conn, inner| {
-            write_transaction(conn, |conn| upsert_runs(conn, inner, &runs))
-        })
+        let rows = runs.len();
+        timed(
+            "update_runs",
+            rows,
+            self.with_conn("update_runs", Access::Write, move |conn, inner| {
+                write_transaction(conn, |conn| upsert_runs(conn, inner, &runs))
+            }),
+        )
         .await
     }
 
@@ -904,23 +996,28 @@ impl SchedulerStorePort for DieselJobStore {
         }
         let me = instance_id.to_string();
         let runs = runs.to_vec();
-        self.with_conn("finish_runs", Access::Write, move |conn, inner| {
-            write_transaction(conn, |conn| {
-                let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
-                let mine: BTreeSet<String> = owned_entries(conn, inner, &me, None, &ids)?
-                    .into_iter()
-                    .collect();
-                let owned: Vec<RunRecord> = runs
-                    .iter()
-                    .filter(|r| mine.contains(&r.run_id))
-                    .cloned()
-                    .collect();
-                upsert_runs(conn, inner, &owned)?;
-                let ids: Vec<String> = mine.into_iter().collect();
-                delete_fired(conn, inner, &ids)?;
-                Ok(ids)
-            })
-        })
+        let rows = runs.len();
+        timed(
+            "finish_runs",
+            rows,
+            self.with_conn("finish_runs", Access::Write, move |conn, inner| {
+                write_transaction(conn, |conn| {
+                    let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
+                    let mine: BTreeSet<String> = owned_entries(conn, inner, &me, None, &ids)?
+                        .into_iter()
+                        .collect();
+                    let owned: Vec<RunRecord> = runs
+                        .iter()
+                        .filter(|r| mine.contains(&r.run_id))
+                        .cloned()
+                        .collect();
+                    upsert_runs(conn, inner, &owned)?;
+                    let ids: Vec<String> = mine.into_iter().collect();
+                    delete_fired(conn, inner, &ids)?;
+                    Ok(ids)
+                })
+            }),
+        )
         .await
     }
 
