@@ -67,12 +67,17 @@ pub struct YarnConfig {
     /// answered last, then the others; a standby RM's redirect is followed
     /// and a standby without a known active RM is skipped.
     pub resource_managers: Vec<String>,
-    /// The RMs require SPNEGO (Kerberos HTTP authentication). Not
-    /// implemented by this adapter yet: see the crate documentation.
+    /// The RMs require SPNEGO (Kerberos HTTP authentication, Hadoop's
+    /// `hadoop.http.authentication.type = kerberos`): the client logs in as
+    /// [`LauncherConfig::kerberos`] from its keytab, or without one from the
+    /// default credential cache (`KRB5CCNAME`), and keeps each RM's
+    /// `hadoop.auth` cookie. Needs `libgssapi_krb5.so.2` at run time. See
+    /// [`crate::spnego`].
     pub spnego: bool,
     /// With Hadoop's simple HTTP authentication, the user named in
     /// `?user.name=` (needed to kill an application the RM does not let
-    /// anonymous users kill).
+    /// anonymous users kill). Not sent with [`spnego`](Self::spnego): the
+    /// Kerberos principal is the user then.
     pub user_name: Option<String>,
 }
 
@@ -185,11 +190,11 @@ impl LauncherConfig {
                 );
             }
         }
-        if self.yarn.spnego {
+        if self.yarn.spnego && !matches!(self.mode, ClusterMode::Yarn) {
             issues.add(
                 "yarn.spnego",
-                "is true, but this launcher cannot authenticate to the ResourceManager with SPNEGO yet (it needs GSSAPI bindings it does not have)",
-                "use Hadoop simple authentication for the RM web services with yarn.user_name, or reach the RMs through a gateway that authenticates; spark-submit still uses kerberos.principal/keytab",
+                "is true, but only YARN mode talks to the ResourceManagers",
+                "set mode to yarn, or leave yarn.spnego false",
             );
         }
         if let Some(user) = &self.yarn.user_name {
@@ -367,6 +372,39 @@ mod tests {
         assert_eq!(
             issues.iter().next().map(|i| i.field.as_str()),
             Some("yarn.resource_managers")
+        );
+    }
+
+    #[test]
+    fn spnego_is_accepted_in_yarn_mode_only() {
+        let yarn = LauncherConfig {
+            mode: ClusterMode::Yarn,
+            kerberos: Some(KerberosConfig {
+                principal: "provisioner@CDP.TEST".into(),
+                keytab: PathBuf::from("provisioner.keytab"),
+            }),
+            yarn: YarnConfig {
+                resource_managers: vec!["http://rm1:8088".into(), "http://rm2:8088".into()],
+                spnego: true,
+                user_name: None,
+            },
+            ..LauncherConfig::default()
+        };
+        assert_eq!(yarn.validate(), Ok(()));
+        // Without kerberos: the default credential cache (kinit).
+        let kinit = LauncherConfig {
+            kerberos: None,
+            ..yarn.clone()
+        };
+        assert_eq!(kinit.validate(), Ok(()));
+        let local = LauncherConfig {
+            mode: ClusterMode::default(),
+            ..yarn
+        };
+        let issues = local.validate().expect_err("spnego outside YARN");
+        assert_eq!(
+            issues.iter().map(|i| i.field.as_str()).collect::<Vec<_>>(),
+            ["yarn.spnego"]
         );
     }
 

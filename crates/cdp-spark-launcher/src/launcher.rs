@@ -41,11 +41,8 @@ impl SparkLauncher {
         let yarn = if config.yarn.resource_managers.is_empty() {
             None
         } else {
-            Some(YarnRmClient::new(
-                &config.yarn.resource_managers,
-                config.yarn.user_name.clone(),
-                timeout,
-            )?)
+            // With SPNEGO when `yarn.spnego` is set.
+            Some(YarnRmClient::from_config(&config)?)
         };
         let standalone = match &config.mode {
             ClusterMode::Standalone { rest_url, .. } => {

@@ -19,16 +19,24 @@
 //!   status.
 //! - YARN's `state` and `finalStatus` are read together
 //!   ([`map_yarn_state`]).
+//! - **Kerberos.** spark-submit logs in with `--principal`/`--keytab`; the
+//!   ResourceManager REST calls authenticate with SPNEGO when
+//!   `yarn.spnego` is set ([`spnego`]), from the same keytab (or the
+//!   default ticket cache), keeping the RM's `hadoop.auth` cookie so that
+//!   polling costs no Kerberos round trips.
 //!
 //! # Limitations
 //!
-//! - **SPNEGO.** Following and killing YARN applications on RMs that demand
-//!   SPNEGO (Kerberos HTTP authentication) needs GSSAPI bindings, which this
-//!   crate does not have yet. `yarn.spnego = true` is refused by
-//!   [`LauncherConfig::validate`], and an RM that answers `401 Negotiate`
-//!   fails the call with an error saying so; Hadoop simple authentication
-//!   (`yarn.user_name`) works. spark-submit itself still logs in with
-//!   `--principal`/`--keytab`.
+//! - **SPNEGO** (`yarn.spnego = true`, see [`spnego`]) needs MIT Kerberos'
+//!   `libgssapi_krb5.so.2` at run time (package `libgssapi-krb5-2`); it is
+//!   loaded when the client is built, and its absence is reported then.
+//!   Only MIT Kerberos' library is used (1.11 or later, for logging in
+//!   from a keytab through its credential store calls). The RMs are asked by the host
+//!   names written in `yarn.resource_managers`: their HTTP principals must
+//!   carry those names (canonicalisation is krb5.conf's
+//!   `dns_canonicalize_hostname`). The RM's answers themselves are not
+//!   integrity-protected (as with any SPNEGO over plain HTTP): use
+//!   `https://` RM addresses where that matters.
 //! - **Standalone executors.** Spark standalone has no `--num-executors`;
 //!   see [`command`] for how `numExecutors` is translated.
 //! - **Local applications** are children of the provisioner process that
@@ -38,9 +46,11 @@
 
 pub mod command;
 pub mod config;
+pub mod gssapi;
 pub mod launcher;
 pub mod local;
 mod process;
+pub mod spnego;
 pub mod standalone;
 pub mod state;
 pub mod yarn;

@@ -10,20 +10,33 @@
 //! and no `Location`, or "There is no active RM right now.") is skipped, as
 //! is an RM that cannot be reached.
 //!
-//! Authentication: Hadoop's simple authentication via `?user.name=` when
-//! configured. SPNEGO (Kerberos) is not implemented: an RM answering
-//! `401` with `WWW-Authenticate: Negotiate` fails the call with an error that
-//! says so and what to do.
+//! Authentication:
+//! - Hadoop simple authentication: `?user.name=` when `yarn.user_name` is
+//!   configured (and SPNEGO is not).
+//! - SPNEGO (Kerberos) with `yarn.spnego = true` (see [`crate::spnego`]):
+//!   an RM answering `401` with `WWW-Authenticate: Negotiate` gets
+//!   `Authorization: Negotiate <token>` for `HTTP@<the host asked>`: with
+//!   HA and standby redirects, each RM (the standby that redirects too) is
+//!   authenticated to with its own principal. The `hadoop.auth` cookie the
+//!   RM sets is kept per RM and sent on later calls; a new negotiation
+//!   happens only when an RM answers `401` again. The RM's reply token is
+//!   verified (mutual authentication). Credentials come from
+//!   `kerberos.principal`/`kerberos.keytab` when configured, else from the
+//!   default credential cache (`KRB5CCNAME`).
+//! - Without `yarn.spnego`, an RM answering `401 Negotiate` fails the call
+//!   with an error saying to set `launcher.yarn_spnego = true`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cdp_spark_domain::ports::{ApplicationState, LaunchError};
-use reqwest::header::{CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use tracing::{debug, info};
 
+use crate::config::{KerberosConfig, LauncherConfig};
+use crate::spnego::{self, Spnego, Target};
 use crate::state::map_yarn_state;
 
 /// An application as `/ws/v1/cluster/apps/{id}` describes it.
@@ -105,6 +118,7 @@ pub struct YarnRmClient {
     rms: Vec<String>,
     active: AtomicUsize,
     user_name: Option<String>,
+    spnego: Option<Spnego>,
 }
 
 /// One RM's reply, or why it is not the one to ask.
@@ -122,6 +136,16 @@ enum Failure {
 
 /// At most this many redirects are followed from one RM.
 const MAX_REDIRECTS: usize = 3;
+
+/// One HTTP exchange, read.
+struct Sent {
+    status: StatusCode,
+    location: Option<String>,
+    /// `WWW-Authenticate: Negotiate [token]`.
+    negotiate: Option<Option<String>>,
+    set_cookie: Vec<String>,
+    text: String,
+}
 
 impl YarnRmClient {
     /// `resource_managers`: base URLs such as `http://rm1:8088`.
@@ -143,7 +167,42 @@ impl YarnRmClient {
                 .collect(),
             active: AtomicUsize::new(0),
             user_name,
+            spnego: None,
         })
+    }
+
+    /// The client the launcher configuration describes:
+    /// `yarn.resource_managers`, `yarn.user_name`, `http_timeout_secs`, and
+    /// with `yarn.spnego` SPNEGO as `kerberos` (else the default credential
+    /// cache).
+    pub fn from_config(config: &LauncherConfig) -> Result<Self, LaunchError> {
+        let client = Self::new(
+            &config.yarn.resource_managers,
+            config.yarn.user_name.clone(),
+            Duration::from_secs(config.http_timeout_secs),
+        )?;
+        if config.yarn.spnego {
+            client.with_spnego(config.kerberos.as_ref())
+        } else {
+            Ok(client)
+        }
+    }
+
+    /// Authenticates to RMs that demand it with SPNEGO, as `kerberos`'s
+    /// principal from its keytab, or from the default credential cache
+    /// (`KRB5CCNAME`) without one. Loads GSSAPI now: a machine without
+    /// `libgssapi_krb5.so.2` fails here, naming the package to install.
+    /// `user.name` is no longer sent.
+    pub fn with_spnego(mut self, kerberos: Option<&KerberosConfig>) -> Result<Self, LaunchError> {
+        self.spnego = Some(Spnego::new(kerberos)?);
+        Ok(self)
+    }
+
+    /// How many SPNEGO negotiations (Kerberos tokens) this client made;
+    /// `0` without SPNEGO. Polling with a valid `hadoop.auth` cookie makes
+    /// none.
+    pub fn spnego_negotiations(&self) -> u64 {
+        self.spnego.as_ref().map_or(0, Spnego::negotiations)
     }
 
     /// The application, or `None` when the RM does not know it (never
@@ -228,11 +287,22 @@ impl YarnRmClient {
             StatusCode::NOT_FOUND => Err(LaunchError::Other(format!(
                 "cannot kill {application_id}: no ResourceManager knows it"
             ))),
-            StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => Err(LaunchError::Other(format!(
-                "the ResourceManager refused to kill {application_id}: {}; only the application's owner or a YARN admin may kill it: set yarn.user_name to the user that submits (simple authentication)",
-                remote_message(&body)
-            ))),
-            other => Err(rm_error(other, &body, &format!("killing application {application_id}"))),
+            StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => {
+                let who = if self.spnego.is_some() {
+                    "the Kerberos principal the launcher authenticates as (launcher.kerberos_principal) must be the submitting user or be allowed by the queue's ACLs"
+                } else {
+                    "set yarn.user_name to the user that submits (simple authentication)"
+                };
+                Err(LaunchError::Other(format!(
+                    "the ResourceManager refused to kill {application_id}: {}; only the application's owner or a YARN admin may kill it: {who}",
+                    remote_message(&body)
+                )))
+            }
+            other => Err(rm_error(
+                other,
+                &body,
+                &format!("killing application {application_id}"),
+            )),
         }
     }
 
@@ -244,7 +314,11 @@ impl YarnRmClient {
         path: &str,
         body: Option<&'static str>,
     ) -> Result<(StatusCode, String), LaunchError> {
-        let path_and_query = match &self.user_name {
+        let user_name = match &self.spnego {
+            Some(_) => None,
+            None => self.user_name.as_ref(),
+        };
+        let path_and_query = match user_name {
             Some(user) if path.contains('?') => format!("{path}&user.name={user}"),
             Some(user) => format!("{path}?user.name={user}"),
             None => path.to_string(),
@@ -296,58 +370,147 @@ impl YarnRmClient {
     ) -> Result<(Reply, String), Failure> {
         let mut url = format!("{base}{path_and_query}");
         for _ in 0..=MAX_REDIRECTS {
-            let mut req = self
-                .http
-                .request(method.clone(), &url)
-                .header("Accept", "application/json");
-            if let Some(b) = body {
-                req = req.header(CONTENT_TYPE, "application/json").body(b);
-            }
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| Failure::Transport(describe_reqwest_error(&e)))?;
-            let status = resp.status();
-            let location = resp
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let negotiate = resp.headers().get_all(WWW_AUTHENTICATE).iter().any(|v| {
-                v.to_str()
-                    .map(|s| s.trim_start().starts_with("Negotiate"))
-                    .unwrap_or(false)
-            });
-            let text = resp
-                .text()
-                .await
-                .map_err(|e| Failure::Transport(describe_reqwest_error(&e)))?;
-            if status == StatusCode::UNAUTHORIZED && negotiate {
-                return Err(Failure::Fatal(LaunchError::Other(format!(
-                    "the ResourceManager at {base} requires SPNEGO (Kerberos) HTTP authentication, which this provisioner's launcher does not implement; allow the provisioner in with Hadoop simple authentication for the RM web services (and yarn.user_name), or reach the RMs through a gateway that authenticates"
-                ))));
-            }
-            if status.is_redirection() {
-                match location {
+            let sent = self.exchange(method, &url, body).await?;
+            if sent.status.is_redirection() {
+                match sent.location {
                     Some(loc) => {
                         debug!(from = %url, to = %loc, "ResourceManager redirect");
                         url = resolve_location(&url, &loc);
                         continue;
                     }
-                    None => return Ok((Reply::Standby(first_line(&text)), url)),
+                    None => return Ok((Reply::Standby(first_line(&sent.text)), url)),
                 }
             }
+            let text = sent.text;
             if text.contains("This is standby RM")
                 || text.contains("There is no active RM right now")
                 || text.contains("Can not find any active RM")
             {
                 return Ok((Reply::Standby(first_line(&text)), url));
             }
-            return Ok((Reply::Answer { status, body: text }, url));
+            return Ok((
+                Reply::Answer {
+                    status: sent.status,
+                    body: text,
+                },
+                url,
+            ));
         }
         Err(Failure::Transport(format!(
             "more than {MAX_REDIRECTS} redirects"
         )))
+    }
+
+    /// One request to one URL; with SPNEGO, the RM's cookie is sent and a
+    /// `401 Negotiate` is answered with a Kerberos token for its host.
+    async fn exchange(
+        &self,
+        method: &Method,
+        url: &str,
+        body: Option<&'static str>,
+    ) -> Result<Sent, Failure> {
+        let Some(spnego) = &self.spnego else {
+            let sent = self.send(method, url, body, None, None).await?;
+            if sent.status == StatusCode::UNAUTHORIZED && sent.negotiate.is_some() {
+                let origin = Target::of(url)
+                    .map(|t| t.origin)
+                    .unwrap_or_else(|_| url.to_string());
+                return Err(Failure::Fatal(spnego::not_configured(&origin)));
+            }
+            return Ok(sent);
+        };
+        let target = Target::of(url).map_err(Failure::Fatal)?;
+        let origin = spnego.origin(&target.origin);
+        let mut waited = false;
+        loop {
+            let (cookie, generation) = origin.cookie_header();
+            let sent = self
+                .send(method, url, body, cookie.as_deref(), None)
+                .await?;
+            if sent.status != StatusCode::UNAUTHORIZED || sent.negotiate.is_none() {
+                origin.update(&sent.set_cookie);
+                return Ok(sent);
+            }
+            // The RM wants Kerberos: negotiate, once for all the requests
+            // that met this 401 together.
+            let _negotiating = origin.negotiation_lock().await;
+            if origin.generation() != generation && !waited {
+                // Another request negotiated meanwhile: use its cookie.
+                waited = true;
+                continue;
+            }
+            origin.clear();
+            debug!(rm = %target.origin, "ResourceManager asks for SPNEGO");
+            let (ctx, authorization) = spnego.initiate(&target).await.map_err(Failure::Fatal)?;
+            let sent = self
+                .send(method, url, body, None, Some(&authorization))
+                .await?;
+            let cookie_set = origin.update(&sent.set_cookie);
+            let refused = sent.status == StatusCode::UNAUTHORIZED
+                || (sent.status == StatusCode::FORBIDDEN && !cookie_set);
+            if refused {
+                return Err(Failure::Fatal(spnego.rejected(
+                    &target,
+                    sent.status.as_u16(),
+                    &remote_message(&sent.text),
+                )));
+            }
+            if let Some(Some(token)) = &sent.negotiate {
+                if let Err(e) = spnego.verify(&target, ctx, token).await {
+                    // Not the RM it claims to be: keep nothing from it.
+                    origin.clear();
+                    return Err(Failure::Fatal(e));
+                }
+            }
+            return Ok(sent);
+        }
+    }
+
+    /// Sends one request and reads the whole answer.
+    async fn send(
+        &self,
+        method: &Method,
+        url: &str,
+        body: Option<&'static str>,
+        cookie: Option<&str>,
+        authorization: Option<&str>,
+    ) -> Result<Sent, Failure> {
+        let mut req = self
+            .http
+            .request(method.clone(), url)
+            .header("Accept", "application/json");
+        if let Some(b) = body {
+            req = req.header(CONTENT_TYPE, "application/json").body(b);
+        }
+        if let Some(c) = cookie {
+            req = req.header(COOKIE, c);
+        }
+        if let Some(a) = authorization {
+            req = req.header(AUTHORIZATION, a);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| Failure::Transport(describe_reqwest_error(&e)))?;
+        let status = resp.status();
+        let headers = resp.headers();
+        let location = headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let negotiate = spnego::negotiate_challenge(headers);
+        let set_cookie = spnego::set_cookies(headers);
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| Failure::Transport(describe_reqwest_error(&e)))?;
+        Ok(Sent {
+            status,
+            location,
+            negotiate,
+            set_cookie,
+            text,
+        })
     }
 }
 

@@ -308,14 +308,17 @@ async fn a_refused_kill_says_who_may_kill() {
 }
 
 #[tokio::test]
-async fn an_rm_demanding_spnego_fails_with_the_documented_limitation() {
+async fn an_rm_demanding_spnego_without_it_configured_names_the_setting() {
     let rm = FakeHttp::start(|_| {
         Reply::text(401, "Authentication required").with_header("WWW-Authenticate", "Negotiate")
     })
     .await;
     let c = client(&[&rm.base_url], None);
     match c.status(APP_OK).await {
-        Err(LaunchError::Other(msg)) => assert!(msg.contains("SPNEGO"), "{msg}"),
+        Err(LaunchError::Other(msg)) => assert!(
+            msg.contains("SPNEGO") && msg.contains("launcher.yarn_spnego"),
+            "{msg}"
+        ),
         other => panic!("expected the SPNEGO limitation, got {other:?}"),
     }
 }
