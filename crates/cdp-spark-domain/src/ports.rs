@@ -116,6 +116,23 @@ pub trait JobStorePort: Send + Sync {
     /// Jobs, optionally of one group, ordered by key.
     async fn list_jobs(&self, group: Option<String>) -> Result<Vec<JobDefinition>, StoreError>;
 
+    /// Which of these job keys exist (the scheduler's follower asks once
+    /// per round for the jobs of all its runs in flight, to find those
+    /// whose job was unprovisioned). The default asks [`Self::get_job`]
+    /// key by key; stores on a database answer with one query.
+    async fn existing_jobs(
+        &self,
+        keys: &[JobKey],
+    ) -> Result<std::collections::BTreeSet<JobKey>, StoreError> {
+        let mut found = std::collections::BTreeSet::new();
+        for key in keys {
+            if !found.contains(key) && self.get_job(key).await?.is_some() {
+                found.insert(key.clone());
+            }
+        }
+        Ok(found)
+    }
+
     /// Add a trigger to an existing job (a manual one-shot trigger).
     /// Fails with `Ok(false)` when the job does not exist.
     async fn add_trigger(&self, trigger: &TriggerDefinition) -> Result<bool, StoreError>;
@@ -271,6 +288,11 @@ pub struct Acquired {
     /// The database's clock when the batch was taken: the one time source
     /// of due-ness for all instances.
     pub db_now: DateTime<Utc>,
+    /// The database's clock at the end of the acquisition, just before it
+    /// commits: the anchor the engine measures its waits until fire times
+    /// from (`db_now` is read at the start, and a batch takes tens of
+    /// milliseconds to write).
+    pub db_now_at_end: DateTime<Utc>,
     pub fires: Vec<Fire>,
     /// Fires not started because a run of the job was in flight (`SKIPPED`).
     pub skipped: Vec<RunRecord>,

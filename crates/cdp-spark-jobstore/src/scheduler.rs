@@ -69,6 +69,8 @@ struct NowRow {
 struct MinRow {
     #[diesel(sql_type = Nullable<BigInt>, column_name = "NEXT_DUE")]
     next_due: Option<i64>,
+    #[diesel(sql_type = BigInt, column_name = "NOW_MS")]
+    now_ms: i64,
 }
 
 #[derive(Debug, QueryableByName)]
@@ -134,18 +136,29 @@ fn in_list(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
+/// The database's current time in epoch milliseconds, as an SQL expression.
+fn now_ms_expr(sql: &Sql) -> &'static str {
+    match sql.backend {
+        Backend::Mysql => {
+            "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS SIGNED)"
+        }
+        Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
+    }
+}
+
+fn db_time(ms: i64) -> Result<DateTime<Utc>, DbError> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| DbError::corrupt(format!("the database clock answered {ms} ms")))
+}
+
 fn db_now(conn: &mut AnyConnection, sql: &Sql) -> Result<DateTime<Utc>, DbError> {
-    let text = match sql.backend {
-        Backend::Mysql => "SELECT CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS SIGNED) AS NOW_MS",
-        Backend::Sqlite => "SELECT CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) AS NOW_MS",
-    };
-    let rows: Vec<NowRow> = query(text).load(conn)?;
+    let text = format!("SELECT {} AS NOW_MS", now_ms_expr(sql));
+    let rows: Vec<NowRow> = query(&text).load(conn)?;
     let ms = rows
         .first()
         .map(|r| r.now_ms)
         .ok_or_else(|| DbError::corrupt("the database answered no current time"))?;
-    DateTime::from_timestamp_millis(ms)
-        .ok_or_else(|| DbError::corrupt(format!("the database clock answered {ms} ms")))
+    db_time(ms)
 }
 
 fn lock_named(conn: &mut AnyConnection, sql: &Sql, sched: &str, name: &str) -> Result<(), DbError> {
@@ -614,6 +627,7 @@ fn acquire(
     let threshold = req.misfire_threshold;
     let mut out = Acquired {
         db_now: now,
+        db_now_at_end: now,
         fires: Vec::new(),
         skipped: Vec::new(),
         misfired: 0,
@@ -718,15 +732,18 @@ fn acquire(
         fired_rows.iter().map(|(r, p, n)| (r, *p, *n)).collect();
     insert_fired(conn, inner, &req.instance_id, &fired, now)?;
     move_triggers(conn, inner, &moves)?;
+    // The next due time and the database's clock now, in one round trip.
     let text = format!(
-        "SELECT MIN(NEXT_FIRE_TIME) AS NEXT_DUE FROM {pre}TRIGGERS WHERE SCHED_NAME = ? \
-         AND TRIGGER_STATE = 'WAITING' AND NEXT_FIRE_TIME >= 0"
+        "SELECT MIN(NEXT_FIRE_TIME) AS NEXT_DUE, {} AS NOW_MS FROM {pre}TRIGGERS WHERE SCHED_NAME = ? \
+         AND TRIGGER_STATE = 'WAITING' AND NEXT_FIRE_TIME >= 0",
+        now_ms_expr(&inner.sql)
     );
     let rows: Vec<MinRow> = query(&text).bind::<Text, _>(&inner.sched).load(conn)?;
-    out.next_due = rows
+    let row = rows
         .first()
-        .and_then(|r| r.next_due)
-        .and_then(DateTime::from_timestamp_millis);
+        .ok_or_else(|| DbError::corrupt("the database answered no next due time"))?;
+    out.next_due = row.next_due.and_then(DateTime::from_timestamp_millis);
+    out.db_now_at_end = db_time(row.now_ms)?.max(now);
     Ok(out)
 }
 
@@ -949,16 +966,18 @@ impl SchedulerStorePort for DieselJobStore {
             "claim_fires",
             rows,
             self.with_conn("claim_fires", Access::Write, move |conn, inner| {
-                write_transaction(conn, |conn| {
-                    // Common case: every row still ours and ACQUIRED, so one
-                    // UPDATE per chunk claims them all. Otherwise the rows now
-                    // EXECUTING under this instance's name are the ones claimed
-                    // here (claims are only asked for fires in ACQUIRED).
-                    if claim_all(conn, inner, &me, &ids)? {
-                        return Ok(ids.clone());
-                    }
-                    owned_entries(conn, inner, &me, Some(FIRED_EXECUTING), &ids)
-                })
+                // Common case: every row still ours and ACQUIRED, so one
+                // UPDATE per chunk claims them all, each committing on its
+                // own (no transaction round trips: the engine claims a
+                // chunk at a time and launches it at once). Otherwise the
+                // rows now EXECUTING under this instance's name are the ones
+                // claimed here: claims are only asked for fires acquired in
+                // this instance's name, and recovery only ever moves rows
+                // away from an instance, never to the one it recovers.
+                if claim_all(conn, inner, &me, &ids)? {
+                    return Ok(ids.clone());
+                }
+                owned_entries(conn, inner, &me, Some(FIRED_EXECUTING), &ids)
             }),
         )
         .await

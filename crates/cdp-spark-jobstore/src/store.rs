@@ -6,6 +6,7 @@
 //! concurrent one (lock wait timeout, deadlock, busy database) is retried
 //! with a short back-off before the store answers `Conflict`.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -31,9 +32,13 @@ use crate::rows::{
     trigger_from_row, TYPE_CRON, TYPE_SIMPLE,
 };
 use crate::sql::{
-    delete_trigger_rows, job_exists, lock_trigger_access, query, trigger_keys_of_job,
-    trigger_owner, JobRow, OperationRow, RunRow, Sql, TriggerRow,
+    delete_trigger_rows, job_exists, lock_trigger_access, query, query_once, trigger_keys_of_job,
+    trigger_owner, JobRow, OperationRow, OwnerRow, RunRow, Sql, TriggerRow,
 };
+
+/// Most job names in one `existing_jobs` statement (bound parameters stay
+/// far below SQLite's 32766 and MySQL's 65535).
+const EXISTING_JOBS_CHUNK: usize = 5000;
 
 /// The job store on SQLite or MySQL/MariaDB.
 #[derive(Clone)]
@@ -388,6 +393,45 @@ impl JobStorePort for DieselJobStore {
                     .load(conn)?,
             };
             rows.into_iter().map(job_from_row).collect()
+        })
+        .await
+    }
+
+    /// One statement for up to [`EXISTING_JOBS_CHUNK`] distinct job names:
+    /// `JOB_NAME IN (…)` on the primary key's prefix (an index range on
+    /// both backends), the groups matched here.
+    async fn existing_jobs(&self, keys: &[JobKey]) -> Result<BTreeSet<JobKey>, StoreError> {
+        let wanted: BTreeSet<JobKey> = keys.iter().cloned().collect();
+        if wanted.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let names: Vec<String> = wanted
+            .iter()
+            .map(|k| k.name.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        self.with_conn("existing_jobs", Access::Read, move |conn, inner| {
+            let mut found = BTreeSet::new();
+            for chunk in names.chunks(EXISTING_JOBS_CHUNK) {
+                let text = format!(
+                    "SELECT JOB_NAME AS JOB_NAME, JOB_GROUP AS JOB_GROUP FROM {}JOB_DETAILS \
+                     WHERE SCHED_NAME = ? AND JOB_NAME IN ({})",
+                    inner.prefix,
+                    vec!["?"; chunk.len()].join(", ")
+                );
+                let mut q = query_once(&text).bind::<Text, _>(&inner.sched);
+                for name in chunk {
+                    q = q.bind::<Text, _>(name);
+                }
+                let rows: Vec<OwnerRow> = q.load(conn)?;
+                found.extend(
+                    rows.into_iter()
+                        .map(|r| JobKey::new(r.job_group, r.job_name))
+                        .filter(|k| wanted.contains(k)),
+                );
+            }
+            Ok(found)
         })
         .await
     }

@@ -88,7 +88,7 @@ pub struct BenchSchedulerArgs {
     pub batch: usize,
 
     /// Triggers due within this many milliseconds are acquired ahead.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 700)]
     pub look_ahead_ms: u64,
 
     /// Database connections of the pool.

@@ -281,6 +281,10 @@ pub struct SchedulerSettings {
     pub max_concurrent_submits: usize,
     /// On SIGTERM, longest wait for launches in progress, in seconds.
     pub stop_timeout_secs: u64,
+    /// Kill the Spark applications of runs in flight when their job is
+    /// unprovisioned (the run ends `KILLED` with the reason); `false`: they
+    /// are followed to their end.
+    pub kill_on_unprovision: bool,
 }
 
 impl Default for SchedulerSettings {
@@ -298,6 +302,7 @@ impl Default for SchedulerSettings {
             follow_interval_ms: d.follow_interval.as_millis() as u64,
             max_concurrent_submits: d.max_concurrent_submits,
             stop_timeout_secs: 30,
+            kill_on_unprovision: d.kill_on_unprovision,
         }
     }
 }
@@ -322,6 +327,7 @@ impl SchedulerSettings {
         c.dead_after = Duration::from_secs(self.dead_after_secs);
         c.follow_interval = Duration::from_millis(self.follow_interval_ms);
         c.max_concurrent_submits = self.max_concurrent_submits;
+        c.kill_on_unprovision = self.kill_on_unprovision;
         c.backend = backend;
         c
     }
@@ -412,6 +418,10 @@ pub struct LauncherSettings {
     pub resource_managers: Vec<String>,
     /// YARN: `?user.name=` for Hadoop simple HTTP authentication.
     pub yarn_user_name: Option<String>,
+    /// YARN: the ResourceManagers demand SPNEGO (Kerberos): log in as
+    /// `kerberos_principal` from `kerberos_keytab` (else from the default
+    /// ticket cache, `KRB5CCNAME`); `yarn_user_name` is then not sent.
+    pub yarn_spnego: bool,
 }
 
 impl Default for LauncherSettings {
@@ -433,6 +443,7 @@ impl Default for LauncherSettings {
             kerberos_keytab: None,
             resource_managers: Vec::new(),
             yarn_user_name: None,
+            yarn_spnego: false,
         }
     }
 }
@@ -491,7 +502,7 @@ impl LauncherSettings {
             kerberos,
             yarn: YarnConfig {
                 resource_managers: self.resource_managers.clone(),
-                spnego: false,
+                spnego: self.yarn_spnego,
                 user_name: self.yarn_user_name.clone(),
             },
         }
@@ -571,7 +582,7 @@ fn launcher_key(field: &str) -> String {
         "kerberos" | "kerberos.principal" => "kerberos_principal",
         "kerberos.keytab" => "kerberos_keytab",
         "yarn.user_name" => "yarn_user_name",
-        "yarn.spnego" => "mode",
+        "yarn.spnego" => "yarn_spnego",
         f if f.starts_with("yarn.resource_managers") => "resource_managers",
         f if f.starts_with("extra_env") => "extra_env",
         f => f,
@@ -1234,6 +1245,31 @@ mod tests {
     }
 
     #[test]
+    fn kill_on_unprovision_is_off_by_default_and_reaches_the_engine() {
+        let d = Settings::default();
+        assert!(!d.scheduler.kill_on_unprovision);
+        assert!(
+            !d.scheduler
+                .to_scheduler_config(cdp_spark_domain::ports::LauncherBackend::Local)
+                .kill_on_unprovision
+        );
+        let s = Settings::load_from(
+            &Overrides::default(),
+            env(&[(
+                "CDP_SPARK_PROVISIONER__SCHEDULER__KILL_ON_UNPROVISION",
+                "true",
+            )]),
+        )
+        .expect("valid");
+        assert!(s.scheduler.kill_on_unprovision);
+        assert!(
+            s.scheduler
+                .to_scheduler_config(cdp_spark_domain::ports::LauncherBackend::Yarn)
+                .kill_on_unprovision
+        );
+    }
+
+    #[test]
     fn scheduler_and_launcher_errors_name_the_key() {
         for (vars, key) in [
             (
@@ -1268,6 +1304,46 @@ mod tests {
             let e = Settings::load_from(&Overrides::default(), vars.clone()).expect_err(key);
             assert_eq!(e.key.as_deref(), Some(key), "{vars:?}: {e}");
         }
+    }
+
+    #[test]
+    fn yarn_spnego_layers_into_the_launcher_and_its_errors_name_the_key() {
+        assert!(!Settings::default().launcher.yarn_spnego);
+        let s = Settings::load_from(
+            &Overrides::default(),
+            env(&[
+                ("CDP_SPARK_PROVISIONER__LAUNCHER__MODE", "yarn"),
+                (
+                    "CDP_SPARK_PROVISIONER__LAUNCHER__RESOURCE_MANAGERS",
+                    "http://rm1:8088,http://rm2:8088",
+                ),
+                ("CDP_SPARK_PROVISIONER__LAUNCHER__YARN_SPNEGO", "true"),
+                (
+                    "CDP_SPARK_PROVISIONER__LAUNCHER__KERBEROS_PRINCIPAL",
+                    "spark-provisioner@EXAMPLE.COM",
+                ),
+                (
+                    "CDP_SPARK_PROVISIONER__LAUNCHER__KERBEROS_KEYTAB",
+                    "spark-provisioner.keytab",
+                ),
+            ]),
+        )
+        .expect("valid");
+        assert!(s.launcher.yarn_spnego);
+        let l = s.launcher.to_launcher_config(None);
+        assert!(l.yarn.spnego);
+        assert_eq!(l.yarn.resource_managers.len(), 2);
+        assert_eq!(
+            l.kerberos.as_ref().map(|k| k.principal.as_str()),
+            Some("spark-provisioner@EXAMPLE.COM")
+        );
+        // SPNEGO only concerns YARN's ResourceManagers.
+        let e = Settings::load_from(
+            &Overrides::default(),
+            env(&[("CDP_SPARK_PROVISIONER__LAUNCHER__YARN_SPNEGO", "true")]),
+        )
+        .expect_err("spnego in local mode");
+        assert_eq!(e.key.as_deref(), Some("launcher.yarn_spnego"), "{e}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod http;
 mod logging;
+mod memory;
 mod offline;
 
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ use clap::Parser;
 use cli::{BenchCommand, Cli, Command, CronCommand};
 
 fn main() -> ExitCode {
+    memory::apply();
     let cli = Cli::parse();
     // `serve` sets up its logs from its configuration.
     if !matches!(cli.command, Command::Serve(_)) {

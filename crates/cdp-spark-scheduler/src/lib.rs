@@ -13,7 +13,10 @@
 //!   fire time or the idle wait, or until [`SchedulerHandle::wake`].
 //! - **follower**: polls [`SparkLauncherPort::status`] for the runs this
 //!   instance follows and writes their final state (`SUCCEEDED`, `FAILED`,
-//!   `KILLED`, `LOST` when the cluster manager forgot them).
+//!   `KILLED`, `LOST` when the cluster manager forgot them). With
+//!   [`SchedulerConfig::kill_on_unprovision`] it also kills the applications
+//!   of runs whose job was unprovisioned (one
+//!   [`JobStorePort::existing_jobs`] query per round).
 //! - **check-in**: [`SchedulerStorePort::check_in`] every interval; the
 //!   fires of dead instances it hands over are launched here, their runs
 //!   in flight are followed here.
@@ -25,13 +28,13 @@
 pub mod bench;
 pub mod recording;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use cdp_spark_domain::clock::Clock;
-use cdp_spark_domain::model::{RunRecord, RunState};
+use cdp_spark_domain::model::{JobKey, RunRecord, RunState};
 use cdp_spark_domain::ports::{
     AcquireRequest, ApplicationHandle, ApplicationState, Fire, JobStorePort, LaunchRequest,
     LauncherBackend, SchedulerStorePort, SparkLauncherPort,
@@ -66,6 +69,11 @@ pub struct SchedulerConfig {
     pub backend: LauncherBackend,
     /// spark-submit calls in flight at once.
     pub max_concurrent_submits: usize,
+    /// The follower kills the applications of runs whose job was
+    /// unprovisioned (checked once per follow round for all its runs); such
+    /// a run ends `KILLED` with the reason. Off (the default): they are
+    /// followed to their end.
+    pub kill_on_unprovision: bool,
 }
 
 impl SchedulerConfig {
@@ -74,13 +82,14 @@ impl SchedulerConfig {
             instance_id: instance_id.into(),
             batch_size: 500,
             idle_wait: Duration::from_secs(1),
-            look_ahead: Duration::from_millis(300),
+            look_ahead: Duration::from_millis(700),
             misfire_threshold: Duration::from_secs(60),
             checkin_interval: Duration::from_millis(7500),
             dead_after: Duration::from_secs(20),
             follow_interval: Duration::from_secs(5),
             backend: LauncherBackend::Local,
             max_concurrent_submits: 64,
+            kill_on_unprovision: false,
         }
     }
 
@@ -139,6 +148,8 @@ struct Engine {
     wake: Notify,
     submits: Semaphore,
     stats: SchedulerStats,
+    /// Becomes true after the first successful check-in.
+    checked_in: watch::Sender<bool>,
 }
 
 /// A running scheduler instance.
@@ -196,6 +207,7 @@ impl Scheduler {
             clock,
             wake: Notify::new(),
             stats: SchedulerStats::default(),
+            checked_in: watch::channel(false).0,
         });
         let (stop, stopped) = watch::channel(false);
         let launches = Arc::new(tokio::sync::Mutex::new(JoinSet::new()));
@@ -302,6 +314,13 @@ async fn checkin_loop(
             .await
         {
             Ok(recovery) => {
+                if first {
+                    // The fire loop starts acquiring only now: the first
+                    // check-in takes over this instance id's fires left from
+                    // a previous life, and must not mistake this life's
+                    // fresh fires for them.
+                    engine.checked_in.send_replace(true);
+                }
                 first = false;
                 let stats = &engine.stats;
                 stats
@@ -345,6 +364,15 @@ async fn fire_loop(
         look_ahead: chrono_of(c.look_ahead),
         misfire_threshold: chrono_of(c.misfire_threshold),
     };
+    let mut checked_in = engine.checked_in.subscribe();
+    tokio::select! {
+        r = checked_in.wait_for(|done| *done) => {
+            if r.is_err() {
+                return;
+            }
+        }
+        _ = stopped.changed() => return,
+    }
     loop {
         if *stopped.borrow() {
             return;
@@ -359,7 +387,10 @@ async fn fire_loop(
                 continue;
             }
         };
+        // `db_now_at_end` is read just before the acquisition commits: the
+        // local instant that matches it best.
         let taken_at = Instant::now();
+        let db_anchor = acquired.db_now_at_end;
         let stats = &engine.stats;
         stats.acquisitions.fetch_add(1, Ordering::Relaxed);
         stats
@@ -384,7 +415,7 @@ async fn fire_loop(
             let mut set = launches.lock().await;
             while set.try_join_next().is_some() {}
             for (at, fires) in groups {
-                let wait = (at - acquired.db_now).to_std().unwrap_or(Duration::ZERO);
+                let wait = (at - db_anchor).to_std().unwrap_or(Duration::ZERO);
                 let e = Arc::clone(&engine);
                 set.spawn(async move {
                     tokio::time::sleep_until(taken_at + wait).await;
@@ -400,7 +431,7 @@ async fn fire_loop(
         let sleep = acquired
             .next_due
             .map(|next| {
-                (next - acquired.db_now - chrono_of(c.look_ahead))
+                (next - db_anchor - chrono_of(c.look_ahead))
                     .to_std()
                     .unwrap_or(Duration::ZERO)
             })
@@ -423,49 +454,53 @@ fn handle_of(engine: &Engine, run: &RunRecord) -> Option<ApplicationHandle> {
     })
 }
 
-/// Claims the fires, then submits each; stores the outcomes in batches.
+/// Fires claimed per store call: each chunk is launched as soon as it is
+/// claimed, so the first submits of a large group do not wait for the
+/// claims of the last ones.
+const CLAIM_CHUNK: usize = 100;
+
+/// Claims the fires a chunk at a time and submits each chunk as soon as it
+/// is claimed; stores the outcomes in batches.
 async fn launch_group(engine: Arc<Engine>, fires: Vec<Fire>) {
     let me = engine.config.instance_id.clone();
-    let ids: Vec<String> = fires.iter().map(|f| f.run.run_id.clone()).collect();
-    let claimed = match engine.store.claim_fires(&me, &ids).await {
-        Ok(c) => c,
-        Err(e) => {
-            // Unclaimed fires stay ACQUIRED: recovery launches them if this
-            // instance is declared dead; otherwise they are retried here.
-            warn!(instance = %me, error = %e, fires = ids.len(), "claiming fires failed; retrying once");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            match engine.store.claim_fires(&me, &ids).await {
-                Ok(c) => c,
-                Err(e) => {
-                    warn!(instance = %me, error = %e, "claiming fires failed again; left for recovery");
-                    return;
-                }
-            }
-        }
-    };
-    let claimed: std::collections::BTreeSet<String> = claimed.into_iter().collect();
+    let cap = engine.config.max_concurrent_submits;
     let mut submits = JoinSet::new();
-    for fire in fires {
-        if !claimed.contains(&fire.run.run_id) {
-            debug!(run = %fire.run.run_id, "fire taken over by another instance; not launched here");
-            continue;
-        }
-        let e = Arc::clone(&engine);
-        submits.spawn(async move { submit_one(e, fire).await });
-    }
     let mut running = Vec::new();
     let mut failed = Vec::new();
-    while let Some(done) = submits.join_next().await {
-        match done {
-            Ok((run, ok)) => {
-                if ok {
-                    running.push(run)
-                } else {
-                    failed.push(run)
+    let mut collect = |done: Result<(RunRecord, bool), tokio::task::JoinError>| match done {
+        Ok((run, true)) => running.push(run),
+        Ok((run, false)) => failed.push(run),
+        Err(e) => warn!(error = %e, "a submit task failed"),
+    };
+    let mut fires = fires.into_iter();
+    loop {
+        let chunk: Vec<Fire> = fires.by_ref().take(CLAIM_CHUNK).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let ids: Vec<String> = chunk.iter().map(|f| f.run.run_id.clone()).collect();
+        let Some(claimed) = claim(&engine, &ids).await else {
+            continue;
+        };
+        for fire in chunk {
+            if !claimed.contains(&fire.run.run_id) {
+                debug!(run = %fire.run.run_id, "fire taken over by another instance; not launched here");
+                continue;
+            }
+            // At most `max_concurrent_submits` submit tasks exist at a
+            // time (a fire waiting for its turn costs no task).
+            while submits.len() >= cap {
+                match submits.join_next().await {
+                    Some(done) => collect(done),
+                    None => break,
                 }
             }
-            Err(e) => warn!(error = %e, "a submit task failed"),
+            let e = Arc::clone(&engine);
+            submits.spawn(async move { submit_one(e, fire).await });
         }
+    }
+    while let Some(done) = submits.join_next().await {
+        collect(done);
     }
     if let Err(e) = engine.store.update_runs(&running).await {
         warn!(instance = %me, error = %e, runs = running.len(), "storing submitted runs failed");
@@ -477,6 +512,31 @@ async fn launch_group(engine: Arc<Engine>, fires: Vec<Fire>) {
             .fetch_add(failed.len() as u64, Ordering::Relaxed);
         finish(&engine, failed).await;
     }
+}
+
+/// Claims fires acquired by this instance (`ACQUIRED` → `EXECUTING`): the
+/// ones it may launch. A store error is retried with backoff for about a
+/// minute; after that the fires stay `ACQUIRED` and are launched by whoever
+/// recovers this instance (an instance that cannot reach the store for that
+/// long cannot check in either, and is declared dead).
+async fn claim(engine: &Engine, ids: &[String]) -> Option<std::collections::HashSet<String>> {
+    let me = &engine.config.instance_id;
+    let mut wait = Duration::from_millis(100);
+    for attempt in 1.. {
+        match engine.store.claim_fires(me, ids).await {
+            Ok(claimed) => return Some(claimed.into_iter().collect()),
+            Err(e) if attempt < 16 => {
+                warn!(instance = %me, error = %e, fires = ids.len(), attempt, "claiming fires failed; retrying");
+            }
+            Err(e) => {
+                warn!(instance = %me, error = %e, fires = ids.len(), "claiming fires kept failing; left ACQUIRED for recovery");
+                return None;
+            }
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(5));
+    }
+    None
 }
 
 async fn submit_one(engine: Arc<Engine>, fire: Fire) -> (RunRecord, bool) {
@@ -569,47 +629,229 @@ async fn finish(engine: &Arc<Engine>, runs: Vec<RunRecord>) {
 }
 
 async fn follow_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
+    // Runs this follower killed because their job was unprovisioned, with
+    // the rounds since the kill; kept while the runs are followed here.
+    let mut killed: HashMap<String, u32> = HashMap::new();
     loop {
         if !pause(engine.config.follow_interval, &mut stopped).await {
             return;
         }
-        if let Err(e) = follow_once(&engine).await {
+        if let Err(e) = follow_once(&engine, &mut killed).await {
             warn!(instance = %engine.config.instance_id, error = %e, "following runs failed");
         }
     }
 }
 
-async fn follow_once(engine: &Arc<Engine>) -> Result<(), String> {
+/// Follow rounds after a kill during which the cluster manager may still
+/// report the application running; then the run is recorded `KILLED`
+/// without its confirmation and no longer followed.
+const KILL_CONFIRM_ROUNDS: u32 = 3;
+
+/// What one follow round found about a run.
+enum Followed {
+    /// Still going, or its status is not available now.
+    Going,
+    /// Ended: the run with its final state.
+    Ended(Box<RunRecord>),
+    /// Killed because its job was unprovisioned, the end not yet reported
+    /// by the cluster manager; rounds since the kill.
+    Killing { run_id: String, rounds: u32 },
+}
+
+impl Followed {
+    fn ended(run: RunRecord) -> Self {
+        Followed::Ended(Box::new(run))
+    }
+}
+
+async fn follow_once(
+    engine: &Arc<Engine>,
+    killed: &mut HashMap<String, u32>,
+) -> Result<(), String> {
     let runs = engine
         .store
         .runs_to_follow(&engine.config.instance_id)
         .await
         .map_err(|e| e.to_string())?;
+    let unprovisioned = if engine.config.kill_on_unprovision {
+        unprovisioned_jobs(engine, &runs).await
+    } else {
+        BTreeSet::new()
+    };
+    {
+        let followed: HashSet<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();
+        killed.retain(|id, _| followed.contains(id.as_str()));
+    }
+    // At most `max_concurrent_submits` poll tasks exist at a time.
+    let cap = engine.config.max_concurrent_submits;
     let mut polls = JoinSet::new();
+    let mut done = Vec::new();
     for run in runs {
+        while polls.len() >= cap {
+            match polls.join_next().await {
+                Some(r) => absorb(r, &mut done, killed),
+                None => break,
+            }
+        }
         let e = Arc::clone(engine);
+        let orphan = unprovisioned
+            .contains(&run.job_key)
+            .then(|| killed.get(&run.run_id).copied());
         polls.spawn(async move {
             let _permit = e.submits.acquire().await;
-            let handle = handle_of(&e, &run)?;
-            match e.launcher.status(&handle).await {
-                Ok(state) => ended(&e, run, state),
-                Err(err) => {
-                    debug!(run = %run.run_id, error = %err, "status not available now");
-                    None
-                }
+            let Some(handle) = handle_of(&e, &run) else {
+                return Followed::Going;
+            };
+            match orphan {
+                Some(rounds) => follow_unprovisioned(&e, run, &handle, rounds).await,
+                None => match e.launcher.status(&handle).await {
+                    Ok(state) => ended(&e, run, state).map_or(Followed::Going, Followed::ended),
+                    Err(err) => {
+                        debug!(run = %run.run_id, error = %err, "status not available now");
+                        Followed::Going
+                    }
+                },
             }
         });
     }
-    let mut done = Vec::new();
     while let Some(r) = polls.join_next().await {
-        if let Ok(Some(run)) = r {
-            done.push(run);
-        }
+        absorb(r, &mut done, killed);
     }
     if !done.is_empty() {
         finish(engine, done).await;
     }
     Ok(())
+}
+
+/// Takes in what one poll task found.
+fn absorb(
+    r: Result<Followed, tokio::task::JoinError>,
+    done: &mut Vec<RunRecord>,
+    killed: &mut HashMap<String, u32>,
+) {
+    match r {
+        Ok(Followed::Ended(run)) => done.push(*run),
+        Ok(Followed::Killing { run_id, rounds }) => {
+            killed.insert(run_id, rounds);
+        }
+        Ok(Followed::Going) => {}
+        Err(e) => warn!(error = %e, "a status poll task failed"),
+    }
+}
+
+/// The jobs of these runs that no longer exist: one store query for all.
+/// When the store cannot tell, none (the runs are followed; the next
+/// round asks again).
+async fn unprovisioned_jobs(engine: &Engine, runs: &[RunRecord]) -> BTreeSet<JobKey> {
+    if runs.is_empty() {
+        return BTreeSet::new();
+    }
+    let keys: Vec<JobKey> = runs
+        .iter()
+        .map(|r| r.job_key.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    match engine.jobs.existing_jobs(&keys).await {
+        Ok(existing) => keys.into_iter().filter(|k| !existing.contains(k)).collect(),
+        Err(e) => {
+            warn!(instance = %engine.config.instance_id, error = %e, "cannot tell which jobs of the runs in flight still exist; none is killed this round");
+            BTreeSet::new()
+        }
+    }
+}
+
+fn unprovisioned_reason(run: &RunRecord) -> String {
+    format!(
+        "killed because its job {} was unprovisioned while the run was in flight (scheduler.kill_on_unprovision = true)",
+        run.job_key
+    )
+}
+
+/// A run whose job was unprovisioned: an application still running is
+/// killed, then followed until the cluster manager reports its end (or
+/// [`KILL_CONFIRM_ROUNDS`] rounds passed). `killed_rounds`: the rounds
+/// since this follower killed it, `None` when it has not.
+async fn follow_unprovisioned(
+    engine: &Engine,
+    run: RunRecord,
+    handle: &ApplicationHandle,
+    killed_rounds: Option<u32>,
+) -> Followed {
+    let end = match engine.launcher.status(handle).await {
+        Ok(ApplicationState::Running { .. }) => None,
+        Ok(state) => Some(state),
+        Err(err) => {
+            debug!(run = %run.run_id, error = %err, "status not available now");
+            None
+        }
+    };
+    if let Some(state) = end {
+        return match killed_rounds {
+            Some(_) => killed_run(engine, run, state),
+            // It ended on its own before any kill.
+            None => ended(engine, run, state),
+        }
+        .map_or(Followed::Going, Followed::ended);
+    }
+    if let Some(rounds) = killed_rounds {
+        let rounds = rounds + 1;
+        if rounds < KILL_CONFIRM_ROUNDS {
+            return Followed::Killing {
+                run_id: run.run_id,
+                rounds,
+            };
+        }
+        warn!(run = %run.run_id, job = %run.job_key, rounds, "the cluster manager does not confirm the kill; the run is recorded KILLED");
+        return Followed::ended(killed_unconfirmed(engine, run, rounds));
+    }
+    if let Err(e) = engine.launcher.kill(handle).await {
+        warn!(run = %run.run_id, job = %run.job_key, application = %handle.application_id, error = %e, "killing the application of an unprovisioned job failed; trying again next round");
+        return Followed::Going;
+    }
+    info!(run = %run.run_id, job = %run.job_key, application = %handle.application_id, "application killed: its job was unprovisioned");
+    match engine.launcher.status(handle).await {
+        Ok(state) if !matches!(state, ApplicationState::Running { .. }) => {
+            killed_run(engine, run, state).map_or(Followed::Going, Followed::ended)
+        }
+        _ => Followed::Killing {
+            run_id: run.run_id,
+            rounds: 0,
+        },
+    }
+}
+
+/// The run this follower killed (its job was unprovisioned), as the
+/// cluster manager reports its end: `KILLED` with the reason first (also
+/// when the manager calls the end `FAILED` or forgot it; `final_status`
+/// keeps its word), `SUCCEEDED` when it succeeded before the kill landed.
+fn killed_run(engine: &Engine, run: RunRecord, state: ApplicationState) -> Option<RunRecord> {
+    let reason = unprovisioned_reason(&run);
+    let mut run = ended(engine, run, state)?;
+    if run.state != RunState::Succeeded {
+        run.state = RunState::Killed;
+        run.error = Some(match run.error.take() {
+            Some(report) => format!("{reason}; the cluster manager reports: {report}"),
+            None => reason,
+        });
+    }
+    Some(run)
+}
+
+/// The run killed because its job was unprovisioned, whose end the cluster
+/// manager did not report within `rounds` follow rounds.
+fn killed_unconfirmed(engine: &Engine, mut run: RunRecord, rounds: u32) -> RunRecord {
+    let now = engine.clock.now();
+    run.error = Some(format!(
+        "{}; the cluster manager still reported application {} running {rounds} follow rounds after the kill, so it is no longer followed",
+        unprovisioned_reason(&run),
+        run.application_id.as_deref().unwrap_or("?")
+    ));
+    run.state = RunState::Killed;
+    run.final_status = None;
+    run.updated_at = now;
+    run.ended_at = Some(now);
+    run
 }
 
 /// The run with its final state, when the application ended.

@@ -1,8 +1,10 @@
 //! A launcher that only records what it is asked to launch: for the
 //! clustering tests and the benchmark (fires counted, lateness measured,
 //! no Spark involved). Its applications succeed at once, or never end
-//! ([`RecordingLauncher::never_finishing`]).
+//! ([`RecordingLauncher::never_finishing`]); kills can be recorded too
+//! ([`RecordingLauncher::recording_kills`]).
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -25,11 +27,25 @@ pub struct RecordedFire {
     pub recorder: String,
 }
 
+/// One recorded kill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedKill {
+    pub application_id: String,
+    /// The system clock when kill was called.
+    pub killed_at: DateTime<Utc>,
+    /// Which launcher (instance) recorded it.
+    pub recorder: String,
+}
+
 /// Records submits into a shared list.
 pub struct RecordingLauncher {
     name: String,
     fires: std::sync::Arc<Mutex<Vec<RecordedFire>>>,
     finishes: bool,
+    kills: Option<std::sync::Arc<Mutex<Vec<RecordedKill>>>>,
+    /// Whether a killed application then reports `KILLED`.
+    kills_take_effect: bool,
+    killed: Mutex<HashSet<String>>,
 }
 
 impl RecordingLauncher {
@@ -40,6 +56,9 @@ impl RecordingLauncher {
             name: name.into(),
             fires,
             finishes: true,
+            kills: None,
+            kills_take_effect: true,
+            killed: Mutex::new(HashSet::new()),
         }
     }
 
@@ -47,6 +66,22 @@ impl RecordingLauncher {
     /// (for tests that need runs in flight when an instance dies).
     pub fn never_finishing(mut self) -> Self {
         self.finishes = false;
+        self
+    }
+
+    /// Appends every kill to `kills`; a killed application then reports
+    /// `KILLED` (as a cluster manager does once the kill took effect).
+    /// Without this, kills are accepted and change nothing.
+    pub fn recording_kills(mut self, kills: std::sync::Arc<Mutex<Vec<RecordedKill>>>) -> Self {
+        self.kills = Some(kills);
+        self
+    }
+
+    /// With [`Self::recording_kills`]: kills are recorded but the
+    /// applications keep reporting what they did before (a cluster manager
+    /// that does not confirm the kill).
+    pub fn kills_not_confirmed(mut self) -> Self {
+        self.kills_take_effect = false;
         self
     }
 }
@@ -72,7 +107,22 @@ impl SparkLauncherPort for RecordingLauncher {
         })
     }
 
-    async fn status(&self, _handle: &ApplicationHandle) -> Result<ApplicationState, LaunchError> {
+    async fn status(&self, handle: &ApplicationHandle) -> Result<ApplicationState, LaunchError> {
+        let killed = self.kills.is_some()
+            && self.kills_take_effect
+            && self
+                .killed
+                .lock()
+                .map_err(|_| LaunchError::Other("the kill list is poisoned".into()))?
+                .contains(&handle.application_id);
+        if killed {
+            return Ok(ApplicationState::Killed {
+                diagnostics: format!(
+                    "application {} killed on request ({})",
+                    handle.application_id, self.name
+                ),
+            });
+        }
         Ok(if self.finishes {
             ApplicationState::Succeeded
         } else {
@@ -80,7 +130,21 @@ impl SparkLauncherPort for RecordingLauncher {
         })
     }
 
-    async fn kill(&self, _handle: &ApplicationHandle) -> Result<(), LaunchError> {
+    async fn kill(&self, handle: &ApplicationHandle) -> Result<(), LaunchError> {
+        if let Some(kills) = &self.kills {
+            kills
+                .lock()
+                .map_err(|_| LaunchError::Other("the kill list is poisoned".into()))?
+                .push(RecordedKill {
+                    application_id: handle.application_id.clone(),
+                    killed_at: Utc::now(),
+                    recorder: self.name.clone(),
+                });
+            self.killed
+                .lock()
+                .map_err(|_| LaunchError::Other("the kill list is poisoned".into()))?
+                .insert(handle.application_id.clone());
+        }
         Ok(())
     }
 }
