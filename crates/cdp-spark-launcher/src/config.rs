@@ -101,8 +101,10 @@ pub struct LauncherConfig {
     /// and the launch fails with
     /// [`cdp_spark_domain::ports::LaunchError::Timeout`], unless it had
     /// already printed the application id: that application runs, so it is
-    /// followed instead of lost. Not applied in local mode, where
-    /// spark-submit is the application itself.
+    /// followed instead of lost. On YARN, without a printed id, the RMs are
+    /// asked for the run's tagged application first: found, it is followed;
+    /// not found, the launch fails with a submit error that says so. Not
+    /// applied in local mode, where spark-submit is the application itself.
     pub submit_timeout_secs: u64,
     /// Connect and whole-request timeout of every call to a cluster
     /// manager's REST API.

@@ -1,6 +1,29 @@
 //! [`SparkLauncher`]: the [`SparkLauncherPort`] adapter. Submits with
 //! spark-submit and detaches (YARN, standalone) or keeps the child (local),
 //! then follows and kills through the cluster manager.
+//!
+//! **Finding a run's application without its id (YARN).** Every YARN
+//! submission carries the run's tag ([`yarn_run_tag`], `cdp-run-<run id>`,
+//! in `spark.yarn.tags`), so the ResourceManager can be asked for it:
+//! - [`SparkLauncherPort::find_by_run`] re-attaches a run whose
+//!   spark-submit was cut short before printing the id (its provisioner
+//!   instance died).
+//! - When spark-submit times out or exits (with any code) without printing
+//!   an application id, the RM is asked before the launch fails: an
+//!   application carrying the tag means the submission went through after
+//!   all, and it is followed (with a warning); none, and the launch fails
+//!   with spark-submit's own error, noting that no application carries the
+//!   tag (or that the RM could not be asked, and why). A spark-submit that
+//!   printed an id is judged by its exit as before.
+//!
+//! Several applications with one run's tag should not happen (a run is
+//! submitted once); if they do, the one YARN has not ended is taken, else
+//! the newest (ids compared as numbers, [`application_id_order`]), and a
+//! warning names them all. Standalone and local runs cannot be found this
+//! way: the standalone master's REST submission server answers only for a
+//! driver id it is given (it cannot list drivers), and local applications
+//! are children of the provisioner instance that started them and end with
+//! it.
 
 use std::time::Duration;
 
@@ -9,14 +32,14 @@ use cdp_spark_domain::ports::{
     ApplicationHandle, ApplicationState, LaunchError, LaunchRequest, LauncherBackend,
     SparkLauncherPort,
 };
-use tracing::{info, instrument, warn};
+use tracing::{debug, info, instrument, warn};
 
-use crate::command::SparkSubmitCommand;
+use crate::command::{yarn_run_tag, SparkSubmitCommand};
 use crate::config::{ClusterMode, LauncherConfig};
 use crate::local::LocalApps;
 use crate::process::{failure_summary, run_to_end};
 use crate::standalone::StandaloneRestClient;
-use crate::yarn::YarnRmClient;
+use crate::yarn::{application_id_order, YarnApp, YarnRmClient};
 
 /// Launches Spark applications as the configuration says.
 #[derive(Debug)]
@@ -87,10 +110,64 @@ impl SparkLauncher {
         })
     }
 
+    /// The application carrying `tag` on the ResourceManagers (see
+    /// [`pick_run_application`] when there are several).
+    async fn find_tagged(&self, tag: &str) -> Result<Option<ApplicationHandle>, LaunchError> {
+        let apps = self.yarn()?.find_by_tag(tag).await?;
+        Ok(
+            pick_run_application(tag, apps).map(|app| ApplicationHandle {
+                backend: LauncherBackend::Yarn,
+                tracking_url: app.tracking_url.filter(|u| !u.trim().is_empty()),
+                application_id: app.id,
+            }),
+        )
+    }
+
+    /// spark-submit ended (or was killed) without printing a YARN
+    /// application id, failing with `error`: did the RM accept the
+    /// application anyway? Then the submission went through and that
+    /// application is the run's; else `error`, saying what the RM said.
+    async fn recover_yarn_submit(
+        &self,
+        run_id: &str,
+        error: LaunchError,
+    ) -> Result<ApplicationHandle, LaunchError> {
+        let Some(tag) = yarn_run_tag(run_id) else {
+            return Err(with_note(
+                error,
+                &format!(
+                    "the run id '{run_id}' cannot be a YARN tag, so the ResourceManager could not be searched for an application it may have accepted"
+                ),
+            ));
+        };
+        match self.find_tagged(&tag).await {
+            Ok(Some(handle)) => {
+                warn!(
+                    application_id = %handle.application_id,
+                    %tag,
+                    spark_submit = %error,
+                    "spark-submit did not print the application id, but YARN has an application with the run's tag: the submission went through; following it"
+                );
+                Ok(handle)
+            }
+            Ok(None) => Err(with_note(
+                error,
+                &format!("no YARN application carries the run's tag {tag}, so YARN did not accept one"),
+            )),
+            Err(e) => Err(with_note(
+                error,
+                &format!(
+                    "whether YARN accepted the application anyway is not known: the ResourceManager could not be searched for the run's tag {tag}: {e}"
+                ),
+            )),
+        }
+    }
+
     async fn submit_detached(
         &self,
         cmd: &SparkSubmitCommand,
         backend: LauncherBackend,
+        run_id: &str,
     ) -> Result<ApplicationHandle, LaunchError> {
         let timeout = Duration::from_secs(self.config.submit_timeout_secs);
         let finished = run_to_end(cmd, timeout).await?;
@@ -113,28 +190,38 @@ impl SparkLauncher {
                 );
                 id
             }
-            (None, None) => {
-                return Err(LaunchError::Timeout {
-                    seconds: timeout.as_secs(),
-                })
-            }
-            (Some(status), id) if !status.success() => {
-                let mut summary =
+            (Some(status), Some(id)) if !status.success() => {
+                let summary =
                     failure_summary("spark-submit", &status, &finished.stderr, &finished.stdout);
-                if let Some(id) = id {
-                    summary = format!("{id}: {summary}");
-                }
-                return Err(LaunchError::Submit(summary));
+                return Err(LaunchError::Submit(format!("{id}: {summary}")));
             }
             (Some(_), Some(id)) => id,
-            (Some(_), None) => {
-                return Err(LaunchError::Submit(format!(
-                    "spark-submit ended without printing {what}{}",
-                    match rest_submission_refusal(&output) {
-                        Some(reason) => format!(": the master refused the submission: {reason}"),
-                        None => format!("; its output ended with: {}", last_lines(&output, 10)),
-                    }
-                )))
+            (status, None) => {
+                let error = match status {
+                    None => LaunchError::Timeout {
+                        seconds: timeout.as_secs(),
+                    },
+                    Some(status) if !status.success() => LaunchError::Submit(failure_summary(
+                        "spark-submit",
+                        &status,
+                        &finished.stderr,
+                        &finished.stdout,
+                    )),
+                    Some(_) => LaunchError::Submit(format!(
+                        "spark-submit ended without printing {what}{}",
+                        match rest_submission_refusal(&output) {
+                            Some(reason) =>
+                                format!(": the master refused the submission: {reason}"),
+                            None =>
+                                format!("; its output ended with:\n{}", last_lines(&output, 10)),
+                        }
+                    )),
+                };
+                return match backend {
+                    // The submission may have reached the RM all the same.
+                    LauncherBackend::Yarn => self.recover_yarn_submit(run_id, error).await,
+                    _ => Err(error),
+                };
             }
         };
         let tracking_url = match backend {
@@ -156,9 +243,12 @@ impl SparkLauncherPort for SparkLauncher {
         let cmd = SparkSubmitCommand::build(&self.config, request)?;
         info!(command = %cmd.display(), "spark-submit");
         let handle = match &self.config.mode {
-            ClusterMode::Yarn => self.submit_detached(&cmd, LauncherBackend::Yarn).await?,
+            ClusterMode::Yarn => {
+                self.submit_detached(&cmd, LauncherBackend::Yarn, &request.run_id)
+                    .await?
+            }
             ClusterMode::Standalone { .. } => {
-                self.submit_detached(&cmd, LauncherBackend::Standalone)
+                self.submit_detached(&cmd, LauncherBackend::Standalone, &request.run_id)
                     .await?
             }
             ClusterMode::Local { .. } => ApplicationHandle {
@@ -202,6 +292,76 @@ impl SparkLauncherPort for SparkLauncher {
                     .await
             }
         }
+    }
+
+    /// YARN: the application tagged with the run's tag
+    /// ([`yarn_run_tag`]) on the ResourceManagers; `Ok(None)` when none
+    /// carries it (or the run id cannot be a tag, so its submission carried
+    /// none); [`LaunchError::Unreachable`] when no RM answered, to be asked
+    /// again. Several (not expected): the one not yet ended, else the
+    /// newest, with a warning naming them all.
+    ///
+    /// Standalone and local: always `Ok(None)`. The standalone master's
+    /// REST submission server answers only for a driver id it is given and
+    /// cannot list drivers, so a driver whose id was never printed cannot
+    /// be found; local applications are children of the provisioner
+    /// instance that started them and die with it.
+    #[instrument(skip_all, fields(run_id = %run_id))]
+    async fn find_by_run(&self, run_id: &str) -> Result<Option<ApplicationHandle>, LaunchError> {
+        match self.config.mode {
+            ClusterMode::Yarn => {
+                let Some(tag) = yarn_run_tag(run_id) else {
+                    debug!("the run id cannot be a YARN tag: its submission carried none");
+                    return Ok(None);
+                };
+                self.find_tagged(&tag).await
+            }
+            ClusterMode::Standalone { .. } | ClusterMode::Local { .. } => Ok(None),
+        }
+    }
+}
+
+/// Of the applications carrying a run's tag, the run's: the one YARN has
+/// not ended, else the newest (by [`application_id_order`]: numbers, not
+/// strings). More than one is unexpected (a run is submitted once) and
+/// logged as a warning naming them all.
+pub fn pick_run_application(tag: &str, apps: Vec<YarnApp>) -> Option<YarnApp> {
+    let several = (apps.len() > 1).then(|| {
+        apps.iter()
+            .map(|a| format!("{} ({} {})", a.id, a.state, a.final_status))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let chosen = apps
+        .into_iter()
+        .max_by_key(|a| (!a.has_ended(), application_id_order(&a.id)))?;
+    if let Some(all) = several {
+        warn!(
+            %tag,
+            applications = %all,
+            chosen = %chosen.id,
+            "several YARN applications carry one run's tag; taking the one not yet ended, else the newest"
+        );
+    }
+    Some(chosen)
+}
+
+/// `error` with `note` added to its first line (spark-submit's output, if
+/// any, stays last). A timeout becomes a submit error, to carry the note.
+fn with_note(error: LaunchError, note: &str) -> LaunchError {
+    fn add(message: &str, note: &str) -> String {
+        match message.split_once('\n') {
+            Some((head, rest)) => format!("{head}; {note}\n{rest}"),
+            None => format!("{message}; {note}"),
+        }
+    }
+    match error {
+        LaunchError::Timeout { seconds } => LaunchError::Submit(format!(
+            "spark-submit did not finish within {seconds} s and was killed before printing a YARN application id; {note}"
+        )),
+        LaunchError::Submit(m) => LaunchError::Submit(add(&m, note)),
+        LaunchError::Unreachable(m) => LaunchError::Unreachable(add(&m, note)),
+        LaunchError::Other(m) => LaunchError::Other(add(&m, note)),
     }
 }
 

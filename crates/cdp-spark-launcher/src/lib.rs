@@ -13,7 +13,18 @@
 //!   driver id is read from spark-submit's output and followed with
 //!   `/v1/submissions/status/{id}` ([`StandaloneRestClient`]). A spark-submit
 //!   that hangs is killed after `submit_timeout_secs`
-//!   ([`LaunchError::Timeout`]).
+//!   ([`LaunchError::Timeout`]; on YARN see the next point).
+//! - **Re-attaching by run (YARN).** Every YARN submission is tagged with
+//!   its run ([`yarn_run_tag`]: `cdp-run-<run id>` in `spark.yarn.tags`).
+//!   [`SparkLauncher`]'s
+//!   [`find_by_run`](cdp_spark_domain::ports::SparkLauncherPort::find_by_run)
+//!   looks the tag up on the ResourceManagers ([`YarnRmClient::find_by_tag`])
+//!   to re-attach a run whose spark-submit never printed the id; and a YARN
+//!   spark-submit that times out or exits without printing an id is checked
+//!   the same way before the launch fails: an application with the run's
+//!   tag is followed, none and the launch fails saying so (see
+//!   [`launcher`]). Standalone and local runs cannot be found this way
+//!   (`Ok(None)`).
 //! - **Local** (`local[*]`): spark-submit runs the application as a child
 //!   process of the provisioner ([`LocalApps`]); its exit code is the final
 //!   status.

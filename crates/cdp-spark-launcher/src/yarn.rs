@@ -1,7 +1,9 @@
 //! The ResourceManager REST API client (Hadoop 3
 //! `/ws/v1/cluster/apps/{id}`): an application's state, final status,
-//! tracking URL and diagnostics, and killing it with
-//! `PUT /ws/v1/cluster/apps/{id}/state {"state":"KILLED"}`.
+//! tracking URL and diagnostics, killing it with
+//! `PUT /ws/v1/cluster/apps/{id}/state {"state":"KILLED"}`, and finding
+//! applications by tag (`/ws/v1/cluster/apps?applicationTags=…`), how a run
+//! is re-attached without its application id.
 //!
 //! High availability: the RM that answered last is asked first, then the
 //! others in order. A standby RM answers `307 Temporary Redirect` with the
@@ -33,7 +35,7 @@ use cdp_spark_domain::ports::{ApplicationState, LaunchError};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::config::{KerberosConfig, LauncherConfig};
 use crate::spnego::{self, Spnego, Target};
@@ -56,6 +58,10 @@ pub struct YarnApp {
     pub tracking_url: Option<String>,
     #[serde(default)]
     pub diagnostics: Option<String>,
+    /// The application's tags, comma-separated (`applicationTags`; YARN
+    /// keeps them in lower case).
+    #[serde(default)]
+    pub application_tags: Option<String>,
 }
 
 impl YarnApp {
@@ -68,6 +74,39 @@ impl YarnApp {
             self.tracking_url.as_deref(),
         )
     }
+
+    /// Whether YARN has ended the application (`state` FINISHED, FAILED or
+    /// KILLED), whatever its final status.
+    pub fn has_ended(&self) -> bool {
+        matches!(
+            self.state.trim().to_ascii_uppercase().as_str(),
+            "FINISHED" | "FAILED" | "KILLED"
+        )
+    }
+
+    /// Whether `applicationTags` lists `tag` (compared without case, as
+    /// YARN stores tags in lower case).
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.application_tags
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case(tag.trim()))
+    }
+}
+
+/// The creation order of a YARN application id: `(cluster timestamp,
+/// sequence number)` compared as numbers (the RM numbers applications from
+/// its start time, then one by one), so that `application_1_10000` comes
+/// after `application_1_9999` and a restarted RM's applications after the
+/// previous ones. `None` for an id that is not `application_<digits>_<digits>`.
+pub fn application_id_order(id: &str) -> Option<(u64, u64)> {
+    let (ts, seq) = id.strip_prefix("application_")?.split_once('_')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(ts) || !digits(seq) {
+        return None;
+    }
+    Some((ts.parse().ok()?, seq.parse().ok()?))
 }
 
 #[derive(Deserialize)]
@@ -239,18 +278,20 @@ impl YarnRmClient {
 
     /// The applications carrying a tag (see
     /// [`crate::command::yarn_run_tag`]): how a run whose spark-submit died
-    /// before printing the id finds its application again.
+    /// before printing the id finds its application again
+    /// (`/ws/v1/cluster/apps?applicationTags=<tag>`). Only applications
+    /// whose `applicationTags` list the tag are returned: an RM that ignored
+    /// the filter would otherwise hand back every application it knows.
     pub async fn find_by_tag(&self, tag: &str) -> Result<Vec<YarnApp>, LaunchError> {
-        if tag.is_empty()
-            || !tag
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        {
+        let valid = !tag.is_empty()
+            && tag.len() <= 100
+            && tag.chars().all(|c| c.is_ascii_graphic() && c != ',');
+        if !valid {
             return Err(LaunchError::Other(format!(
-                "'{tag}' is not a tag this client looks up (letters, digits, '-', '_', '.')"
+                "'{tag}' is not a YARN application tag (1 to 100 printable ASCII characters, no commas, no spaces)"
             )));
         }
-        let path = format!("/ws/v1/cluster/apps?applicationTags={tag}");
+        let path = format!("/ws/v1/cluster/apps?applicationTags={}", query_escape(tag));
         let (status, body) = self.call(Method::GET, &path, None).await?;
         if status != StatusCode::OK {
             return Err(rm_error(
@@ -265,7 +306,18 @@ impl YarnRmClient {
                 excerpt(&body)
             ))
         })?;
-        Ok(list.apps.map(|a| a.app).unwrap_or_default())
+        let apps = list.apps.map(|a| a.app).unwrap_or_default();
+        let (tagged, others): (Vec<YarnApp>, Vec<YarnApp>) =
+            apps.into_iter().partition(|app| app.has_tag(tag));
+        if !others.is_empty() {
+            let ids: Vec<&str> = others.iter().map(|a| a.id.as_str()).collect();
+            warn!(
+                tag,
+                ignored = %ids.join(", "),
+                "the ResourceManager answered the tag lookup with applications not carrying the tag; ignoring them"
+            );
+        }
+        Ok(tagged)
     }
 
     /// Asks YARN to kill the application.
@@ -535,6 +587,20 @@ pub fn check_application_id(id: &str) -> Result<(), LaunchError> {
     }
 }
 
+/// Percent-encodes all but RFC 3986's unreserved characters, for a query
+/// value.
+fn query_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn resolve_location(current: &str, location: &str) -> String {
     if location.starts_with("http://") || location.starts_with("https://") {
         return location.to_string();
@@ -615,6 +681,36 @@ mod tests {
         ] {
             assert!(check_application_id(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn application_ids_order_numerically() {
+        assert_eq!(
+            application_id_order("application_1700000000000_0042"),
+            Some((1_700_000_000_000, 42))
+        );
+        assert!(
+            application_id_order("application_1700000000000_10000")
+                > application_id_order("application_1700000000000_9999")
+        );
+        assert!(
+            application_id_order("application_1000000000000_0001")
+                > application_id_order("application_999999999999_0500")
+        );
+        for bad in [
+            "application_1_",
+            "application_x_1",
+            "app_1_1",
+            "application_1_1_1",
+        ] {
+            assert_eq!(application_id_order(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn tags_are_escaped_for_the_query() {
+        assert_eq!(query_escape("cdp-run-0f3c_7.x~"), "cdp-run-0f3c_7.x~");
+        assert_eq!(query_escape("a&b=c#d%"), "a%26b%3Dc%23d%25");
     }
 
     #[test]

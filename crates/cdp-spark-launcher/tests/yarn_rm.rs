@@ -1,7 +1,9 @@
 //! YARN without a cluster: the ResourceManager client against a fake RM on
 //! 127.0.0.1 serving the documented Hadoop 3 REST responses kept in
 //! `tests/data/rm`, and the YARN submit path against fake spark-submit
-//! scripts (what a real one prints, a hung one, a failing one).
+//! scripts (what a real one prints, a hung one, a failing one). Also finding
+//! a run's application by its tag (`find_by_run`), and a spark-submit that
+//! ends without printing the id but whose application YARN has.
 
 mod common;
 
@@ -31,10 +33,16 @@ fn data(name: &str) -> String {
         .unwrap_or_else(|e| panic!("test data {} missing: {e}", path.display()))
 }
 
-/// An active RM serving the apps in `files` (id → data file), killing on PUT.
+/// The tag the `apps-by-tag*.json` data files carry; the fake RM puts the
+/// tag asked for in its place.
+const DATA_TAG: &str = "cdp-run-run-7";
+
+/// An active RM serving the apps in `files` (id → data file), killing on PUT,
+/// and answering tag lookups from `tagged` (tag → application list file).
 #[derive(Clone)]
 struct ActiveRm {
     apps: Arc<Mutex<HashMap<String, String>>>,
+    tagged: Arc<Mutex<HashMap<String, String>>>,
     kill_reply: Arc<Mutex<(u16, String)>>,
 }
 
@@ -46,7 +54,29 @@ impl ActiveRm {
                     .map(|(id, f)| (id.to_string(), f.to_string()))
                     .collect(),
             )),
+            tagged: Arc::new(Mutex::new(HashMap::new())),
             kill_reply: Arc::new(Mutex::new((202, "kill-accepted.json".into()))),
+        }
+    }
+
+    /// Tag lookups for `tag` answer the application list in `file`.
+    fn tag(&self, tag: &str, file: &str) {
+        self.tagged
+            .lock()
+            .expect("lock")
+            .insert(tag.into(), file.into());
+    }
+
+    fn answer_tag_lookup(&self, query: &str) -> Reply {
+        let Some(tag) = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("applicationTags="))
+        else {
+            return Reply::json(200, data("apps-none.json"));
+        };
+        match self.tagged.lock().expect("lock").get(tag) {
+            Some(file) => Reply::json(200, data(file).replace(DATA_TAG, tag)),
+            None => Reply::json(200, data("apps-none.json")),
         }
     }
 
@@ -58,7 +88,10 @@ impl ActiveRm {
     }
 
     fn answer(&self, req: &Received) -> Reply {
-        let path = req.target.split('?').next().unwrap_or_default();
+        let (path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
+        if req.method == "GET" && path == "/ws/v1/cluster/apps" {
+            return self.answer_tag_lookup(query);
+        }
         let Some(rest) = path.strip_prefix("/ws/v1/cluster/apps/") else {
             return Reply::text(404, "no such page");
         };
@@ -354,7 +387,38 @@ async fn applications_are_found_by_their_run_tag() {
         .await
         .expect("lookup")
         .is_empty());
-    assert!(c.find_by_tag("a&b").await.is_err());
+    // A tag is a query value, escaped; what cannot be a YARN tag is refused.
+    assert!(c.find_by_tag("a&b").await.expect("lookup").is_empty());
+    assert_eq!(
+        rm.requests().last().map(|r| r.target.clone()).as_deref(),
+        Some("/ws/v1/cluster/apps?applicationTags=a%26b&user.name=etl")
+    );
+    let asked = rm.requests().len();
+    for bad in ["", "a,b", "a b", &"x".repeat(101)] {
+        assert!(c.find_by_tag(bad).await.is_err(), "{bad:?}");
+    }
+    assert_eq!(
+        rm.requests().len(),
+        asked,
+        "refused tags never reach the RM"
+    );
+}
+
+#[tokio::test]
+async fn applications_not_carrying_the_tag_are_ignored() {
+    // An RM that ignored the filter would list applications of other runs.
+    let rm = FakeHttp::start(|_| Reply::json(200, data("apps-by-tag.json"))).await;
+    let c = client(&[&rm.base_url], None);
+    assert!(c
+        .find_by_tag("cdp-run-other")
+        .await
+        .expect("lookup")
+        .is_empty());
+    assert_eq!(
+        c.find_by_tag("CDP-RUN-RUN-7").await.expect("lookup").len(),
+        1,
+        "tags compare without case (YARN keeps them in lower case)"
+    );
 }
 
 #[tokio::test]
@@ -380,6 +444,10 @@ struct FakeHomes {
     failing: PathBuf,
     /// Exits 0 printing no application id.
     silent: PathBuf,
+    /// Never returns and never prints an application id.
+    hung_silent: PathBuf,
+    /// Exits 1 without printing an application id (an RPC cut short).
+    failing_without_id: PathBuf,
 }
 
 fn fake_home(root: &Path, name: &str, script: &str) -> PathBuf {
@@ -430,6 +498,16 @@ exit 0
                 "#!/bin/sh\necho 'Exception in thread \"main\" org.apache.spark.SparkException: Application application_1700000000000_0050 finished with failed status' >&2\necho 'at org.apache.spark.deploy.yarn.Client.run(Client.scala:1300)' >&2\nexit 1\n",
             ),
             silent: fake_home(&root, "silent", "#!/bin/sh\necho 'nothing to see'\nexit 0\n"),
+            hung_silent: fake_home(
+                &root,
+                "hung-silent",
+                "#!/bin/sh\necho 'INFO Client: Uploading resource hdfs://ns1/apps/job.jar' >&2\nexec sleep 60\n",
+            ),
+            failing_without_id: fake_home(
+                &root,
+                "failing-without-id",
+                "#!/bin/sh\necho 'Exception in thread \"main\" java.io.IOException: Failed on local exception: java.io.InterruptedIOException: Interrupted waiting to send RPC request to server' >&2\necho 'at org.apache.hadoop.ipc.Client.call(Client.java:1513)' >&2\nexit 1\n",
+            ),
         }
     })
 }
@@ -529,15 +607,32 @@ async fn a_hung_spark_submit_is_killed_with_its_children_and_the_launch_times_ou
     let homes = fake_homes();
     let dir = tempfile::tempdir().expect("tempdir");
     let pid_out = dir.path().join("child.pid");
+    let dead = dead_address();
     let launcher = yarn_launcher(
         &homes.hung,
-        "http://127.0.0.1:9",
+        &dead,
         &[("CHILD_PID_OUT", pid_out.to_string_lossy().into_owned())],
         1,
     );
     let started = Instant::now();
-    let result = launcher.submit(&yarn_request(vec![])).await;
-    assert_eq!(result, Err(LaunchError::Timeout { seconds: 1 }));
+    let request = yarn_request(vec![]);
+    let tag = cdp_spark_launcher::yarn_run_tag(&request.run_id).expect("tag");
+    match launcher.submit(&request).await {
+        // The RM cannot say whether the submission got through: the
+        // timeout stands, saying so.
+        Err(LaunchError::Submit(msg)) => {
+            assert!(
+                msg.starts_with("spark-submit did not finish within 1 s and was killed"),
+                "{msg}"
+            );
+            assert!(
+                msg.contains(&format!("could not be searched for the run's tag {tag}"))
+                    && msg.contains(&dead),
+                "{msg}"
+            );
+        }
+        other => panic!("expected the timeout, got {other:?}"),
+    }
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "took {:?}",
@@ -584,7 +679,7 @@ async fn a_spark_submit_hung_after_submitting_is_killed_and_its_application_foll
 #[tokio::test]
 async fn a_failing_spark_submit_is_a_submit_error_with_its_reason() {
     let homes = fake_homes();
-    let launcher = yarn_launcher(&homes.failing, "http://127.0.0.1:9", &[], 30);
+    let launcher = yarn_launcher(&homes.failing, &dead_address(), &[], 30);
     match launcher.submit(&yarn_request(vec![])).await {
         Err(LaunchError::Submit(msg)) => {
             assert!(
@@ -595,7 +690,7 @@ async fn a_failing_spark_submit_is_a_submit_error_with_its_reason() {
         }
         other => panic!("expected a submit error, got {other:?}"),
     }
-    let launcher = yarn_launcher(&homes.silent, "http://127.0.0.1:9", &[], 30);
+    let launcher = yarn_launcher(&homes.silent, &dead_address(), &[], 30);
     match launcher.submit(&yarn_request(vec![])).await {
         Err(LaunchError::Submit(msg)) => {
             assert!(
@@ -619,4 +714,266 @@ async fn following_yarn_without_a_configured_rm_says_what_to_configure() {
     assert!(
         matches!(launcher.status(&handle).await, Err(LaunchError::Other(m)) if m.contains("yarn.resource_managers"))
     );
+}
+
+// ------------------------------------------------ re-attach by run tag ---
+
+fn run_tag(run_id: &str) -> String {
+    cdp_spark_launcher::yarn_run_tag(run_id).expect("a run id that can be a tag")
+}
+
+fn tag_lookups(server: &FakeHttp) -> Vec<String> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.target.starts_with("/ws/v1/cluster/apps?"))
+        .map(|r| r.target)
+        .collect()
+}
+
+#[tokio::test]
+async fn find_by_run_finds_the_application_tagged_with_the_run() {
+    let homes = fake_homes();
+    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
+    rm.tag(&run_tag("run-a"), "apps-by-tag.json");
+    let server = active_rm(&rm).await;
+    let launcher = yarn_launcher(&homes.yarn, &server.base_url, &[], 30);
+
+    let handle = launcher
+        .find_by_run("run-a")
+        .await
+        .expect("lookup")
+        .expect("the tagged application is found");
+    assert_eq!(
+        handle,
+        ApplicationHandle {
+            backend: LauncherBackend::Yarn,
+            application_id: APP_OK.into(),
+            tracking_url: Some(format!("http://rm2.example.com:8088/proxy/{APP_OK}/")),
+        }
+    );
+    assert_eq!(
+        tag_lookups(&server),
+        vec!["/ws/v1/cluster/apps?applicationTags=cdp-run-run-a".to_string()]
+    );
+    // The handle is followed like any other.
+    assert!(matches!(
+        launcher.status(&handle).await.expect("status"),
+        ApplicationState::Running { .. }
+    ));
+    // The tag is the run id in lower case, as YARN stores tags.
+    assert_eq!(
+        launcher
+            .find_by_run("RUN-A")
+            .await
+            .expect("lookup")
+            .map(|h| h.application_id),
+        Some(APP_OK.to_string())
+    );
+
+    assert_eq!(launcher.find_by_run("run-b").await.expect("lookup"), None);
+    assert_eq!(
+        tag_lookups(&server).last().map(String::as_str),
+        Some("/ws/v1/cluster/apps?applicationTags=cdp-run-run-b")
+    );
+    // A run id that cannot be a tag was submitted without one: nothing to find.
+    let asked = server.requests().len();
+    assert_eq!(launcher.find_by_run("a,b").await.expect("lookup"), None);
+    assert_eq!(server.requests().len(), asked);
+}
+
+#[tokio::test]
+async fn find_by_run_with_several_applications_takes_the_running_one_else_the_newest() {
+    let homes = fake_homes();
+    let rm = ActiveRm::new(&[]);
+    rm.tag(&run_tag("run-twice"), "apps-by-tag-several.json");
+    rm.tag(&run_tag("run-ended"), "apps-by-tag-all-ended.json");
+    let server = active_rm(&rm).await;
+    let launcher = yarn_launcher(&homes.yarn, &server.base_url, &[], 30);
+
+    // 0046 finished, 0047 running, 0048 (the newest) killed.
+    let handle = launcher
+        .find_by_run("run-twice")
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert_eq!(handle.application_id, "application_1700000000000_0047");
+    assert_eq!(
+        handle.tracking_url.as_deref(),
+        Some("http://rm2.example.com:8088/proxy/application_1700000000000_0047/")
+    );
+
+    // All ended: the newest by number, where comparing the ids as text
+    // would take application_999999999999_0500 or …_9999.
+    let handle = launcher
+        .find_by_run("run-ended")
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert_eq!(handle.application_id, "application_1700000000000_10000");
+}
+
+#[tokio::test]
+async fn find_by_run_without_an_answering_rm_is_unreachable() {
+    let homes = fake_homes();
+    let dead = dead_address();
+    let launcher = yarn_launcher(&homes.yarn, &dead, &[], 30);
+    match launcher.find_by_run("run-a").await {
+        Err(LaunchError::Unreachable(msg)) => assert!(msg.contains(&dead), "{msg}"),
+        other => panic!("expected Unreachable, to be asked again, got {other:?}"),
+    }
+    // A standby that knows no active RM is no answer either.
+    let lost = lost_standby_rm().await;
+    let launcher = yarn_launcher(&homes.yarn, &lost.base_url, &[], 30);
+    assert!(matches!(
+        launcher.find_by_run("run-a").await,
+        Err(LaunchError::Unreachable(_))
+    ));
+}
+
+#[tokio::test]
+async fn find_by_run_is_none_for_standalone_and_local() {
+    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
+    rm.tag(&run_tag("run-a"), "apps-by-tag.json");
+    let server = active_rm(&rm).await;
+    let modes = [
+        ClusterMode::Standalone {
+            master_url: "spark://127.0.0.1:7077".into(),
+            rest_url: format!("http://127.0.0.1:{}", free_port()),
+        },
+        ClusterMode::Local {
+            master: "local[1]".into(),
+        },
+    ];
+    for mode in modes {
+        let launcher = SparkLauncher::new(LauncherConfig {
+            mode: mode.clone(),
+            yarn: YarnConfig {
+                resource_managers: vec![server.base_url.clone()],
+                ..YarnConfig::default()
+            },
+            ..LauncherConfig::default()
+        })
+        .expect("valid config");
+        assert_eq!(
+            launcher.find_by_run("run-a").await.expect("lookup"),
+            None,
+            "{mode:?}"
+        );
+    }
+    assert!(
+        server.requests().is_empty(),
+        "only YARN runs are looked up on the RM"
+    );
+}
+
+#[tokio::test]
+async fn a_timed_out_spark_submit_whose_application_yarn_has_is_followed() {
+    let homes = fake_homes();
+    let request = yarn_request(vec![]);
+    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
+    rm.tag(&run_tag(&request.run_id), "apps-by-tag.json");
+    let server = active_rm(&rm).await;
+    let launcher = yarn_launcher(&homes.hung_silent, &server.base_url, &[], 1);
+    let started = Instant::now();
+    let handle = launcher
+        .submit(&request)
+        .await
+        .expect("YARN has the run's application: the submit went through");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(handle.backend, LauncherBackend::Yarn);
+    assert_eq!(handle.application_id, APP_OK);
+    assert_eq!(
+        tag_lookups(&server),
+        vec![format!(
+            "/ws/v1/cluster/apps?applicationTags={}",
+            run_tag(&request.run_id)
+        )]
+    );
+    assert!(matches!(
+        launcher.status(&handle).await.expect("status"),
+        ApplicationState::Running { .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_timed_out_spark_submit_without_an_application_fails_naming_the_tag() {
+    let homes = fake_homes();
+    let request = yarn_request(vec![]);
+    let tag = run_tag(&request.run_id);
+    // The RM knows an application of another run only.
+    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
+    rm.tag(&run_tag("some-other-run"), "apps-by-tag.json");
+    let server = active_rm(&rm).await;
+    let launcher = yarn_launcher(&homes.hung_silent, &server.base_url, &[], 1);
+    match launcher.submit(&request).await {
+        Err(LaunchError::Submit(msg)) => {
+            assert!(
+                msg.starts_with("spark-submit did not finish within 1 s and was killed"),
+                "{msg}"
+            );
+            assert!(
+                msg.contains(&format!("no YARN application carries the run's tag {tag}")),
+                "{msg}"
+            );
+        }
+        other => panic!("expected the timeout, got {other:?}"),
+    }
+    assert_eq!(tag_lookups(&server).len(), 1);
+}
+
+#[tokio::test]
+async fn a_spark_submit_failing_without_an_id_whose_application_yarn_has_is_followed() {
+    let homes = fake_homes();
+    for home in [&homes.failing_without_id, &homes.silent] {
+        let request = yarn_request(vec![]);
+        let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
+        rm.tag(&run_tag(&request.run_id), "apps-by-tag.json");
+        let server = active_rm(&rm).await;
+        let launcher = yarn_launcher(home, &server.base_url, &[], 30);
+        let handle = launcher
+            .submit(&request)
+            .await
+            .unwrap_or_else(|e| panic!("{}: YARN has the application: {e}", home.display()));
+        assert_eq!(handle.application_id, APP_OK, "{}", home.display());
+        assert_eq!(
+            handle.tracking_url.as_deref(),
+            Some("http://rm2.example.com:8088/proxy/application_1700000000000_0042/")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_spark_submit_failing_without_an_id_and_without_an_application_keeps_its_error() {
+    let homes = fake_homes();
+    let request = yarn_request(vec![]);
+    let tag = run_tag(&request.run_id);
+    let rm = ActiveRm::new(&[]);
+    let server = active_rm(&rm).await;
+    let launcher = yarn_launcher(&homes.failing_without_id, &server.base_url, &[], 30);
+    match launcher.submit(&request).await {
+        Err(LaunchError::Submit(msg)) => {
+            let first = msg.lines().next().unwrap_or_default();
+            assert!(
+                first.starts_with("spark-submit exited with code 1: Exception in thread \"main\" java.io.IOException"),
+                "{msg}"
+            );
+            assert!(
+                first.ends_with(&format!(
+                    "no YARN application carries the run's tag {tag}, so YARN did not accept one"
+                )),
+                "the note belongs to the headline: {msg}"
+            );
+            assert!(
+                msg.contains("at org.apache.hadoop.ipc.Client.call"),
+                "spark-submit's output is kept: {msg}"
+            );
+        }
+        other => panic!("expected the submit error, got {other:?}"),
+    }
+    assert_eq!(tag_lookups(&server).len(), 1);
 }
