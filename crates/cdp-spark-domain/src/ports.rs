@@ -253,6 +253,17 @@ pub trait SparkLauncherPort: Send + Sync {
     async fn status(&self, handle: &ApplicationHandle) -> Result<ApplicationState, LaunchError>;
 
     async fn kill(&self, handle: &ApplicationHandle) -> Result<(), LaunchError>;
+
+    /// The application submitted for run `run_id`, found on the cluster
+    /// manager without its id: how a run whose spark-submit was cut short
+    /// (timed out, or its provisioner instance died) before printing the id
+    /// is re-attached. `Ok(None)` when there is none, or when the cluster
+    /// manager cannot be searched this way (the default: only YARN can, by
+    /// the run's application tag).
+    async fn find_by_run(&self, run_id: &str) -> Result<Option<ApplicationHandle>, LaunchError> {
+        let _ = run_id;
+        Ok(None)
+    }
 }
 
 // ------------------------------------------------------------ scheduler ---
@@ -315,7 +326,13 @@ pub struct Recovery {
     /// Runs in flight of dead instances with an application id: now
     /// followed by this instance.
     pub reattached: Vec<String>,
-    /// Runs of dead instances that had no application id: marked `LOST`.
+    /// Runs of dead instances whose spark-submit had not printed an
+    /// application id yet (`SUBMITTING`): now this instance's, to look up
+    /// on the cluster manager ([`SparkLauncherPort::find_by_run`]), then
+    /// follow, or mark `LOST` when no application was submitted.
+    pub unresolved: Vec<RunRecord>,
+    /// Runs of dead instances marked `LOST` here (acquired fires of a job
+    /// unprovisioned meanwhile).
     pub lost: Vec<String>,
 }
 

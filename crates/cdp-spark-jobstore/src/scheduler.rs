@@ -864,7 +864,8 @@ fn check_in(
     }
     drop_rows.extend(acquired.iter().filter(|id| !known.contains(*id)).cloned());
     set_fired(conn, inner, &refire_ids, me, FIRED_ACQUIRED)?;
-    // Executing: re-attach the submitted ones, the others are lost.
+    // Executing: re-attach the submitted ones; the ones whose spark-submit
+    // had not printed an id yet go to this instance to look up.
     let runs = runs_by_id(conn, inner, &executing)?;
     let mut known: BTreeSet<String> = BTreeSet::new();
     let mut reattach: Vec<String> = Vec::new();
@@ -874,12 +875,14 @@ fn check_in(
             drop_rows.push(run.run_id.clone());
         } else if run.application_id.is_some() {
             reattach.push(run.run_id.clone());
+        } else if run.state == RunState::Submitting {
+            recovery.unresolved.push(run);
         } else {
+            run.error = Some(format!(
+                "run in state {} without an application id on a stopped provisioner instance: cannot be followed",
+                run.state.as_str()
+            ));
             run.state = RunState::Lost;
-            run.error = Some(
-                "the provisioner instance running spark-submit for this run stopped before an application id was known; check the cluster for an application tagged with this run id"
-                    .to_string(),
-            );
             run.ended_at = Some(now);
             run.updated_at = now;
             drop_rows.push(run.run_id.clone());
@@ -889,6 +892,8 @@ fn check_in(
     }
     drop_rows.extend(executing.iter().filter(|id| !known.contains(*id)).cloned());
     set_fired(conn, inner, &reattach, me, FIRED_EXECUTING)?;
+    let unresolved: Vec<String> = recovery.unresolved.iter().map(|r| r.run_id.clone()).collect();
+    set_fired(conn, inner, &unresolved, me, FIRED_EXECUTING)?;
     recovery.reattached = reattach;
     upsert_runs(conn, inner, &ended)?;
     delete_fired(conn, inner, &drop_rows)?;
@@ -905,6 +910,7 @@ fn check_in(
         dead = ?recovery.dead_instances,
         refire = recovery.refire.len(),
         reattached = recovery.reattached.len(),
+        unresolved = recovery.unresolved.len(),
         lost = recovery.lost.len(),
         "cluster recovery"
     );

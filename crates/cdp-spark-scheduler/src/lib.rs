@@ -332,6 +332,14 @@ async fn checkin_loop(
                 stats
                     .lost
                     .fetch_add(recovery.lost.len() as u64, Ordering::Relaxed);
+                if !recovery.unresolved.is_empty() {
+                    let e = Arc::clone(&engine);
+                    let stop = stopped.clone();
+                    launches
+                        .lock()
+                        .await
+                        .spawn(async move { resolve(e, recovery.unresolved, stop).await });
+                }
                 if !recovery.refire.is_empty() {
                     engine
                         .stats
@@ -452,6 +460,84 @@ fn handle_of(engine: &Engine, run: &RunRecord) -> Option<ApplicationHandle> {
         application_id: id.clone(),
         tracking_url: run.tracking_url.clone(),
     })
+}
+
+/// Runs taken over from a dead instance while its spark-submit had not
+/// printed an application id: each is looked up on the cluster manager
+/// ([`SparkLauncherPort::find_by_run`]); found, it is re-attached
+/// (`RUNNING`, followed from now on); not found, it ends `LOST` with the
+/// reason. A cluster manager that cannot be asked is asked again with
+/// backoff for about five minutes before the run is given up as `LOST`;
+/// when this instance stops meanwhile, the runs still unresolved are left
+/// for the instance that takes over its work.
+async fn resolve(engine: Arc<Engine>, runs: Vec<RunRecord>, mut stopped: watch::Receiver<bool>) {
+    let mut pending = runs;
+    let mut found = Vec::new();
+    let mut lost = Vec::new();
+    let mut wait = Duration::from_secs(1);
+    for attempt in 1..=10u32 {
+        let mut again = Vec::new();
+        for mut run in pending {
+            let _permit = engine.submits.acquire().await;
+            match engine.launcher.find_by_run(&run.run_id).await {
+                Ok(Some(handle)) => {
+                    info!(run = %run.run_id, application_id = %handle.application_id, "run of a stopped instance re-attached by its run id");
+                    run.application_id = Some(handle.application_id);
+                    run.tracking_url = handle.tracking_url;
+                    run.state = RunState::Running;
+                    run.updated_at = engine.clock.now();
+                    found.push(run);
+                }
+                Ok(None) => {
+                    run.state = RunState::Lost;
+                    run.error = Some(
+                        "the provisioner instance running spark-submit for this run stopped before an application id was known, and the cluster manager has no application for this run (YARN: none tagged with it; standalone and local cannot be searched)"
+                            .to_string(),
+                    );
+                    run.updated_at = engine.clock.now();
+                    run.ended_at = Some(run.updated_at);
+                    lost.push(run);
+                }
+                Err(e) if attempt < 10 => {
+                    debug!(run = %run.run_id, error = %e, attempt, "cannot look the run up on the cluster manager now");
+                    again.push(run);
+                }
+                Err(e) => {
+                    run.state = RunState::Lost;
+                    run.error = Some(format!(
+                        "the provisioner instance running spark-submit for this run stopped before an application id was known, and the cluster manager could not be searched for it: {e}"
+                    ));
+                    run.updated_at = engine.clock.now();
+                    run.ended_at = Some(run.updated_at);
+                    lost.push(run);
+                }
+            }
+        }
+        pending = again;
+        if pending.is_empty() {
+            break;
+        }
+        warn!(
+            runs = pending.len(),
+            retry_in_s = wait.as_secs(),
+            "runs of a stopped instance could not be looked up yet"
+        );
+        if !pause(wait, &mut stopped).await {
+            break;
+        }
+        wait = (wait * 2).min(Duration::from_secs(60));
+    }
+    let stats = &engine.stats;
+    stats
+        .reattached
+        .fetch_add(found.len() as u64, Ordering::Relaxed);
+    stats.lost.fetch_add(lost.len() as u64, Ordering::Relaxed);
+    if let Err(e) = engine.store.update_runs(&found).await {
+        warn!(instance = %engine.config.instance_id, error = %e, runs = found.len(), "storing re-attached runs failed; they are looked up again when this instance is recovered");
+    }
+    if !lost.is_empty() {
+        finish(&engine, lost).await;
+    }
 }
 
 /// Fires claimed per store call: each chunk is launched as soon as it is

@@ -46,6 +46,8 @@ pub struct RecordingLauncher {
     /// Whether a killed application then reports `KILLED`.
     kills_take_effect: bool,
     killed: Mutex<HashSet<String>>,
+    /// Whether submit returns after recording, or hangs there.
+    submits_return: bool,
 }
 
 impl RecordingLauncher {
@@ -59,7 +61,17 @@ impl RecordingLauncher {
             kills: None,
             kills_take_effect: true,
             killed: Mutex::new(HashSet::new()),
+            submits_return: true,
         }
+    }
+
+    /// Submit records the fire, then never returns: a spark-submit that
+    /// submitted the application but has not printed its id yet (for tests
+    /// where an instance dies in that moment). [`SparkLauncherPort::find_by_run`]
+    /// finds every recorded fire, as YARN finds an application by its tag.
+    pub fn hanging_after_submit(mut self) -> Self {
+        self.submits_return = false;
+        self
     }
 
     /// Its applications never end: every run it launches stays RUNNING
@@ -100,11 +112,21 @@ impl SparkLauncherPort for RecordingLauncher {
             .lock()
             .map_err(|_| LaunchError::Other("the recording list is poisoned".into()))?
             .push(fire);
-        Ok(ApplicationHandle {
-            backend: LauncherBackend::Local,
-            application_id: format!("recorded-{}", request.run_id),
-            tracking_url: None,
-        })
+        if !self.submits_return {
+            std::future::pending::<()>().await;
+        }
+        Ok(recorded_handle(&request.run_id))
+    }
+
+    async fn find_by_run(&self, run_id: &str) -> Result<Option<ApplicationHandle>, LaunchError> {
+        let fires = self
+            .fires
+            .lock()
+            .map_err(|_| LaunchError::Other("the recording list is poisoned".into()))?;
+        Ok(fires
+            .iter()
+            .any(|f| f.run_id == run_id)
+            .then(|| recorded_handle(run_id)))
     }
 
     async fn status(&self, handle: &ApplicationHandle) -> Result<ApplicationState, LaunchError> {
@@ -146,5 +168,14 @@ impl SparkLauncherPort for RecordingLauncher {
                 .insert(handle.application_id.clone());
         }
         Ok(())
+    }
+}
+
+/// The handle of a recorded application.
+fn recorded_handle(run_id: &str) -> ApplicationHandle {
+    ApplicationHandle {
+        backend: LauncherBackend::Local,
+        application_id: format!("recorded-{run_id}"),
+        tracking_url: None,
     }
 }
