@@ -892,7 +892,11 @@ fn check_in(
     }
     drop_rows.extend(executing.iter().filter(|id| !known.contains(*id)).cloned());
     set_fired(conn, inner, &reattach, me, FIRED_EXECUTING)?;
-    let unresolved: Vec<String> = recovery.unresolved.iter().map(|r| r.run_id.clone()).collect();
+    let unresolved: Vec<String> = recovery
+        .unresolved
+        .iter()
+        .map(|r| r.run_id.clone())
+        .collect();
     set_fired(conn, inner, &unresolved, me, FIRED_EXECUTING)?;
     recovery.reattached = reattach;
     upsert_runs(conn, inner, &ended)?;
