@@ -8,6 +8,8 @@
 //! Needs `CDP_TEST_MYSQL_URL` (see `scripts/mariadb.sh`); each test makes a
 //! database of its own.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,10 +17,7 @@ use std::time::Duration;
 use cdp_spark_domain::clock::{Clock, SystemClock};
 use cdp_spark_domain::cron::CronExpression;
 use cdp_spark_domain::descriptor::ConcurrencyPolicy;
-use cdp_spark_domain::model::{
-    JobDefinition, JobKey, MisfireInstruction, RunFilter, RunPolicy, RunState, SparkJobSpec,
-    TriggerDefinition, TriggerSchedule, TriggerState,
-};
+use cdp_spark_domain::model::{JobDefinition, JobKey, RunPolicy, RunState, TriggerState};
 use cdp_spark_domain::ports::JobStorePort;
 use cdp_spark_jobstore::{DieselJobStore, StoreConfig};
 use cdp_spark_scheduler::recording::{RecordedFire, RecordingLauncher};
@@ -99,21 +98,13 @@ async fn open(db: &Database) -> DieselJobStore {
 }
 
 fn job(i: usize) -> JobDefinition {
-    JobDefinition {
-        key: JobKey::new("urn:dmb:dp:cluster:0", format!("job{i:04}")),
-        component_id: format!("urn:dmb:cmp:cluster:0:job{i:04}"),
-        description: None,
-        spec: SparkJobSpec {
-            jar: "hdfs://ns1/apps/app.jar".into(),
-            class_name: "com.acme.App".into(),
-            ..SparkJobSpec::default()
-        },
-        non_concurrent: false,
-        run_policy: RunPolicy {
+    common::job(
+        JobKey::new("urn:dmb:dp:cluster:0", format!("job{i:04}")),
+        RunPolicy {
             concurrency: ConcurrencyPolicy::Allow,
             ..RunPolicy::default()
         },
-    }
+    )
 }
 
 /// Provisions the jobs with their first fire a few seconds from now;
@@ -125,32 +116,20 @@ async fn provision(store: &DieselJobStore) -> DateTime<Utc> {
         .expect("next");
     for i in 0..TRIGGERS {
         let j = job(i);
-        let t = TriggerDefinition {
-            key: j.key.scheduled_trigger_key(),
-            job_key: j.key.clone(),
-            schedule: TriggerSchedule::Cron {
-                cron_expression: CRON.into(),
-                time_zone: "UTC".into(),
-                start_time: first,
-                end_time: None,
-            },
-            next_fire_time: Some(first),
-            previous_fire_time: None,
-            state: TriggerState::Waiting,
-            misfire_instruction: MisfireInstruction::FireOnceNow,
-            priority: 5,
-        };
+        let t = common::cron(&j.key, CRON, first, first);
         store.replace_job(&j, Some(t)).await.expect("provision");
     }
     first
 }
 
 fn config(name: &str) -> SchedulerConfig {
-    let mut c = SchedulerConfig::new(name);
+    let mut c = common::config(
+        name,
+        Duration::from_millis(1000),
+        Duration::from_millis(1000),
+        Duration::from_millis(4000),
+    );
     c.batch_size = 100;
-    c.checkin_interval = Duration::from_millis(1000);
-    c.dead_after = Duration::from_millis(4000);
-    c.follow_interval = Duration::from_millis(1000);
     c.misfire_threshold = Duration::from_secs(30);
     c
 }
@@ -190,7 +169,7 @@ async fn assert_exactly_once(
     fires: &[RecordedFire],
 ) -> std::collections::HashMap<RunState, usize> {
     let cron = CronExpression::parse(CRON).expect("cron");
-    let runs = store.list_runs(&RunFilter::default()).await.expect("runs");
+    let runs = common::runs(store, None).await;
     let mut by_job: BTreeMap<JobKey, Vec<DateTime<Utc>>> = BTreeMap::new();
     let mut states: std::collections::HashMap<RunState, usize> = std::collections::HashMap::new();
     for r in &runs {

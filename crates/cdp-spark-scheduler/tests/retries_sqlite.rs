@@ -4,24 +4,23 @@
 //! `retries = 0` (the default) nothing is retried. Failures come from the
 //! application (status `FAILED`) and from spark-submit itself.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cdp_spark_domain::clock::SystemClock;
 use cdp_spark_domain::descriptor::ConcurrencyPolicy;
 use cdp_spark_domain::model::{
-    JobDefinition, JobKey, MisfireInstruction, RunFilter, RunPolicy, RunRecord, RunState,
-    SparkJobSpec, TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
+    JobDefinition, JobKey, RunPolicy, RunRecord, RunState, TriggerKey, TriggerState,
 };
 use cdp_spark_domain::ports::{
     ApplicationHandle, ApplicationState, JobStorePort, LaunchError, LaunchRequest, LauncherBackend,
     SparkLauncherPort,
 };
 use cdp_spark_domain::scheduling::RETRY_TRIGGER_PREFIX;
-use cdp_spark_jobstore::{DieselJobStore, StoreConfig};
-use cdp_spark_scheduler::{Scheduler, SchedulerConfig, SchedulerHandle};
+use cdp_spark_jobstore::DieselJobStore;
 use chrono::Utc;
 
 /// What the launcher does with the submits of one job.
@@ -45,9 +44,9 @@ struct Scripted {
 }
 
 impl Scripted {
-    fn new(jobs: &[(&str, Behaviour)]) -> Self {
+    fn new(jobs: &[(&JobDefinition, Behaviour)]) -> Self {
         Self {
-            behaviour: jobs.iter().map(|(n, b)| (n.to_string(), *b)).collect(),
+            behaviour: jobs.iter().map(|(j, b)| (j.key.name.clone(), *b)).collect(),
             submits: Mutex::new(HashMap::new()),
         }
     }
@@ -109,98 +108,66 @@ impl SparkLauncherPort for Scripted {
 }
 
 fn job(name: &str, retries: u32, retry_delay_secs: u64) -> JobDefinition {
-    JobDefinition {
-        key: JobKey::new("urn:dmb:dp:retries:0", name),
-        component_id: format!("urn:dmb:cmp:retries:0:{name}"),
-        description: None,
-        spec: SparkJobSpec {
-            jar: "hdfs://ns1/apps/app.jar".into(),
-            class_name: "com.acme.App".into(),
-            ..SparkJobSpec::default()
-        },
-        non_concurrent: true,
-        run_policy: RunPolicy {
+    common::job(
+        JobKey::new("urn:dmb:dp:retries:0", name),
+        RunPolicy {
             concurrency: ConcurrencyPolicy::Forbid,
             retries,
             retry_delay_secs,
         },
-    }
-}
-
-/// Stores the job without a schedule and a manual one-shot trigger now.
-async fn provision_and_trigger(store: &DieselJobStore, job: &JobDefinition) -> TriggerKey {
-    store.replace_job(job, None).await.expect("provision");
-    let now = Utc::now();
-    let key = TriggerKey::new(job.key.group.clone(), format!("manual-{}", job.key.name));
-    let once = TriggerDefinition {
-        key: key.clone(),
-        job_key: job.key.clone(),
-        schedule: TriggerSchedule::Once { start_time: now },
-        next_fire_time: Some(now),
-        previous_fire_time: None,
-        state: TriggerState::Waiting,
-        misfire_instruction: MisfireInstruction::FireOnceNow,
-        priority: 5,
-    };
-    assert!(store.add_trigger(&once).await.expect("trigger"));
-    key
-}
-
-async fn open_store(dir: &tempfile::TempDir) -> Arc<DieselJobStore> {
-    Arc::new(
-        DieselJobStore::open(StoreConfig::sqlite_in(dir.path().join("data")))
-            .await
-            .expect("open store"),
     )
 }
 
-fn start(store: &Arc<DieselJobStore>, launcher: Arc<Scripted>) -> SchedulerHandle {
-    let mut config = SchedulerConfig::new("retries");
-    config.follow_interval = Duration::from_millis(150);
-    config.checkin_interval = Duration::from_millis(500);
-    config.dead_after = Duration::from_secs(3);
-    Scheduler::start(
-        config,
-        store.clone(),
-        store.clone(),
-        launcher,
-        Arc::new(SystemClock),
-    )
-    .expect("start")
+/// What one scheduler did with some jobs.
+struct Outcome {
+    _dir: tempfile::TempDir,
+    store: Arc<DieselJobStore>,
+    launcher: Arc<Scripted>,
+    /// The manual trigger of each job, in the order given.
+    manual: Vec<TriggerKey>,
+    /// The runs of the first job, oldest first, once `done` held for them.
+    runs: Vec<RunRecord>,
 }
 
-/// The job's runs, oldest first.
-async fn runs_of(store: &DieselJobStore, key: &JobKey) -> Vec<RunRecord> {
-    let mut runs = store
-        .list_runs(&RunFilter {
-            job: Some(key.clone()),
-            ..RunFilter::default()
-        })
-        .await
-        .expect("runs");
-    runs.sort_by(|a, b| (a.actual_fire_time, &a.run_id).cmp(&(b.actual_fire_time, &b.run_id)));
-    runs
-}
-
-/// Polls until `done` holds for the job's runs (or fails after `limit`).
-async fn wait_for_runs(
-    store: &DieselJobStore,
-    key: &JobKey,
+/// Stores `jobs` without a schedule, each with a manual one-shot trigger
+/// now, and runs one scheduler with their submits scripted as given, until
+/// `done` holds for the runs of the first job (failing after `limit`), then
+/// `settle` longer, in which no further run of it may come.
+async fn run_scripted(
+    jobs: &[(&JobDefinition, Behaviour)],
     limit: Duration,
     what: &str,
     done: impl Fn(&[RunRecord]) -> bool,
-) -> Vec<RunRecord> {
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        let runs = runs_of(store, key).await;
-        if done(&runs) {
-            return runs;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what}: not reached within {limit:?}; runs of {key}: {runs:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    settle: Duration,
+) -> Outcome {
+    let (dir, store) = common::sqlite_store().await;
+    let launcher = Arc::new(Scripted::new(jobs));
+    let mut manual = Vec::new();
+    for (j, _) in jobs {
+        let name = format!("manual-{}", j.key.name);
+        let once = common::provision_one_shot(&store, j, name, Utc::now()).await;
+        manual.push(once.key);
+    }
+    let config = common::config(
+        "retries",
+        Duration::from_millis(150),
+        Duration::from_millis(500),
+        Duration::from_secs(3),
+    );
+    let handle = common::start(config, &store, launcher.clone());
+    let watched = &jobs[0].0.key;
+    let every = Duration::from_millis(100);
+    let runs = common::wait_for_runs(&store, Some(watched), limit, every, what, done).await;
+    tokio::time::sleep(settle).await;
+    let later = common::runs(&store, Some(watched)).await;
+    handle.stop().await;
+    assert_eq!(later, runs, "no run of {watched} after: {what}");
+    Outcome {
+        _dir: dir,
+        store,
+        launcher,
+        manual,
+        runs,
     }
 }
 
@@ -263,38 +230,29 @@ async fn assert_no_trigger_left(store: &DieselJobStore, key: &JobKey) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_applications_are_retried_retries_times_after_the_delay() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = open_store(&dir).await;
     let retried = job("app-fails", 2, 1);
     let never = job("app-fails-no-retries", 0, 0);
     // The default policy: no retries.
     assert_eq!(never.run_policy.retries, RunPolicy::default().retries);
-    let launcher = Arc::new(Scripted::new(&[
-        ("app-fails", Behaviour::ApplicationFails),
-        ("app-fails-no-retries", Behaviour::ApplicationFails),
-    ]));
-    let first = provision_and_trigger(&store, &retried).await;
-    let never_first = provision_and_trigger(&store, &never).await;
-    let handle = start(&store, launcher.clone());
-
-    let runs = wait_for_runs(
-        &store,
-        &retried.key,
+    // Settles longer than a retry delay plus a follow round: a 4th run
+    // would show.
+    let out = run_scripted(
+        &[
+            (&retried, Behaviour::ApplicationFails),
+            (&never, Behaviour::ApplicationFails),
+        ],
         Duration::from_secs(20),
         "the first run and 2 retries ended",
         |runs| ended(runs) >= 3,
+        Duration::from_millis(2500),
     )
     .await;
-    // Longer than a retry delay plus a follow round: a 4th run would show.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    let later = runs_of(&store, &retried.key).await;
-    let never_runs = runs_of(&store, &never.key).await;
-    handle.stop().await;
+    let runs = &out.runs;
+    let never_runs = common::runs(&out.store, Some(&never.key)).await;
 
-    assert_eq!(later, runs, "no run after the last retry");
     assert_eq!(runs.len(), 3, "1 run + retries (2): {runs:#?}");
-    assert_eq!(launcher.submits_of("app-fails"), 3);
-    for r in &runs {
+    assert_eq!(out.launcher.submits_of("app-fails"), 3);
+    for r in runs {
         assert_eq!(r.state, RunState::Failed, "{r:#?}");
         assert_eq!(r.final_status.as_deref(), Some("FAILED"));
         assert_eq!(r.error.as_deref(), Some(APP_DIAGNOSTICS));
@@ -303,8 +261,8 @@ async fn failed_applications_are_retried_retries_times_after_the_delay() {
             .as_deref()
             .is_some_and(|a| a.starts_with("fail-")));
     }
-    assert_retry_chain(&runs, &first, chrono::Duration::seconds(1));
-    assert_no_trigger_left(&store, &retried.key).await;
+    assert_retry_chain(runs, &out.manual[0], chrono::Duration::seconds(1));
+    assert_no_trigger_left(&out.store, &retried.key).await;
 
     assert_eq!(
         never_runs.len(),
@@ -312,35 +270,26 @@ async fn failed_applications_are_retried_retries_times_after_the_delay() {
         "retries = 0: the failed run is not retried: {never_runs:#?}"
     );
     assert_eq!(never_runs[0].state, RunState::Failed);
-    assert_eq!(never_runs[0].trigger_key, never_first);
-    assert_eq!(launcher.submits_of("app-fails-no-retries"), 1);
-    assert_no_trigger_left(&store, &never.key).await;
+    assert_eq!(never_runs[0].trigger_key, out.manual[1]);
+    assert_eq!(out.launcher.submits_of("app-fails-no-retries"), 1);
+    assert_no_trigger_left(&out.store, &never.key).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_submits_are_retried_retries_times_after_the_delay() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = open_store(&dir).await;
     let j = job("submit-fails", 2, 2);
-    let launcher = Arc::new(Scripted::new(&[("submit-fails", Behaviour::SubmitFails)]));
-    let first = provision_and_trigger(&store, &j).await;
-    let handle = start(&store, launcher.clone());
-
-    let runs = wait_for_runs(
-        &store,
-        &j.key,
+    let out = run_scripted(
+        &[(&j, Behaviour::SubmitFails)],
         Duration::from_secs(25),
         "the first run and 2 retries ended",
         |runs| ended(runs) >= 3,
+        Duration::from_millis(3000),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(3000)).await;
-    let later = runs_of(&store, &j.key).await;
-    handle.stop().await;
+    let runs = &out.runs;
 
-    assert_eq!(later, runs, "no run after the last retry");
     assert_eq!(runs.len(), 3, "1 run + retries (2): {runs:#?}");
-    assert_eq!(launcher.submits_of("submit-fails"), 3);
+    assert_eq!(out.launcher.submits_of("submit-fails"), 3);
     for (n, r) in runs.iter().enumerate() {
         assert_eq!(r.state, RunState::Failed, "{r:#?}");
         assert_eq!(r.application_id, None, "no application was started");
@@ -350,42 +299,30 @@ async fn failed_submits_are_retried_retries_times_after_the_delay() {
             "the run records spark-submit's failure: {error}"
         );
     }
-    assert_retry_chain(&runs, &first, chrono::Duration::seconds(2));
-    assert_no_trigger_left(&store, &j.key).await;
+    assert_retry_chain(runs, &out.manual[0], chrono::Duration::seconds(2));
+    assert_no_trigger_left(&out.store, &j.key).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_that_succeeds_ends_the_retries() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = open_store(&dir).await;
     let j = job("fails-once", 3, 1);
-    let launcher = Arc::new(Scripted::new(&[(
-        "fails-once",
-        Behaviour::FailsOnceThenSucceeds,
-    )]));
-    let first = provision_and_trigger(&store, &j).await;
-    let handle = start(&store, launcher.clone());
-
-    let runs = wait_for_runs(
-        &store,
-        &j.key,
+    let out = run_scripted(
+        &[(&j, Behaviour::FailsOnceThenSucceeds)],
         Duration::from_secs(20),
         "a run succeeded",
         |runs| runs.iter().any(|r| r.state == RunState::Succeeded),
+        Duration::from_millis(2500),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    let later = runs_of(&store, &j.key).await;
-    handle.stop().await;
+    let runs = &out.runs;
 
-    assert_eq!(later, runs, "no run after the successful retry");
     assert_eq!(runs.len(), 2, "the failure and one retry: {runs:#?}");
-    assert_eq!(launcher.submits_of("fails-once"), 2);
+    assert_eq!(out.launcher.submits_of("fails-once"), 2);
     assert_eq!(runs[0].state, RunState::Failed);
     assert_eq!(runs[0].error.as_deref(), Some(APP_DIAGNOSTICS));
     assert_eq!(runs[1].state, RunState::Succeeded);
     assert_eq!(runs[1].final_status.as_deref(), Some("SUCCEEDED"));
     assert_eq!(runs[1].error, None);
-    assert_retry_chain(&runs, &first, chrono::Duration::seconds(1));
-    assert_no_trigger_left(&store, &j.key).await;
+    assert_retry_chain(runs, &out.manual[0], chrono::Duration::seconds(1));
+    assert_no_trigger_left(&out.store, &j.key).await;
 }

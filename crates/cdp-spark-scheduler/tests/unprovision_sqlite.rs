@@ -5,6 +5,8 @@
 //! reason, asking the store which jobs exist once per round; without it the
 //! runs are followed and nothing is killed.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,16 +16,17 @@ use async_trait::async_trait;
 use cdp_spark_domain::clock::SystemClock;
 use cdp_spark_domain::descriptor::ConcurrencyPolicy;
 use cdp_spark_domain::model::{
-    JobDefinition, JobKey, MisfireInstruction, RunFilter, RunPolicy, RunRecord, RunState,
-    SparkJobSpec, TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
+    JobDefinition, JobKey, RunFilter, RunPolicy, RunRecord, RunState, TriggerDefinition, TriggerKey,
 };
 use cdp_spark_domain::ports::{JobStorePort, ReplaceOutcome, StoreError};
-use cdp_spark_jobstore::{DieselJobStore, StoreConfig};
+use cdp_spark_jobstore::DieselJobStore;
 use cdp_spark_scheduler::recording::{RecordedFire, RecordedKill, RecordingLauncher};
-use cdp_spark_scheduler::{Scheduler, SchedulerConfig, SchedulerHandle};
+use cdp_spark_scheduler::{Scheduler, SchedulerHandle};
 use chrono::Utc;
 
 const FOLLOW: Duration = Duration::from_millis(200);
+/// How often the tests look at the runs while waiting.
+const POLL: Duration = Duration::from_millis(50);
 const JOBS: usize = 12;
 const GROUP: &str = "urn:dmb:dp:unprovision:0";
 
@@ -81,23 +84,15 @@ impl JobStorePort for CountingJobs {
 }
 
 fn job(i: usize) -> JobDefinition {
-    JobDefinition {
-        key: JobKey::new(GROUP, format!("job{i:02}")),
-        component_id: format!("urn:dmb:cmp:unprovision:0:job{i:02}"),
-        description: None,
-        spec: SparkJobSpec {
-            jar: "hdfs://ns1/apps/app.jar".into(),
-            class_name: "com.acme.App".into(),
-            ..SparkJobSpec::default()
-        },
-        non_concurrent: true,
-        run_policy: RunPolicy {
+    common::job(
+        JobKey::new(GROUP, format!("job{i:02}")),
+        RunPolicy {
             concurrency: ConcurrencyPolicy::Forbid,
             // A kill is not a failure to retry, and the job is gone anyway.
             retries: 2,
             retry_delay_secs: 1,
         },
-    }
+    )
 }
 
 struct Setup {
@@ -111,27 +106,10 @@ struct Setup {
 /// `JOBS` jobs, each with one run started by a manual trigger, followed by
 /// one scheduler instance; answers once every run is `RUNNING`.
 async fn start(kill_on_unprovision: bool, confirm_kills: bool) -> Setup {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Arc::new(
-        DieselJobStore::open(StoreConfig::sqlite_in(dir.path().join("data")))
-            .await
-            .expect("open store"),
-    );
+    let (dir, store) = common::sqlite_store().await;
     let now = Utc::now();
     for i in 0..JOBS {
-        let j = job(i);
-        store.replace_job(&j, None).await.expect("provision");
-        let once = TriggerDefinition {
-            key: TriggerKey::new(GROUP, format!("manual-{i:02}")),
-            job_key: j.key.clone(),
-            schedule: TriggerSchedule::Once { start_time: now },
-            next_fire_time: Some(now),
-            previous_fire_time: None,
-            state: TriggerState::Waiting,
-            misfire_instruction: MisfireInstruction::FireOnceNow,
-            priority: 5,
-        };
-        assert!(store.add_trigger(&once).await.expect("trigger"));
+        common::provision_one_shot(&store, &job(i), format!("manual-{i:02}"), now).await;
     }
     let jobs = Arc::new(CountingJobs {
         inner: store.clone(),
@@ -146,10 +124,12 @@ async fn start(kill_on_unprovision: bool, confirm_kills: bool) -> Setup {
     if !confirm_kills {
         launcher = launcher.kills_not_confirmed();
     }
-    let mut config = SchedulerConfig::new("solo");
-    config.follow_interval = FOLLOW;
-    config.checkin_interval = Duration::from_millis(500);
-    config.dead_after = Duration::from_secs(3);
+    let mut config = common::config(
+        "solo",
+        FOLLOW,
+        Duration::from_millis(500),
+        Duration::from_secs(3),
+    );
     config.kill_on_unprovision = kill_on_unprovision;
     assert!(config.validate().is_ok());
     let handle = Scheduler::start(
@@ -167,40 +147,16 @@ async fn start(kill_on_unprovision: bool, confirm_kills: bool) -> Setup {
         kills,
         handle,
     };
-    wait_for(
+    common::wait_for_runs(
         &setup.store,
+        None,
         Duration::from_secs(10),
+        POLL,
         "every run RUNNING",
         |runs| runs.len() == JOBS && runs.iter().all(|r| r.state == RunState::Running),
     )
     .await;
     setup
-}
-
-async fn all_runs(store: &DieselJobStore) -> Vec<RunRecord> {
-    let mut runs = store.list_runs(&RunFilter::default()).await.expect("runs");
-    runs.sort_by(|a, b| a.job_key.cmp(&b.job_key));
-    runs
-}
-
-async fn wait_for(
-    store: &DieselJobStore,
-    limit: Duration,
-    what: &str,
-    done: impl Fn(&[RunRecord]) -> bool,
-) -> Vec<RunRecord> {
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        let runs = all_runs(store).await;
-        if done(&runs) {
-            return runs;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what}: not reached within {limit:?}: {runs:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Unprovisions the even jobs; answers their keys.
@@ -214,6 +170,23 @@ async fn unprovision_even(store: &DieselJobStore) -> BTreeSet<JobKey> {
     gone
 }
 
+/// Waits until the runs of the jobs `gone` ended; answers all runs then.
+async fn wait_for_the_runs_of(store: &DieselJobStore, gone: &BTreeSet<JobKey>) -> Vec<RunRecord> {
+    common::wait_for_runs(
+        store,
+        None,
+        Duration::from_secs(10),
+        POLL,
+        "the runs of the unprovisioned jobs ended",
+        |runs| {
+            runs.iter()
+                .filter(|r| gone.contains(&r.job_key))
+                .all(|r| r.ended_at.is_some())
+        },
+    )
+    .await
+}
+
 fn recorded(kills: &Mutex<Vec<RecordedKill>>) -> Vec<RecordedKill> {
     kills.lock().expect("kills").clone()
 }
@@ -224,21 +197,11 @@ async fn with_kill_on_unprovision_the_runs_of_unprovisioned_jobs_are_killed() {
     let before = setup.jobs.existing_jobs.load(Ordering::SeqCst);
     let started = tokio::time::Instant::now();
     let gone = unprovision_even(&setup.store).await;
-    let runs = wait_for(
-        &setup.store,
-        Duration::from_secs(10),
-        "the runs of the unprovisioned jobs ended",
-        |runs| {
-            runs.iter()
-                .filter(|r| gone.contains(&r.job_key))
-                .all(|r| r.ended_at.is_some())
-        },
-    )
-    .await;
+    let runs = wait_for_the_runs_of(&setup.store, &gone).await;
     // A few more rounds: nothing else happens.
     tokio::time::sleep(FOLLOW * 4).await;
     let elapsed = started.elapsed();
-    let later = all_runs(&setup.store).await;
+    let later = common::runs(&setup.store, None).await;
     let existing_calls = setup.jobs.existing_jobs.load(Ordering::SeqCst);
     let get_job_calls = setup.jobs.get_job.load(Ordering::SeqCst);
     setup.handle.stop().await;
@@ -301,7 +264,7 @@ async fn without_kill_on_unprovision_the_runs_are_followed_not_killed() {
     let gone = unprovision_even(&setup.store).await;
     assert_eq!(gone.len(), JOBS / 2);
     tokio::time::sleep(FOLLOW * 6).await;
-    let runs = all_runs(&setup.store).await;
+    let runs = common::runs(&setup.store, None).await;
     let existing_calls = setup.jobs.existing_jobs.load(Ordering::SeqCst);
     setup.handle.stop().await;
 
@@ -321,19 +284,9 @@ async fn without_kill_on_unprovision_the_runs_are_followed_not_killed() {
 async fn a_kill_the_cluster_manager_does_not_confirm_still_ends_the_run() {
     let setup = start(true, false).await;
     let gone = unprovision_even(&setup.store).await;
-    let runs = wait_for(
-        &setup.store,
-        Duration::from_secs(10),
-        "the runs of the unprovisioned jobs ended",
-        |runs| {
-            runs.iter()
-                .filter(|r| gone.contains(&r.job_key))
-                .all(|r| r.ended_at.is_some())
-        },
-    )
-    .await;
+    let runs = wait_for_the_runs_of(&setup.store, &gone).await;
     tokio::time::sleep(FOLLOW * 3).await;
-    let later = all_runs(&setup.store).await;
+    let later = common::runs(&setup.store, None).await;
     setup.handle.stop().await;
 
     let kills = recorded(&setup.kills);
