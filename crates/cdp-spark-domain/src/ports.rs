@@ -369,9 +369,15 @@ pub trait SchedulerStorePort: Send + Sync {
         runs: &[RunRecord],
     ) -> Result<Vec<String>, StoreError>;
 
-    /// The runs this instance follows: its `EXECUTING` fired rows whose run
-    /// is `RUNNING`.
-    async fn runs_to_follow(&self, instance_id: &str) -> Result<Vec<RunRecord>, StoreError>;
+    /// The runs this instance follows (its `EXECUTING` fired rows whose run
+    /// is `RUNNING`), a page at a time: at most `limit`, ordered by run id,
+    /// those after `after` (the last run id of the previous page).
+    async fn runs_to_follow(
+        &self,
+        instance_id: &str,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError>;
 
     /// Checks in to `QRTZ_SCHEDULER_STATE` (database time) and, under the
     /// `STATE_ACCESS` and `TRIGGER_ACCESS` locks, recovers the work of

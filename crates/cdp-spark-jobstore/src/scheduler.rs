@@ -1050,20 +1050,28 @@ impl SchedulerStorePort for DieselJobStore {
         .await
     }
 
-    async fn runs_to_follow(&self, instance_id: &str) -> Result<Vec<RunRecord>, StoreError> {
+    async fn runs_to_follow(
+        &self,
+        instance_id: &str,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
         let me = instance_id.to_string();
+        let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
         self.with_conn("runs_to_follow", Access::Read, move |conn, inner| {
             let pre = p(inner);
             let text = format!(
                 "SELECT {} FROM {pre}{RUNS_TABLE} r JOIN {pre}FIRED_TRIGGERS f \
                  ON f.SCHED_NAME = r.SCHED_NAME AND f.ENTRY_ID = r.RUN_ID \
                  WHERE f.SCHED_NAME = ? AND f.INSTANCE_NAME = ? AND f.STATE = 'EXECUTING' \
-                 AND r.STATE = 'RUNNING'",
+                 AND r.STATE = 'RUNNING' AND f.ENTRY_ID > ? ORDER BY f.ENTRY_ID LIMIT ?",
                 run_columns_of("r")
             );
             let rows: Vec<RunRow> = query(&text)
                 .bind::<Text, _>(&inner.sched)
                 .bind::<Text, _>(&me)
+                .bind::<Text, _>(after.clone().unwrap_or_default())
+                .bind::<BigInt, _>(limit)
                 .load(conn)?;
             rows.into_iter().map(run_from_row).collect()
         })

@@ -12,14 +12,16 @@
 //!   the job has retries left). With nothing due it sleeps until the next
 //!   fire time or the idle wait, or until [`SchedulerHandle::wake`].
 //! - **follower**: polls [`SparkLauncherPort::status`] for the runs this
-//!   instance follows and writes their final state (`SUCCEEDED`, `FAILED`,
-//!   `KILLED`, `LOST` when the cluster manager forgot them). With
-//!   [`SchedulerConfig::kill_on_unprovision`] it also kills the applications
-//!   of runs whose job was unprovisioned (one
-//!   [`JobStorePort::existing_jobs`] query per round).
+//!   instance follows, a page of 500 at a time, and writes their final
+//!   state (`SUCCEEDED`, `FAILED`, `KILLED`, `LOST` when the cluster
+//!   manager forgot them). With [`SchedulerConfig::kill_on_unprovision`] it
+//!   also kills the applications of runs whose job was unprovisioned (one
+//!   [`JobStorePort::existing_jobs`] query per page).
 //! - **check-in**: [`SchedulerStorePort::check_in`] every interval; the
 //!   fires of dead instances it hands over are launched here, their runs
-//!   in flight are followed here.
+//!   in flight are followed here, and their runs still `SUBMITTING` are
+//!   looked up on the cluster manager ([`SparkLauncherPort::find_by_run`]).
+//!   The fire loop waits for the first check-in.
 //!
 //! [`SchedulerHandle::stop`] stops gracefully (launches in progress finish,
 //! the check-in row is removed so another instance takes over the runs);
@@ -750,24 +752,48 @@ impl Followed {
     }
 }
 
+/// Runs read, polled and stored per page of a follow round: what a round
+/// holds in memory does not grow with the number of runs in flight.
+const FOLLOW_PAGE: usize = 500;
+
 async fn follow_once(
     engine: &Arc<Engine>,
     killed: &mut HashMap<String, u32>,
 ) -> Result<(), String> {
-    let runs = engine
-        .store
-        .runs_to_follow(&engine.config.instance_id)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut followed: HashSet<String> = HashSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let runs = engine
+            .store
+            .runs_to_follow(&engine.config.instance_id, after.take(), FOLLOW_PAGE)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(last) = runs.last() else {
+            break;
+        };
+        after = Some(last.run_id.clone());
+        let full = runs.len() >= FOLLOW_PAGE;
+        followed.extend(runs.iter().map(|r| r.run_id.clone()));
+        follow_page(engine, killed, runs).await;
+        if !full {
+            break;
+        }
+    }
+    killed.retain(|id, _| followed.contains(id));
+    Ok(())
+}
+
+/// Polls one page of runs and stores the ended ones.
+async fn follow_page(
+    engine: &Arc<Engine>,
+    killed: &mut HashMap<String, u32>,
+    runs: Vec<RunRecord>,
+) {
     let unprovisioned = if engine.config.kill_on_unprovision {
         unprovisioned_jobs(engine, &runs).await
     } else {
         BTreeSet::new()
     };
-    {
-        let followed: HashSet<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();
-        killed.retain(|id, _| followed.contains(id.as_str()));
-    }
     // At most `max_concurrent_submits` poll tasks exist at a time.
     let cap = engine.config.max_concurrent_submits;
     let mut polls = JoinSet::new();
@@ -806,7 +832,6 @@ async fn follow_once(
     if !done.is_empty() {
         finish(engine, done).await;
     }
-    Ok(())
 }
 
 /// Takes in what one poll task found.

@@ -277,13 +277,18 @@ impl Engine {
         if !matches!(self.launcher.config().mode, ClusterMode::Local { .. }) {
             return;
         }
-        let runs = match store.runs_to_follow(&instance).await {
-            Ok(runs) => runs,
-            Err(e) => {
-                warn!(error = %e, "cannot list the local runs in flight to end them");
-                return;
+        let mut runs = Vec::new();
+        loop {
+            let after = runs.last().map(|r: &RunRecord| r.run_id.clone());
+            match store.runs_to_follow(&instance, after, 1000).await {
+                Ok(page) if page.is_empty() => break,
+                Ok(page) => runs.extend(page),
+                Err(e) => {
+                    warn!(error = %e, "cannot list the local runs in flight to end them");
+                    return;
+                }
             }
-        };
+        }
         let mut ended: Vec<RunRecord> = Vec::new();
         for mut run in runs {
             let Some(id) = run.application_id.clone() else {
