@@ -115,7 +115,11 @@ async fn pages_cover_every_followed_run_once(db: Db) {
     ended[0].state = RunState::Succeeded;
     ended[0].ended_at = Some(Utc::now());
     assert_eq!(
-        t.store.finish_runs("me", &ended).await.expect("finish").len(),
+        t.store
+            .finish_runs("me", &ended)
+            .await
+            .expect("finish")
+            .len(),
         1
     );
 
@@ -129,7 +133,10 @@ async fn pages_cover_every_followed_run_once(db: Db) {
         assert_eq!(all, sorted, "pages in run id order (page size {size})");
         let unique: BTreeSet<String> = all.iter().cloned().collect();
         assert_eq!(unique.len(), all.len(), "no run twice (page size {size})");
-        assert_eq!(unique, expected, "exactly the followed runs (page size {size})");
+        assert_eq!(
+            unique, expected,
+            "exactly the followed runs (page size {size})"
+        );
         assert_eq!(pages.len(), expected.len().div_ceil(size));
     }
     assert!(!pages(&t, "me", 10)
