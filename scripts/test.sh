@@ -24,6 +24,17 @@ cargo test --workspace --all-targets --no-run
 cargo test --workspace --all-targets "$@" 2>&1 | tee -a "$log"
 cargo test --workspace --doc 2>&1 | tee -a "$log"
 
+# Tests against a real NameNode / YARN cluster are #[ignore]d (counted as
+# skipped above); they run here when their address is given.
+if [ -n "${CDP_TEST_HDFS_URL:-}" ]; then
+  echo "test.sh: CDP_TEST_HDFS_URL is set: the real-NameNode test runs" >&2
+  cargo test -p cdp-spark-hdfs --test namenode_integration -- --ignored 2>&1 | tee -a "$log"
+fi
+if [ -n "${CDP_TEST_YARN_RM:-}" ]; then
+  echo "test.sh: CDP_TEST_YARN_RM is set: the real-YARN test runs" >&2
+  cargo test -p cdp-spark-launcher --test yarn_cluster -- --ignored 2>&1 | tee -a "$log"
+fi
+
 # --- HTTP API contract test (issue 4): schemathesis (PyPI) against the
 # running server, the Witboost 2.2.0 contract and our /openapi.json.
 scripts/contract-test.sh

@@ -6,7 +6,9 @@
 //! - optional `CDP_TEST_YARN_QUEUE`, `CDP_TEST_YARN_USER` (simple-auth
 //!   `user.name`), `CDP_TEST_KERBEROS_PRINCIPAL` + `CDP_TEST_KERBEROS_KEYTAB`.
 //!
-//! Without `CDP_TEST_YARN_RM` the test says it did not run and returns.
+//! The test is `#[ignore]`d: `scripts/test.sh` runs it (`-- --ignored`)
+//! when `CDP_TEST_YARN_RM` is set; run by hand without it, it fails saying
+//! what to set.
 
 mod common;
 
@@ -18,13 +20,13 @@ use cdp_spark_launcher::{ClusterMode, KerberosConfig, LauncherConfig, SparkLaunc
 use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real YARN cluster: set CDP_TEST_YARN_RM and HADOOP_CONF_DIR (scripts/test.sh then runs it)"]
 async fn yarn_cluster_submit_follow_fail_and_kill_when_configured() {
     let Some(rms) = std::env::var("CDP_TEST_YARN_RM")
         .ok()
         .filter(|v| !v.trim().is_empty())
     else {
-        eprintln!("yarn_cluster: NOT RUN — set CDP_TEST_YARN_RM (and HADOOP_CONF_DIR) to run it against a real ResourceManager");
-        return;
+        panic!("set CDP_TEST_YARN_RM (and HADOOP_CONF_DIR) to run this test against a real ResourceManager");
     };
     let hadoop_conf_dir = std::env::var_os("HADOOP_CONF_DIR")
         .map(PathBuf::from)
