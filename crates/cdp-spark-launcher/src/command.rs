@@ -411,6 +411,71 @@ mod tests {
         v.iter().map(|s| s.to_string()).collect()
     }
 
+    /// The argv `full_spec()` gives: what every cluster manager shares, with
+    /// `resources` (the sizing options the manager takes) before `--jars`,
+    /// `principal_keytab` after it, and `launcher_conf` (the `--conf`
+    /// values the launcher enforces) after the job's own conf.
+    fn full_spec_argv(
+        master: &str,
+        deploy_mode: &str,
+        resources: &[(&str, &str)],
+        principal_keytab: Option<(&str, &str)>,
+        launcher_conf: &[&str],
+    ) -> Vec<String> {
+        let mut argv = strs(&[
+            "--master",
+            master,
+            "--deploy-mode",
+            deploy_mode,
+            "--class",
+            "com.example.Main",
+            "--name",
+            "job1 2026-01-02T03:04:05Z",
+        ]);
+        for &(flag, value) in resources {
+            argv.extend(strs(&[flag, value]));
+        }
+        argv.extend(strs(&["--jars", "hdfs://ns1/lib/a.jar,/opt/lib/b.jar"]));
+        if let Some((principal, keytab)) = principal_keytab {
+            argv.extend(strs(&["--principal", principal, "--keytab", keytab]));
+        }
+        let job_conf = [
+            "spark.driver.extraJavaOptions=-Da=b c",
+            "spark.sql.shuffle.partitions=400",
+            "spark.log.level=WARN",
+        ];
+        for &conf in job_conf.iter().chain(launcher_conf) {
+            argv.extend(strs(&["--conf", conf]));
+        }
+        argv.extend(strs(&[
+            "hdfs://ns1/apps/job.jar",
+            "--date",
+            "; rm -rf /",
+            "$(id)",
+        ]));
+        argv
+    }
+
+    /// The arguments of `cmd` that set `key` (`key=value`).
+    fn conf_entries<'a>(cmd: &'a SparkSubmitCommand, key: &str) -> Vec<&'a str> {
+        let prefix = format!("{key}=");
+        cmd.args
+            .iter()
+            .map(String::as_str)
+            .filter(|a| a.starts_with(&prefix))
+            .collect()
+    }
+
+    fn standalone_config() -> LauncherConfig {
+        LauncherConfig {
+            mode: ClusterMode::Standalone {
+                master_url: "spark://m:7077".into(),
+                rest_url: "http://m:6066".into(),
+            },
+            ..LauncherConfig::default()
+        }
+    }
+
     #[test]
     fn yarn_argv_has_everything_in_order() {
         let config = LauncherConfig {
@@ -433,48 +498,23 @@ mod tests {
         assert_eq!(cmd.program, PathBuf::from("spark/bin/spark-submit"));
         assert_eq!(
             cmd.args,
-            strs(&[
-                "--master",
+            full_spec_argv(
                 "yarn",
-                "--deploy-mode",
                 "cluster",
-                "--class",
-                "com.example.Main",
-                "--name",
-                "job1 2026-01-02T03:04:05Z",
-                "--queue",
-                "etl",
-                "--driver-cores",
-                "2",
-                "--driver-memory",
-                "2g",
-                "--executor-cores",
-                "4",
-                "--executor-memory",
-                "8g",
-                "--num-executors",
-                "3",
-                "--jars",
-                "hdfs://ns1/lib/a.jar,/opt/lib/b.jar",
-                "--principal",
-                "svc@EXAMPLE.COM",
-                "--keytab",
-                "keytabs/svc.keytab",
-                "--conf",
-                "spark.driver.extraJavaOptions=-Da=b c",
-                "--conf",
-                "spark.sql.shuffle.partitions=400",
-                "--conf",
-                "spark.log.level=WARN",
-                "--conf",
-                "spark.yarn.tags=cdp-run-run-1",
-                "--conf",
-                "spark.yarn.submit.waitAppCompletion=false",
-                "hdfs://ns1/apps/job.jar",
-                "--date",
-                "; rm -rf /",
-                "$(id)",
-            ])
+                &[
+                    ("--queue", "etl"),
+                    ("--driver-cores", "2"),
+                    ("--driver-memory", "2g"),
+                    ("--executor-cores", "4"),
+                    ("--executor-memory", "8g"),
+                    ("--num-executors", "3"),
+                ],
+                Some(("svc@EXAMPLE.COM", "keytabs/svc.keytab")),
+                &[
+                    "spark.yarn.tags=cdp-run-run-1",
+                    "spark.yarn.submit.waitAppCompletion=false",
+                ],
+            )
         );
         assert_eq!(
             cmd.env,
@@ -489,64 +529,31 @@ mod tests {
 
     #[test]
     fn standalone_argv_uses_the_rest_server_and_total_executor_cores() {
-        let config = LauncherConfig {
-            mode: ClusterMode::Standalone {
-                master_url: "spark://m:7077".into(),
-                rest_url: "http://m:6066".into(),
-            },
-            ..LauncherConfig::default()
-        };
-        let cmd = SparkSubmitCommand::build(&config, &request(full_spec())).expect("builds");
+        let cmd =
+            SparkSubmitCommand::build(&standalone_config(), &request(full_spec())).expect("builds");
         assert_eq!(cmd.program, PathBuf::from("spark-submit"));
         assert_eq!(
             cmd.args,
-            strs(&[
-                "--master",
+            full_spec_argv(
                 "spark://m:6066",
-                "--deploy-mode",
                 "cluster",
-                "--class",
-                "com.example.Main",
-                "--name",
-                "job1 2026-01-02T03:04:05Z",
-                "--driver-cores",
-                "2",
-                "--driver-memory",
-                "2g",
-                "--executor-cores",
-                "4",
-                "--executor-memory",
-                "8g",
-                "--total-executor-cores",
-                "12",
-                "--jars",
-                "hdfs://ns1/lib/a.jar,/opt/lib/b.jar",
-                "--conf",
-                "spark.driver.extraJavaOptions=-Da=b c",
-                "--conf",
-                "spark.sql.shuffle.partitions=400",
-                "--conf",
-                "spark.log.level=WARN",
-                "--conf",
-                "spark.master.rest.enabled=true",
-                "hdfs://ns1/apps/job.jar",
-                "--date",
-                "; rm -rf /",
-                "$(id)",
-            ])
+                &[
+                    ("--driver-cores", "2"),
+                    ("--driver-memory", "2g"),
+                    ("--executor-cores", "4"),
+                    ("--executor-memory", "8g"),
+                    ("--total-executor-cores", "12"),
+                ],
+                None,
+                &["spark.master.rest.enabled=true"],
+            )
         );
         assert!(cmd.env.is_empty());
     }
 
     #[test]
     fn standalone_leaves_num_executors_out_without_executor_cores_or_with_cores_max() {
-        let config = LauncherConfig {
-            mode: ClusterMode::Standalone {
-                master_url: "spark://m:7077".into(),
-                rest_url: "http://m:6066".into(),
-            },
-            ..LauncherConfig::default()
-        };
+        let config = standalone_config();
         let mut spec = full_spec();
         spec.executor_cores = None;
         let cmd = SparkSubmitCommand::build(&config, &request(spec)).expect("builds");
@@ -574,34 +581,13 @@ mod tests {
         let cmd = SparkSubmitCommand::build(&config, &request(full_spec())).expect("builds");
         assert_eq!(
             cmd.args,
-            strs(&[
-                "--master",
+            full_spec_argv(
                 "local[*]",
-                "--deploy-mode",
                 "client",
-                "--class",
-                "com.example.Main",
-                "--name",
-                "job1 2026-01-02T03:04:05Z",
-                "--driver-memory",
-                "2g",
-                "--jars",
-                "hdfs://ns1/lib/a.jar,/opt/lib/b.jar",
-                "--principal",
-                "me@EXAMPLE.COM",
-                "--keytab",
-                "me.keytab",
-                "--conf",
-                "spark.driver.extraJavaOptions=-Da=b c",
-                "--conf",
-                "spark.sql.shuffle.partitions=400",
-                "--conf",
-                "spark.log.level=WARN",
-                "hdfs://ns1/apps/job.jar",
-                "--date",
-                "; rm -rf /",
-                "$(id)",
-            ])
+                &[("--driver-memory", "2g")],
+                Some(("me@EXAMPLE.COM", "me.keytab")),
+                &[],
+            )
         );
     }
 
@@ -637,70 +623,37 @@ mod tests {
         spec.conf.insert("spark.log.level".into(), "DEBUG".into());
         let cmd =
             SparkSubmitCommand::build(&LauncherConfig::default(), &request(spec)).expect("builds");
-        let levels: Vec<&String> = cmd
-            .args
-            .iter()
-            .filter(|a| a.starts_with("spark.log.level="))
-            .collect();
-        assert_eq!(levels, vec!["spark.log.level=WARN"]);
+        assert_eq!(
+            conf_entries(&cmd, "spark.log.level"),
+            ["spark.log.level=WARN"]
+        );
     }
 
     #[test]
     fn bad_jobs_are_refused_naming_the_field() {
-        let cases: Vec<(SparkJobSpec, &str)> = vec![
+        // Each case spoils a valid spec in one field.
+        type Spoil = fn(&mut SparkJobSpec);
+        let cases: [(Spoil, &str); 6] = [
+            (|s| s.jar = " ".into(), "jar"),
+            (|s| s.jar = "--help".into(), "jar"),
+            (|s| s.class_name = String::new(), "className"),
             (
-                SparkJobSpec {
-                    jar: " ".into(),
-                    class_name: "A".into(),
-                    ..Default::default()
-                },
-                "jar",
-            ),
-            (
-                SparkJobSpec {
-                    jar: "--help".into(),
-                    class_name: "A".into(),
-                    ..Default::default()
-                },
-                "jar",
-            ),
-            (
-                SparkJobSpec {
-                    jar: "/a.jar".into(),
-                    class_name: "".into(),
-                    ..Default::default()
-                },
-                "className",
-            ),
-            (
-                SparkJobSpec {
-                    jar: "/a.jar".into(),
-                    class_name: "A".into(),
-                    dependencies: vec!["/x.jar,/y.jar".into()],
-                    ..Default::default()
-                },
+                |s| s.dependencies = vec!["/x.jar,/y.jar".into()],
                 "dependencies[0]",
             ),
             (
-                SparkJobSpec {
-                    jar: "/a.jar".into(),
-                    class_name: "A".into(),
-                    conf: BTreeMap::from([("a=b".to_string(), "c".to_string())]),
-                    ..Default::default()
-                },
+                |s| s.conf = BTreeMap::from([("a=b".to_string(), "c".to_string())]),
                 "conf.a=b",
             ),
-            (
-                SparkJobSpec {
-                    jar: "/a.jar".into(),
-                    class_name: "A".into(),
-                    log_level: Some("LOUD".into()),
-                    ..Default::default()
-                },
-                "logLevel",
-            ),
+            (|s| s.log_level = Some("LOUD".into()), "logLevel"),
         ];
-        for (spec, field) in cases {
+        for (spoil, field) in cases {
+            let mut spec = SparkJobSpec {
+                jar: "/a.jar".into(),
+                class_name: "A".into(),
+                ..Default::default()
+            };
+            spoil(&mut spec);
             let err = SparkSubmitCommand::build(&LauncherConfig::default(), &request(spec))
                 .expect_err(field);
             let msg = err.to_string();
@@ -723,12 +676,10 @@ mod tests {
         let mut req = request(spec);
         req.run_id = "0F3C-77".into();
         let cmd = SparkSubmitCommand::build(&config, &req).expect("builds");
-        let tags: Vec<&String> = cmd
-            .args
-            .iter()
-            .filter(|a| a.starts_with("spark.yarn.tags="))
-            .collect();
-        assert_eq!(tags, vec!["spark.yarn.tags=team-a,nightly,cdp-run-0f3c-77"]);
+        assert_eq!(
+            conf_entries(&cmd, "spark.yarn.tags"),
+            ["spark.yarn.tags=team-a,nightly,cdp-run-0f3c-77"]
+        );
         assert_eq!(yarn_run_tag("a,b"), None);
         assert_eq!(yarn_run_tag(&"x".repeat(100)), None);
         assert_eq!(yarn_run_tag(" "), None);

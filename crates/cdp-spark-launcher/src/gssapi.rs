@@ -24,6 +24,8 @@ use std::sync::OnceLock;
 
 use libloading::Library;
 
+use crate::error_chain;
+
 /// The library loaded at run time (MIT Kerberos' GSSAPI mechanism).
 pub const LIBRARY: &str = "libgssapi_krb5.so.2";
 
@@ -248,17 +250,6 @@ fn load(name: &str) -> Result<Gss, GssError> {
         delete_sec_context,
         display_status,
     })
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// The process-wide library, loaded on first use.

@@ -90,3 +90,117 @@ pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, LaunchEr
         .build()
         .map_err(|e| LaunchError::Other(format!("cannot build the HTTP client: {e}")))
 }
+
+/// An HTTP answer read whole.
+pub(crate) struct HttpReply {
+    pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+/// Sends the request and reads the whole answer. Err: why it failed,
+/// sending or reading the body, with its causes
+/// ([`describe_reqwest_error`]); the caller says to whom.
+pub(crate) async fn send_and_read(req: reqwest::RequestBuilder) -> Result<HttpReply, String> {
+    let describe = |e: reqwest::Error| describe_reqwest_error(&e);
+    let resp = req.send().await.map_err(describe)?;
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.map_err(describe)?;
+    Ok(HttpReply {
+        status,
+        headers,
+        text,
+    })
+}
+
+/// What kind of failure (timed out, connection failed, request failed),
+/// then its causes.
+pub(crate) fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{what}: {}", error_chain(cause)),
+        None => what.to_string(),
+    }
+}
+
+/// An error and its causes, `: `-separated.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// The start of an answer's body, for an error message.
+pub(crate) fn excerpt(body: &str) -> String {
+    body.chars().take(300).collect()
+}
+
+/// `<prefix><digits><separator><digits>` (an application or driver id)
+/// split into its two numbers, as text; `None` for anything else.
+pub(crate) fn numbered_id<'a>(
+    id: &'a str,
+    prefix: &str,
+    separator: char,
+) -> Option<(&'a str, &'a str)> {
+    let (first, second) = id.strip_prefix(prefix)?.split_once(separator)?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(first) && digits(second)).then_some((first, second))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_ids_split_into_their_two_numbers() {
+        assert_eq!(
+            numbered_id("application_1700000000000_0042", "application_", '_'),
+            Some(("1700000000000", "0042"))
+        );
+        assert_eq!(
+            numbered_id("driver-20261125033046-0000", "driver-", '-'),
+            Some(("20261125033046", "0000"))
+        );
+        for bad in [
+            "application_1_",
+            "application__1",
+            "application_1_1_1",
+            "app_1_1",
+        ] {
+            assert_eq!(numbered_id(bad, "application_", '_'), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn error_chains_name_every_cause() {
+        let cause = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert_eq!(error_chain(&ErrorWithCause(cause)), "tcp connect: refused");
+    }
+
+    #[derive(Debug)]
+    struct ErrorWithCause(std::io::Error);
+
+    impl std::fmt::Display for ErrorWithCause {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("tcp connect")
+        }
+    }
+
+    impl std::error::Error for ErrorWithCause {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+}

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tracing::info;
 
 use crate::state::map_standalone_driver_state;
-use crate::yarn::describe_reqwest_error;
+use crate::{excerpt, numbered_id};
 
 /// A `SubmissionStatusResponse` or `KillSubmissionResponse`.
 #[derive(Debug, Clone, Deserialize)]
@@ -50,21 +50,13 @@ impl StandaloneRestClient {
         } else {
             self.http.get(&url)
         };
-        let resp = req.send().await.map_err(|e| {
+        let reply = crate::send_and_read(req).await.map_err(|why| {
             LaunchError::Unreachable(format!(
-                "the standalone master's REST server {}: {}",
-                self.rest_url,
-                describe_reqwest_error(&e)
+                "the standalone master's REST server {}: {why}",
+                self.rest_url
             ))
         })?;
-        let status = resp.status();
-        let body = resp.text().await.map_err(|e| {
-            LaunchError::Unreachable(format!(
-                "the standalone master's REST server {}: {}",
-                self.rest_url,
-                describe_reqwest_error(&e)
-            ))
-        })?;
+        let (status, body) = (reply.status, reply.text);
         serde_json::from_str(&body).map_err(|e| {
             let hint = if status == StatusCode::NOT_FOUND {
                 "; is it the REST submission server (master started with -Dspark.master.rest.enabled=true)?"
@@ -73,7 +65,7 @@ impl StandaloneRestClient {
             };
             LaunchError::Other(format!(
                 "{url} answered {status} with something that is not a submission response ({e}){hint}: {}",
-                body.chars().take(300).collect::<String>()
+                excerpt(&body)
             ))
         })
     }
@@ -130,22 +122,11 @@ impl StandaloneRestClient {
 
 /// `driver-<yyyyMMddHHmmss>-<number>`: nothing else goes into a URL.
 pub fn check_driver_id(id: &str) -> Result<(), LaunchError> {
-    let ok = id
-        .strip_prefix("driver-")
-        .and_then(|rest| rest.split_once('-'))
-        .map(|(ts, seq)| {
-            !ts.is_empty()
-                && !seq.is_empty()
-                && ts.bytes().all(|b| b.is_ascii_digit())
-                && seq.bytes().all(|b| b.is_ascii_digit())
-        })
-        .unwrap_or(false);
-    if ok {
-        Ok(())
-    } else {
-        Err(LaunchError::Other(format!(
+    match numbered_id(id, "driver-", '-') {
+        Some(_) => Ok(()),
+        None => Err(LaunchError::Other(format!(
             "'{id}' is not a Spark standalone driver id (driver-<timestamp>-<number>)"
-        )))
+        ))),
     }
 }
 

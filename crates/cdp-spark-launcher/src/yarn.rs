@@ -40,6 +40,7 @@ use tracing::{debug, info, warn};
 use crate::config::{KerberosConfig, LauncherConfig};
 use crate::spnego::{self, Spnego, Target};
 use crate::state::map_yarn_state;
+use crate::{excerpt, numbered_id};
 
 /// An application as `/ws/v1/cluster/apps/{id}` describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -101,11 +102,7 @@ impl YarnApp {
 /// after `application_1_9999` and a restarted RM's applications after the
 /// previous ones. `None` for an id that is not `application_<digits>_<digits>`.
 pub fn application_id_order(id: &str) -> Option<(u64, u64)> {
-    let (ts, seq) = id.strip_prefix("application_")?.split_once('_')?;
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(ts) || !digits(seq) {
-        return None;
-    }
+    let (ts, seq) = numbered_id(id, "application_", '_')?;
     Some((ts.parse().ok()?, seq.parse().ok()?))
 }
 
@@ -540,50 +537,30 @@ impl YarnRmClient {
         if let Some(a) = authorization {
             req = req.header(AUTHORIZATION, a);
         }
-        let resp = req
-            .send()
+        let reply = crate::send_and_read(req)
             .await
-            .map_err(|e| Failure::Transport(describe_reqwest_error(&e)))?;
-        let status = resp.status();
-        let headers = resp.headers();
-        let location = headers
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let negotiate = spnego::negotiate_challenge(headers);
-        let set_cookie = spnego::set_cookies(headers);
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| Failure::Transport(describe_reqwest_error(&e)))?;
+            .map_err(Failure::Transport)?;
+        let headers = &reply.headers;
         Ok(Sent {
-            status,
-            location,
-            negotiate,
-            set_cookie,
-            text,
+            status: reply.status,
+            location: headers
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            negotiate: spnego::negotiate_challenge(headers),
+            set_cookie: spnego::set_cookies(headers),
+            text: reply.text,
         })
     }
 }
 
 /// `application_<cluster timestamp>_<sequence>`: nothing else goes into a URL.
 pub fn check_application_id(id: &str) -> Result<(), LaunchError> {
-    let ok = id
-        .strip_prefix("application_")
-        .and_then(|rest| rest.split_once('_'))
-        .map(|(ts, seq)| {
-            !ts.is_empty()
-                && !seq.is_empty()
-                && ts.bytes().all(|b| b.is_ascii_digit())
-                && seq.bytes().all(|b| b.is_ascii_digit())
-        })
-        .unwrap_or(false);
-    if ok {
-        Ok(())
-    } else {
-        Err(LaunchError::Other(format!(
+    match numbered_id(id, "application_", '_') {
+        Some(_) => Ok(()),
+        None => Err(LaunchError::Other(format!(
             "'{id}' is not a YARN application id (application_<timestamp>_<number>)"
-        )))
+        ))),
     }
 }
 
@@ -624,10 +601,6 @@ fn first_line(text: &str) -> String {
         .collect()
 }
 
-fn excerpt(body: &str) -> String {
-    body.chars().take(300).collect()
-}
-
 fn remote_message(body: &str) -> String {
     match serde_json::from_str::<RemoteExceptionEnvelope>(body) {
         Ok(e) => match (e.remote_exception.exception, e.remote_exception.message) {
@@ -645,24 +618,6 @@ fn rm_error(status: StatusCode, body: &str, doing: &str) -> LaunchError {
         "the ResourceManager answered {status} {doing}: {}",
         remote_message(body)
     ))
-}
-
-pub(crate) fn describe_reqwest_error(e: &reqwest::Error) -> String {
-    use std::error::Error;
-    let mut text = if e.is_timeout() {
-        "timed out".to_string()
-    } else if e.is_connect() {
-        "connection failed".to_string()
-    } else {
-        "request failed".to_string()
-    };
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -7,10 +7,9 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use cdp_spark_domain::ports::{
@@ -27,111 +26,14 @@ const APP_FAILED: &str = "application_1700000000000_0044";
 const APP_KILLED: &str = "application_1700000000000_0045";
 const APP_MISSING: &str = "application_1700000000000_0099";
 
-fn data(name: &str) -> String {
-    let path = crate_dir().join("tests/data/rm").join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("test data {} missing: {e}", path.display()))
-}
-
-/// The tag the `apps-by-tag*.json` data files carry; the fake RM puts the
-/// tag asked for in its place.
-const DATA_TAG: &str = "cdp-run-run-7";
-
-/// An active RM serving the apps in `files` (id → data file), killing on PUT,
-/// and answering tag lookups from `tagged` (tag → application list file).
-#[derive(Clone)]
-struct ActiveRm {
-    apps: Arc<Mutex<HashMap<String, String>>>,
-    tagged: Arc<Mutex<HashMap<String, String>>>,
-    kill_reply: Arc<Mutex<(u16, String)>>,
-}
-
-impl ActiveRm {
-    fn new(apps: &[(&str, &str)]) -> Self {
-        Self {
-            apps: Arc::new(Mutex::new(
-                apps.iter()
-                    .map(|(id, f)| (id.to_string(), f.to_string()))
-                    .collect(),
-            )),
-            tagged: Arc::new(Mutex::new(HashMap::new())),
-            kill_reply: Arc::new(Mutex::new((202, "kill-accepted.json".into()))),
-        }
-    }
-
-    /// Tag lookups for `tag` answer the application list in `file`.
-    fn tag(&self, tag: &str, file: &str) {
-        self.tagged
-            .lock()
-            .expect("lock")
-            .insert(tag.into(), file.into());
-    }
-
-    fn answer_tag_lookup(&self, query: &str) -> Reply {
-        let Some(tag) = query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("applicationTags="))
-        else {
-            return Reply::json(200, data("apps-none.json"));
-        };
-        match self.tagged.lock().expect("lock").get(tag) {
-            Some(file) => Reply::json(200, data(file).replace(DATA_TAG, tag)),
-            None => Reply::json(200, data("apps-none.json")),
-        }
-    }
-
-    fn set(&self, id: &str, file: &str) {
-        self.apps
-            .lock()
-            .expect("lock")
-            .insert(id.into(), file.into());
-    }
-
-    fn answer(&self, req: &Received) -> Reply {
-        let (path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
-        if req.method == "GET" && path == "/ws/v1/cluster/apps" {
-            return self.answer_tag_lookup(query);
-        }
-        let Some(rest) = path.strip_prefix("/ws/v1/cluster/apps/") else {
-            return Reply::text(404, "no such page");
-        };
-        let (id, state_path) = match rest.split_once('/') {
-            Some((id, tail)) => (id, Some(tail)),
-            None => (rest, None),
-        };
-        let file = self.apps.lock().expect("lock").get(id).cloned();
-        match (req.method.as_str(), state_path, file) {
-            ("GET", None, Some(file)) => Reply::json(200, data(&file)),
-            ("PUT", Some("state"), Some(_)) => {
-                let (status, file) = self.kill_reply.lock().expect("lock").clone();
-                if status < 300 && req.body.contains("\"KILLED\"") {
-                    self.set(id, "app-killed.json");
-                }
-                Reply::json(status, data(&file))
-            }
-            (_, _, None) => Reply::json(404, data("app-not-found.json").replace(APP_MISSING, id)),
-            _ => Reply::text(405, "method not allowed"),
-        }
-    }
-}
-
-async fn active_rm(rm: &ActiveRm) -> FakeHttp {
-    let rm = rm.clone();
-    FakeHttp::start(move |req| rm.answer(req)).await
-}
-
-/// A standby RM that knows the active one: `307` to it, as `RMWebAppFilter` does.
+/// A standby RM that knows the active one.
 async fn standby_rm(active_base: String) -> FakeHttp {
-    FakeHttp::start(move |req| {
-        Reply::text(307, data("standby-redirect.txt"))
-            .with_header("Location", &format!("{active_base}{}", req.target))
-    })
-    .await
+    FakeHttp::start(move |req| standby_redirect(&active_base, req)).await
 }
 
 /// A standby RM that knows no active RM.
 async fn lost_standby_rm() -> FakeHttp {
-    FakeHttp::start(|_| Reply::text(200, data("no-active-rm.txt"))).await
+    FakeHttp::start(|_| Reply::text(200, rm_data("no-active-rm.txt"))).await
 }
 
 fn client(rms: &[&str], user: Option<&str>) -> YarnRmClient {
@@ -145,13 +47,13 @@ fn dead_address() -> String {
 
 #[tokio::test]
 async fn each_documented_application_maps_to_its_state() {
-    let rm = ActiveRm::new(&[
+    let rm = FakeRm::new(&[
         (APP_OK, "app-running.json"),
         (APP_FINISHED_FAILED, "app-finished-failed.json"),
         (APP_FAILED, "app-failed.json"),
         (APP_KILLED, "app-killed.json"),
     ]);
-    let server = active_rm(&rm).await;
+    let server = rm.start().await;
     let c = client(&[&server.base_url], None);
 
     let app = c.application(APP_OK).await.expect("get").expect("known");
@@ -165,10 +67,7 @@ async fn each_documented_application_maps_to_its_state() {
         }
     );
     rm.set(APP_OK, "app-accepted.json");
-    assert!(matches!(
-        c.status(APP_OK).await.expect("status"),
-        ApplicationState::Running { .. }
-    ));
+    assert_running(c.status(APP_OK).await);
     rm.set(APP_OK, "app-finished-succeeded.json");
     assert_eq!(
         c.status(APP_OK).await.expect("status"),
@@ -209,8 +108,8 @@ async fn each_documented_application_maps_to_its_state() {
 
 #[tokio::test]
 async fn ha_follows_the_standby_redirect_and_then_asks_the_active_rm_directly() {
-    let rm = ActiveRm::new(&[(APP_OK, "app-finished-succeeded.json")]);
-    let active = active_rm(&rm).await;
+    let rm = FakeRm::new(&[(APP_OK, "app-finished-succeeded.json")]);
+    let active = rm.start().await;
     let standby = standby_rm(active.base_url.clone()).await;
     // The standby is listed first, as after a failover.
     let c = client(&[&standby.base_url, &active.base_url], None);
@@ -241,8 +140,8 @@ async fn ha_follows_the_standby_redirect_and_then_asks_the_active_rm_directly() 
 
 #[tokio::test]
 async fn ha_skips_a_dead_rm_and_a_standby_that_knows_no_active_rm() {
-    let rm = ActiveRm::new(&[(APP_FAILED, "app-failed.json")]);
-    let active = active_rm(&rm).await;
+    let rm = FakeRm::new(&[(APP_FAILED, "app-failed.json")]);
+    let active = rm.start().await;
     let lost = lost_standby_rm().await;
     let refresh = FakeHttp::start(|_| {
         Reply::text(
@@ -274,19 +173,15 @@ async fn no_active_rm_is_unreachable_naming_each_rm() {
     let lost = lost_standby_rm().await;
     let dead = dead_address();
     let c = client(&[&dead, &lost.base_url], None);
-    match c.status(APP_OK).await {
-        Err(LaunchError::Unreachable(msg)) => {
-            assert!(msg.contains(&dead) && msg.contains(&lost.base_url), "{msg}");
-            assert!(msg.contains("standby"), "{msg}");
-        }
-        other => panic!("expected Unreachable, got {other:?}"),
-    }
+    let msg = error_message!(c.status(APP_OK).await, Unreachable);
+    assert!(msg.contains(&dead) && msg.contains(&lost.base_url), "{msg}");
+    assert!(msg.contains("standby"), "{msg}");
 }
 
 #[tokio::test]
 async fn kill_puts_the_killed_state_through_the_standby_redirect() {
-    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
-    let active = active_rm(&rm).await;
+    let rm = FakeRm::new(&[(APP_OK, "app-running.json")]);
+    let active = rm.start().await;
     let standby = standby_rm(active.base_url.clone()).await;
     let c = client(&[&standby.base_url, &active.base_url], Some("etl"));
 
@@ -315,26 +210,22 @@ async fn kill_puts_the_killed_state_through_the_standby_redirect() {
             diagnostics: "Application killed by user.".into()
         }
     );
-    *rm.kill_reply.lock().expect("lock") = (200, "kill-done.json".into());
+    rm.kill_reply(200, "kill-done.json");
     assert_eq!(c.kill(APP_OK).await.expect("kill"), KillOutcome::Done);
 }
 
 #[tokio::test]
 async fn a_refused_kill_says_who_may_kill() {
-    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
-    *rm.kill_reply.lock().expect("lock") = (403, "kill-forbidden.json".into());
-    let active = active_rm(&rm).await;
+    let rm = FakeRm::new(&[(APP_OK, "app-running.json")]);
+    rm.kill_reply(403, "kill-forbidden.json");
+    let active = rm.start().await;
     let c = client(&[&active.base_url], None);
-    match c.kill(APP_OK).await {
-        Err(LaunchError::Other(msg)) => {
-            assert!(
-                msg.contains("The default static user cannot carry out this operation"),
-                "{msg}"
-            );
-            assert!(msg.contains("yarn.user_name"), "{msg}");
-        }
-        other => panic!("expected a refusal, got {other:?}"),
-    }
+    let msg = error_message!(c.kill(APP_OK).await, Other);
+    assert!(
+        msg.contains("The default static user cannot carry out this operation"),
+        "{msg}"
+    );
+    assert!(msg.contains("yarn.user_name"), "{msg}");
     assert!(
         matches!(c.kill(APP_MISSING).await, Err(LaunchError::Other(m)) if m.contains("no ResourceManager knows"))
     );
@@ -347,13 +238,11 @@ async fn an_rm_demanding_spnego_without_it_configured_names_the_setting() {
     })
     .await;
     let c = client(&[&rm.base_url], None);
-    match c.status(APP_OK).await {
-        Err(LaunchError::Other(msg)) => assert!(
-            msg.contains("SPNEGO") && msg.contains("launcher.yarn_spnego"),
-            "{msg}"
-        ),
-        other => panic!("expected the SPNEGO limitation, got {other:?}"),
-    }
+    let msg = error_message!(c.status(APP_OK).await, Other);
+    assert!(
+        msg.contains("SPNEGO") && msg.contains("launcher.yarn_spnego"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -363,9 +252,9 @@ async fn applications_are_found_by_their_run_tag() {
             .target
             .starts_with("/ws/v1/cluster/apps?applicationTags=cdp-run-run-7")
         {
-            Reply::json(200, data("apps-by-tag.json"))
+            Reply::json(200, rm_data("apps-by-tag.json"))
         } else {
-            Reply::json(200, data("apps-none.json"))
+            Reply::json(200, rm_data("apps-none.json"))
         }
     })
     .await;
@@ -407,7 +296,7 @@ async fn applications_are_found_by_their_run_tag() {
 #[tokio::test]
 async fn applications_not_carrying_the_tag_are_ignored() {
     // An RM that ignored the filter would list applications of other runs.
-    let rm = FakeHttp::start(|_| Reply::json(200, data("apps-by-tag.json"))).await;
+    let rm = FakeHttp::start(|_| Reply::json(200, rm_data("apps-by-tag.json"))).await;
     let c = client(&[&rm.base_url], None);
     assert!(c
         .find_by_tag("cdp-run-other")
@@ -423,8 +312,8 @@ async fn applications_not_carrying_the_tag_are_ignored() {
 
 #[tokio::test]
 async fn ids_that_are_not_yarn_ids_never_reach_the_rm() {
-    let rm = ActiveRm::new(&[]);
-    let active = active_rm(&rm).await;
+    let rm = FakeRm::new(&[]);
+    let active = rm.start().await;
     let c = client(&[&active.base_url], None);
     assert!(c.status("application_1_1/../../x").await.is_err());
     assert!(c.kill("driver-20260101000000-0001").await.is_err());
@@ -535,6 +424,19 @@ fn yarn_launcher(
     .expect("valid config")
 }
 
+/// The launch with a 1 s submit timeout came back long before the fake
+/// spark-submit's own end (it sleeps for a minute or more).
+fn assert_cut_short(started: Instant) {
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// The message of a spark-submit killed after the 1 s submit timeout.
+const TIMED_OUT: &str = "spark-submit did not finish within 1 s and was killed";
+
 fn yarn_request(args: Vec<String>) -> cdp_spark_domain::ports::LaunchRequest {
     let mut req = request("com.example.Main", args);
     req.spec.jar = "hdfs://ns1/apps/job.jar".into();
@@ -545,8 +447,8 @@ fn yarn_request(args: Vec<String>) -> cdp_spark_domain::ports::LaunchRequest {
 #[tokio::test]
 async fn yarn_submit_detaches_takes_the_id_and_follows_it_through_the_rm() {
     let homes = fake_homes();
-    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
-    let server = active_rm(&rm).await;
+    let rm = FakeRm::new(&[(APP_OK, "app-running.json")]);
+    let server = rm.start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let argv_out = dir.path().join("argv.txt");
     let launcher = yarn_launcher(
@@ -589,10 +491,7 @@ async fn yarn_submit_detaches_takes_the_id_and_follows_it_through_the_rm() {
         );
     }
 
-    assert!(matches!(
-        launcher.status(&handle).await.expect("status"),
-        ApplicationState::Running { .. }
-    ));
+    assert_running(launcher.status(&handle).await);
     rm.set(APP_OK, "app-finished-succeeded.json");
     assert_eq!(
         launcher.status(&handle).await.expect("status"),
@@ -616,28 +515,17 @@ async fn a_hung_spark_submit_is_killed_with_its_children_and_the_launch_times_ou
     );
     let started = Instant::now();
     let request = yarn_request(vec![]);
-    let tag = cdp_spark_launcher::yarn_run_tag(&request.run_id).expect("tag");
-    match launcher.submit(&request).await {
-        // The RM cannot say whether the submission got through: the
-        // timeout stands, saying so.
-        Err(LaunchError::Submit(msg)) => {
-            assert!(
-                msg.starts_with("spark-submit did not finish within 1 s and was killed"),
-                "{msg}"
-            );
-            assert!(
-                msg.contains(&format!("could not be searched for the run's tag {tag}"))
-                    && msg.contains(&dead),
-                "{msg}"
-            );
-        }
-        other => panic!("expected the timeout, got {other:?}"),
-    }
+    let tag = run_tag(&request.run_id);
+    // The RM cannot say whether the submission got through: the timeout
+    // stands, saying so.
+    let msg = error_message!(launcher.submit(&request).await, Submit);
+    assert!(msg.starts_with(TIMED_OUT), "{msg}");
     assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        started.elapsed()
+        msg.contains(&format!("could not be searched for the run's tag {tag}"))
+            && msg.contains(&dead),
+        "{msg}"
     );
+    assert_cut_short(started);
     let child: u32 = std::fs::read_to_string(&pid_out)
         .expect("the fake wrote its child's pid")
         .trim()
@@ -656,51 +544,35 @@ async fn a_hung_spark_submit_is_killed_with_its_children_and_the_launch_times_ou
 #[tokio::test]
 async fn a_spark_submit_hung_after_submitting_is_killed_and_its_application_followed() {
     let homes = fake_homes();
-    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
-    let server = active_rm(&rm).await;
+    let rm = FakeRm::new(&[(APP_OK, "app-running.json")]);
+    let server = rm.start().await;
     let launcher = yarn_launcher(&homes.hung_after_id, &server.base_url, &[], 1);
     let started = Instant::now();
     let handle = launcher
         .submit(&yarn_request(vec![]))
         .await
         .expect("the application was submitted, so the launch succeeds");
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert_cut_short(started);
     assert_eq!(handle.application_id, APP_OK);
-    assert!(matches!(
-        launcher.status(&handle).await.expect("status"),
-        ApplicationState::Running { .. }
-    ));
+    assert_running(launcher.status(&handle).await);
 }
 
 #[tokio::test]
 async fn a_failing_spark_submit_is_a_submit_error_with_its_reason() {
     let homes = fake_homes();
     let launcher = yarn_launcher(&homes.failing, &dead_address(), &[], 30);
-    match launcher.submit(&yarn_request(vec![])).await {
-        Err(LaunchError::Submit(msg)) => {
-            assert!(
-                msg.starts_with("application_1700000000000_0050: spark-submit exited with code 1"),
-                "{msg}"
-            );
-            assert!(msg.contains("finished with failed status"), "{msg}");
-        }
-        other => panic!("expected a submit error, got {other:?}"),
-    }
+    let msg = error_message!(launcher.submit(&yarn_request(vec![])).await, Submit);
+    assert!(
+        msg.starts_with("application_1700000000000_0050: spark-submit exited with code 1"),
+        "{msg}"
+    );
+    assert!(msg.contains("finished with failed status"), "{msg}");
     let launcher = yarn_launcher(&homes.silent, &dead_address(), &[], 30);
-    match launcher.submit(&yarn_request(vec![])).await {
-        Err(LaunchError::Submit(msg)) => {
-            assert!(
-                msg.contains("without printing a YARN application id")
-                    && msg.contains("nothing to see"),
-                "{msg}"
-            )
-        }
-        other => panic!("expected a submit error, got {other:?}"),
-    }
+    let msg = error_message!(launcher.submit(&yarn_request(vec![])).await, Submit);
+    assert!(
+        msg.contains("without printing a YARN application id") && msg.contains("nothing to see"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -722,6 +594,22 @@ fn run_tag(run_id: &str) -> String {
     cdp_spark_launcher::yarn_run_tag(run_id).expect("a run id that can be a tag")
 }
 
+/// An RM running `APP_OK`, tagged with the tag of run `run_id`.
+fn rm_running_the_app_of(run_id: &str) -> FakeRm {
+    let rm = FakeRm::new(&[(APP_OK, "app-running.json")]);
+    rm.tag(&run_tag(run_id), "apps-by-tag.json");
+    rm
+}
+
+/// The application `launcher` finds for run `run_id`; panics when none.
+async fn found_by_run(launcher: &SparkLauncher, run_id: &str) -> ApplicationHandle {
+    launcher
+        .find_by_run(run_id)
+        .await
+        .expect("lookup")
+        .unwrap_or_else(|| panic!("no application found for run {run_id}"))
+}
+
 fn tag_lookups(server: &FakeHttp) -> Vec<String> {
     server
         .requests()
@@ -734,16 +622,11 @@ fn tag_lookups(server: &FakeHttp) -> Vec<String> {
 #[tokio::test]
 async fn find_by_run_finds_the_application_tagged_with_the_run() {
     let homes = fake_homes();
-    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
-    rm.tag(&run_tag("run-a"), "apps-by-tag.json");
-    let server = active_rm(&rm).await;
+    let rm = rm_running_the_app_of("run-a");
+    let server = rm.start().await;
     let launcher = yarn_launcher(&homes.yarn, &server.base_url, &[], 30);
 
-    let handle = launcher
-        .find_by_run("run-a")
-        .await
-        .expect("lookup")
-        .expect("the tagged application is found");
+    let handle = found_by_run(&launcher, "run-a").await;
     assert_eq!(
         handle,
         ApplicationHandle {
@@ -757,18 +640,11 @@ async fn find_by_run_finds_the_application_tagged_with_the_run() {
         vec!["/ws/v1/cluster/apps?applicationTags=cdp-run-run-a".to_string()]
     );
     // The handle is followed like any other.
-    assert!(matches!(
-        launcher.status(&handle).await.expect("status"),
-        ApplicationState::Running { .. }
-    ));
+    assert_running(launcher.status(&handle).await);
     // The tag is the run id in lower case, as YARN stores tags.
     assert_eq!(
-        launcher
-            .find_by_run("RUN-A")
-            .await
-            .expect("lookup")
-            .map(|h| h.application_id),
-        Some(APP_OK.to_string())
+        found_by_run(&launcher, "RUN-A").await.application_id,
+        APP_OK
     );
 
     assert_eq!(launcher.find_by_run("run-b").await.expect("lookup"), None);
@@ -785,18 +661,14 @@ async fn find_by_run_finds_the_application_tagged_with_the_run() {
 #[tokio::test]
 async fn find_by_run_with_several_applications_takes_the_running_one_else_the_newest() {
     let homes = fake_homes();
-    let rm = ActiveRm::new(&[]);
+    let rm = FakeRm::new(&[]);
     rm.tag(&run_tag("run-twice"), "apps-by-tag-several.json");
     rm.tag(&run_tag("run-ended"), "apps-by-tag-all-ended.json");
-    let server = active_rm(&rm).await;
+    let server = rm.start().await;
     let launcher = yarn_launcher(&homes.yarn, &server.base_url, &[], 30);
 
     // 0046 finished, 0047 running, 0048 (the newest) killed.
-    let handle = launcher
-        .find_by_run("run-twice")
-        .await
-        .expect("lookup")
-        .expect("found");
+    let handle = found_by_run(&launcher, "run-twice").await;
     assert_eq!(handle.application_id, "application_1700000000000_0047");
     assert_eq!(
         handle.tracking_url.as_deref(),
@@ -805,11 +677,7 @@ async fn find_by_run_with_several_applications_takes_the_running_one_else_the_ne
 
     // All ended: the newest by number, where comparing the ids as text
     // would take application_999999999999_0500 or …_9999.
-    let handle = launcher
-        .find_by_run("run-ended")
-        .await
-        .expect("lookup")
-        .expect("found");
+    let handle = found_by_run(&launcher, "run-ended").await;
     assert_eq!(handle.application_id, "application_1700000000000_10000");
 }
 
@@ -818,10 +686,9 @@ async fn find_by_run_without_an_answering_rm_is_unreachable() {
     let homes = fake_homes();
     let dead = dead_address();
     let launcher = yarn_launcher(&homes.yarn, &dead, &[], 30);
-    match launcher.find_by_run("run-a").await {
-        Err(LaunchError::Unreachable(msg)) => assert!(msg.contains(&dead), "{msg}"),
-        other => panic!("expected Unreachable, to be asked again, got {other:?}"),
-    }
+    // Unreachable: to be asked again.
+    let msg = error_message!(launcher.find_by_run("run-a").await, Unreachable);
+    assert!(msg.contains(&dead), "{msg}");
     // A standby that knows no active RM is no answer either.
     let lost = lost_standby_rm().await;
     let launcher = yarn_launcher(&homes.yarn, &lost.base_url, &[], 30);
@@ -833,9 +700,8 @@ async fn find_by_run_without_an_answering_rm_is_unreachable() {
 
 #[tokio::test]
 async fn find_by_run_is_none_for_standalone_and_local() {
-    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
-    rm.tag(&run_tag("run-a"), "apps-by-tag.json");
-    let server = active_rm(&rm).await;
+    let rm = rm_running_the_app_of("run-a");
+    let server = rm.start().await;
     let modes = [
         ClusterMode::Standalone {
             master_url: "spark://127.0.0.1:7077".into(),
@@ -871,20 +737,15 @@ async fn find_by_run_is_none_for_standalone_and_local() {
 async fn a_timed_out_spark_submit_whose_application_yarn_has_is_followed() {
     let homes = fake_homes();
     let request = yarn_request(vec![]);
-    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
-    rm.tag(&run_tag(&request.run_id), "apps-by-tag.json");
-    let server = active_rm(&rm).await;
+    let rm = rm_running_the_app_of(&request.run_id);
+    let server = rm.start().await;
     let launcher = yarn_launcher(&homes.hung_silent, &server.base_url, &[], 1);
     let started = Instant::now();
     let handle = launcher
         .submit(&request)
         .await
         .expect("YARN has the run's application: the submit went through");
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert_cut_short(started);
     assert_eq!(handle.backend, LauncherBackend::Yarn);
     assert_eq!(handle.application_id, APP_OK);
     assert_eq!(
@@ -894,10 +755,7 @@ async fn a_timed_out_spark_submit_whose_application_yarn_has_is_followed() {
             run_tag(&request.run_id)
         )]
     );
-    assert!(matches!(
-        launcher.status(&handle).await.expect("status"),
-        ApplicationState::Running { .. }
-    ));
+    assert_running(launcher.status(&handle).await);
 }
 
 #[tokio::test]
@@ -906,23 +764,15 @@ async fn a_timed_out_spark_submit_without_an_application_fails_naming_the_tag() 
     let request = yarn_request(vec![]);
     let tag = run_tag(&request.run_id);
     // The RM knows an application of another run only.
-    let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
-    rm.tag(&run_tag("some-other-run"), "apps-by-tag.json");
-    let server = active_rm(&rm).await;
+    let rm = rm_running_the_app_of("some-other-run");
+    let server = rm.start().await;
     let launcher = yarn_launcher(&homes.hung_silent, &server.base_url, &[], 1);
-    match launcher.submit(&request).await {
-        Err(LaunchError::Submit(msg)) => {
-            assert!(
-                msg.starts_with("spark-submit did not finish within 1 s and was killed"),
-                "{msg}"
-            );
-            assert!(
-                msg.contains(&format!("no YARN application carries the run's tag {tag}")),
-                "{msg}"
-            );
-        }
-        other => panic!("expected the timeout, got {other:?}"),
-    }
+    let msg = error_message!(launcher.submit(&request).await, Submit);
+    assert!(msg.starts_with(TIMED_OUT), "{msg}");
+    assert!(
+        msg.contains(&format!("no YARN application carries the run's tag {tag}")),
+        "{msg}"
+    );
     assert_eq!(tag_lookups(&server).len(), 1);
 }
 
@@ -931,9 +781,8 @@ async fn a_spark_submit_failing_without_an_id_whose_application_yarn_has_is_foll
     let homes = fake_homes();
     for home in [&homes.failing_without_id, &homes.silent] {
         let request = yarn_request(vec![]);
-        let rm = ActiveRm::new(&[(APP_OK, "app-running.json")]);
-        rm.tag(&run_tag(&request.run_id), "apps-by-tag.json");
-        let server = active_rm(&rm).await;
+        let rm = rm_running_the_app_of(&request.run_id);
+        let server = rm.start().await;
         let launcher = yarn_launcher(home, &server.base_url, &[], 30);
         let handle = launcher
             .submit(&request)
@@ -952,28 +801,26 @@ async fn a_spark_submit_failing_without_an_id_and_without_an_application_keeps_i
     let homes = fake_homes();
     let request = yarn_request(vec![]);
     let tag = run_tag(&request.run_id);
-    let rm = ActiveRm::new(&[]);
-    let server = active_rm(&rm).await;
+    let rm = FakeRm::new(&[]);
+    let server = rm.start().await;
     let launcher = yarn_launcher(&homes.failing_without_id, &server.base_url, &[], 30);
-    match launcher.submit(&request).await {
-        Err(LaunchError::Submit(msg)) => {
-            let first = msg.lines().next().unwrap_or_default();
-            assert!(
-                first.starts_with("spark-submit exited with code 1: Exception in thread \"main\" java.io.IOException"),
-                "{msg}"
-            );
-            assert!(
-                first.ends_with(&format!(
-                    "no YARN application carries the run's tag {tag}, so YARN did not accept one"
-                )),
-                "the note belongs to the headline: {msg}"
-            );
-            assert!(
-                msg.contains("at org.apache.hadoop.ipc.Client.call"),
-                "spark-submit's output is kept: {msg}"
-            );
-        }
-        other => panic!("expected the submit error, got {other:?}"),
-    }
+    let msg = error_message!(launcher.submit(&request).await, Submit);
+    let first = msg.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(
+            "spark-submit exited with code 1: Exception in thread \"main\" java.io.IOException"
+        ),
+        "{msg}"
+    );
+    assert!(
+        first.ends_with(&format!(
+            "no YARN application carries the run's tag {tag}, so YARN did not accept one"
+        )),
+        "the note belongs to the headline: {msg}"
+    );
+    assert!(
+        msg.contains("at org.apache.hadoop.ipc.Client.call"),
+        "spark-submit's output is kept: {msg}"
+    );
     assert_eq!(tag_lookups(&server).len(), 1);
 }

@@ -18,7 +18,7 @@
 
 mod common;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use cdp_spark_domain::ports::{ApplicationState, LaunchError};
+use cdp_spark_domain::ports::ApplicationState;
 use cdp_spark_launcher::gssapi::{Acceptor, ClientContext, InitiatorCredentials};
 use cdp_spark_launcher::{
     ClusterMode, KerberosConfig, KillOutcome, LauncherConfig, YarnConfig, YarnRmClient,
@@ -300,12 +300,6 @@ fn remove_stale_kdc_dirs(root: &Path) {
 
 // ------------------------------------------------------- the fake RM ---
 
-fn data(name: &str) -> String {
-    let path = crate_dir().join("tests/data/rm").join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("test data {} missing: {e}", path.display()))
-}
-
 const CLEAR_COOKIE: &str = "hadoop.auth=; Path=/; Expires=Thu, 01-Jan-1970 00:00:00 GMT; HttpOnly";
 
 /// A ResourceManager behind Hadoop's `AuthenticationFilter` with the
@@ -316,7 +310,8 @@ struct SpnegoRm {
     acceptor: Arc<Mutex<Acceptor>>,
     /// Standby: after authenticating, redirect here (307, as RMWebAppFilter).
     redirect_to: Option<String>,
-    apps: Arc<Mutex<HashMap<String, String>>>,
+    /// The applications, answered once authenticated.
+    apps: FakeRm,
     cookies: Arc<Mutex<HashSet<String>>>,
     /// Client principals of the tokens accepted, in order.
     accepted: Arc<Mutex<Vec<String>>>,
@@ -334,10 +329,7 @@ impl SpnegoRm {
         Self {
             acceptor: Arc::new(Mutex::new(acceptor)),
             redirect_to,
-            apps: Arc::new(Mutex::new(HashMap::from([(
-                APP.to_string(),
-                "app-running.json".to_string(),
-            )]))),
+            apps: FakeRm::new(&[(APP, "app-running.json")]),
             cookies: Arc::default(),
             accepted: Arc::default(),
             tokens: Arc::default(),
@@ -420,30 +412,9 @@ impl SpnegoRm {
     }
 
     fn answer(&self, req: &Received) -> Reply {
-        if let Some(active) = &self.redirect_to {
-            return Reply::text(307, data("standby-redirect.txt"))
-                .with_header("Location", &format!("{active}{}", req.target));
-        }
-        let path = req.target.split('?').next().unwrap_or_default();
-        let Some(rest) = path.strip_prefix("/ws/v1/cluster/apps/") else {
-            return Reply::text(404, "no such page");
-        };
-        let (id, tail) = match rest.split_once('/') {
-            Some((id, tail)) => (id, Some(tail)),
-            None => (rest, None),
-        };
-        let file = self.apps.lock().expect("lock").get(id).cloned();
-        match (req.method.as_str(), tail, file) {
-            ("GET", None, Some(file)) => Reply::json(200, data(&file)),
-            ("PUT", Some("state"), Some(_)) if req.body.contains("\"KILLED\"") => {
-                self.apps
-                    .lock()
-                    .expect("lock")
-                    .insert(id.to_string(), "app-killed.json".into());
-                Reply::json(202, data("kill-accepted.json"))
-            }
-            (_, _, None) => Reply::json(404, data("app-not-found.json")),
-            _ => Reply::text(405, "method not allowed"),
+        match &self.redirect_to {
+            Some(active) => standby_redirect(active, req),
+            None => self.apps.answer(req),
         }
     }
 }
@@ -473,6 +444,19 @@ fn keytab_client(rms: &[String], principal: &str, keytab: &Path) -> YarnRmClient
     .expect("client")
 }
 
+/// An RM for `HTTP/localhost`, started, and a client logging in to it as
+/// `principal` from its keytab.
+async fn localhost_rm_and_client(principal: &str) -> (SpnegoRm, FakeHttp, YarnRmClient) {
+    let rm = SpnegoRm::new("localhost", None);
+    let server = rm.start().await;
+    let c = keytab_client(
+        &[as_localhost(&server)],
+        principal,
+        &kdc().keytab(principal),
+    );
+    (rm, server, c)
+}
+
 fn assert_spnego_token(token: &[u8]) {
     // [APPLICATION 0] { thisMech OID, innerToken }: 0x60, a DER length,
     // then the mechanism OID.
@@ -489,38 +473,19 @@ fn assert_spnego_token(token: &[u8]) {
     );
 }
 
-fn message(result: Result<impl std::fmt::Debug, LaunchError>) -> String {
-    match result {
-        Err(LaunchError::Other(m)) => m,
-        other => panic!("expected LaunchError::Other, got {other:?}"),
-    }
-}
-
 // --------------------------------------------------------------- tests ---
 
 #[tokio::test]
 async fn twenty_status_calls_cost_one_negotiation_and_one_kdc_round_trip() {
     let kdc = kdc();
-    let rm = SpnegoRm::new("localhost", None);
-    let server = rm.start().await;
-    let c = keytab_client(
-        &[as_localhost(&server)],
-        "provisioner",
-        &kdc.keytab("provisioner"),
-    );
+    let (rm, server, c) = localhost_rm_and_client("provisioner").await;
 
     let first = Instant::now();
-    assert!(matches!(
-        c.status(APP).await.expect("status"),
-        ApplicationState::Running { .. }
-    ));
+    assert_running(c.status(APP).await);
     let first = first.elapsed();
     let rest = Instant::now();
     for _ in 1..20 {
-        assert!(matches!(
-            c.status(APP).await.expect("status"),
-            ApplicationState::Running { .. }
-        ));
+        assert_running(c.status(APP).await);
     }
     let rest = rest.elapsed();
 
@@ -561,9 +526,7 @@ async fn twenty_status_calls_cost_one_negotiation_and_one_kdc_round_trip() {
 #[tokio::test]
 async fn an_expired_cookie_negotiates_again_without_the_kdc() {
     let kdc = kdc();
-    let rm = SpnegoRm::new("localhost", None);
-    let server = rm.start().await;
-    let c = keytab_client(&[as_localhost(&server)], "renewer", &kdc.keytab("renewer"));
+    let (rm, server, c) = localhost_rm_and_client("renewer").await;
     for _ in 0..3 {
         c.status(APP).await.expect("status");
     }
@@ -571,12 +534,7 @@ async fn an_expired_cookie_negotiates_again_without_the_kdc() {
 
     rm.expire_cookies();
     for _ in 0..3 {
-        assert!(matches!(
-            c.status(APP)
-                .await
-                .expect("status after the cookie expired"),
-            ApplicationState::Running { .. }
-        ));
+        assert_running(c.status(APP).await);
     }
     assert_eq!(c.spnego_negotiations(), 2, "one new negotiation");
     assert_eq!(rm.accepted().len(), 2);
@@ -598,14 +556,9 @@ async fn an_expired_cookie_negotiates_again_without_the_kdc() {
 
 #[tokio::test]
 async fn concurrent_calls_meeting_a_401_negotiate_once() {
-    let kdc = kdc();
-    let rm = SpnegoRm::new("localhost", None);
-    let server = rm.start().await;
-    let c = Arc::new(keytab_client(
-        &[as_localhost(&server)],
-        "concurrent",
-        &kdc.keytab("concurrent"),
-    ));
+    kdc();
+    let (rm, _server, c) = localhost_rm_and_client("concurrent").await;
+    let c = Arc::new(c);
     let calls: Vec<_> = (0..10)
         .map(|_| {
             let c = c.clone();
@@ -613,10 +566,7 @@ async fn concurrent_calls_meeting_a_401_negotiate_once() {
         })
         .collect();
     for call in calls {
-        assert!(matches!(
-            call.await.expect("task").expect("status"),
-            ApplicationState::Running { .. }
-        ));
+        assert_running(call.await.expect("task"));
     }
     assert_eq!(c.spnego_negotiations(), 1);
     assert_eq!(rm.accepted().len(), 1);
@@ -624,10 +574,8 @@ async fn concurrent_calls_meeting_a_401_negotiate_once() {
 
 #[tokio::test]
 async fn kill_works_with_spnego() {
-    let kdc = kdc();
-    let rm = SpnegoRm::new("localhost", None);
-    let server = rm.start().await;
-    let c = keytab_client(&[as_localhost(&server)], "killer", &kdc.keytab("killer"));
+    kdc();
+    let (rm, server, c) = localhost_rm_and_client("killer").await;
     assert_eq!(c.kill(APP).await.expect("kill"), KillOutcome::InProgress);
     let puts: Vec<_> = server
         .requests()
@@ -671,10 +619,7 @@ async fn ha_skips_a_dead_rm_and_authenticates_to_each_host_it_asks() {
         "hauser",
         &kdc.keytab("hauser"),
     );
-    assert!(matches!(
-        c.status(APP).await.expect("status"),
-        ApplicationState::Running { .. }
-    ));
+    assert_running(c.status(APP).await);
     assert_eq!(standby_rm.accepted(), [format!("hauser@{REALM}")]);
     assert_eq!(active_rm.accepted(), [format!("hauser@{REALM}")]);
     assert_eq!(c.spnego_negotiations(), 2, "one per host asked");
@@ -695,7 +640,7 @@ async fn a_reply_token_not_made_with_the_rms_key_is_refused() {
     rm.forge_reply = true;
     let server = rm.start().await;
     let c = keytab_client(&[as_localhost(&server)], "mutual", &kdc.keytab("mutual"));
-    let msg = message(c.status(APP).await);
+    let msg = error_message!(c.status(APP).await, Other);
     assert!(msg.contains("does not prove it is HTTP/localhost"), "{msg}");
     assert!(msg.contains("gss_init_sec_context failed"), "{msg}");
     assert_eq!(
@@ -727,10 +672,7 @@ async fn without_a_keytab_the_default_credential_cache_from_kinit_is_used() {
         .expect("client")
         .with_spnego(None)
         .expect("spnego");
-    assert!(matches!(
-        c.status(APP).await.expect("status"),
-        ApplicationState::Running { .. }
-    ));
+    assert_running(c.status(APP).await);
     assert_eq!(rm.accepted(), [format!("kinituser@{REALM}")]);
 }
 
@@ -745,7 +687,7 @@ async fn a_keytab_without_the_principal_fails_naming_the_settings() {
         "provisioner",
         &kdc.keytab("other"),
     );
-    let msg = message(c.status(APP).await);
+    let msg = error_message!(c.status(APP).await, Other);
     for needle in [
         "launcher.kerberos_principal",
         "launcher.kerberos_keytab",
@@ -761,11 +703,9 @@ async fn a_keytab_without_the_principal_fails_naming_the_settings() {
 
 #[tokio::test]
 async fn a_principal_the_kdc_does_not_know_fails_with_the_kdcs_reason() {
-    let kdc = kdc();
-    let rm = SpnegoRm::new("localhost", None);
-    let server = rm.start().await;
-    let c = keytab_client(&[as_localhost(&server)], "ghost", &kdc.keytab("ghost"));
-    let msg = message(c.status(APP).await);
+    kdc();
+    let (rm, _server, c) = localhost_rm_and_client("ghost").await;
+    let msg = error_message!(c.status(APP).await, Other);
     assert!(
         msg.contains(&format!(
             "Client 'ghost@{REALM}' not found in Kerberos database"
@@ -838,7 +778,7 @@ async fn an_rm_demanding_spnego_without_it_configured_says_which_setting() {
     let server = rm.start().await;
     let c =
         YarnRmClient::new(&[as_localhost(&server)], None, Duration::from_secs(5)).expect("client");
-    let msg = message(c.status(APP).await);
+    let msg = error_message!(c.status(APP).await, Other);
     assert!(msg.contains("launcher.yarn_spnego = true"), "{msg}");
     assert_eq!(c.spnego_negotiations(), 0);
 }

@@ -1,9 +1,10 @@
 //! Shared by the launcher's integration tests: finding Spark, building the
-//! test jar from `tests/java`, free ports, polling, and a fake HTTP server
-//! on 127.0.0.1.
+//! test jar from `tests/java`, free ports, polling, reading launch errors, a
+//! fake HTTP server on 127.0.0.1, and the ResourceManager REST API it
+//! serves for the YARN tests.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use cdp_spark_domain::model::{JobKey, SparkJobSpec};
 use cdp_spark_domain::ports::{
-    ApplicationHandle, ApplicationState, LaunchRequest, SparkLauncherPort,
+    ApplicationHandle, ApplicationState, LaunchError, LaunchRequest, SparkLauncherPort,
 };
 use chrono::Utc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -207,6 +208,28 @@ pub fn process_alive(pid: u32) -> bool {
     }
 }
 
+/// Panics unless `state` is `Ok(Running)`.
+pub fn assert_running(state: Result<ApplicationState, LaunchError>) {
+    match state {
+        Ok(ApplicationState::Running { .. }) => {}
+        other => panic!("expected a running application, got {other:?}"),
+    }
+}
+
+/// The message of `$result`'s error, which must be `LaunchError::$kind`
+/// (`Submit`, `Unreachable` or `Other`); panics on anything else.
+#[allow(unused_macros)] // not every test binary reads launch errors
+macro_rules! error_message {
+    ($result:expr, $kind:ident) => {
+        match $result {
+            Err(cdp_spark_domain::ports::LaunchError::$kind(message)) => message,
+            other => panic!("expected LaunchError::{}, got {other:?}", stringify!($kind)),
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use error_message;
+
 // ------------------------------------------------------------ fake HTTP ---
 
 /// A request the fake server received.
@@ -379,4 +402,122 @@ fn reason(status: u16) -> &'static str {
         500 => "Internal Server Error",
         _ => "Whatever",
     }
+}
+
+// ------------------------------------------------ fake ResourceManager ---
+
+/// A documented ResourceManager answer kept in `tests/data/rm`.
+pub fn rm_data(name: &str) -> String {
+    let path = crate_dir().join("tests/data/rm").join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("test data {} missing: {e}", path.display()))
+}
+
+/// The tag the `apps-by-tag*.json` data files carry; the fake RM puts the
+/// tag asked for in its place.
+const DATA_TAG: &str = "cdp-run-run-7";
+
+/// The application id `app-not-found.json` names; the fake RM puts the id
+/// asked for in its place.
+const NOT_FOUND_ID: &str = "application_1700000000000_0099";
+
+/// What a fake ResourceManager knows, answering the REST API from
+/// `tests/data/rm`: applications (id → data file) at
+/// `/ws/v1/cluster/apps/{id}`, killed with `PUT …/state` (answered with
+/// the kill reply, `202 kill-accepted.json` unless set; an accepted kill
+/// makes the application `app-killed.json`), and tag lookups
+/// (`/ws/v1/cluster/apps?applicationTags=`, tag → application list file).
+#[derive(Clone)]
+pub struct FakeRm {
+    apps: Arc<Mutex<HashMap<String, String>>>,
+    tagged: Arc<Mutex<HashMap<String, String>>>,
+    kill_reply: Arc<Mutex<(u16, String)>>,
+}
+
+impl FakeRm {
+    pub fn new(apps: &[(&str, &str)]) -> Self {
+        Self {
+            apps: Arc::new(Mutex::new(
+                apps.iter()
+                    .map(|(id, f)| (id.to_string(), f.to_string()))
+                    .collect(),
+            )),
+            tagged: Arc::default(),
+            kill_reply: Arc::new(Mutex::new((202, "kill-accepted.json".into()))),
+        }
+    }
+
+    /// Serves the RM as the active one, answering every request itself.
+    pub async fn start(&self) -> FakeHttp {
+        let rm = self.clone();
+        FakeHttp::start(move |req| rm.answer(req)).await
+    }
+
+    /// The application `id` is now as data file `file` describes it.
+    pub fn set(&self, id: &str, file: &str) {
+        self.apps
+            .lock()
+            .expect("lock")
+            .insert(id.into(), file.into());
+    }
+
+    /// Tag lookups for `tag` answer the application list in `file`.
+    pub fn tag(&self, tag: &str, file: &str) {
+        self.tagged
+            .lock()
+            .expect("lock")
+            .insert(tag.into(), file.into());
+    }
+
+    /// Kills are answered with `status` and data file `file`.
+    pub fn kill_reply(&self, status: u16, file: &str) {
+        *self.kill_reply.lock().expect("lock") = (status, file.into());
+    }
+
+    pub fn answer(&self, req: &Received) -> Reply {
+        let (path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
+        if req.method == "GET" && path == "/ws/v1/cluster/apps" {
+            return self.answer_tag_lookup(query);
+        }
+        let Some(rest) = path.strip_prefix("/ws/v1/cluster/apps/") else {
+            return Reply::text(404, "no such page");
+        };
+        let (id, tail) = match rest.split_once('/') {
+            Some((id, tail)) => (id, Some(tail)),
+            None => (rest, None),
+        };
+        let file = self.apps.lock().expect("lock").get(id).cloned();
+        match (req.method.as_str(), tail, file) {
+            ("GET", None, Some(file)) => Reply::json(200, rm_data(&file)),
+            ("PUT", Some("state"), Some(_)) => {
+                let (status, file) = self.kill_reply.lock().expect("lock").clone();
+                if status < 300 && req.body.contains("\"KILLED\"") {
+                    self.set(id, "app-killed.json");
+                }
+                Reply::json(status, rm_data(&file))
+            }
+            (_, _, None) => {
+                Reply::json(404, rm_data("app-not-found.json").replace(NOT_FOUND_ID, id))
+            }
+            _ => Reply::text(405, "method not allowed"),
+        }
+    }
+
+    fn answer_tag_lookup(&self, query: &str) -> Reply {
+        let tag = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("applicationTags="));
+        let file = tag.and_then(|tag| self.tagged.lock().expect("lock").get(tag).cloned());
+        match (tag, file) {
+            (Some(tag), Some(file)) => Reply::json(200, rm_data(&file).replace(DATA_TAG, tag)),
+            _ => Reply::json(200, rm_data("apps-none.json")),
+        }
+    }
+}
+
+/// What a standby RM that knows the active one (at `active_base`) answers:
+/// `307` to it, as `RMWebAppFilter` does.
+pub fn standby_redirect(active_base: &str, req: &Received) -> Reply {
+    Reply::text(307, rm_data("standby-redirect.txt"))
+        .with_header("Location", &format!("{active_base}{}", req.target))
 }
