@@ -6,7 +6,8 @@ mod support;
 
 use serde_json::{json, Value};
 use support::{
-    local_descriptor, request, seg, start_in, Place, ServerOptions, FIXTURE_GROUP, FIXTURE_JOB,
+    assert_mentions, local_descriptor, request, seg, start_in, Place, ServerOptions, FIXTURE_GROUP,
+    FIXTURE_JOB,
 };
 
 /// The problem a refused body was answered with: a 400
@@ -36,6 +37,11 @@ fn refused(path: &str, code: u16, body: &Value) -> String {
         .to_string()
 }
 
+/// Send `req`: the status and the body.
+async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
+    support::answer(req.send().await.expect("send")).await
+}
+
 const BODY_ROUTES: [&str; 4] = [
     "/v1/validate",
     "/v1/provision",
@@ -54,14 +60,13 @@ async fn malformed_and_oversized_bodies_are_refused_naming_the_problem() {
 
     for path in BODY_ROUTES {
         // Not JSON.
-        let res = client
-            .post(server.url(path))
-            .header("content-type", "application/json")
-            .body("{\"descriptorKind\": ")
-            .send()
-            .await
-            .expect("send");
-        let (code, body) = support::answer(res).await;
+        let (code, body) = send(
+            client
+                .post(server.url(path))
+                .header("content-type", "application/json")
+                .body("{\"descriptorKind\": "),
+        )
+        .await;
         let msg = refused(path, code, &body);
         assert!(
             msg.contains("not valid JSON") && msg.contains("line 1"),
@@ -81,24 +86,16 @@ async fn malformed_and_oversized_bodies_are_refused_naming_the_problem() {
         let msg = refused(path, code, &body);
         assert!(msg.contains("SOMETHING"), "{path}: {msg}");
 
-        // Wrong or missing content type.
-        let res = client
-            .post(server.url(path))
-            .header("content-type", "text/plain")
-            .body(request("a: b").to_string())
-            .send()
-            .await
-            .expect("send");
-        let (code, body) = support::answer(res).await;
+        // Wrong or missing content type (a JSON body sent untyped).
+        let untyped = || {
+            client
+                .post(server.url(path))
+                .body(request("a: b").to_string())
+        };
+        let (code, body) = send(untyped().header("content-type", "text/plain")).await;
         let msg = refused(path, code, &body);
         assert!(msg.contains("text/plain"), "{path}: {msg}");
-        let res = client
-            .post(server.url(path))
-            .body(request("a: b").to_string())
-            .send()
-            .await
-            .expect("send");
-        let (code, body) = support::answer(res).await;
+        let (code, body) = send(untyped()).await;
         let msg = refused(path, code, &body);
         assert!(msg.contains("Content-Type is missing"), "{path}: {msg}");
 
@@ -109,14 +106,13 @@ async fn malformed_and_oversized_bodies_are_refused_naming_the_problem() {
         // ... and without one (chunked).
         let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
             (0..10).map(|_| Ok(vec![b' '; 1000])).collect();
-        let res = client
-            .post(server.url(path))
-            .header("content-type", "application/json")
-            .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
-            .send()
-            .await
-            .expect("send");
-        let (code, body) = support::answer(res).await;
+        let (code, body) = send(
+            client
+                .post(server.url(path))
+                .header("content-type", "application/json")
+                .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks))),
+        )
+        .await;
         let msg = refused(path, code, &body);
         assert!(msg.contains("larger than the 4096 bytes"), "{path}: {msg}");
     }
@@ -124,12 +120,7 @@ async fn malformed_and_oversized_bodies_are_refused_naming_the_problem() {
         .post("/v1/provision", &request(&"x".repeat(10_000)))
         .await;
     assert_eq!(code, 400);
-    assert!(
-        body["moreInfo"]["solutions"][0]
-            .as_str()
-            .is_some_and(|s| s.contains("server.body_limit_bytes")),
-        "{body}"
-    );
+    assert_mentions(&body, "/moreInfo/solutions/0", "server.body_limit_bytes");
 
     // The server is still fine.
     let (code, _) = server.get("/health").await;
@@ -149,12 +140,7 @@ async fn unsupported_operations_and_unknown_routes_answer_clearly() {
         .await;
     assert_eq!(code, 500, "{body}");
     assert!(body["error"].is_string(), "{body}");
-    assert!(
-        body["userMessage"]
-            .as_str()
-            .is_some_and(|m| m.contains("no access control list")),
-        "{body}"
-    );
+    assert_mentions(&body, "/userMessage", "no access control list");
 
     let (code, body) = server
         .post(
@@ -163,39 +149,23 @@ async fn unsupported_operations_and_unknown_routes_answer_clearly() {
         )
         .await;
     assert_eq!(code, 500, "{body}");
-    assert!(
-        body["userMessage"]
-            .as_str()
-            .is_some_and(|m| m.contains("does not support reverse provisioning")),
-        "{body}"
+    assert_mentions(
+        &body,
+        "/userMessage",
+        "does not support reverse provisioning",
     );
 
     let (code, body) = server.get("/v1/reverse-provisioning/abc/status").await;
     assert_eq!(code, 400, "{body}");
-    assert!(
-        body["userMessage"]
-            .as_str()
-            .is_some_and(|m| m.contains("abc")),
-        "{body}"
-    );
+    assert_mentions(&body, "/userMessage", "abc");
 
     let (code, body) = server.get("/v1/nothing-here").await;
     assert_eq!(code, 404, "{body}");
     assert_eq!(body["error"], "NOT_FOUND");
-    assert!(
-        body["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("/openapi.json")),
-        "{body}"
-    );
+    assert_mentions(&body, "/message", "/openapi.json");
 
-    let res = server
-        .client
-        .get(server.url("/v1/provision"))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(res.status().as_u16(), 405, "GET on a POST route");
+    let (code, _) = send(server.client.get(server.url("/v1/provision"))).await;
+    assert_eq!(code, 405, "GET on a POST route");
 }
 
 #[tokio::test]
@@ -232,12 +202,7 @@ async fn bearer_tokens_protect_each_route_group_on_its_own() {
     let (code, body) = support::answer(res).await;
     assert_eq!(code, 401, "{body}");
     assert_eq!(body["error"], "UNAUTHORIZED");
-    assert!(
-        body["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("auth.coordinator_token")),
-        "{body}"
-    );
+    assert_mentions(&body, "/message", "auth.coordinator_token");
     assert!(www.is_some_and(|w| w.starts_with("Bearer")));
     for token in [
         "status-secret",
@@ -245,61 +210,31 @@ async fn bearer_tokens_protect_each_route_group_on_its_own() {
         "coord-secre",
         "coord-secretX",
     ] {
-        let res = c
-            .post(server.url("/v1/validate"))
-            .bearer_auth(token)
-            .json(&request(&descriptor))
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(res.status().as_u16(), 401, "token {token}");
+        let validate = c.post(server.url("/v1/validate")).bearer_auth(token);
+        let (code, _) = send(validate.json(&request(&descriptor))).await;
+        assert_eq!(code, 401, "token {token}");
     }
-    let res = c
+    let provision = c
         .post(server.url("/v1/provision"))
-        .bearer_auth("coord-secret")
-        .json(&request(&descriptor))
-        .send()
-        .await
-        .expect("send");
-    let (code, body) = support::answer(res).await;
+        .bearer_auth("coord-secret");
+    let (code, body) = send(provision.json(&request(&descriptor))).await;
     assert_eq!(code, 200, "{body}");
     // An unauthenticated caller gets 401 before its body is even read.
-    let res = c
-        .post(server.url("/v1/validate"))
-        .body("not json")
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(res.status().as_u16(), 401);
+    let (code, _) = send(c.post(server.url("/v1/validate")).body("not json")).await;
+    assert_eq!(code, 401);
 
     // Status reads.
-    let res = c.get(server.url(&job_path)).send().await.expect("send");
-    assert_eq!(res.status().as_u16(), 401);
-    let res = c
-        .get(server.url(&job_path))
-        .bearer_auth("coord-secret")
-        .send()
-        .await
-        .expect("send");
+    let job = || c.get(server.url(&job_path));
+    assert_eq!(send(job()).await.0, 401);
     assert_eq!(
-        res.status().as_u16(),
+        send(job().bearer_auth("coord-secret")).await.0,
         401,
         "the coordinator's token does not read the job status API"
     );
-    let res = c
-        .get(server.url(&job_path))
-        .bearer_auth("status-secret")
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(res.status().as_u16(), 200);
-    let res = c
-        .get(server.url("/v1/scheduler/runs"))
-        .header("authorization", "bearer status-secret")
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(res.status().as_u16(), 200, "the scheme is case-insensitive");
+    assert_eq!(send(job().bearer_auth("status-secret")).await.0, 200);
+    let runs = c.get(server.url("/v1/scheduler/runs"));
+    let (code, _) = send(runs.header("authorization", "bearer status-secret")).await;
+    assert_eq!(code, 200, "the scheme is case-insensitive");
 
     // The manual trigger, a write, has its own token.
     let trigger = server.url(&format!("{job_path}/trigger"));
@@ -308,20 +243,14 @@ async fn bearer_tokens_protect_each_route_group_on_its_own() {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
-        let res = req.send().await.expect("send");
-        assert_eq!(res.status().as_u16(), 401, "token {token:?}");
+        assert_eq!(send(req).await.0, 401, "token {token:?}");
     }
-    let res = c
-        .post(&trigger)
-        .bearer_auth("trigger-secret")
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(res.status().as_u16(), 202);
+    let (code, _) = send(c.post(&trigger).bearer_auth("trigger-secret")).await;
+    assert_eq!(code, 202);
 
     // Service routes stay open.
     for path in ["/health", "/ready", "/metrics", "/openapi.json"] {
-        let res = c.get(server.url(path)).send().await.expect("send");
-        assert_eq!(res.status().as_u16(), 200, "{path}");
+        let (code, _) = send(c.get(server.url(path))).await;
+        assert_eq!(code, 200, "{path}");
     }
 }

@@ -10,8 +10,20 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::*;
 
+const TRIGGER_TOKEN: &str = "trigger-secret";
+
 fn job_path() -> String {
     format!("/v1/scheduler/jobs/{}/{}", seg(FIXTURE_GROUP), FIXTURE_JOB)
+}
+
+/// POST `pause` or `resume` on the fixture's job with the trigger token:
+/// the 200 answer.
+async fn pause_or_resume(server: &Server, action: &str) -> Value {
+    let (code, body) = server
+        .post_empty(&format!("{}/{action}", job_path()), Some(TRIGGER_TOKEN))
+        .await;
+    assert_eq!(code, 200, "{action}: {body}");
+    body
 }
 
 async fn pause_and_resume(db: Db) {
@@ -20,10 +32,7 @@ async fn pause_and_resume(db: Db) {
         db,
         ..ServerOptions::default()
     }
-    .env(
-        "CDP_SPARK_PROVISIONER__AUTH__TRIGGER_TOKEN",
-        "trigger-secret",
-    );
+    .env("CDP_SPARK_PROVISIONER__AUTH__TRIGGER_TOKEN", TRIGGER_TOKEN);
     let server = start_in(&place, &options);
     let (code, body) = server
         .post("/v1/provision", &request(&local_descriptor()))
@@ -38,7 +47,6 @@ async fn pause_and_resume(db: Db) {
         seg(FIXTURE_GROUP),
         trigger_name
     );
-    let token = Some("trigger-secret");
 
     // Protected like the manual trigger.
     for action in ["pause", "resume"] {
@@ -56,10 +64,7 @@ async fn pause_and_resume(db: Db) {
     assert_eq!(trigger["state"], "WAITING", "refused calls change nothing");
 
     // Pause: PAUSED; again: nothing changes.
-    let (code, body) = server
-        .post_empty(&format!("{}/pause", job_path()), token)
-        .await;
-    assert_eq!(code, 200, "{body}");
+    let body = pause_or_resume(&server, "pause").await;
     assert_eq!(body["paused"], true, "{body}");
     assert_eq!(body["triggersChanged"], 1, "{body}");
     assert_eq!(body["jobKey"]["name"], FIXTURE_JOB, "{body}");
@@ -67,23 +72,12 @@ async fn pause_and_resume(db: Db) {
     assert_eq!(trigger["state"], "PAUSED", "{trigger}");
     let (_, job) = server.get(&job_path()).await;
     assert_eq!(job["triggers"][0]["state"], "PAUSED", "{job}");
-    let (code, body) = server
-        .post_empty(&format!("{}/pause", job_path()), token)
-        .await;
-    assert_eq!(code, 200, "{body}");
+    let body = pause_or_resume(&server, "pause").await;
     assert_eq!(body["triggersChanged"], 0, "{body}");
-    assert!(
-        body["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("already paused")),
-        "{body}"
-    );
+    assert_mentions(&body, "/message", "already paused");
 
     // Resume: WAITING with a next fire time.
-    let (code, body) = server
-        .post_empty(&format!("{}/resume", job_path()), token)
-        .await;
-    assert_eq!(code, 200, "{body}");
+    let body = pause_or_resume(&server, "resume").await;
     assert_eq!(body["paused"], false, "{body}");
     assert_eq!(body["triggersChanged"], 1, "{body}");
     let (_, trigger) = server.get(&trigger_path).await;
@@ -95,20 +89,17 @@ async fn pause_and_resume(db: Db) {
         let (code, body) = server
             .post_empty(
                 &format!("/v1/scheduler/jobs/{}/nope/{action}", seg(FIXTURE_GROUP)),
-                token,
+                Some(TRIGGER_TOKEN),
             )
             .await;
         assert_eq!(code, 404, "{body}");
         assert_eq!(body["error"], "NOT_FOUND", "{body}");
-        assert!(
-            body["message"].as_str().is_some_and(|m| m.contains("nope")),
-            "{body}"
-        );
+        assert_mentions(&body, "/message", "nope");
     }
     let res = server
         .client
         .get(server.url(&format!("{}/pause", job_path())))
-        .bearer_auth("trigger-secret")
+        .bearer_auth(TRIGGER_TOKEN)
         .send()
         .await
         .expect("GET pause");
@@ -123,25 +114,6 @@ async fn pause_and_resume_on_sqlite() {
 #[tokio::test]
 async fn pause_and_resume_on_mariadb() {
     pause_and_resume(Db::Mariadb).await;
-}
-
-/// Poll a run until it has ended (at most `within`).
-async fn run_until_ended(server: &Server, run_id: &str, within: Duration) -> Value {
-    let deadline = Instant::now() + within;
-    loop {
-        let (code, run) = server.get(&format!("/v1/scheduler/runs/{run_id}")).await;
-        assert_eq!(code, 200, "{run}");
-        let state = run["state"].as_str().unwrap_or_default().to_string();
-        if !["SUBMITTING", "RUNNING"].contains(&state.as_str()) {
-            return run;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "run {run_id} still {state} after {within:?}: {run}\n{}",
-            server.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 #[tokio::test]
@@ -181,7 +153,8 @@ async fn without_spark_the_service_starts_and_runs_fail_clearly() {
             .is_some_and(|m| m.contains(&run_id) && m.contains("/v1/scheduler/runs/")),
         "{manual}"
     );
-    let run = run_until_ended(&server, &run_id, Duration::from_secs(20)).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let run = run_until_ended(&server, &run_id, deadline).await;
     assert_eq!(run["state"], "FAILED", "{run}");
     assert_eq!(run["triggerKey"], manual["triggerKey"], "{run}");
     let error = run["error"].as_str().unwrap_or_default();

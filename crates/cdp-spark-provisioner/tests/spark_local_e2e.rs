@@ -92,23 +92,6 @@ fn job_path(component: &str) -> String {
     )
 }
 
-async fn run_until_ended(server: &Server, run_id: &str, deadline: Instant) -> Value {
-    loop {
-        let (code, run) = server.get(&format!("/v1/scheduler/runs/{run_id}")).await;
-        assert_eq!(code, 200, "{run}");
-        let state = run["state"].as_str().unwrap_or_default().to_string();
-        if !["SUBMITTING", "RUNNING"].contains(&state.as_str()) {
-            return run;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "run {run_id} still {state}: {run}\n{}",
-            server.log()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 #[tokio::test]
 async fn scheduled_failing_and_manual_runs_reach_their_spark_final_status() {
     let _ = spark_home();

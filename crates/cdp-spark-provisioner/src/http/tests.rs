@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{call_service, init_service, read_body_json, TestRequest};
 use actix_web::web;
 use serde_json::{json, Value};
@@ -68,6 +70,36 @@ fn request_body() -> Value {
     json!({"descriptorKind": "COMPONENT_DESCRIPTOR", "descriptor": fixture(), "removeData": false})
 }
 
+/// A POST of the fixture's `ProvisioningRequest`.
+fn post(uri: &str) -> TestRequest {
+    TestRequest::post().uri(uri).set_json(request_body())
+}
+
+fn get(uri: &str) -> TestRequest {
+    TestRequest::get().uri(uri)
+}
+
+/// Send `request` (a `TestRequest::to_request()`) to `app`: the status and
+/// the JSON body.
+async fn answer<S, R, B>(app: &S, request: R) -> (u16, Value)
+where
+    S: Service<R, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let res = call_service(app, request).await;
+    let status = res.status().as_u16();
+    (status, read_body_json(res).await)
+}
+
+/// `body` has a string at `pointer` (a JSON pointer) that contains `part`.
+fn assert_mentions(body: &Value, pointer: &str, part: &str) {
+    let text = body.pointer(pointer).and_then(Value::as_str);
+    assert!(
+        text.is_some_and(|t| t.contains(part)),
+        "{pointer} should mention '{part}': {body}"
+    );
+}
+
 #[actix_web::test]
 async fn store_faults_are_system_errors_with_a_user_message() {
     let mut store = MockJobStorePort::new();
@@ -77,104 +109,51 @@ async fn store_faults_are_system_errors_with_a_user_message() {
     store.expect_ping().returning(|| Err(down()));
     let app = init_service(build_app(state(store), &options())).await;
 
-    let res = call_service(
-        &app,
-        TestRequest::post()
-            .uri("/v1/unprovision")
-            .set_json(request_body())
-            .to_request(),
-    )
-    .await;
-    assert_eq!(res.status().as_u16(), 500);
-    let body: Value = read_body_json(res).await;
-    assert!(
-        body["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("connection refused")),
-        "{body}"
-    );
-    assert!(
-        body["userMessage"]
-            .as_str()
-            .is_some_and(|m| m.contains("unavailable")),
-        "{body}"
-    );
+    let (status, body) = answer(&app, post("/v1/unprovision").to_request()).await;
+    assert_eq!(status, 500);
+    assert_mentions(&body, "/error", "connection refused");
+    assert_mentions(&body, "/userMessage", "unavailable");
 
     for uri in ["/v1/scheduler/jobs/g/n", "/v1/scheduler/runs"] {
-        let res = call_service(&app, TestRequest::get().uri(uri).to_request()).await;
-        assert_eq!(res.status().as_u16(), 500, "{uri}");
-        let body: Value = read_body_json(res).await;
+        let (status, body) = answer(&app, get(uri).to_request()).await;
+        assert_eq!(status, 500, "{uri}");
         assert!(body["userMessage"].is_string(), "{uri}: {body}");
     }
 
-    let res = call_service(&app, TestRequest::get().uri("/ready").to_request()).await;
-    assert_eq!(res.status().as_u16(), 503);
-    let body: Value = read_body_json(res).await;
+    let (status, body) = answer(&app, get("/ready").to_request()).await;
+    assert_eq!(status, 503);
     assert_eq!(body["status"], "DOWN");
-    assert!(
-        body["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("connection refused")),
-        "{body}"
-    );
+    assert_mentions(&body, "/detail", "connection refused");
 
-    let res = call_service(&app, TestRequest::get().uri("/health").to_request()).await;
-    assert_eq!(
-        res.status().as_u16(),
-        200,
-        "liveness does not depend on the store"
-    );
+    let (status, _) = answer(&app, get("/health").to_request()).await;
+    assert_eq!(status, 200, "liveness does not depend on the store");
 }
 
 #[actix_web::test]
 async fn an_hdfs_jar_without_hdfs_is_a_system_error_not_an_invalid_descriptor() {
     // The fixture's jar is on hdfs://, and this app reads local files only.
     let app = init_service(build_app(state(MockJobStorePort::new()), &options())).await;
-    let res = call_service(
-        &app,
-        TestRequest::post()
-            .uri("/v1/validate")
-            .set_json(request_body())
-            .to_request(),
-    )
-    .await;
-    assert_eq!(res.status().as_u16(), 500);
-    let body: Value = read_body_json(res).await;
-    assert!(
-        body["userMessage"]
-            .as_str()
-            .is_some_and(|m| m.contains("not configured")),
-        "{body}"
-    );
-    assert!(
-        body["moreInfo"]["solutions"][0]
-            .as_str()
-            .is_some_and(|s| s.contains("HDFS")),
-        "{body}"
-    );
+    let (status, body) = answer(&app, post("/v1/validate").to_request()).await;
+    assert_eq!(status, 500);
+    assert_mentions(&body, "/userMessage", "not configured");
+    assert_mentions(&body, "/moreInfo/solutions/0", "HDFS");
 
     // Asynchronously: the token answers FAILED with the reason.
-    let res = call_service(
-        &app,
-        TestRequest::post()
-            .uri("/v2/validate")
-            .set_json(request_body())
-            .to_request(),
-    )
-    .await;
-    assert_eq!(res.status().as_u16(), 202);
-    let token: String = read_body_json(res).await;
+    let (status, token) = answer(&app, post("/v2/validate").to_request()).await;
+    assert_eq!(status, 202);
+    let token = token
+        .as_str()
+        .expect("the token, a JSON string")
+        .to_string();
     let mut last = Value::Null;
     for _ in 0..100 {
-        let res = call_service(
+        let (status, body) = answer(
             &app,
-            TestRequest::get()
-                .uri(&format!("/v2/validate/{token}/status"))
-                .to_request(),
+            get(&format!("/v2/validate/{token}/status")).to_request(),
         )
         .await;
-        assert_eq!(res.status().as_u16(), 200);
-        last = read_body_json(res).await;
+        assert_eq!(status, 200);
+        last = body;
         if last["status"] != "RUNNING" {
             break;
         }

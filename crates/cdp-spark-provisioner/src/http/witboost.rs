@@ -2,12 +2,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use cdp_spark_domain::api::{
     ProvisioningRequest, ProvisioningStatus, ReverseProvisioningRequest, Status, SystemError,
     UpdateAclRequest, ValidationInfo, ValidationResult, ValidationStatus,
 };
-use cdp_spark_domain::model::OperationKind;
+use cdp_spark_domain::model::{OperationKind, OperationRecord};
 use cdp_spark_domain::usecases::UseCaseError;
 
 use super::errors::ApiError;
@@ -43,18 +45,25 @@ pub async fn validate(
     request: web::Json<ProvisioningRequest>,
 ) -> Result<HttpResponse, ApiError> {
     record_operation("validate", component_id_hint(&request.descriptor));
-    match state.provisioner.validate(&request).await {
-        Ok(result) => {
-            state
-                .metrics
-                .operation("validate", if result.valid { "valid" } else { "invalid" });
-            Ok(HttpResponse::Ok().json(result))
-        }
-        Err(e) => {
-            state.metrics.operation("validate", "failed");
-            Err(ApiError::system(e))
-        }
-    }
+    let result = counted_validation(&state, &request)
+        .await
+        .map_err(ApiError::system)?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// Validate, and count the outcome: `valid`, `invalid` or `failed`.
+async fn counted_validation(
+    state: &AppState,
+    request: &ProvisioningRequest,
+) -> Result<ValidationResult, SystemError> {
+    let outcome = state.provisioner.validate(request).await;
+    let label = match &outcome {
+        Ok(result) if result.valid => "valid",
+        Ok(_) => "invalid",
+        Err(_) => "failed",
+    };
+    state.metrics.operation("validate", label);
+    outcome
 }
 
 /// Deploy a component from its descriptor.
@@ -204,6 +213,52 @@ fn unknown_token(token: &str, what: &str) -> ApiError {
     )
 }
 
+/// How a status route finds its operations and names them in its errors.
+struct StatusRoute {
+    /// Recorded as the operation of the request.
+    operation: &'static str,
+    /// The kinds of operation whose tokens the route answers.
+    kinds: &'static [OperationKind],
+    /// The operation as an unknown token's error names it.
+    what: &'static str,
+    /// The type the stored result is read as.
+    result_type: &'static str,
+    /// What to do when the stored result cannot be read.
+    unreadable: &'static str,
+}
+
+/// The status of the operation `token`: `running(record)` while it runs
+/// (or before its result is stored), then its stored result.
+async fn stored_status<T>(
+    state: &AppState,
+    token: &str,
+    route: StatusRoute,
+    running: impl FnOnce(&OperationRecord) -> T,
+) -> Result<HttpResponse, ApiError>
+where
+    T: Serialize + DeserializeOwned,
+{
+    record_operation(route.operation, None);
+    let record = state
+        .operations
+        .get(token, route.kinds)
+        .await?
+        .ok_or_else(|| unknown_token(token, route.what))?;
+    let body = match (&record.status, &record.result) {
+        (Status::Running, _) | (_, None) => running(&record),
+        (_, Some(json)) => serde_json::from_str::<T>(json).map_err(|e| {
+            ApiError::system(SystemError::new(
+                format!(
+                    "stored result of operation {token} is not a {}: {e}",
+                    route.result_type
+                ),
+                route.unreadable,
+            ))
+        })?,
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
 /// Get the status of a provisioning (or unprovisioning) request.
 #[utoipa::path(
     get, path = "/v1/provision/{token}/status", tag = TAG, operation_id = "getStatus",
@@ -219,29 +274,21 @@ pub async fn provision_status(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    record_operation("provision-status", None);
-    let record = state
-        .operations
-        .get(
-            &token,
-            &[OperationKind::Provision, OperationKind::Unprovision],
-        )
-        .await?
-        .ok_or_else(|| unknown_token(&token, "provisioning"))?;
-    let body = match (&record.status, &record.result) {
-        (Status::Running, _) | (_, None) => ProvisioningStatus::running(format!(
+    let route = StatusRoute {
+        operation: "provision-status",
+        kinds: &[OperationKind::Provision, OperationKind::Unprovision],
+        what: "provisioning",
+        result_type: "ProvisioningStatus",
+        unreadable: "The stored result of this operation cannot be read; send the request again.",
+    };
+    stored_status(&state, &token, route, |record| {
+        ProvisioningStatus::running(format!(
             "The {} is running since {}",
             operation_name(record.kind),
             record.created_at.format("%Y-%m-%dT%H:%M:%SZ")
-        )),
-        (_, Some(json)) => serde_json::from_str::<ProvisioningStatus>(json).map_err(|e| {
-            ApiError::system(SystemError::new(
-                format!("stored result of operation {token} is not a ProvisioningStatus: {e}"),
-                "The stored result of this operation cannot be read; send the request again.",
-            ))
-        })?,
-    };
-    Ok(HttpResponse::Ok().json(body))
+        ))
+    })
+    .await
 }
 
 /// Asynchronously validate a provisioning request: a token to poll.
@@ -266,29 +313,17 @@ pub async fn validate_async(
     let token = state
         .operations
         .start(OperationKind::Validate, component, async move {
-            let status = match worker.provisioner.validate(&request).await {
-                Ok(result) => {
-                    worker
-                        .metrics
-                        .operation("validate", if result.valid { "valid" } else { "invalid" });
-                    ValidationStatus {
-                        status: Status::Completed,
-                        info: Some(ValidationInfo {
-                            public_info: result,
-                        }),
-                    }
-                }
-                Err(e) => {
-                    worker.metrics.operation("validate", "failed");
-                    ValidationStatus {
-                        status: Status::Failed,
-                        info: Some(ValidationInfo {
-                            public_info: ValidationResult::invalid(vec![e.to_string()]),
-                        }),
-                    }
-                }
+            let (status, public_info) = match counted_validation(&worker, &request).await {
+                Ok(result) => (Status::Completed, result),
+                Err(e) => (
+                    Status::Failed,
+                    ValidationResult::invalid(vec![e.to_string()]),
+                ),
             };
-            Outcome::validation(&status)
+            Outcome::validation(&ValidationStatus {
+                status,
+                info: Some(ValidationInfo { public_info }),
+            })
         })
         .await?;
     Ok(HttpResponse::build(StatusCode::ACCEPTED).json(token))
@@ -309,25 +344,18 @@ pub async fn validation_status(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    record_operation("validate-status", None);
-    let record = state
-        .operations
-        .get(&token, &[OperationKind::Validate])
-        .await?
-        .ok_or_else(|| unknown_token(&token, "validation"))?;
-    let body = match (&record.status, &record.result) {
-        (Status::Running, _) | (_, None) => ValidationStatus {
-            status: Status::Running,
-            info: None,
-        },
-        (_, Some(json)) => serde_json::from_str::<ValidationStatus>(json).map_err(|e| {
-            ApiError::system(SystemError::new(
-                format!("stored result of operation {token} is not a ValidationStatus: {e}"),
-                "The stored result of this validation cannot be read; validate again.",
-            ))
-        })?,
+    let route = StatusRoute {
+        operation: "validate-status",
+        kinds: &[OperationKind::Validate],
+        what: "validation",
+        result_type: "ValidationStatus",
+        unreadable: "The stored result of this validation cannot be read; validate again.",
     };
-    Ok(HttpResponse::Ok().json(body))
+    stored_status(&state, &token, route, |_| ValidationStatus {
+        status: Status::Running,
+        info: None,
+    })
+    .await
 }
 
 /// Why `updateacl` has nothing to do here.

@@ -444,3 +444,32 @@ pub async fn poll_until_done(server: &Server, path: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Poll the run `run_id` until it has ended (neither SUBMITTING nor
+/// RUNNING); past `deadline` the test fails with the server's log.
+pub async fn run_until_ended(server: &Server, run_id: &str, deadline: Instant) -> Value {
+    loop {
+        let (code, run) = server.get(&format!("/v1/scheduler/runs/{run_id}")).await;
+        assert_eq!(code, 200, "{run}");
+        let state = run["state"].as_str().unwrap_or_default().to_string();
+        if !["SUBMITTING", "RUNNING"].contains(&state.as_str()) {
+            return run;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "run {run_id} still {state} at the deadline: {run}\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// `body` has a string at `pointer` (a JSON pointer such as `/userMessage`)
+/// that contains `part`.
+pub fn assert_mentions(body: &Value, pointer: &str, part: &str) {
+    let text = body.pointer(pointer).and_then(Value::as_str);
+    assert!(
+        text.is_some_and(|t| t.contains(part)),
+        "{pointer} should mention '{part}': {body}"
+    );
+}
