@@ -48,8 +48,8 @@ use crate::error::DbError;
 use crate::limits;
 use crate::rows::{bool_text, job_from_row, millis, run_from_row, trigger_from_row};
 use crate::sql::{
-    job_exists, lock_trigger_access, query, query_once, upsert, JobRow, LockRow, RunRow, Sql,
-    TriggerRow, RUN_COLUMNS, STATE_ACCESS,
+    aliased, bind_run, load_job, lock_row, lock_trigger_access, per_chunk, query, query_once,
+    upsert, JobRow, Query, RunRow, Sql, TriggerRow, RUN_COLUMNS, STATE_ACCESS,
 };
 use crate::store::{Access, DieselJobStore, Inner};
 
@@ -132,10 +132,6 @@ fn placeholders(n: usize, width: usize) -> String {
     vec![one; n].join(", ")
 }
 
-fn in_list(n: usize) -> String {
-    vec!["?"; n].join(", ")
-}
-
 /// The database's current time in epoch milliseconds, as an SQL expression.
 fn now_ms_expr(sql: &Sql) -> &'static str {
     match sql.backend {
@@ -159,23 +155,6 @@ fn db_now(conn: &mut AnyConnection, sql: &Sql) -> Result<DateTime<Utc>, DbError>
         .map(|r| r.now_ms)
         .ok_or_else(|| DbError::corrupt("the database answered no current time"))?;
     db_time(ms)
-}
-
-fn lock_named(conn: &mut AnyConnection, sql: &Sql, sched: &str, name: &str) -> Result<(), DbError> {
-    if sql.backend == Backend::Sqlite {
-        return Ok(());
-    }
-    let rows: Vec<LockRow> = query(&sql.lock_select)
-        .bind::<Text, _>(sched)
-        .bind::<Text, _>(name)
-        .load(conn)?;
-    if rows.is_empty() {
-        query(&sql.lock_insert)
-            .bind::<Text, _>(sched)
-            .bind::<Text, _>(name)
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 thread_local! {
@@ -233,41 +212,20 @@ fn run_columns_of(alias: &str) -> String {
 /// Inserts or replaces runs, `CHUNK` rows per statement.
 fn upsert_runs(conn: &mut AnyConnection, inner: &Inner, runs: &[RunRecord]) -> Result<(), DbError> {
     let table = format!("{}{RUNS_TABLE}", p(inner));
+    let one = upsert(
+        inner.backend,
+        &table,
+        RUN_COLUMNS,
+        &["SCHED_NAME", "RUN_ID"],
+    );
+    // Widen the single-row VALUES (…) to one per run.
+    let single = placeholders(1, RUN_COLUMNS.len());
     for chunk in runs.chunks(CHUNK) {
-        let one = upsert(
-            inner.backend,
-            &table,
-            RUN_COLUMNS,
-            &["SCHED_NAME", "RUN_ID"],
-        );
-        // Widen the single-row VALUES (…) to one per run.
-        let single = format!("({})", vec!["?"; RUN_COLUMNS.len()].join(", "));
         let text = one.replacen(&single, &placeholders(chunk.len(), RUN_COLUMNS.len()), 1);
-        let mut q = query_once(&text);
-        for run in chunk {
-            let error = run
-                .error
-                .as_deref()
-                .map(|e| limits::shorten(e, limits::ERROR_TEXT_LEN));
-            q = q
-                .bind::<Text, _>(inner.sched.clone())
-                .bind::<Text, _>(run.run_id.clone())
-                .bind::<Text, _>(run.job_key.name.clone())
-                .bind::<Text, _>(run.job_key.group.clone())
-                .bind::<Text, _>(run.trigger_key.name.clone())
-                .bind::<Text, _>(run.trigger_key.group.clone())
-                .bind::<BigInt, _>(millis(run.scheduled_fire_time))
-                .bind::<BigInt, _>(millis(run.actual_fire_time))
-                .bind::<Nullable<Text>, _>(run.application_id.clone())
-                .bind::<Nullable<Text>, _>(run.tracking_url.clone())
-                .bind::<Text, _>(run.state.as_str())
-                .bind::<Nullable<Text>, _>(run.final_status.clone())
-                .bind::<BigInt, _>(millis(run.created_at))
-                .bind::<BigInt, _>(millis(run.updated_at))
-                .bind::<Nullable<BigInt>, _>(run.ended_at.map(millis))
-                .bind::<Nullable<Text>, _>(error);
-        }
-        q.execute(conn)?;
+        chunk
+            .iter()
+            .fold(query_once(&text), |q, run| bind_run(q, &inner.sched, run))
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -317,6 +275,11 @@ struct TriggerMove {
     state: &'static str,
 }
 
+/// Binds `TRIGGER_NAME = ? AND TRIGGER_GROUP = ?` to the trigger `m` moves.
+fn bind_key<'f>(q: Query<'f>, m: &'f TriggerMove) -> Query<'f> {
+    q.bind::<Text, _>(&m.key.name).bind::<Text, _>(&m.key.group)
+}
+
 fn move_triggers(
     conn: &mut AnyConnection,
     inner: &Inner,
@@ -333,32 +296,20 @@ fn move_triggers(
             by_pk(&inner.sql),
             placeholders(chunk.len(), 2)
         );
-        let mut q = query_once(&text);
-        for m in chunk {
-            q = q
-                .bind::<Text, _>(m.key.name.clone())
-                .bind::<Text, _>(m.key.group.clone())
-                .bind::<BigInt, _>(m.next);
-        }
-        for m in chunk {
-            q = q
-                .bind::<Text, _>(m.key.name.clone())
-                .bind::<Text, _>(m.key.group.clone())
-                .bind::<BigInt, _>(m.prev);
-        }
-        for m in chunk {
-            q = q
-                .bind::<Text, _>(m.key.name.clone())
-                .bind::<Text, _>(m.key.group.clone())
-                .bind::<Text, _>(m.state);
-        }
-        q = q.bind::<Text, _>(inner.sched.clone());
-        for m in chunk {
-            q = q
-                .bind::<Text, _>(m.key.name.clone())
-                .bind::<Text, _>(m.key.group.clone());
-        }
-        let changed = q.execute(conn)?;
+        // The three CASEs (`WHEN` key `THEN` next, previous, state), then the
+        // `WHERE`'s keys.
+        let q = query_once(&text);
+        let q = chunk
+            .iter()
+            .fold(q, |q, m| bind_key(q, m).bind::<BigInt, _>(m.next));
+        let q = chunk
+            .iter()
+            .fold(q, |q, m| bind_key(q, m).bind::<BigInt, _>(m.prev));
+        let q = chunk
+            .iter()
+            .fold(q, |q, m| bind_key(q, m).bind::<Text, _>(m.state));
+        let q = q.bind::<Text, _>(&inner.sched);
+        let changed = chunk.iter().fold(q, bind_key).execute(conn)?;
         if changed != chunk.len() {
             // Every trigger read under the lock moves forward; anything else
             // means the rows changed under us: roll back and retry.
@@ -384,16 +335,13 @@ fn in_flight_runs(
         let text = format!(
             "SELECT {} FROM {pre}{RUNS_TABLE} WHERE SCHED_NAME = ? AND STATE IN ('SUBMITTING', 'RUNNING') \
              AND (JOB_GROUP, JOB_NAME) IN ({})",
-            RUN_COLUMNS.iter().map(|c| format!("{c} AS {c}")).collect::<Vec<_>>().join(", "),
+            aliased(RUN_COLUMNS),
             placeholders(chunk.len(), 2)
         );
-        let mut q = query_once(&text).bind::<Text, _>(inner.sched.clone());
-        for j in chunk {
-            q = q
-                .bind::<Text, _>(j.group.clone())
-                .bind::<Text, _>(j.name.clone());
-        }
-        let rows: Vec<RunRow> = q.load(conn)?;
+        let rows: Vec<RunRow> = query_once(&text)
+            .bind::<Text, _>(&inner.sched)
+            .bind_each::<Text, _>(chunk.iter().flat_map(|j| [&j.group, &j.name]))
+            .load(conn)?;
         for r in rows {
             out.push(run_from_row(r)?);
         }
@@ -406,38 +354,26 @@ fn runs_by_id(
     inner: &Inner,
     ids: &[String],
 ) -> Result<Vec<RunRecord>, DbError> {
-    let pre = p(inner);
+    let (pre, hint, columns) = (p(inner), by_pk(&inner.sql), run_columns_of("r"));
     let mut out = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let text = format!(
-            "SELECT {} FROM {pre}{RUNS_TABLE} r{} WHERE r.SCHED_NAME = ? AND r.RUN_ID IN ({})",
-            run_columns_of("r"),
-            by_pk(&inner.sql),
-            in_list(chunk.len())
-        );
-        let mut q = query_once(&text).bind::<Text, _>(inner.sched.clone());
-        for id in chunk {
-            q = q.bind::<Text, _>(id.clone());
-        }
-        let rows: Vec<RunRow> = q.load(conn)?;
-        for r in rows {
-            out.push(run_from_row(r)?);
-        }
-    }
+    per_chunk(
+        ids,
+        CHUNK,
+        &[&inner.sched],
+        |list| {
+            format!(
+                "SELECT {columns} FROM {pre}{RUNS_TABLE} r{hint} WHERE r.SCHED_NAME = ? AND r.RUN_ID IN ({list})"
+            )
+        },
+        |q, _| {
+            let rows: Vec<RunRow> = q.load(conn)?;
+            for r in rows {
+                out.push(run_from_row(r)?);
+            }
+            Ok(())
+        },
+    )?;
     Ok(out)
-}
-
-fn get_job(
-    conn: &mut AnyConnection,
-    inner: &Inner,
-    key: &JobKey,
-) -> Result<Option<JobDefinition>, DbError> {
-    let rows: Vec<JobRow> = query(&inner.sql.job_select)
-        .bind::<Text, _>(&inner.sched)
-        .bind::<Text, _>(&key.name)
-        .bind::<Text, _>(&key.group)
-        .load(conn)?;
-    rows.into_iter().next().map(job_from_row).transpose()
 }
 
 /// Fired rows whose entry id is in `ids`, for `instance`, in `state`
@@ -449,45 +385,43 @@ fn owned_entries(
     state: Option<&str>,
     ids: &[String],
 ) -> Result<Vec<String>, DbError> {
-    let pre = p(inner);
+    let (pre, hint, lock) = (p(inner), by_pk(&inner.sql), for_update(&inner.sql));
+    let state_is = if state.is_some() { "AND STATE = ?" } else { "" };
+    let mut lead = vec![inner.sched.as_str(), instance];
+    lead.extend(state);
     let mut out = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let text = format!(
-            "SELECT ENTRY_ID AS ENTRY_ID FROM {pre}FIRED_TRIGGERS{} WHERE SCHED_NAME = ? AND INSTANCE_NAME = ? {} AND ENTRY_ID IN ({}){}",
-            by_pk(&inner.sql),
-            if state.is_some() { "AND STATE = ?" } else { "" },
-            in_list(chunk.len()),
-            for_update(&inner.sql)
-        );
-        let mut q = query_once(&text)
-            .bind::<Text, _>(inner.sched.clone())
-            .bind::<Text, _>(instance.to_string());
-        if let Some(state) = state {
-            q = q.bind::<Text, _>(state.to_string());
-        }
-        for id in chunk {
-            q = q.bind::<Text, _>(id.clone());
-        }
-        let rows: Vec<EntryRow> = q.load(conn)?;
-        out.extend(rows.into_iter().map(|r| r.entry_id));
-    }
+    per_chunk(
+        ids,
+        CHUNK,
+        &lead,
+        |list| {
+            format!(
+                "SELECT ENTRY_ID AS ENTRY_ID FROM {pre}FIRED_TRIGGERS{hint} WHERE SCHED_NAME = ? AND INSTANCE_NAME = ? {state_is} AND ENTRY_ID IN ({list}){lock}"
+            )
+        },
+        |q, _| {
+            let rows: Vec<EntryRow> = q.load(conn)?;
+            out.extend(rows.into_iter().map(|r| r.entry_id));
+            Ok(())
+        },
+    )?;
     Ok(out)
 }
 
 fn delete_fired(conn: &mut AnyConnection, inner: &Inner, ids: &[String]) -> Result<(), DbError> {
     let pre = p(inner);
-    for chunk in ids.chunks(CHUNK) {
-        let text = format!(
-            "DELETE FROM {pre}FIRED_TRIGGERS WHERE SCHED_NAME = ? AND ENTRY_ID IN ({})",
-            in_list(chunk.len())
-        );
-        let mut q = query_once(&text).bind::<Text, _>(inner.sched.clone());
-        for id in chunk {
-            q = q.bind::<Text, _>(id.clone());
-        }
-        q.execute(conn)?;
-    }
-    Ok(())
+    per_chunk(
+        ids,
+        CHUNK,
+        &[&inner.sched],
+        |list| {
+            format!("DELETE FROM {pre}FIRED_TRIGGERS WHERE SCHED_NAME = ? AND ENTRY_ID IN ({list})")
+        },
+        |q, _| {
+            q.execute(conn)?;
+            Ok(())
+        },
+    )
 }
 
 fn set_fired(
@@ -497,23 +431,21 @@ fn set_fired(
     instance: &str,
     state: &str,
 ) -> Result<(), DbError> {
-    let pre = p(inner);
-    for chunk in ids.chunks(CHUNK) {
-        let text = format!(
-            "UPDATE {pre}FIRED_TRIGGERS{} SET INSTANCE_NAME = ?, STATE = ? WHERE SCHED_NAME = ? AND ENTRY_ID IN ({})",
-            by_pk(&inner.sql),
-            in_list(chunk.len())
-        );
-        let mut q = query_once(&text)
-            .bind::<Text, _>(instance.to_string())
-            .bind::<Text, _>(state.to_string())
-            .bind::<Text, _>(inner.sched.clone());
-        for id in chunk {
-            q = q.bind::<Text, _>(id.clone());
-        }
-        q.execute(conn)?;
-    }
-    Ok(())
+    let (pre, hint) = (p(inner), by_pk(&inner.sql));
+    per_chunk(
+        ids,
+        CHUNK,
+        &[instance, state, &inner.sched],
+        |list| {
+            format!(
+                "UPDATE {pre}FIRED_TRIGGERS{hint} SET INSTANCE_NAME = ?, STATE = ? WHERE SCHED_NAME = ? AND ENTRY_ID IN ({list})"
+            )
+        },
+        |q, _| {
+            q.execute(conn)?;
+            Ok(())
+        },
+    )
 }
 
 /// Moves this instance's `ACQUIRED` rows among `ids` to `EXECUTING` with
@@ -526,25 +458,23 @@ fn claim_all(
     instance: &str,
     ids: &[String],
 ) -> Result<bool, DbError> {
-    let pre = p(inner);
+    let (pre, hint) = (p(inner), by_pk(&inner.sql));
     let mut all = true;
-    for chunk in ids.chunks(CHUNK) {
-        let text = format!(
-            "UPDATE {pre}FIRED_TRIGGERS{} SET STATE = ? WHERE SCHED_NAME = ? AND INSTANCE_NAME = ? \
-             AND STATE = ? AND ENTRY_ID IN ({})",
-            by_pk(&inner.sql),
-            in_list(chunk.len())
-        );
-        let mut q = query_once(&text)
-            .bind::<Text, _>(FIRED_EXECUTING.to_string())
-            .bind::<Text, _>(inner.sched.clone())
-            .bind::<Text, _>(instance.to_string())
-            .bind::<Text, _>(FIRED_ACQUIRED.to_string());
-        for id in chunk {
-            q = q.bind::<Text, _>(id.clone());
-        }
-        all &= q.execute(conn)? == chunk.len();
-    }
+    per_chunk(
+        ids,
+        CHUNK,
+        &[FIRED_EXECUTING, &inner.sched, instance, FIRED_ACQUIRED],
+        |list| {
+            format!(
+                "UPDATE {pre}FIRED_TRIGGERS{hint} SET STATE = ? WHERE SCHED_NAME = ? AND INSTANCE_NAME = ? \
+                 AND STATE = ? AND ENTRY_ID IN ({list})"
+            )
+        },
+        |q, n| {
+            all &= q.execute(conn)? == n;
+            Ok(())
+        },
+    )?;
     Ok(all)
 }
 
@@ -749,6 +679,37 @@ fn acquire(
 
 // -------------------------------------------------------------- recovery ---
 
+/// Removes the check-in row of instance `name`.
+fn forget_instance(conn: &mut AnyConnection, inner: &Inner, name: &str) -> Result<(), DbError> {
+    let pre = p(inner);
+    query(&format!(
+        "DELETE FROM {pre}SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?"
+    ))
+    .bind::<Text, _>(&inner.sched)
+    .bind::<Text, _>(name)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Gives up on `run` for `reason`: marked `LOST` at `now` (saved with the
+/// `ended` runs), its fired row dropped and its id reported as lost.
+fn lose(
+    mut run: RunRecord,
+    reason: String,
+    now: DateTime<Utc>,
+    recovery: &mut Recovery,
+    drop_rows: &mut Vec<String>,
+    ended: &mut Vec<RunRecord>,
+) {
+    run.state = RunState::Lost;
+    run.error = Some(reason);
+    run.ended_at = Some(now);
+    run.updated_at = now;
+    drop_rows.push(run.run_id.clone());
+    recovery.lost.push(run.run_id.clone());
+    ended.push(run);
+}
+
 fn check_in(
     conn: &mut AnyConnection,
     inner: &Inner,
@@ -758,7 +719,7 @@ fn check_in(
     recover_self: bool,
 ) -> Result<Recovery, DbError> {
     let pre = p(inner);
-    lock_named(conn, &inner.sql, &inner.sched, STATE_ACCESS)?;
+    lock_row(conn, &inner.sql, &inner.sched, STATE_ACCESS)?;
     let now = db_now(conn, &inner.sql)?;
     let state_upsert = upsert(
         inner.backend,
@@ -835,7 +796,7 @@ fn check_in(
     for run in runs {
         known.insert(run.run_id.clone());
         if !jobs.contains_key(&run.job_key) {
-            let job = get_job(conn, inner, &run.job_key)?;
+            let job = load_job(conn, &inner.sql, &inner.sched, &run.job_key)?;
             jobs.insert(run.job_key.clone(), job);
         }
         match jobs.get(&run.job_key).cloned().flatten() {
@@ -848,17 +809,11 @@ fn check_in(
                 });
             }
             None => {
-                let mut run = run;
-                run.state = RunState::Lost;
-                run.error = Some(format!(
+                let reason = format!(
                     "the instance that acquired this fire stopped before launching it, and job {} was unprovisioned meanwhile, so it was not launched",
                     run.job_key
-                ));
-                run.ended_at = Some(now);
-                run.updated_at = now;
-                drop_rows.push(run.run_id.clone());
-                recovery.lost.push(run.run_id.clone());
-                ended.push(run);
+                );
+                lose(run, reason, now, &mut recovery, &mut drop_rows, &mut ended);
             }
         }
     }
@@ -869,7 +824,7 @@ fn check_in(
     let runs = runs_by_id(conn, inner, &executing)?;
     let mut known: BTreeSet<String> = BTreeSet::new();
     let mut reattach: Vec<String> = Vec::new();
-    for mut run in runs {
+    for run in runs {
         known.insert(run.run_id.clone());
         if run.state.is_final() {
             drop_rows.push(run.run_id.clone());
@@ -878,16 +833,11 @@ fn check_in(
         } else if run.state == RunState::Submitting {
             recovery.unresolved.push(run);
         } else {
-            run.error = Some(format!(
+            let reason = format!(
                 "run in state {} without an application id on a stopped provisioner instance: cannot be followed",
                 run.state.as_str()
-            ));
-            run.state = RunState::Lost;
-            run.ended_at = Some(now);
-            run.updated_at = now;
-            drop_rows.push(run.run_id.clone());
-            recovery.lost.push(run.run_id.clone());
-            ended.push(run);
+            );
+            lose(run, reason, now, &mut recovery, &mut drop_rows, &mut ended);
         }
     }
     drop_rows.extend(executing.iter().filter(|id| !known.contains(*id)).cloned());
@@ -902,12 +852,7 @@ fn check_in(
     upsert_runs(conn, inner, &ended)?;
     delete_fired(conn, inner, &drop_rows)?;
     for name in &dead {
-        query(&format!(
-            "DELETE FROM {pre}SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?"
-        ))
-        .bind::<Text, _>(&inner.sched)
-        .bind::<Text, _>(name)
-        .execute(conn)?;
+        forget_instance(conn, inner, name)?;
     }
     info!(
         instance = me,
@@ -921,23 +866,35 @@ fn check_in(
     Ok(recovery)
 }
 
-/// Runs a store operation, logging its duration at debug level (the
-/// benchmark's profile: `RUST_LOG=cdp_spark_jobstore::scheduler=debug`).
-async fn timed<T>(
-    op: &'static str,
-    rows: usize,
-    f: impl std::future::Future<Output = Result<T, StoreError>>,
-) -> Result<T, StoreError> {
-    let started = std::time::Instant::now();
-    let out = f.await;
-    debug!(
-        op,
-        rows,
-        elapsed_us = started.elapsed().as_micros() as u64,
-        ok = out.is_ok(),
-        "store timing"
-    );
-    out
+impl DieselJobStore {
+    /// A write of `rows` rows ([`DieselJobStore::with_conn`]), logging its
+    /// duration at debug level (the benchmark's profile:
+    /// `RUST_LOG=cdp_spark_jobstore::scheduler=debug`).
+    async fn timed_write<T, F>(&self, op: &'static str, rows: usize, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut AnyConnection, &Inner) -> Result<T, DbError> + Send + 'static,
+    {
+        let started = std::time::Instant::now();
+        let out = self.with_conn(op, Access::Write, f).await;
+        debug!(
+            op,
+            rows,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            ok = out.is_ok(),
+            "store timing"
+        );
+        out
+    }
+}
+
+/// The runs, each checked against the columns' limits, copied for the
+/// blocking thread.
+fn checked_runs(runs: &[RunRecord]) -> Result<Vec<RunRecord>, StoreError> {
+    for r in runs {
+        limits::check_run(r)?;
+    }
+    Ok(runs.to_vec())
 }
 
 #[async_trait]
@@ -971,25 +928,20 @@ impl SchedulerStorePort for DieselJobStore {
         }
         let me = instance_id.to_string();
         let ids = run_ids.to_vec();
-        let rows = run_ids.len();
-        timed(
-            "claim_fires",
-            rows,
-            self.with_conn("claim_fires", Access::Write, move |conn, inner| {
-                // Common case: every row still ours and ACQUIRED, so one
-                // UPDATE per chunk claims them all, each committing on its
-                // own (no transaction round trips: the engine claims a
-                // chunk at a time and launches it at once). Otherwise the
-                // rows now EXECUTING under this instance's name are the ones
-                // claimed here: claims are only asked for fires acquired in
-                // this instance's name, and recovery only ever moves rows
-                // away from an instance, never to the one it recovers.
-                if claim_all(conn, inner, &me, &ids)? {
-                    return Ok(ids.clone());
-                }
-                owned_entries(conn, inner, &me, Some(FIRED_EXECUTING), &ids)
-            }),
-        )
+        self.timed_write("claim_fires", run_ids.len(), move |conn, inner| {
+            // Common case: every row still ours and ACQUIRED, so one
+            // UPDATE per chunk claims them all, each committing on its
+            // own (no transaction round trips: the engine claims a
+            // chunk at a time and launches it at once). Otherwise the
+            // rows now EXECUTING under this instance's name are the ones
+            // claimed here: claims are only asked for fires acquired in
+            // this instance's name, and recovery only ever moves rows
+            // away from an instance, never to the one it recovers.
+            if claim_all(conn, inner, &me, &ids)? {
+                return Ok(ids.clone());
+            }
+            owned_entries(conn, inner, &me, Some(FIRED_EXECUTING), &ids)
+        })
         .await
     }
 
@@ -997,18 +949,10 @@ impl SchedulerStorePort for DieselJobStore {
         if runs.is_empty() {
             return Ok(());
         }
-        for r in runs {
-            limits::check_run(r)?;
-        }
-        let runs = runs.to_vec();
-        let rows = runs.len();
-        timed(
-            "update_runs",
-            rows,
-            self.with_conn("update_runs", Access::Write, move |conn, inner| {
-                write_transaction(conn, |conn| upsert_runs(conn, inner, &runs))
-            }),
-        )
+        let runs = checked_runs(runs)?;
+        self.timed_write("update_runs", runs.len(), move |conn, inner| {
+            write_transaction(conn, |conn| upsert_runs(conn, inner, &runs))
+        })
         .await
     }
 
@@ -1020,33 +964,25 @@ impl SchedulerStorePort for DieselJobStore {
         if runs.is_empty() {
             return Ok(Vec::new());
         }
-        for r in runs {
-            limits::check_run(r)?;
-        }
         let me = instance_id.to_string();
-        let runs = runs.to_vec();
-        let rows = runs.len();
-        timed(
-            "finish_runs",
-            rows,
-            self.with_conn("finish_runs", Access::Write, move |conn, inner| {
-                write_transaction(conn, |conn| {
-                    let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
-                    let mine: BTreeSet<String> = owned_entries(conn, inner, &me, None, &ids)?
-                        .into_iter()
-                        .collect();
-                    let owned: Vec<RunRecord> = runs
-                        .iter()
-                        .filter(|r| mine.contains(&r.run_id))
-                        .cloned()
-                        .collect();
-                    upsert_runs(conn, inner, &owned)?;
-                    let ids: Vec<String> = mine.into_iter().collect();
-                    delete_fired(conn, inner, &ids)?;
-                    Ok(ids)
-                })
-            }),
-        )
+        let runs = checked_runs(runs)?;
+        self.timed_write("finish_runs", runs.len(), move |conn, inner| {
+            write_transaction(conn, |conn| {
+                let ids: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
+                let mine: BTreeSet<String> = owned_entries(conn, inner, &me, None, &ids)?
+                    .into_iter()
+                    .collect();
+                let owned: Vec<RunRecord> = runs
+                    .iter()
+                    .filter(|r| mine.contains(&r.run_id))
+                    .cloned()
+                    .collect();
+                upsert_runs(conn, inner, &owned)?;
+                let ids: Vec<String> = mine.into_iter().collect();
+                delete_fired(conn, inner, &ids)?;
+                Ok(ids)
+            })
+        })
         .await
     }
 
@@ -1097,14 +1033,7 @@ impl SchedulerStorePort for DieselJobStore {
     async fn leave(&self, instance_id: &str) -> Result<(), StoreError> {
         let me = instance_id.to_string();
         self.with_conn("leave", Access::Write, move |conn, inner| {
-            let pre = p(inner);
-            query(&format!(
-                "DELETE FROM {pre}SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?"
-            ))
-            .bind::<Text, _>(&inner.sched)
-            .bind::<Text, _>(&me)
-            .execute(conn)?;
-            Ok(())
+            forget_instance(conn, inner, &me)
         })
         .await
     }
@@ -1114,30 +1043,23 @@ impl SchedulerStorePort for DieselJobStore {
         job: &JobKey,
         paused: bool,
     ) -> Result<Option<usize>, StoreError> {
-        let key = job.clone();
-        self.with_conn("set_job_paused", Access::Write, move |conn, inner| {
-            write_transaction(conn, |conn| {
-                lock_trigger_access(conn, &inner.sql, &inner.sched)?;
-                if !job_exists(conn, &inner.sql, &inner.sched, &key)? {
-                    return Ok(None);
-                }
-                let (to, from) = if paused {
-                    ("PAUSED", "('WAITING', 'ACQUIRED', 'BLOCKED')")
-                } else {
-                    ("WAITING", "('PAUSED', 'PAUSED_BLOCKED')")
-                };
-                let pre = p(inner);
-                let n = query(&format!(
-                    "UPDATE {pre}TRIGGERS SET TRIGGER_STATE = ? WHERE SCHED_NAME = ? \
-                     AND JOB_NAME = ? AND JOB_GROUP = ? AND TRIGGER_STATE IN {from}"
-                ))
-                .bind::<Text, _>(to)
-                .bind::<Text, _>(&inner.sched)
-                .bind::<Text, _>(&key.name)
-                .bind::<Text, _>(&key.group)
-                .execute(conn)?;
-                Ok(Some(n))
-            })
+        self.with_existing_job("set_job_paused", job.clone(), move |conn, inner, key| {
+            let (to, from) = if paused {
+                ("PAUSED", "('WAITING', 'ACQUIRED', 'BLOCKED')")
+            } else {
+                ("WAITING", "('PAUSED', 'PAUSED_BLOCKED')")
+            };
+            let pre = p(inner);
+            let n = query(&format!(
+                "UPDATE {pre}TRIGGERS SET TRIGGER_STATE = ? WHERE SCHED_NAME = ? \
+                 AND JOB_NAME = ? AND JOB_GROUP = ? AND TRIGGER_STATE IN {from}"
+            ))
+            .bind::<Text, _>(to)
+            .bind::<Text, _>(&inner.sched)
+            .bind::<Text, _>(&key.name)
+            .bind::<Text, _>(&key.group)
+            .execute(conn)?;
+            Ok(n)
         })
         .await
     }

@@ -4,7 +4,7 @@
 
 use std::marker::PhantomData;
 
-use cdp_spark_domain::model::{JobKey, TriggerKey};
+use cdp_spark_domain::model::{JobDefinition, JobKey, RunRecord, TriggerKey};
 use diesel::query_builder::{AstPass, Query as DieselQuery, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, Binary, HasSqlType, Integer, Nullable, SmallInt, Text, Untyped};
@@ -14,6 +14,8 @@ use crate::config::Backend;
 use crate::connection::AnyConnection;
 use crate::ddl::{OPERATIONS_TABLE, RUNS_TABLE};
 use crate::error::DbError;
+use crate::limits;
+use crate::rows::{job_from_row, millis};
 
 /// The backend type of [`AnyConnection`].
 pub(crate) type Db = <AnyConnection as diesel::Connection>::Backend;
@@ -58,6 +60,18 @@ impl<'f> Query<'f> {
             sql_type: PhantomData,
         }));
         self
+    }
+
+    /// Binds every one of `values`, in order, as `ST`.
+    pub fn bind_each<ST, U>(self, values: impl IntoIterator<Item = U>) -> Self
+    where
+        Db: HasSqlType<ST>,
+        U: ToSql<ST, Db> + Send + 'f,
+        ST: Send + 'f,
+    {
+        values
+            .into_iter()
+            .fold(self, |q, value| q.bind::<ST, U>(value))
     }
 }
 
@@ -120,6 +134,85 @@ pub(crate) fn query_once(sql: &str) -> Query<'_> {
     }
 }
 
+/// `statement`, whose first parameters are `SCHED_NAME = ? AND …_NAME = ?
+/// AND …_GROUP = ?`, with `sched` and `key` bound.
+pub(crate) fn by_key<'f>(statement: &'f str, sched: &'f str, key: &'f impl RowKey) -> Query<'f> {
+    let (name, group) = key.name_and_group();
+    query(statement)
+        .bind::<Text, _>(sched)
+        .bind::<Text, _>(name)
+        .bind::<Text, _>(group)
+}
+
+/// The key of a Quartz row: a name within a group.
+pub(crate) trait RowKey {
+    fn name_and_group(&self) -> (&str, &str);
+}
+
+impl RowKey for JobKey {
+    fn name_and_group(&self) -> (&str, &str) {
+        (&self.name, &self.group)
+    }
+}
+
+impl RowKey for TriggerKey {
+    fn name_and_group(&self) -> (&str, &str) {
+        (&self.name, &self.group)
+    }
+}
+
+/// `?, ?, …`: `n` placeholders.
+fn in_list(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// Runs one statement per chunk of at most `size` of `values`. `text(list)`
+/// builds the chunk's statement, `list` being one placeholder per value
+/// (`?, ?, …`; the text varies, so it is not kept prepared, see
+/// [`query_once`]); `lead` is bound first, then the chunk's values; `run(q,
+/// n)` runs the statement `q` of a chunk of `n` values.
+pub(crate) fn per_chunk<'v>(
+    values: &'v [String],
+    size: usize,
+    lead: &[&'v str],
+    text: impl Fn(&str) -> String,
+    mut run: impl FnMut(Query<'_>, usize) -> Result<(), DbError>,
+) -> Result<(), DbError> {
+    for chunk in values.chunks(size) {
+        let text = text(&in_list(chunk.len()));
+        let q = query_once(&text)
+            .bind_each::<Text, _>(lead.iter().copied())
+            .bind_each::<Text, _>(chunk);
+        run(q, chunk.len())?;
+    }
+    Ok(())
+}
+
+/// Binds the values of `run` in the order of [`RUN_COLUMNS`] (its error
+/// text cut to `ERROR_TEXT`'s length).
+pub(crate) fn bind_run<'f>(q: Query<'f>, sched: &'f str, run: &'f RunRecord) -> Query<'f> {
+    let error = run
+        .error
+        .as_deref()
+        .map(|e| limits::shorten(e, limits::ERROR_TEXT_LEN));
+    q.bind::<Text, _>(sched)
+        .bind::<Text, _>(&run.run_id)
+        .bind::<Text, _>(&run.job_key.name)
+        .bind::<Text, _>(&run.job_key.group)
+        .bind::<Text, _>(&run.trigger_key.name)
+        .bind::<Text, _>(&run.trigger_key.group)
+        .bind::<BigInt, _>(millis(run.scheduled_fire_time))
+        .bind::<BigInt, _>(millis(run.actual_fire_time))
+        .bind::<Nullable<Text>, _>(run.application_id.as_deref())
+        .bind::<Nullable<Text>, _>(run.tracking_url.as_deref())
+        .bind::<Text, _>(run.state.as_str())
+        .bind::<Nullable<Text>, _>(run.final_status.as_deref())
+        .bind::<BigInt, _>(millis(run.created_at))
+        .bind::<BigInt, _>(millis(run.updated_at))
+        .bind::<Nullable<BigInt>, _>(run.ended_at.map(millis))
+        .bind::<Nullable<Text>, _>(error)
+}
+
 /// The lock row Quartz takes (`SELECT … FOR UPDATE`) before it changes
 /// triggers; we take the same one.
 pub const TRIGGER_ACCESS: &str = "TRIGGER_ACCESS";
@@ -161,6 +254,7 @@ const JOB_COLUMNS: &str =
     "JOB_NAME AS JOB_NAME, JOB_GROUP AS JOB_GROUP, DESCRIPTION AS DESCRIPTION, \
      JOB_CLASS_NAME AS JOB_CLASS_NAME, IS_NONCONCURRENT AS IS_NONCONCURRENT, JOB_DATA AS JOB_DATA";
 
+/// The columns of the run table, in the order [`bind_run`] binds them.
 pub(crate) const RUN_COLUMNS: &[&str] = &[
     "SCHED_NAME",
     "RUN_ID",
@@ -191,7 +285,8 @@ const OPERATION_COLUMNS: &[&str] = &[
     "UPDATED_AT",
 ];
 
-fn aliased(columns: &[&str]) -> String {
+/// `C AS C, …`: the columns under their own names.
+pub(crate) fn aliased(columns: &[&str]) -> String {
     columns
         .iter()
         .map(|c| format!("{c} AS {c}"))
@@ -201,7 +296,7 @@ fn aliased(columns: &[&str]) -> String {
 
 /// `INSERT … ` that replaces the row with the same key.
 pub(crate) fn upsert(backend: Backend, table: &str, columns: &[&str], key: &[&str]) -> String {
-    let placeholders = vec!["?"; columns.len()].join(", ");
+    let placeholders = in_list(columns.len());
     let updated: Vec<&&str> = columns.iter().filter(|c| !key.contains(c)).collect();
     let head = format!(
         "INSERT INTO {table} ({}) VALUES ({placeholders})",
@@ -492,19 +587,31 @@ pub(crate) fn lock_trigger_access(
     sql: &Sql,
     sched: &str,
 ) -> Result<(), DbError> {
+    lock_row(conn, sql, sched, TRIGGER_ACCESS)
+}
+
+/// Takes Quartz's row lock `name` (`TRIGGER_ACCESS`, `STATE_ACCESS`) for the
+/// rest of the transaction (MySQL; on SQLite `BEGIN IMMEDIATE` already made
+/// this the only writer).
+pub(crate) fn lock_row(
+    conn: &mut AnyConnection,
+    sql: &Sql,
+    sched: &str,
+    name: &str,
+) -> Result<(), DbError> {
     if sql.backend == Backend::Sqlite {
         return Ok(());
     }
     let rows: Vec<LockRow> = query(&sql.lock_select)
         .bind::<Text, _>(sched)
-        .bind::<Text, _>(TRIGGER_ACCESS)
+        .bind::<Text, _>(name)
         .load(conn)?;
     if rows.is_empty() {
         // Quartz inserts the row when it is missing; so do we (a concurrent
         // insert makes one of us fail with a duplicate key: retried).
         query(&sql.lock_insert)
             .bind::<Text, _>(sched)
-            .bind::<Text, _>(TRIGGER_ACCESS)
+            .bind::<Text, _>(name)
             .execute(conn)?;
     }
     Ok(())
@@ -531,12 +638,18 @@ pub(crate) fn job_exists(
     sched: &str,
     key: &JobKey,
 ) -> Result<bool, DbError> {
-    let rows: Vec<JobNameRow> = query(&sql.job_exists)
-        .bind::<Text, _>(sched)
-        .bind::<Text, _>(&key.name)
-        .bind::<Text, _>(&key.group)
-        .load(conn)?;
+    let rows: Vec<JobNameRow> = by_key(&sql.job_exists, sched, key).load(conn)?;
     Ok(!rows.is_empty())
+}
+
+pub(crate) fn load_job(
+    conn: &mut AnyConnection,
+    sql: &Sql,
+    sched: &str,
+    key: &JobKey,
+) -> Result<Option<JobDefinition>, DbError> {
+    let rows: Vec<JobRow> = by_key(&sql.job_select, sched, key).load(conn)?;
+    rows.into_iter().next().map(job_from_row).transpose()
 }
 
 pub(crate) fn trigger_keys_of_job(
@@ -545,11 +658,7 @@ pub(crate) fn trigger_keys_of_job(
     sched: &str,
     key: &JobKey,
 ) -> Result<Vec<(TriggerKey, String)>, DbError> {
-    let rows: Vec<TriggerKeyRow> = query(&sql.trigger_keys_of_job)
-        .bind::<Text, _>(sched)
-        .bind::<Text, _>(&key.name)
-        .bind::<Text, _>(&key.group)
-        .load(conn)?;
+    let rows: Vec<TriggerKeyRow> = by_key(&sql.trigger_keys_of_job, sched, key).load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -568,11 +677,7 @@ pub(crate) fn trigger_owner(
     sched: &str,
     key: &TriggerKey,
 ) -> Result<Option<JobKey>, DbError> {
-    let rows: Vec<OwnerRow> = query(&sql.trigger_owner)
-        .bind::<Text, _>(sched)
-        .bind::<Text, _>(&key.name)
-        .bind::<Text, _>(&key.group)
-        .load(conn)?;
+    let rows: Vec<OwnerRow> = by_key(&sql.trigger_owner, sched, key).load(conn)?;
     Ok(rows
         .into_iter()
         .next()
@@ -587,11 +692,7 @@ pub(crate) fn delete_trigger_rows(
     key: &TriggerKey,
 ) -> Result<(), DbError> {
     for statement in sql.trigger_side_deletes.iter().chain([&sql.trigger_delete]) {
-        query(statement)
-            .bind::<Text, _>(sched)
-            .bind::<Text, _>(&key.name)
-            .bind::<Text, _>(&key.group)
-            .execute(conn)?;
+        by_key(statement, sched, key).execute(conn)?;
     }
     Ok(())
 }

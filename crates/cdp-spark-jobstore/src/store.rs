@@ -18,7 +18,7 @@ use cdp_spark_domain::model::{
 use cdp_spark_domain::ports::{JobStorePort, OperationStorePort, ReplaceOutcome, StoreError};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Binary, Integer, Nullable, SmallInt, Text};
-use diesel::RunQueryDsl;
+use diesel::{QueryableByName, RunQueryDsl};
 use tracing::{debug, info, warn};
 
 use crate::config::{Backend, StoreConfig};
@@ -32,8 +32,8 @@ use crate::rows::{
     trigger_from_row, TYPE_CRON, TYPE_SIMPLE,
 };
 use crate::sql::{
-    delete_trigger_rows, job_exists, lock_trigger_access, query, query_once, trigger_keys_of_job,
-    trigger_owner, JobRow, OperationRow, OwnerRow, RunRow, Sql, TriggerRow,
+    bind_run, by_key, delete_trigger_rows, job_exists, load_job, lock_trigger_access, per_chunk,
+    query, trigger_keys_of_job, trigger_owner, Db, JobRow, OwnerRow, RunRow, Sql, TriggerRow,
 };
 
 /// Most job names in one `existing_jobs` statement (bound parameters stay
@@ -162,6 +162,54 @@ impl DieselJobStore {
         })
         .await
         .map_err(|e| StoreError::Other(format!("the job store task of {op} failed: {e}")))?
+    }
+
+    /// The row `statement` (`… WHERE SCHED_NAME = ? AND <id column> = ?`)
+    /// selects for `id`, converted with `convert`.
+    async fn read_by_id<R, T>(
+        &self,
+        op: &'static str,
+        statement: fn(&Sql) -> &String,
+        id: &str,
+        convert: fn(R) -> Result<T, DbError>,
+    ) -> Result<Option<T>, StoreError>
+    where
+        R: QueryableByName<Db> + 'static,
+        T: Send + 'static,
+    {
+        let id = id.to_string();
+        self.with_conn(op, Access::Read, move |conn, inner| {
+            let rows: Vec<R> = query(statement(&inner.sql))
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&id)
+                .load(conn)?;
+            rows.into_iter().next().map(convert).transpose()
+        })
+        .await
+    }
+
+    /// Runs `f` in a write transaction holding `TRIGGER_ACCESS` when the job
+    /// `key` exists; answers `None` (having changed nothing) when it does not.
+    pub(crate) async fn with_existing_job<T, F>(
+        &self,
+        op: &'static str,
+        key: JobKey,
+        f: F,
+    ) -> Result<Option<T>, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut AnyConnection, &Inner, &JobKey) -> Result<T, DbError> + Send + 'static,
+    {
+        self.with_conn(op, Access::Write, move |conn, inner| {
+            write_transaction(conn, |conn| {
+                lock_trigger_access(conn, &inner.sql, &inner.sched)?;
+                if !job_exists(conn, &inner.sql, &inner.sched, &key)? {
+                    return Ok(None);
+                }
+                f(conn, inner, &key).map(Some)
+            })
+        })
+        .await
     }
 }
 
@@ -345,36 +393,22 @@ impl JobStorePort for DieselJobStore {
 
     async fn delete_job(&self, key: &JobKey) -> Result<bool, StoreError> {
         limits::check_job_key(key)?;
-        let key = key.clone();
-        self.with_conn("delete_job", Access::Write, move |conn, inner| {
-            write_transaction(conn, |conn| {
-                lock_trigger_access(conn, &inner.sql, &inner.sched)?;
-                if !job_exists(conn, &inner.sql, &inner.sched, &key)? {
-                    return Ok(false);
-                }
-                for (trigger, _) in trigger_keys_of_job(conn, &inner.sql, &inner.sched, &key)? {
+        let deleted = self
+            .with_existing_job("delete_job", key.clone(), |conn, inner, key| {
+                for (trigger, _) in trigger_keys_of_job(conn, &inner.sql, &inner.sched, key)? {
                     delete_trigger_rows(conn, &inner.sql, &inner.sched, &trigger)?;
                 }
-                query(&inner.sql.job_delete)
-                    .bind::<Text, _>(&inner.sched)
-                    .bind::<Text, _>(&key.name)
-                    .bind::<Text, _>(&key.group)
-                    .execute(conn)?;
-                Ok(true)
+                by_key(&inner.sql.job_delete, &inner.sched, key).execute(conn)?;
+                Ok(())
             })
-        })
-        .await
+            .await?;
+        Ok(deleted.is_some())
     }
 
     async fn get_job(&self, key: &JobKey) -> Result<Option<JobDefinition>, StoreError> {
         let key = key.clone();
         self.with_conn("get_job", Access::Read, move |conn, inner| {
-            let rows: Vec<JobRow> = query(&inner.sql.job_select)
-                .bind::<Text, _>(&inner.sched)
-                .bind::<Text, _>(&key.name)
-                .bind::<Text, _>(&key.group)
-                .load(conn)?;
-            rows.into_iter().next().map(job_from_row).transpose()
+            load_job(conn, &inner.sql, &inner.sched, &key)
         })
         .await
     }
@@ -413,24 +447,27 @@ impl JobStorePort for DieselJobStore {
             .collect();
         self.with_conn("existing_jobs", Access::Read, move |conn, inner| {
             let mut found = BTreeSet::new();
-            for chunk in names.chunks(EXISTING_JOBS_CHUNK) {
-                let text = format!(
-                    "SELECT JOB_NAME AS JOB_NAME, JOB_GROUP AS JOB_GROUP FROM {}JOB_DETAILS \
-                     WHERE SCHED_NAME = ? AND JOB_NAME IN ({})",
-                    inner.prefix,
-                    vec!["?"; chunk.len()].join(", ")
-                );
-                let mut q = query_once(&text).bind::<Text, _>(&inner.sched);
-                for name in chunk {
-                    q = q.bind::<Text, _>(name);
-                }
-                let rows: Vec<OwnerRow> = q.load(conn)?;
-                found.extend(
-                    rows.into_iter()
-                        .map(|r| JobKey::new(r.job_group, r.job_name))
-                        .filter(|k| wanted.contains(k)),
-                );
-            }
+            per_chunk(
+                &names,
+                EXISTING_JOBS_CHUNK,
+                &[&inner.sched],
+                |list| {
+                    format!(
+                        "SELECT JOB_NAME AS JOB_NAME, JOB_GROUP AS JOB_GROUP FROM {}JOB_DETAILS \
+                         WHERE SCHED_NAME = ? AND JOB_NAME IN ({list})",
+                        inner.prefix
+                    )
+                },
+                |q, _| {
+                    let rows: Vec<OwnerRow> = q.load(conn)?;
+                    found.extend(
+                        rows.into_iter()
+                            .map(|r| JobKey::new(r.job_group, r.job_name))
+                            .filter(|k| wanted.contains(k)),
+                    );
+                    Ok(())
+                },
+            )?;
             Ok(found)
         })
         .await
@@ -439,33 +476,26 @@ impl JobStorePort for DieselJobStore {
     async fn add_trigger(&self, trigger: &TriggerDefinition) -> Result<bool, StoreError> {
         limits::check_trigger(trigger)?;
         let trigger = trigger.clone();
-        self.with_conn("add_trigger", Access::Write, move |conn, inner| {
-            write_transaction(conn, |conn| {
-                lock_trigger_access(conn, &inner.sql, &inner.sched)?;
-                if !job_exists(conn, &inner.sql, &inner.sched, &trigger.job_key)? {
-                    return Ok(false);
-                }
+        let job = trigger.job_key.clone();
+        let added = self
+            .with_existing_job("add_trigger", job, move |conn, inner, _| {
                 if let Some(owner) = trigger_owner(conn, &inner.sql, &inner.sched, &trigger.key)? {
                     return Err(DbError::Store(StoreError::Conflict(format!(
                         "a trigger {} (of job {owner}) already exists; nothing was added",
                         trigger.key
                     ))));
                 }
-                insert_trigger(conn, inner, &trigger)?;
-                Ok(true)
+                insert_trigger(conn, inner, &trigger)
             })
-        })
-        .await
+            .await?;
+        Ok(added.is_some())
     }
 
     async fn get_trigger(&self, key: &TriggerKey) -> Result<Option<TriggerDefinition>, StoreError> {
         let key = key.clone();
         self.with_conn("get_trigger", Access::Read, move |conn, inner| {
-            let rows: Vec<TriggerRow> = query(&inner.sql.trigger_select)
-                .bind::<Text, _>(&inner.sched)
-                .bind::<Text, _>(&key.name)
-                .bind::<Text, _>(&key.group)
-                .load(conn)?;
+            let rows: Vec<TriggerRow> =
+                by_key(&inner.sql.trigger_select, &inner.sched, &key).load(conn)?;
             rows.into_iter().next().map(trigger_from_row).transpose()
         })
         .await
@@ -474,26 +504,16 @@ impl JobStorePort for DieselJobStore {
     async fn triggers_of_job(&self, key: &JobKey) -> Result<Vec<TriggerDefinition>, StoreError> {
         let key = key.clone();
         self.with_conn("triggers_of_job", Access::Read, move |conn, inner| {
-            let rows: Vec<TriggerRow> = query(&inner.sql.triggers_of_job_select)
-                .bind::<Text, _>(&inner.sched)
-                .bind::<Text, _>(&key.name)
-                .bind::<Text, _>(&key.group)
-                .load(conn)?;
+            let rows: Vec<TriggerRow> =
+                by_key(&inner.sql.triggers_of_job_select, &inner.sched, &key).load(conn)?;
             rows.into_iter().map(trigger_from_row).collect()
         })
         .await
     }
 
     async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
-        let run_id = run_id.to_string();
-        self.with_conn("get_run", Access::Read, move |conn, inner| {
-            let rows: Vec<RunRow> = query(&inner.sql.run_select)
-                .bind::<Text, _>(&inner.sched)
-                .bind::<Text, _>(&run_id)
-                .load(conn)?;
-            rows.into_iter().next().map(run_from_row).transpose()
-        })
-        .await
+        self.read_by_id("get_run", |sql| &sql.run_select, run_id, run_from_row)
+            .await
     }
 
     /// Newest first by actual fire time (then run id, descending); a
@@ -532,29 +552,9 @@ impl JobStorePort for DieselJobStore {
 
     async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         limits::check_run(run)?;
-        let mut run = run.clone();
-        run.error = run
-            .error
-            .map(|e| limits::shorten(&e, limits::ERROR_TEXT_LEN));
+        let run = run.clone();
         self.with_conn("save_run", Access::Write, move |conn, inner| {
-            query(&inner.sql.run_upsert)
-                .bind::<Text, _>(&inner.sched)
-                .bind::<Text, _>(&run.run_id)
-                .bind::<Text, _>(&run.job_key.name)
-                .bind::<Text, _>(&run.job_key.group)
-                .bind::<Text, _>(&run.trigger_key.name)
-                .bind::<Text, _>(&run.trigger_key.group)
-                .bind::<BigInt, _>(millis(run.scheduled_fire_time))
-                .bind::<BigInt, _>(millis(run.actual_fire_time))
-                .bind::<Nullable<Text>, _>(run.application_id.as_deref())
-                .bind::<Nullable<Text>, _>(run.tracking_url.as_deref())
-                .bind::<Text, _>(run.state.as_str())
-                .bind::<Nullable<Text>, _>(run.final_status.as_deref())
-                .bind::<BigInt, _>(millis(run.created_at))
-                .bind::<BigInt, _>(millis(run.updated_at))
-                .bind::<Nullable<BigInt>, _>(run.ended_at.map(millis))
-                .bind::<Nullable<Text>, _>(run.error.as_deref())
-                .execute(conn)?;
+            bind_run(query(&inner.sql.run_upsert), &inner.sched, &run).execute(conn)?;
             Ok(())
         })
         .await
@@ -591,14 +591,12 @@ impl OperationStorePort for DieselJobStore {
     }
 
     async fn get_operation(&self, id: &str) -> Result<Option<OperationRecord>, StoreError> {
-        let id = id.to_string();
-        self.with_conn("get_operation", Access::Read, move |conn, inner| {
-            let rows: Vec<OperationRow> = query(&inner.sql.operation_select)
-                .bind::<Text, _>(&inner.sched)
-                .bind::<Text, _>(&id)
-                .load(conn)?;
-            rows.into_iter().next().map(operation_from_row).transpose()
-        })
+        self.read_by_id(
+            "get_operation",
+            |sql| &sql.operation_select,
+            id,
+            operation_from_row,
+        )
         .await
     }
 

@@ -5,8 +5,8 @@ mod common;
 
 use cdp_spark_domain::api::Status;
 use cdp_spark_domain::model::{
-    JobKey, MisfireInstruction, OperationKind, OperationRecord, RunFilter, RunRecord, RunState,
-    TriggerKey, TriggerSchedule, TriggerState,
+    JobDefinition, JobKey, MisfireInstruction, OperationKind, OperationRecord, RunFilter,
+    RunRecord, RunState, TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
 };
 use cdp_spark_domain::ports::{JobStorePort, OperationStorePort, ReplaceOutcome, StoreError};
 use cdp_spark_jobstore::{DieselJobStore, StoreConfig, JOB_CLASS_NAME};
@@ -29,20 +29,46 @@ on_both_backends!(
     ping_answers,
 );
 
+/// The schedule most tests give a job: daily at 03:00, first due
+/// 2030-01-01 02:00 UTC.
+fn daily_at_3(job: &JobDefinition) -> TriggerDefinition {
+    cron_trigger(job, "0 0 3 * * ?", at(2030, 1, 1, 2, 0, 0))
+}
+
+/// Stores `job` (with `trigger`); the test fails with `what` when the store
+/// refuses.
+async fn replace(
+    store: &DieselJobStore,
+    job: &JobDefinition,
+    trigger: Option<&TriggerDefinition>,
+    what: &str,
+) -> ReplaceOutcome {
+    store.replace_job(job, trigger.cloned()).await.expect(what)
+}
+
+/// The error of a replace the store must refuse (`what` names the case).
+async fn refused(
+    store: &DieselJobStore,
+    job: &JobDefinition,
+    trigger: Option<TriggerDefinition>,
+    what: &str,
+) -> StoreError {
+    store.replace_job(job, trigger).await.expect_err(what)
+}
+
+async fn job_of(store: &DieselJobStore, key: &JobKey) -> Option<JobDefinition> {
+    store.get_job(key).await.expect("get job")
+}
+
 async fn replace_creates_then_replaces_and_reads_back(db: Db) {
     let t = TestStore::open(db).await;
     let job = sample_job("urn:dmb:dp:finance:sales:0", "daily-agg");
-    let trigger = cron_trigger(&job, "0 0 3 * * ?", at(2030, 1, 1, 2, 0, 0));
-    let outcome = t
-        .store
-        .replace_job(&job, Some(trigger.clone()))
-        .await
-        .expect("create");
-    assert_eq!(outcome, ReplaceOutcome::Created);
+    let trigger = daily_at_3(&job);
     assert_eq!(
-        t.store.get_job(&job.key).await.expect("get"),
-        Some(job.clone())
+        replace(&t.store, &job, Some(&trigger), "create").await,
+        ReplaceOutcome::Created
     );
+    assert_eq!(job_of(&t.store, &job.key).await, Some(job.clone()));
     assert_eq!(
         t.store
             .get_trigger(&trigger.key)
@@ -56,16 +82,11 @@ async fn replace_creates_then_replaces_and_reads_back(db: Db) {
     job2.spec.queue = None;
     job2.description = None;
     let trigger2 = cron_trigger(&job2, "0 30 4 ? * MON-FRI", at(2030, 1, 1, 3, 30, 0));
-    let outcome = t
-        .store
-        .replace_job(&job2, Some(trigger2.clone()))
-        .await
-        .expect("replace");
-    assert_eq!(outcome, ReplaceOutcome::Replaced);
     assert_eq!(
-        t.store.get_job(&job.key).await.expect("get"),
-        Some(job2.clone())
+        replace(&t.store, &job2, Some(&trigger2), "replace").await,
+        ReplaceOutcome::Replaced
     );
+    assert_eq!(job_of(&t.store, &job.key).await, Some(job2.clone()));
     assert_eq!(
         t.store.triggers_of_job(&job.key).await.expect("triggers"),
         vec![trigger2]
@@ -73,10 +94,7 @@ async fn replace_creates_then_replaces_and_reads_back(db: Db) {
     assert_eq!(t.rows("JOB_DETAILS"), 1);
     assert_eq!(t.rows("TRIGGERS"), 1);
     assert_eq!(t.rows("CRON_TRIGGERS"), 1);
-    assert_eq!(
-        t.store.get_job(&JobKey::new("x", "y")).await.expect("get"),
-        None
-    );
+    assert_eq!(job_of(&t.store, &JobKey::new("x", "y")).await, None);
     assert_eq!(
         t.store
             .get_trigger(&TriggerKey::new("x", "y"))
@@ -89,11 +107,7 @@ async fn replace_creates_then_replaces_and_reads_back(db: Db) {
 async fn rows_are_quartz_rows(db: Db) {
     let t = TestStore::open(db).await;
     let job = sample_job("dp", "job");
-    let trigger = cron_trigger(&job, "0 0 3 * * ?", at(2030, 1, 1, 2, 0, 0));
-    t.store
-        .replace_job(&job, Some(trigger))
-        .await
-        .expect("create");
+    replace(&t.store, &job, Some(&daily_at_3(&job)), "create").await;
     let p = &t.config.table_prefix;
     let s = &t.config.sched_name;
     let one = |sql: String| t.count(&sql);
@@ -151,11 +165,8 @@ async fn rows_are_quartz_rows(db: Db) {
 async fn replace_without_trigger_drops_the_schedule_but_keeps_manual_runs(db: Db) {
     let t = TestStore::open(db).await;
     let job = sample_job("dp", "job");
-    let scheduled = cron_trigger(&job, "0 0 3 * * ?", at(2030, 1, 1, 2, 0, 0));
-    t.store
-        .replace_job(&job, Some(scheduled.clone()))
-        .await
-        .expect("create");
+    let scheduled = daily_at_3(&job);
+    replace(&t.store, &job, Some(&scheduled), "create").await;
     let manual = manual_trigger(&job, at(2030, 3, 1, 12, 0, 0));
     assert!(t.store.add_trigger(&manual).await.expect("manual"));
     assert_eq!(
@@ -163,8 +174,10 @@ async fn replace_without_trigger_drops_the_schedule_but_keeps_manual_runs(db: Db
         2
     );
 
-    let outcome = t.store.replace_job(&job, None).await.expect("unschedule");
-    assert_eq!(outcome, ReplaceOutcome::Replaced);
+    assert_eq!(
+        replace(&t.store, &job, None, "unschedule").await,
+        ReplaceOutcome::Replaced
+    );
     assert_eq!(
         t.store.triggers_of_job(&job.key).await.expect("list"),
         vec![manual.clone()],
@@ -176,7 +189,7 @@ async fn replace_without_trigger_drops_the_schedule_but_keeps_manual_runs(db: Db
     );
     assert_eq!(t.rows("CRON_TRIGGERS"), 0);
     assert!(
-        t.store.get_job(&job.key).await.expect("get").is_some(),
+        job_of(&t.store, &job.key).await.is_some(),
         "durable job stays"
     );
 }
@@ -185,16 +198,10 @@ async fn failed_replace_leaves_the_old_pair(db: Db) {
     let t = TestStore::open(db).await;
     let a = sample_job("dp", "a");
     let a_trigger = cron_trigger(&a, "0 0 1 * * ?", at(2030, 1, 1, 0, 0, 0));
-    t.store
-        .replace_job(&a, Some(a_trigger.clone()))
-        .await
-        .expect("a");
+    replace(&t.store, &a, Some(&a_trigger), "a").await;
     let b = sample_job("dp", "b");
     let b_trigger = cron_trigger(&b, "0 0 2 * * ?", at(2030, 1, 1, 1, 0, 0));
-    t.store
-        .replace_job(&b, Some(b_trigger.clone()))
-        .await
-        .expect("b");
+    replace(&t.store, &b, Some(&b_trigger), "b").await;
 
     // New version of b whose trigger key is a's: the transaction has already
     // updated b's job row and deleted b's trigger when it finds the clash.
@@ -202,20 +209,12 @@ async fn failed_replace_leaves_the_old_pair(db: Db) {
     b2.spec.args = vec!["v2".into()];
     let mut clash = cron_trigger(&b2, "0 0 5 * * ?", at(2030, 1, 1, 4, 0, 0));
     clash.key = a_trigger.key.clone();
-    let e = t
-        .store
-        .replace_job(&b2, Some(clash))
-        .await
-        .expect_err("trigger key of another job");
+    let e = refused(&t.store, &b2, Some(clash), "trigger key of another job").await;
     assert!(
         matches!(&e, StoreError::Other(m) if m.contains("dp.aTrigger") && m.contains("dp.a")),
         "{e}"
     );
-    assert_eq!(
-        t.store.get_job(&b.key).await.expect("get"),
-        Some(b.clone()),
-        "old job"
-    );
+    assert_eq!(job_of(&t.store, &b.key).await, Some(b.clone()), "old job");
     assert_eq!(
         t.store.triggers_of_job(&b.key).await.expect("list"),
         vec![b_trigger],
@@ -238,7 +237,7 @@ async fn add_trigger_needs_the_job_and_a_free_key(db: Db) {
     );
     assert_eq!(t.rows("TRIGGERS"), 0);
 
-    t.store.replace_job(&job, None).await.expect("job");
+    replace(&t.store, &job, None, "job").await;
     assert!(t.store.add_trigger(&manual).await.expect("added"));
     assert_eq!(
         t.store.get_trigger(&manual.key).await.expect("get"),
@@ -278,25 +277,14 @@ fn run(id: &str, job: &JobKey, fired: chrono::DateTime<chrono::Utc>, state: RunS
 async fn delete_removes_job_triggers_and_side_rows_but_keeps_runs(db: Db) {
     let t = TestStore::open(db).await;
     let job = sample_job("dp", "job");
-    t.store
-        .replace_job(
-            &job,
-            Some(cron_trigger(&job, "0 0 3 * * ?", at(2030, 1, 1, 2, 0, 0))),
-        )
-        .await
-        .expect("create");
+    replace(&t.store, &job, Some(&daily_at_3(&job)), "create").await;
     t.store
         .add_trigger(&manual_trigger(&job, at(2030, 1, 2, 0, 0, 0)))
         .await
         .expect("manual");
     let other = sample_job("dp", "other");
-    t.store
-        .replace_job(
-            &other,
-            Some(cron_trigger(&other, "0 0 4 * * ?", at(2030, 1, 1, 3, 0, 0))),
-        )
-        .await
-        .expect("other");
+    let other_trigger = cron_trigger(&other, "0 0 4 * * ?", at(2030, 1, 1, 3, 0, 0));
+    replace(&t.store, &other, Some(&other_trigger), "other").await;
     t.store
         .save_run(&run(
             "r1",
@@ -308,7 +296,7 @@ async fn delete_removes_job_triggers_and_side_rows_but_keeps_runs(db: Db) {
         .expect("run");
 
     assert!(t.store.delete_job(&job.key).await.expect("delete"));
-    assert_eq!(t.store.get_job(&job.key).await.expect("get"), None);
+    assert_eq!(job_of(&t.store, &job.key).await, None);
     assert!(t
         .store
         .triggers_of_job(&job.key)
@@ -338,10 +326,7 @@ async fn list_jobs_by_group_in_key_order(db: Db) {
         ("dp-a", "B"),
         ("dp-a", "b"),
     ] {
-        t.store
-            .replace_job(&sample_job(g, n), None)
-            .await
-            .expect("job");
+        replace(&t.store, &sample_job(g, n), None, "job").await;
     }
     // A job of another Quartz job class in the same tables is not ours.
     let (p, s) = (&t.config.table_prefix, &t.config.sched_name);
@@ -388,13 +373,8 @@ async fn job_data_survives_awkward_text(db: Db) {
     job.spec
         .conf
         .insert("spark.driver.extraJavaOptions".into(), "-Dx=\"y z\"".into());
-    t.store.replace_job(&job, None).await.expect("store");
-    let back = t
-        .store
-        .get_job(&job.key)
-        .await
-        .expect("get")
-        .expect("exists");
+    replace(&t.store, &job, None, "store").await;
+    let back = job_of(&t.store, &job.key).await.expect("exists");
     assert_eq!(back.spec, job.spec);
     assert_eq!(back.key, job.key);
     let description = back.description.expect("description");
@@ -554,37 +534,22 @@ async fn operations_survive_and_are_purged(db: Db) {
 async fn oversized_values_are_refused_before_writing(db: Db) {
     let t = TestStore::open(db).await;
     let long = sample_job("dp", &"n".repeat(191));
-    let e = t
-        .store
-        .replace_job(&long, None)
-        .await
-        .expect_err("191 characters");
+    let e = refused(&t.store, &long, None, "191 characters").await;
     assert!(
         matches!(&e, StoreError::Other(m) if m.contains("JOB_NAME") && m.contains("190") && m.contains("191")),
         "{e}"
     );
     let fits = sample_job("dp", &"é".repeat(190));
-    t.store
-        .replace_job(&fits, None)
-        .await
-        .expect("190 characters fit");
+    replace(&t.store, &fits, None, "190 characters fit").await;
     assert_eq!(
-        t.store
-            .get_job(&fits.key)
-            .await
-            .expect("get")
-            .map(|j| j.key),
+        job_of(&t.store, &fits.key).await.map(|j| j.key),
         Some(fits.key.clone())
     );
 
     let job = sample_job("dp", "j");
-    let mut trigger = cron_trigger(&job, "0 0 3 * * ?", at(2030, 1, 1, 2, 0, 0));
+    let mut trigger = daily_at_3(&job);
     trigger.key.name = "t".repeat(191);
-    let e = t
-        .store
-        .replace_job(&job, Some(trigger))
-        .await
-        .expect_err("trigger name");
+    let e = refused(&t.store, &job, Some(trigger), "trigger name").await;
     assert!(e.to_string().contains("TRIGGER_NAME"), "{e}");
     let mut trigger = cron_trigger(
         &job,
@@ -592,29 +557,20 @@ async fn oversized_values_are_refused_before_writing(db: Db) {
         at(2030, 1, 1, 2, 0, 0),
     );
     trigger.misfire_instruction = MisfireInstruction::DoNothing;
-    let e = t
-        .store
-        .replace_job(&job, Some(trigger))
-        .await
-        .expect_err("cron length");
+    let e = refused(&t.store, &job, Some(trigger), "cron length").await;
     assert!(e.to_string().contains("CRON_EXPRESSION"), "{e}");
     let mut big = sample_job("dp", "big");
     big.spec.args = vec!["a".repeat(70_000)];
-    let e = t
-        .store
-        .replace_job(&big, None)
-        .await
-        .expect_err("job data size");
+    let e = refused(&t.store, &big, None, "job data size").await;
     assert!(e.to_string().contains("JOB_DATA"), "{e}");
     let other = sample_job("dp", "other");
-    let e = t
-        .store
-        .replace_job(
-            &job,
-            Some(cron_trigger(&other, "0 0 3 * * ?", at(2030, 1, 1, 2, 0, 0))),
-        )
-        .await
-        .expect_err("trigger of another job");
+    let e = refused(
+        &t.store,
+        &job,
+        Some(daily_at_3(&other)),
+        "trigger of another job",
+    )
+    .await;
     assert!(e.to_string().contains("dp.other"), "{e}");
     assert_eq!(t.rows("JOB_DETAILS"), 1, "only the job that fits");
     assert_eq!(t.rows("TRIGGERS"), 0);
@@ -629,25 +585,16 @@ async fn schedulers_sharing_tables_do_not_see_each_other(db: Db) {
     .await
     .expect("second scheduler");
     let job = sample_job("dp", "job");
-    t.store
-        .replace_job(
-            &job,
-            Some(cron_trigger(&job, "0 0 3 * * ?", at(2030, 1, 1, 2, 0, 0))),
-        )
-        .await
-        .expect("one");
-    assert_eq!(other.get_job(&job.key).await.expect("get"), None);
+    replace(&t.store, &job, Some(&daily_at_3(&job)), "one").await;
+    assert_eq!(job_of(&other, &job.key).await, None);
     assert!(other.list_jobs(None).await.expect("list").is_empty());
-    other
-        .replace_job(&job, None)
-        .await
-        .expect("same key, other scheduler");
+    replace(&other, &job, None, "same key, other scheduler").await;
     assert_eq!(
         t.store.triggers_of_job(&job.key).await.expect("list").len(),
         1
     );
     assert!(other.delete_job(&job.key).await.expect("delete"));
-    assert!(t.store.get_job(&job.key).await.expect("get").is_some());
+    assert!(job_of(&t.store, &job.key).await.is_some());
 }
 
 async fn ping_answers(db: Db) {
@@ -661,7 +608,7 @@ async fn ping_answers(db: Db) {
     assert!(cron.is_none());
     // The trigger state and schedule model round trip through every state.
     let job = sample_job("dp", "states");
-    t.store.replace_job(&job, None).await.expect("job");
+    replace(&t.store, &job, None, "job").await;
     for (i, state) in [
         TriggerState::Paused,
         TriggerState::Blocked,
