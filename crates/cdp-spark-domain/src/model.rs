@@ -299,6 +299,17 @@ pub struct RunRecord {
     pub error: Option<String>,
 }
 
+impl RunRecord {
+    /// Ends the run at `now` in its final `state`, with `error` as the
+    /// reason (an empty reason counts as none).
+    pub fn end(&mut self, state: RunState, error: Option<String>, now: DateTime<Utc>) {
+        self.state = state;
+        self.error = error.filter(|e| !e.is_empty());
+        self.updated_at = now;
+        self.ended_at = Some(now);
+    }
+}
+
 /// Filter and page for run listings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunFilter {
@@ -368,4 +379,37 @@ pub struct OperationRecord {
     pub result: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ending_a_run_sets_its_state_reason_and_times() {
+        let t0 = DateTime::from_timestamp(1_700_000_000, 0).expect("t0");
+        let t1 = t0 + chrono::Duration::seconds(90);
+        let mut run = RunRecord {
+            run_id: "r1".into(),
+            job_key: JobKey::new("dp", "job"),
+            trigger_key: TriggerKey::new("dp", "jobTrigger"),
+            scheduled_fire_time: t0,
+            actual_fire_time: t0,
+            application_id: None,
+            tracking_url: None,
+            state: RunState::Submitting,
+            final_status: None,
+            created_at: t0,
+            updated_at: t0,
+            ended_at: None,
+            error: None,
+        };
+        run.end(RunState::Failed, Some("spark-submit failed".into()), t1);
+        assert_eq!(run.state, RunState::Failed);
+        assert_eq!(run.error.as_deref(), Some("spark-submit failed"));
+        assert_eq!((run.updated_at, run.ended_at), (t1, Some(t1)));
+        assert_eq!(run.created_at, t0, "creation time kept");
+        run.end(RunState::Succeeded, Some(String::new()), t1);
+        assert_eq!(run.error, None, "an empty reason is none");
+    }
 }

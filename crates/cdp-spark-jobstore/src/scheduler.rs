@@ -627,9 +627,7 @@ fn acquire(
         };
         match decision {
             ConcurrencyDecision::Skip { reason } => {
-                run.state = RunState::Skipped;
-                run.ended_at = Some(now);
-                run.error = Some(reason);
+                run.end(RunState::Skipped, Some(reason), now);
                 out.skipped.push(run);
             }
             ConcurrencyDecision::Start | ConcurrencyDecision::Replace { .. } => {
@@ -701,10 +699,7 @@ fn lose(
     drop_rows: &mut Vec<String>,
     ended: &mut Vec<RunRecord>,
 ) {
-    run.state = RunState::Lost;
-    run.error = Some(reason);
-    run.ended_at = Some(now);
-    run.updated_at = now;
+    run.end(RunState::Lost, Some(reason), now);
     drop_rows.push(run.run_id.clone());
     recovery.lost.push(run.run_id.clone());
     ended.push(run);

@@ -72,7 +72,7 @@ pub struct SchedulerConfig {
     /// spark-submit calls in flight at once.
     pub max_concurrent_submits: usize,
     /// The follower kills the applications of runs whose job was
-    /// unprovisioned (checked once per follow round for all its runs); such
+    /// unprovisioned (checked once per page of runs it follows); such
     /// a run ends `KILLED` with the reason. Off (the default): they are
     /// followed to their end.
     pub kill_on_unprovision: bool,
@@ -473,6 +473,7 @@ fn handle_of(engine: &Engine, run: &RunRecord) -> Option<ApplicationHandle> {
 /// when this instance stops meanwhile, the runs still unresolved are left
 /// for the instance that takes over its work.
 async fn resolve(engine: Arc<Engine>, runs: Vec<RunRecord>, mut stopped: watch::Receiver<bool>) {
+    const CUT_SHORT: &str = "the provisioner instance running spark-submit for this run stopped before an application id was known";
     let mut pending = runs;
     let mut found = Vec::new();
     let mut lost = Vec::new();
@@ -491,13 +492,11 @@ async fn resolve(engine: Arc<Engine>, runs: Vec<RunRecord>, mut stopped: watch::
                     found.push(run);
                 }
                 Ok(None) => {
-                    run.state = RunState::Lost;
-                    run.error = Some(
-                        "the provisioner instance running spark-submit for this run stopped before an application id was known, and the cluster manager has no application for this run (YARN: none tagged with it; standalone and local cannot be searched)"
-                            .to_string(),
+                    run.end(
+                        RunState::Lost,
+                        Some(format!("{CUT_SHORT}, and the cluster manager has no application for this run (YARN: none tagged with it; standalone and local cannot be searched)")),
+                        engine.clock.now(),
                     );
-                    run.updated_at = engine.clock.now();
-                    run.ended_at = Some(run.updated_at);
                     lost.push(run);
                 }
                 Err(e) if attempt < 10 => {
@@ -505,12 +504,13 @@ async fn resolve(engine: Arc<Engine>, runs: Vec<RunRecord>, mut stopped: watch::
                     again.push(run);
                 }
                 Err(e) => {
-                    run.state = RunState::Lost;
-                    run.error = Some(format!(
-                        "the provisioner instance running spark-submit for this run stopped before an application id was known, and the cluster manager could not be searched for it: {e}"
-                    ));
-                    run.updated_at = engine.clock.now();
-                    run.ended_at = Some(run.updated_at);
+                    run.end(
+                        RunState::Lost,
+                        Some(format!(
+                            "{CUT_SHORT}, and the cluster manager could not be searched for it: {e}"
+                        )),
+                        engine.clock.now(),
+                    );
                     lost.push(run);
                 }
             }
@@ -607,23 +607,23 @@ async fn launch_group(engine: Arc<Engine>, fires: Vec<Fire>) {
 /// minute; after that the fires stay `ACQUIRED` and are launched by whoever
 /// recovers this instance (an instance that cannot reach the store for that
 /// long cannot check in either, and is declared dead).
-async fn claim(engine: &Engine, ids: &[String]) -> Option<std::collections::HashSet<String>> {
+async fn claim(engine: &Engine, ids: &[String]) -> Option<HashSet<String>> {
+    const ATTEMPTS: u32 = 16;
     let me = &engine.config.instance_id;
     let mut wait = Duration::from_millis(100);
-    for attempt in 1.. {
+    for attempt in 1..=ATTEMPTS {
         match engine.store.claim_fires(me, ids).await {
             Ok(claimed) => return Some(claimed.into_iter().collect()),
-            Err(e) if attempt < 16 => {
-                warn!(instance = %me, error = %e, fires = ids.len(), attempt, "claiming fires failed; retrying");
-            }
             Err(e) => {
-                warn!(instance = %me, error = %e, fires = ids.len(), "claiming fires kept failing; left ACQUIRED for recovery");
-                return None;
+                warn!(instance = %me, error = %e, fires = ids.len(), attempt, "claiming fires failed")
             }
         }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_secs(5));
+        if attempt < ATTEMPTS {
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(5));
+        }
     }
+    warn!(instance = %me, fires = ids.len(), "claiming fires kept failing; left ACQUIRED for recovery");
     None
 }
 
@@ -669,10 +669,7 @@ async fn submit_one(engine: Arc<Engine>, fire: Fire) -> (RunRecord, bool) {
         }
         Err(e) => {
             warn!(run = %run.run_id, job = %job.key, error = %e, "spark-submit failed");
-            run.state = RunState::Failed;
-            run.error = Some(e.to_string());
-            run.updated_at = engine.clock.now();
-            run.ended_at = Some(run.updated_at);
+            run.end(RunState::Failed, Some(e.to_string()), engine.clock.now());
             (run, false)
         }
     }
@@ -760,6 +757,9 @@ async fn follow_once(
     engine: &Arc<Engine>,
     killed: &mut HashMap<String, u32>,
 ) -> Result<(), String> {
+    // Kill bookkeeping of runs no longer followed is dropped at the end of
+    // the round; with none kept (the usual case) there is nothing to drop.
+    let prune = !killed.is_empty();
     let mut followed: HashSet<String> = HashSet::new();
     let mut after: Option<String> = None;
     loop {
@@ -773,13 +773,17 @@ async fn follow_once(
         };
         after = Some(last.run_id.clone());
         let full = runs.len() >= FOLLOW_PAGE;
-        followed.extend(runs.iter().map(|r| r.run_id.clone()));
+        if prune {
+            followed.extend(runs.iter().map(|r| r.run_id.clone()));
+        }
         follow_page(engine, killed, runs).await;
         if !full {
             break;
         }
     }
-    killed.retain(|id, _| followed.contains(id));
+    if prune {
+        killed.retain(|id, _| followed.contains(id));
+    }
     Ok(())
 }
 
@@ -952,16 +956,13 @@ fn killed_run(engine: &Engine, run: RunRecord, state: ApplicationState) -> Optio
 /// The run killed because its job was unprovisioned, whose end the cluster
 /// manager did not report within `rounds` follow rounds.
 fn killed_unconfirmed(engine: &Engine, mut run: RunRecord, rounds: u32) -> RunRecord {
-    let now = engine.clock.now();
-    run.error = Some(format!(
+    let reason = format!(
         "{}; the cluster manager still reported application {} running {rounds} follow rounds after the kill, so it is no longer followed",
         unprovisioned_reason(&run),
         run.application_id.as_deref().unwrap_or("?")
-    ));
-    run.state = RunState::Killed;
+    );
     run.final_status = None;
-    run.updated_at = now;
-    run.ended_at = Some(now);
+    run.end(RunState::Killed, Some(reason), engine.clock.now());
     run
 }
 
@@ -984,11 +985,7 @@ fn ended(engine: &Engine, mut run: RunRecord, state: ApplicationState) -> Option
             )),
         ),
     };
-    let now = engine.clock.now();
-    run.state = s;
     run.final_status = Some(status.to_string());
-    run.error = error.filter(|e| !e.is_empty());
-    run.updated_at = now;
-    run.ended_at = Some(now);
+    run.end(s, error, engine.clock.now());
     Some(run)
 }

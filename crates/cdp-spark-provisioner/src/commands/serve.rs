@@ -302,12 +302,12 @@ impl Engine {
             match self.launcher.kill(&handle).await {
                 Ok(()) => {
                     warn!(run = %run.run_id, application_id = %id, "local application killed: the provisioner stops");
-                    let now = chrono::Utc::now();
-                    run.state = RunState::Killed;
                     run.final_status = Some("KILLED".into());
-                    run.error = Some("the provisioner instance that ran this local application stopped (local applications are its child processes)".into());
-                    run.updated_at = now;
-                    run.ended_at = Some(now);
+                    run.end(
+                        RunState::Killed,
+                        Some("the provisioner instance that ran this local application stopped (local applications are its child processes)".into()),
+                        chrono::Utc::now(),
+                    );
                     ended.push(run);
                 }
                 Err(e) => {
