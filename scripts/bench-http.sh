@@ -15,9 +15,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 rate=${2:-200}
 conns=4
-shared=${CDP_TEST_SHARED_DIR:-$(cd .. && pwd)/shared}
-fixture="$shared/fixtures/descriptors/component-spark-scheduled.yaml"
-[ -f "$fixture" ] || { echo "bench-http: $fixture is missing; set CDP_TEST_SHARED_DIR" >&2; exit 1; }
+fixture=tests/fixtures/descriptors/component-spark-scheduled.yaml
+[ -f "$fixture" ] || { echo "bench-http: the fixture $fixture is missing from the repository (git checkout -- $fixture)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "bench-http: wrk is missing: apt-get install wrk" >&2; exit 1; }
 
 cargo build --release -q -p cdp-spark-provisioner
@@ -55,7 +54,7 @@ javac -d "$work/depclasses" "$work/dep/com/acme/commons/Util.java"
 jar --create --file "$work/app.jar" -C "$work/classes" .
 jar --create --file "$work/dep.jar" -C "$work/depclasses" .
 
-# The request body: the shared fixture with its jars made local.
+# The request body: the fixture with its jars made local.
 python3 - "$fixture" "$work" <<'EOF'
 import json, sys
 fixture, work = sys.argv[1], sys.argv[2]

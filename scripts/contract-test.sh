@@ -4,7 +4,7 @@
 # and checks that
 #   1. the served /openapi.json is a valid OpenAPI document;
 #   2. no answer of a Witboost route breaks the 2.2.0 contract
-#      (../shared/contracts/witboost-specific-provisioner-2.2.0.yaml):
+#      (tests/fixtures/contracts/witboost-specific-provisioner-2.2.0.yaml):
 #      status codes, content types, headers and bodies as documented, and
 #      no 5xx except the documented SystemError answers of /v1/updateacl and
 #      /v1/reverse-provisioning (which this provisioner does not support);
@@ -15,10 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 max_examples=${1:-50}
-shared=${CDP_TEST_SHARED_DIR:-$(cd .. && pwd)/shared}
-contract="$shared/contracts/witboost-specific-provisioner-2.2.0.yaml"
+contract=tests/fixtures/contracts/witboost-specific-provisioner-2.2.0.yaml
 if [ ! -f "$contract" ]; then
-  echo "contract-test: the contract $contract is missing; set CDP_TEST_SHARED_DIR to the shared/ folder" >&2
+  echo "contract-test: the contract $contract is missing from the repository (git checkout -- $contract)" >&2
   exit 1
 fi
 

@@ -14,8 +14,6 @@ export SPARK_HOME
 source scripts/mariadb.sh
 mariadb_start
 
-export CDP_TEST_SHARED_DIR=${CDP_TEST_SHARED_DIR:-$(cd .. && pwd)/shared}
-
 log=$(mktemp -t cdp-test-log.XXXXXX)
 start=$(date +%s)
 

@@ -1,27 +1,16 @@
-//! Every case of the shared Quartz oracle (`fixtures/quartz-cron-oracle.tsv`,
-//! answered by the real Quartz 2.3.2) must be answered identically.
+//! Every case of the Quartz oracle (`tests/fixtures/quartz-cron-oracle.tsv`,
+//! answered by the real Quartz 2.3.2; `scripts/quartz-cron-oracle.sh`
+//! regenerates and checks it) must be answered identically.
 
-use std::path::PathBuf;
+#[path = "support/fixtures.rs"]
+mod fixtures;
 
 use cdp_spark_domain::cron::batch;
 
-fn shared_dir() -> PathBuf {
-    match std::env::var_os("CDP_TEST_SHARED_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    }
-}
-
 #[test]
 fn agrees_with_every_oracle_case() {
-    let path = shared_dir().join("fixtures/quartz-cron-oracle.tsv");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read the Quartz oracle at {} ({e}); set CDP_TEST_SHARED_DIR to the shared \
-             folder that holds fixtures/quartz-cron-oracle.tsv",
-            path.display()
-        )
-    });
+    let path = fixtures::path(fixtures::QUARTZ_ORACLE);
+    let text = fixtures::read(fixtures::QUARTZ_ORACLE);
 
     let mut cases = 0;
     let mut mismatches = Vec::new();

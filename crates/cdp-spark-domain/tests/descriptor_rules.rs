@@ -1,4 +1,4 @@
-//! The descriptor rules, one test per rule: the shared fixture mutated to
+//! The descriptor rules, one test per rule: the descriptor fixture mutated to
 //! break it, then the exact field path and the problem checked.
 
 mod descriptor_support;
@@ -21,7 +21,7 @@ const JOB_NAME_LINE: &str = "        jobName: finance-cashflow-0-daily-aggregati
 // ------------------------------------------------------------ the fixture ---
 
 #[test]
-fn the_shared_fixture_parses_into_every_value() {
+fn the_fixture_parses_into_every_value() {
     let d = ok(&fixture());
     let dp = &d.data_product;
     assert_eq!(dp.id, "urn:dmb:dp:finance:cashflow:0");

@@ -1,17 +1,13 @@
 //! The `cron next` command, end to end through the built binary.
 
+#[path = "../../cdp-spark-domain/tests/support/fixtures.rs"]
+mod fixtures;
+
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cdp-spark-provisioner"))
-}
-
-fn shared_dir() -> PathBuf {
-    std::env::var_os("CDP_TEST_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
 }
 
 #[test]
@@ -67,17 +63,11 @@ fn bad_options_exit_2_with_a_message() {
     }
 }
 
-/// The whole shared oracle through `--batch`: every output line must equal
+/// The whole Quartz oracle (`tests/fixtures/`) through `--batch`: every output line must equal
 /// the oracle's line (input columns, a TAB, Quartz's answer).
 #[test]
 fn batch_reproduces_the_quartz_oracle() {
-    let path = shared_dir().join("fixtures/quartz-cron-oracle.tsv");
-    let oracle = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{} is missing ({e}); set CDP_TEST_SHARED_DIR",
-            path.display()
-        )
-    });
+    let oracle = fixtures::read(fixtures::QUARTZ_ORACLE);
     let input: String = oracle
         .lines()
         .map(|l| {

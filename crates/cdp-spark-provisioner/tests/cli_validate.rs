@@ -1,6 +1,8 @@
-//! `validate` end to end through the built binary, on the shared fixture
-//! with its jar pointed at a real jar built with javac + jar.
+//! `validate` end to end through the built binary, on the descriptor
+//! fixture with its jar pointed at a real jar built with javac + jar.
 
+#[path = "../../cdp-spark-domain/tests/support/fixtures.rs"]
+mod fixtures;
 #[path = "../../cdp-spark-domain/tests/support/javajar.rs"]
 mod javajar;
 
@@ -21,20 +23,8 @@ public class DailyAggregation {
 }
 "#;
 
-fn shared_dir() -> PathBuf {
-    std::env::var_os("CDP_TEST_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-}
-
 fn fixture() -> String {
-    let path = shared_dir().join("fixtures/descriptors/component-spark-scheduled.yaml");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{} is missing ({e}); set CDP_TEST_SHARED_DIR",
-            path.display()
-        )
-    })
+    fixtures::read(fixtures::SCHEDULED_DESCRIPTOR)
 }
 
 /// The fixture with its jar on local disk and no HDFS dependency.
@@ -71,7 +61,7 @@ fn validate(descriptor: &Path) -> (Output, Value) {
 }
 
 #[test]
-fn the_shared_fixture_with_a_real_jar_is_valid() {
+fn the_fixture_with_a_real_jar_is_valid() {
     let dir = tempfile::tempdir().expect("tempdir");
     let jar = javajar::compile(
         "cli-valid",

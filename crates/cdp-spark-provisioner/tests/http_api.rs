@@ -1,5 +1,5 @@
 //! The SP API and the job status API end to end, on SQLite: the real
-//! binary on a random port, driven over HTTP with the shared fixture
+//! binary on a random port, driven over HTTP with the fixture
 //! descriptor and jars built by the test.
 
 mod support;

@@ -1,6 +1,5 @@
 //! Unit tests of the use cases with mocked ports.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -25,22 +24,12 @@ fn now() -> DateTime<Utc> {
         .expect("valid instant")
 }
 
-fn shared_dir() -> PathBuf {
-    std::env::var_os("CDP_TEST_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-}
+#[path = "../../tests/support/fixtures.rs"]
+mod fixtures;
 
-/// The shared scheduled-component fixture with its jar on local disk.
+/// The scheduled-component fixture with its jar on local disk.
 fn fixture() -> String {
-    let path = shared_dir().join("fixtures/descriptors/component-spark-scheduled.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "shared fixture {} is missing ({e}); set CDP_TEST_SHARED_DIR",
-            path.display()
-        )
-    });
-    text.replace(
+    fixtures::read(fixtures::SCHEDULED_DESCRIPTOR).replace(
         "hdfs://nameservice1/apps/finance/cashflow/0.3.1/cashflow-aggregation-0.3.1.jar",
         "/opt/jobs/cashflow-aggregation.jar",
     )

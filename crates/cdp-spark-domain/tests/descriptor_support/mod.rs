@@ -1,5 +1,5 @@
-//! Helpers of the descriptor tests: the shared fixture, text mutations of
-//! it, and assertions on the issues.
+//! Helpers of the descriptor tests: the descriptor fixture, text mutations
+//! of it, and assertions on the issues.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -8,35 +8,19 @@ use cdp_spark_domain::api::DescriptorKind;
 use cdp_spark_domain::descriptor::{parse_request, ComponentDescriptor, DescriptorSettings};
 use cdp_spark_domain::issues::{Issue, Issues};
 
+#[path = "../support/fixtures.rs"]
+mod fixtures;
+
 /// Index of the workload in the fixture's `dataProduct.components`.
 pub const C: &str = "dataProduct.components[1]";
 pub const S: &str = "dataProduct.components[1].specific";
 pub const J: &str = "dataProduct.components[1].specific.jobConfig";
 pub const SCHED: &str = "dataProduct.components[1].specific.jobConfig.schedule";
 
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The shared read-only material: `CDP_TEST_SHARED_DIR`, else
-/// `<workspace root>/../shared`.
-pub fn shared_dir() -> PathBuf {
-    match std::env::var_os("CDP_TEST_SHARED_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => workspace_root().join("../shared"),
-    }
-}
-
-/// The shared COMPONENT_DESCRIPTOR fixture; fails the test when missing.
+/// The COMPONENT_DESCRIPTOR fixture (`tests/fixtures/descriptors/`); fails
+/// the test when missing.
 pub fn fixture() -> String {
-    let path = shared_dir().join("fixtures/descriptors/component-spark-scheduled.yaml");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "the shared descriptor fixture {} could not be read ({e}); set CDP_TEST_SHARED_DIR \
-             to the shared/ directory",
-            path.display()
-        )
-    })
+    fixtures::read(fixtures::SCHEDULED_DESCRIPTOR)
 }
 
 /// A file of `tests/data/descriptors/`.

@@ -1,15 +1,18 @@
 // Answers Quartz cron questions with the real Quartz 2.3.2, one per line:
 // reads "EXPR<TAB>FROM<TAB>TZ<TAB>COUNT" on stdin and prints the result column
-// of the shared oracle's format: the next COUNT fire times (UTC, ISO-8601,
-// one space apart), INVALID when the expression does not parse, NONE when
-// there is no fire time. Quartz may stop before COUNT; the times found are
-// printed. Quartz accepts a few expressions it cannot evaluate: ERROR when
+// of the oracle's format (tests/fixtures/quartz-cron-oracle.tsv): the next
+// COUNT fire times (UTC, ISO-8601, one space apart), INVALID when the
+// expression does not parse, NONE when there is no fire time. Quartz may stop
+// before COUNT; the times found are printed. Quartz accepts a few expressions it cannot evaluate: ERROR when
 // getNextValidTimeAfter throws (e.g. 'L' in the seconds field), HANGS when it
 // has not returned after HANG_MILLIS (e.g. '0W' in day-of-month, on which
 // Quartz loops forever).
 //
 // Used by tests/cron_differential.rs, which compiles it into a temporary
-// directory against /usr/share/java/quartz2.jar.
+// directory against /usr/share/java/quartz2.jar, and by
+// scripts/quartz-cron-oracle.sh, which answers, regenerates and checks the
+// oracle with it. The committed oracle holds only fire times, INVALID and
+// NONE: ERROR and HANGS are left out of it.
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;

@@ -2,7 +2,6 @@
 //! files only: the faults of dependencies become the documented
 //! `SystemError` answers, never a bare 500.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,18 +20,11 @@ use super::operations::{InMemoryOperationStore, Operations};
 use super::{build_app, AppState, HttpOptions};
 use crate::config::{AsyncSettings, AuthSettings};
 
+#[path = "../../../cdp-spark-domain/tests/support/fixtures.rs"]
+mod fixtures;
+
 fn fixture() -> String {
-    let shared = match std::env::var_os("CDP_TEST_SHARED_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    };
-    let path = shared.join("fixtures/descriptors/component-spark-scheduled.yaml");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "the shared fixture {} is missing ({e}): set CDP_TEST_SHARED_DIR to the shared/ folder",
-            path.display()
-        )
-    })
+    fixtures::read(fixtures::SCHEDULED_DESCRIPTOR)
 }
 
 fn down() -> StoreError {

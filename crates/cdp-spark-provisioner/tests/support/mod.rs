@@ -1,16 +1,18 @@
 //! Black-box test harness for `cdp-spark-provisioner serve`: starts the real
 //! binary on 127.0.0.1 with a random port (SQLite in a temporary folder, or
 //! a MariaDB database of its own), builds real jars with the JDK, and turns
-//! the shared fixture descriptor into requests.
+//! the descriptor fixture (`tests/fixtures/`) into requests.
 #![allow(dead_code)]
 
+#[path = "../../../cdp-spark-domain/tests/support/fixtures.rs"]
+pub mod fixtures;
 #[path = "../../../cdp-spark-domain/tests/support/javajar.rs"]
 pub mod javajar;
 
 pub mod flows;
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
@@ -18,36 +20,20 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-/// `../shared` beside the workspace, or `CDP_TEST_SHARED_DIR`.
-pub fn shared_dir() -> PathBuf {
-    let dir = match std::env::var_os("CDP_TEST_SHARED_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    };
-    assert!(
-        dir.join("fixtures/descriptors/component-spark-scheduled.yaml")
-            .is_file(),
-        "the shared test material is missing at {}: set CDP_TEST_SHARED_DIR to the shared/ folder \
-         (with fixtures/descriptors/ and contracts/)",
-        dir.display()
-    );
-    dir
-}
-
-/// The Witboost 2.2.0 contract (YAML) as JSON.
+/// The Witboost 2.2.0 contract (YAML, `tests/fixtures/contracts/`) as JSON.
 pub fn contract() -> Value {
-    let path = shared_dir().join("contracts/witboost-specific-provisioner-2.2.0.yaml");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("the contract {} cannot be read: {e}", path.display()));
-    serde_saphyr::from_str::<Value>(&text)
-        .unwrap_or_else(|e| panic!("the contract {} is not YAML: {e}", path.display()))
+    let text = fixtures::read(fixtures::CONTRACT);
+    serde_saphyr::from_str::<Value>(&text).unwrap_or_else(|e| {
+        panic!(
+            "the contract {} is not YAML: {e}",
+            fixtures::path(fixtures::CONTRACT).display()
+        )
+    })
 }
 
-/// The shared scheduled-job fixture, as the Coordinator sends it.
+/// The scheduled-job descriptor fixture, as the Coordinator sends it.
 pub fn fixture_descriptor() -> String {
-    let path = shared_dir().join("fixtures/descriptors/component-spark-scheduled.yaml");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("the fixture {} cannot be read: {e}", path.display()))
+    fixtures::read(fixtures::SCHEDULED_DESCRIPTOR)
 }
 
 pub const MAIN_CLASS: &str = "com.acme.finance.cashflow.DailyAggregation";
