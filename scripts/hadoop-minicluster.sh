@@ -151,7 +151,7 @@ dfs() {
     export KRB5CCNAME="FILE:$dir/kdc/fsshell.cc"
     opts+=(-Djava.security.krb5.conf="$dir/conf/krb5.conf")
   fi
-  HADOOP_CONF_DIR="$dir/conf" java "${opts[@]}" -Xmx256m -XX:TieredStopAtLevel=1 \
+  HADOOP_CONF_DIR="$dir/conf" java "${java_opts[@]}" "${opts[@]}" -Xmx256m \
     -Dminicluster.log.dir="$dir/logs" -cp "$dir/conf:$(classpath)" \
     org.apache.hadoop.fs.FsShell "$@"
 }

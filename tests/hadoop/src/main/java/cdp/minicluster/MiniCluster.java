@@ -312,7 +312,14 @@ public final class MiniCluster {
         for (Map.Entry<String, String> e : hdfsClientSettings().entrySet()) {
             conf.set(e.getKey(), e.getValue());
         }
+        // Fixed ports chosen here: with ephemeral ones the RM computes its
+        // proxy (tracking) URLs before it knows its own web port.
+        conf.setBoolean("yarn.minicluster.fixed.ports", true);
         conf.set("yarn.resourcemanager.hostname", HOST);
+        for (String key : new String[] {"address", "scheduler.address", "resource-tracker.address",
+                "admin.address", "webapp.address", "webapp.https.address"}) {
+            conf.set("yarn.resourcemanager." + key, HOST + ":" + freePort());
+        }
         conf.set("yarn.nodemanager.hostname", HOST);
         // Enough room for a few Spark applications at once on a small machine.
         conf.setInt("yarn.nodemanager.resource.memory-mb", 8192);
