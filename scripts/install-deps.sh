@@ -11,9 +11,10 @@ mode=${1:-test}
 packages=(pkg-config libmariadb-dev-compat libgssapi-krb5-2)
 if [ "$mode" = test ]; then
   # Tests: a real MariaDB server, a JDK to build test jars, the real
-  # Quartz 2.3.2 (the cron oracle and the job store's reference), and a
-  # real MIT Kerberos KDC (SPNEGO towards the YARN ResourceManager).
-  packages+=(mariadb-server default-jdk-headless libquartz2-java libmariadb-java krb5-kdc krb5-admin-server krb5-user)
+  # Quartz 2.3.2 (the cron oracle and the job store's reference), a real
+  # MIT Kerberos KDC (SPNEGO towards the YARN ResourceManager), and Maven
+  # for the Hadoop mini cluster (tests/hadoop, from Maven Central).
+  packages+=(mariadb-server default-jdk-headless libquartz2-java libmariadb-java krb5-kdc krb5-admin-server krb5-user maven)
 fi
 
 missing=()

@@ -1,37 +1,65 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine: installs what the tests
-# need (MariaDB, a JDK, Quartz 2.3.2), starts a throw-away MariaDB on
-# 127.0.0.1, builds the workspace once and runs every test against it.
+# need (MariaDB, a JDK with Maven, Quartz 2.3.2, a KDC, Spark from PyPI),
+# starts a throw-away MariaDB and two real Hadoop mini clusters (HDFS HA +
+# YARN; and a Kerberos one) on 127.0.0.1, builds the workspace once and runs
+# every test against them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh test
-# Spark 4 from PyPI: spark-submit and spark-class for the launcher's tests.
+# Spark 4 from PyPI: spark-submit and spark-class for the launcher's tests;
+# Spark 3.5 beside it, the line CDP customers run, for one YARN run.
 SPARK_HOME=$(scripts/install-spark.sh)
 export SPARK_HOME
+CDP_TEST_SPARK35_HOME=$(CDP_SPARK_VERSION=3.5.7 scripts/install-spark.sh)
+export CDP_TEST_SPARK35_HOME
+# The mini cluster's Maven build (offline once downloaded), while nothing
+# else runs.
+scripts/hadoop-minicluster.sh build
 
 # shellcheck source=scripts/mariadb.sh
 source scripts/mariadb.sh
 mariadb_start
+minicluster_root=$PWD/target/minicluster
+cleanup() {
+  scripts/hadoop-minicluster.sh stop "$minicluster_root/plain" || true
+  scripts/hadoop-minicluster.sh stop "$minicluster_root/kerberos" || true
+  mariadb_stop
+}
+trap cleanup EXIT
 
 log=$(mktemp -t cdp-test-log.XXXXXX)
 start=$(date +%s)
 
 # One build of every test target, then run them.
 cargo test --workspace --all-targets --no-run
+
+# Two real Hadoop clusters (tests/hadoop, Hadoop 3.1.1 as in CDP 7.1), once
+# for the whole suite: HDFS HA + YARN with simple authentication, and HDFS +
+# YARN behind Kerberos and SPNEGO. Spark's jars go onto each HDFS once
+# (spark.yarn.archive), as on production clusters.
+scripts/hadoop-minicluster.sh start "$minicluster_root/plain" --ha &
+plain_pid=$!
+scripts/hadoop-minicluster.sh start "$minicluster_root/kerberos" --kerberos &
+kerberos_pid=$!
+wait "$plain_pid"
+wait "$kerberos_pid"
+spark_version=$(basename "$(dirname "$SPARK_HOME")")
+archive="$minicluster_root/$spark_version-jars.zip"
+if [ ! -f "$archive" ]; then
+  (cd "$SPARK_HOME/jars" && jar --create --no-compress --no-manifest --file "$archive.partial" ./*.jar)
+  mv "$archive.partial" "$archive"
+fi
+for cluster in plain kerberos; do
+  scripts/hadoop-minicluster.sh dfs "$minicluster_root/$cluster" -put -f "$archive" "/apps/$spark_version-jars.zip" 2>/dev/null
+done
+export CDP_TEST_MINICLUSTER="$minicluster_root/plain"
+export CDP_TEST_MINICLUSTER_KERBEROS="$minicluster_root/kerberos"
+export CDP_TEST_SPARK_ARCHIVE="hdfs:///apps/$spark_version-jars.zip"
+echo "test.sh: mini clusters up, Spark's jars at $CDP_TEST_SPARK_ARCHIVE" >&2
 cargo test --workspace --all-targets "$@" 2>&1 | tee -a "$log"
 cargo test --workspace --doc 2>&1 | tee -a "$log"
-
-# Tests against a real NameNode / YARN cluster are #[ignore]d (counted as
-# skipped above); they run here when their address is given.
-if [ -n "${CDP_TEST_HDFS_URL:-}" ]; then
-  echo "test.sh: CDP_TEST_HDFS_URL is set: the real-NameNode test runs" >&2
-  cargo test -p cdp-spark-hdfs --test namenode_integration -- --ignored 2>&1 | tee -a "$log"
-fi
-if [ -n "${CDP_TEST_YARN_RM:-}" ]; then
-  echo "test.sh: CDP_TEST_YARN_RM is set: the real-YARN test runs" >&2
-  cargo test -p cdp-spark-launcher --test yarn_cluster -- --ignored 2>&1 | tee -a "$log"
-fi
 
 # --- HTTP API contract test (issue 4): schemathesis (PyPI) against the
 # running server, the Witboost 2.2.0 contract and our /openapi.json.

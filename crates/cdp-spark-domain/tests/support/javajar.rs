@@ -76,8 +76,16 @@ impl Compiled {
 
 /// Compile `sources` (once per distinct set, see the module docs).
 pub fn compile(label: &str, sources: &[JavaSource<'_>]) -> Compiled {
+    compile_against(label, sources, "")
+}
+
+/// Compile `sources` against a class path (`javac -cp`, e.g.
+/// `$SPARK_HOME/jars/*`); cached like [`compile`], keyed by the class path
+/// too.
+pub fn compile_against(label: &str, sources: &[JavaSource<'_>], classpath: &str) -> Compiled {
     let mut hasher = DefaultHasher::new();
     sources.hash(&mut hasher);
+    classpath.hash(&mut hasher);
     let dir = cache_root().join(format!("{label}-{:016x}", hasher.finish()));
     let classes = dir.join("classes");
     if !classes.is_dir() {
@@ -92,7 +100,12 @@ pub fn compile(label: &str, sources: &[JavaSource<'_>]) -> Compiled {
             files.push(file);
         }
         let mut cmd = Command::new(jdk_tool("javac"));
+        if !classpath.is_empty() {
+            cmd.arg("-cp").arg(classpath);
+        }
         cmd.arg("-nowarn")
+            .arg("--release")
+            .arg("17")
             .arg("-d")
             .arg(scratch.join("classes"))
             .args(&files);
