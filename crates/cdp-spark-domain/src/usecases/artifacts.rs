@@ -73,6 +73,11 @@ pub(crate) async fn check_artifacts(
                     "Point className at the application's entry point: a class (or Scala object) \
                      with public static void main(String[] args)",
                 )),
+                // The status needs only the folders to be enterable;
+                // reading the jar needs read access to the file itself.
+                Err(JarError::Fs(FsError::PermissionDenied { path, detail })) => {
+                    issues.push(permission_issue(jar_field, "jar", &path, &detail))
+                }
                 Err(JarError::Fs(e)) => return Err(e),
                 Err(e @ (JarError::NotAZip(_) | JarError::Corrupt(_))) => issues.push(Issue::new(
                     jar_field,
@@ -96,11 +101,7 @@ async fn check_is_file(
     let status = match fs.status(location).await {
         Ok(s) => s,
         Err(FsError::PermissionDenied { path, detail }) => {
-            return Ok(Err(Issue::new(
-                field,
-                format!("the provisioner may not read the {what} {path}: permission denied ({detail})"),
-                "Grant the provisioner's user read access to the file and execute access to its folders",
-            )))
+            return Ok(Err(permission_issue(field, what, &path, &detail)))
         }
         Err(e) => return Err(e),
     };
@@ -124,4 +125,15 @@ async fn check_is_file(
             format!("Point the {what} at a jar file"),
         )),
     })
+}
+
+/// The provisioner's user may not read `what`: the descriptor's author
+/// must have access granted (or point the field elsewhere), so this is a
+/// problem on the field, not a fault of the provisioner.
+fn permission_issue(field: String, what: &str, path: &str, detail: &str) -> Issue {
+    Issue::new(
+        field,
+        format!("the provisioner may not read the {what} {path}: permission denied ({detail})"),
+        "Grant the provisioner's user read access to the file and execute access to its folders",
+    )
 }

@@ -235,6 +235,50 @@ async fn a_missing_jar_and_a_directory_dependency_are_both_reported() {
 }
 
 #[tokio::test]
+async fn permission_denied_on_the_jar_or_a_dependency_is_a_problem_on_its_field() {
+    // HDFS answers the status of a file whose folders the user may enter,
+    // and refuses the read when the file itself is not readable (mode 600
+    // of another user); a folder it may not enter refuses the status.
+    let denied = |path: String, access: &str| FsError::PermissionDenied {
+        path,
+        detail: format!("Permission denied: user=cdpprov, access={access}"),
+    };
+    let mut fs = MockHdfsPort::new();
+    fs.expect_status().returning(move |uri| match uri {
+        ArtifactUri::Local { .. } => Ok(Some(FileStatus {
+            kind: FileKind::File,
+            length: 100,
+        })),
+        ArtifactUri::Hdfs { .. } => Err(denied(uri.to_string(), "EXECUTE")),
+    });
+    fs.expect_read_range()
+        .returning(move |uri, _, _| Err(denied(uri.to_string(), "READ")));
+    let p = provisioner(fs, MockJobStorePort::new());
+    let result = p
+        .validate(&request(fixture()))
+        .await
+        .expect("a validation result, not a system error");
+    let errors = result.error.expect("invalid").errors;
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("dataProduct.components[1].specific.jar:")
+                && e.contains("may not read the jar /opt/jobs/cashflow-aggregation.jar")
+                && e.contains("permission denied")
+                && e.contains("user=cdpprov, access=READ")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e
+            .starts_with("dataProduct.components[1].specific.jobConfig.dependencies[0]:")
+            && e.contains("may not read the dependency")
+            && e.contains("access=EXECUTE")),
+        "{errors:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_jar_without_the_class_names_what_it_holds() {
     let jar = zip_stored(&[(
         "com/acme/finance/cashflow/other/DailyAggregation.class",
