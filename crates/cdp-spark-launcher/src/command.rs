@@ -27,6 +27,14 @@
 //! driver's SparkContext applies it as if `setLogLevel` were called; Spark 4
 //! accepts ALL, DEBUG, ERROR, FATAL, INFO, OFF, TRACE, WARN).
 //!
+//! The operator's settings come after the job's: `spark_conf` entries (a
+//! job conf entry with the same key is left out, with a warning;
+//! `spark.yarn.tags` is merged instead: the job's, the operator's, then the
+//! run's tag), then on YARN `spark.yarn.archive` from `yarn_archive`.
+//! `krb5_conf` goes into spark-submit's environment: `KRB5_CONFIG` and
+//! `-Djava.security.krb5.conf` in `SPARK_SUBMIT_OPTS` (after the options
+//! `extra_env` gives there).
+//!
 //! Detaching is enforced: YARN gets
 //! `spark.yarn.submit.waitAppCompletion=false`, standalone
 //! `spark.master.rest.enabled=true` (spark-submit then speaks the REST
@@ -46,7 +54,7 @@ pub const SPARK_LOG_LEVELS: [&str; 8] = [
 ];
 
 /// Conf keys the launcher sets itself, whatever the job's conf says.
-const ENFORCED_CONF: [&str; 3] = [
+pub(crate) const ENFORCED_CONF: [&str; 3] = [
     "spark.yarn.submit.waitAppCompletion",
     "spark.master.rest.enabled",
     "spark.submit.deployMode",
@@ -208,29 +216,58 @@ impl SparkSubmitCommand {
         } else {
             None
         };
+        // The operator's settings win over the job's.
+        let operator_sets = |key: &str| {
+            config.spark_conf.contains_key(key)
+                || (yarn && key == "spark.yarn.archive" && config.yarn_archive.is_some())
+        };
         for (key, value) in &spec.conf {
             let key = key.trim();
-            if run_tag.is_some() && key == "spark.yarn.tags" {
-                // Merged with the run's tag below.
+            if yarn && key == "spark.yarn.tags" {
+                // Merged with the operator's and the run's tags below.
                 continue;
             }
             if ENFORCED_CONF.contains(&key) || (log_level.is_some() && key == "spark.log.level") {
                 warn!(job = %request.job_key, key, "job conf entry overridden by the launcher");
                 continue;
             }
+            if operator_sets(key) {
+                warn!(job = %request.job_key, key, "job conf entry overridden by the launcher's configuration (spark_conf, yarn_archive)");
+                continue;
+            }
             opt("--conf", format!("{key}={value}"));
         }
         if let Some(level) = log_level {
-            opt("--conf", format!("spark.log.level={level}"));
+            if operator_sets("spark.log.level") {
+                warn!(job = %request.job_key, "logLevel overridden by the launcher's spark_conf");
+            } else {
+                opt("--conf", format!("spark.log.level={level}"));
+            }
         }
-        if let Some(tag) = run_tag {
-            let tags = match spec.conf.get("spark.yarn.tags").map(|t| t.trim()) {
-                Some(existing) if !existing.is_empty() => format!("{existing},{tag}"),
-                _ => tag,
-            };
-            opt("--conf", format!("spark.yarn.tags={tags}"));
+        for (key, value) in &config.spark_conf {
+            if yarn && key == "spark.yarn.tags" {
+                continue;
+            }
+            opt("--conf", format!("{key}={value}"));
         }
         if yarn {
+            if let Some(archive) = &config.yarn_archive {
+                opt("--conf", format!("spark.yarn.archive={}", archive.trim()));
+            }
+            let tags: Vec<&str> = [
+                spec.conf.get("spark.yarn.tags"),
+                config.spark_conf.get("spark.yarn.tags"),
+            ]
+            .into_iter()
+            .flatten()
+            .flat_map(|t| t.split(','))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .chain(run_tag.as_deref())
+            .collect();
+            if !tags.is_empty() {
+                opt("--conf", format!("spark.yarn.tags={}", tags.join(",")));
+            }
             opt(
                 "--conf",
                 "spark.yarn.submit.waitAppCompletion=false".to_string(),
@@ -261,7 +298,25 @@ impl SparkSubmitCommand {
                 dir.to_string_lossy().into_owned(),
             ));
         }
-        env.extend(config.extra_env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // spark-submit's own JVM: the options of extra_env, then the
+        // launcher's.
+        let mut submit_opts: Vec<String> = Vec::new();
+        for (key, value) in &config.extra_env {
+            if key == "SPARK_SUBMIT_OPTS" {
+                submit_opts.push(value.trim().to_string());
+            } else if !(key == "KRB5_CONFIG" && config.krb5_conf.is_some()) {
+                env.push((key.clone(), value.clone()));
+            }
+        }
+        if let Some(krb5) = &config.krb5_conf {
+            let krb5 = krb5.to_string_lossy();
+            env.push(("KRB5_CONFIG".to_string(), krb5.to_string()));
+            submit_opts.push(format!("-Djava.security.krb5.conf={krb5}"));
+        }
+        submit_opts.retain(|o| !o.is_empty());
+        if !submit_opts.is_empty() {
+            env.push(("SPARK_SUBMIT_OPTS".to_string(), submit_opts.join(" ")));
+        }
 
         Ok(Self {
             program: config.spark_submit_program(),
@@ -687,6 +742,101 @@ mod tests {
         let cmd = SparkSubmitCommand::build(&LauncherConfig::default(), &request(full_spec()))
             .expect("builds");
         assert!(!cmd.args.iter().any(|a| a.contains("cdp-run-")));
+    }
+
+    #[test]
+    fn the_operators_conf_comes_last_and_wins() {
+        let config = LauncherConfig {
+            mode: ClusterMode::Yarn,
+            yarn_archive: Some("hdfs:///apps/spark-jars.zip".into()),
+            spark_conf: BTreeMap::from([
+                (
+                    "spark.driver.defaultJavaOptions".to_string(),
+                    "-Djava.security.krb5.conf=/etc/krb5.conf".to_string(),
+                ),
+                ("spark.sql.shuffle.partitions".to_string(), "64".to_string()),
+                ("spark.log.level".to_string(), "INFO".to_string()),
+                ("spark.yarn.tags".to_string(), "witboost".to_string()),
+            ]),
+            ..LauncherConfig::default()
+        };
+        let mut spec = full_spec();
+        spec.conf
+            .insert("spark.yarn.archive".into(), "hdfs:///mine.zip".into());
+        spec.conf.insert("spark.yarn.tags".into(), "team-a".into());
+        let cmd = SparkSubmitCommand::build(&config, &request(spec)).expect("builds");
+        let confs: Vec<&str> = cmd
+            .args
+            .iter()
+            .zip(cmd.args.iter().skip(1))
+            .filter(|(flag, _)| *flag == "--conf")
+            .map(|(_, value)| value.as_str())
+            .collect();
+        assert_eq!(
+            confs,
+            [
+                "spark.driver.extraJavaOptions=-Da=b c",
+                "spark.driver.defaultJavaOptions=-Djava.security.krb5.conf=/etc/krb5.conf",
+                "spark.log.level=INFO",
+                "spark.sql.shuffle.partitions=64",
+                "spark.yarn.archive=hdfs:///apps/spark-jars.zip",
+                "spark.yarn.tags=team-a,witboost,cdp-run-run-1",
+                "spark.yarn.submit.waitAppCompletion=false",
+            ]
+        );
+        // Outside YARN the operator's conf applies as well (no archive, no tags).
+        let local = LauncherConfig {
+            mode: ClusterMode::default(),
+            yarn_archive: None,
+            ..config
+        };
+        let cmd = SparkSubmitCommand::build(&local, &request(full_spec())).expect("builds");
+        assert_eq!(
+            conf_entries(&cmd, "spark.sql.shuffle.partitions"),
+            ["spark.sql.shuffle.partitions=64"]
+        );
+        assert_eq!(
+            conf_entries(&cmd, "spark.yarn.tags"),
+            ["spark.yarn.tags=witboost"]
+        );
+        assert!(conf_entries(&cmd, "spark.yarn.archive").is_empty());
+    }
+
+    #[test]
+    fn krb5_conf_reaches_spark_submits_jvm_after_the_extra_env_options() {
+        let mut config = LauncherConfig {
+            mode: ClusterMode::Yarn,
+            krb5_conf: Some(PathBuf::from("etc/krb5.conf")),
+            extra_env: BTreeMap::from([
+                ("SPARK_SUBMIT_OPTS".to_string(), "-Dfoo=bar".to_string()),
+                ("KRB5_CONFIG".to_string(), "other.conf".to_string()),
+                ("SPARK_LOCAL_IP".to_string(), "127.0.0.1".to_string()),
+            ]),
+            ..LauncherConfig::default()
+        };
+        let cmd = SparkSubmitCommand::build(&config, &request(full_spec())).expect("builds");
+        assert_eq!(
+            cmd.env,
+            vec![
+                ("SPARK_LOCAL_IP".to_string(), "127.0.0.1".to_string()),
+                ("KRB5_CONFIG".to_string(), "etc/krb5.conf".to_string()),
+                (
+                    "SPARK_SUBMIT_OPTS".to_string(),
+                    "-Dfoo=bar -Djava.security.krb5.conf=etc/krb5.conf".to_string()
+                ),
+            ]
+        );
+        // Without krb5_conf, extra_env's own values go through unchanged.
+        config.krb5_conf = None;
+        let cmd = SparkSubmitCommand::build(&config, &request(full_spec())).expect("builds");
+        assert_eq!(
+            cmd.env,
+            vec![
+                ("KRB5_CONFIG".to_string(), "other.conf".to_string()),
+                ("SPARK_LOCAL_IP".to_string(), "127.0.0.1".to_string()),
+                ("SPARK_SUBMIT_OPTS".to_string(), "-Dfoo=bar".to_string()),
+            ]
+        );
     }
 
     #[test]

@@ -96,6 +96,30 @@ pub struct LauncherConfig {
     pub yarn_conf_dir: Option<PathBuf>,
     /// More environment for spark-submit (on top of the provisioner's own).
     pub extra_env: BTreeMap<String, String>,
+    /// YARN: `spark.yarn.archive`, an archive of Spark's jars already on
+    /// the cluster (`hdfs://…`, `viewfs://…`, or `local:` for a path present
+    /// on every node), so that spark-submit does not zip and upload
+    /// `$SPARK_HOME/jars` (hundreds of MB) for every application. Only
+    /// cluster URIs are accepted: a local file would be uploaded on every
+    /// submission, which is what the archive is there to avoid.
+    pub yarn_archive: Option<String>,
+    /// `spark.*` settings the operator applies to every submission, after
+    /// the job's own conf, so that the operator wins: a job conf entry with
+    /// the same key is left out (with a warning). `spark.yarn.tags` is
+    /// merged with the job's tags and the run's tag instead. For JVM options
+    /// prefer `spark.driver.defaultJavaOptions` and
+    /// `spark.executor.defaultJavaOptions` (Spark 3+), which Spark prepends
+    /// to the job's `extraJavaOptions` rather than replacing them.
+    pub spark_conf: BTreeMap<String, String>,
+    /// The `krb5.conf` spark-submit's JVM reads: it gets
+    /// `-Djava.security.krb5.conf=<path>` (in `SPARK_SUBMIT_OPTS`, after any
+    /// given in `extra_env`) and `KRB5_CONFIG=<path>`. The containers on the
+    /// cluster are not affected (set `spark_conf` for them, e.g.
+    /// `spark.driver.defaultJavaOptions`). The provisioner's own Kerberos
+    /// clients (the RM's SPNEGO, HDFS) read `KRB5_CONFIG` of the
+    /// provisioner's environment, as MIT Kerberos does when it starts: set
+    /// it there too (the launcher warns when it differs).
+    pub krb5_conf: Option<PathBuf>,
     /// A spark-submit that submits to YARN or standalone and has not
     /// returned within this many seconds is killed (with its process group)
     /// and the launch fails with
@@ -124,6 +148,9 @@ impl Default for LauncherConfig {
             hadoop_conf_dir: None,
             yarn_conf_dir: None,
             extra_env: BTreeMap::new(),
+            yarn_archive: None,
+            spark_conf: BTreeMap::new(),
+            krb5_conf: None,
             submit_timeout_secs: 300,
             http_timeout_secs: 15,
             kill_grace_secs: 10,
@@ -237,6 +264,72 @@ impl LauncherConfig {
                 );
             }
         }
+        if let Some(archive) = &self.yarn_archive {
+            if !matches!(self.mode, ClusterMode::Yarn) {
+                issues.add(
+                    "yarn_archive",
+                    "is set, but only YARN mode uses spark.yarn.archive",
+                    "set mode to yarn, or leave yarn_archive out",
+                );
+            } else if let Err(problem) = check_cluster_uri(archive) {
+                issues.add(
+                    "yarn_archive",
+                    format!("'{archive}' {problem}"),
+                    "put an archive of $SPARK_HOME/jars on the cluster once (hdfs dfs -put spark-jars.zip /apps/) and write its URI, e.g. hdfs:///apps/spark-jars.zip, or local:/opt/spark/jars.zip for a file on every node",
+                );
+            }
+        }
+        for (key, value) in &self.spark_conf {
+            let field = format!("spark_conf.{key}");
+            if !key.starts_with("spark.")
+                || key.len() <= "spark.".len()
+                || key.contains('=')
+                || key.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                issues.add(
+                    field,
+                    "is not a Spark property name",
+                    "keys start with spark. and hold no '=' or white space, e.g. spark.driver.defaultJavaOptions",
+                );
+            } else if crate::command::ENFORCED_CONF.contains(&key.as_str()) {
+                issues.add(
+                    field,
+                    "is set by the launcher itself (it submits and detaches in cluster deploy mode)",
+                    "leave it out of spark_conf",
+                );
+            } else if key == "spark.yarn.archive" && self.yarn_archive.is_some() {
+                issues.add(
+                    field,
+                    "is set, and yarn_archive too",
+                    "set the archive once, in yarn_archive",
+                );
+            } else if value.contains('\0') {
+                issues.add(
+                    field,
+                    "contains a NUL character, which no command line can carry",
+                    "remove it",
+                );
+            }
+        }
+        if let Some(path) = &self.krb5_conf {
+            let text = path.to_string_lossy();
+            if text.is_empty() {
+                issues.add(
+                    "krb5_conf",
+                    "is empty",
+                    "write the path of the krb5.conf spark-submit should read, or leave krb5_conf out",
+                );
+            } else if text
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "\"'\\".contains(c))
+            {
+                issues.add(
+                    "krb5_conf",
+                    format!("'{text}' contains white space, a quote or a backslash, which SPARK_SUBMIT_OPTS (split at white space by Spark's launcher) cannot carry as one option"),
+                    "use a path without them (a symbolic link will do)",
+                );
+            }
+        }
         for (field, value) in [
             ("submit_timeout_secs", self.submit_timeout_secs),
             ("http_timeout_secs", self.http_timeout_secs),
@@ -273,6 +366,27 @@ pub(crate) fn is_local_master(master: &str) -> bool {
         && inner.split(',').all(|part| {
             part == "*" || (!part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
         })
+}
+
+/// A URI the cluster's nodes can read Spark's jars from by themselves:
+/// `hdfs://`, `viewfs://` or `local:` (a path present on every node).
+pub(crate) fn check_cluster_uri(uri: &str) -> Result<(), &'static str> {
+    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("contains white space");
+    }
+    if uri.contains(',') {
+        return Err("contains ',' but names one archive");
+    }
+    let rest = ["hdfs://", "viewfs://", "local:"]
+        .iter()
+        .find_map(|scheme| uri.strip_prefix(scheme))
+        .ok_or(
+            "is not on the cluster (hdfs://, viewfs:// or local:): a local file would be zipped and uploaded again by every spark-submit, which is what the archive avoids",
+        )?;
+    if rest.trim_start_matches('/').is_empty() {
+        return Err("names no file");
+    }
+    Ok(())
 }
 
 /// `http(s)://host[:port][/path]`, nothing else.
@@ -411,6 +525,107 @@ mod tests {
     }
 
     #[test]
+    fn archive_spark_conf_and_krb5_conf_are_checked_naming_the_key() {
+        let yarn = LauncherConfig {
+            mode: ClusterMode::Yarn,
+            yarn: YarnConfig {
+                resource_managers: vec!["http://rm1:8088".into()],
+                ..YarnConfig::default()
+            },
+            ..LauncherConfig::default()
+        };
+        for ok in [
+            "hdfs:///apps/spark-jars.zip",
+            "hdfs://ns1/apps/spark-jars.zip",
+            "viewfs://cluster/apps/spark-jars.zip",
+            "local:/opt/spark/jars.zip",
+        ] {
+            let c = LauncherConfig {
+                yarn_archive: Some(ok.into()),
+                spark_conf: BTreeMap::from([(
+                    "spark.executor.defaultJavaOptions".to_string(),
+                    "-Djava.security.krb5.conf=/etc/krb5.conf".to_string(),
+                )]),
+                krb5_conf: Some(PathBuf::from("/etc/krb5.conf")),
+                ..yarn.clone()
+            };
+            assert_eq!(c.validate(), Ok(()), "{ok}");
+        }
+        let fields_of = |c: LauncherConfig| -> Vec<(String, String)> {
+            c.validate()
+                .expect_err("invalid")
+                .iter()
+                .map(|i| (i.field.clone(), i.problem.clone()))
+                .collect()
+        };
+        for bad in [
+            "/opt/spark/jars.zip",
+            "file:/opt/spark/jars.zip",
+            "spark-jars.zip",
+            "s3a://bucket/jars.zip",
+            "hdfs:///a.zip,hdfs:///b.zip",
+            "hdfs://",
+        ] {
+            let got = fields_of(LauncherConfig {
+                yarn_archive: Some(bad.into()),
+                ..yarn.clone()
+            });
+            assert_eq!(got.len(), 1, "{bad}: {got:?}");
+            assert_eq!(got[0].0, "yarn_archive", "{bad}");
+        }
+        let local_file = fields_of(LauncherConfig {
+            yarn_archive: Some("/opt/spark/jars.zip".into()),
+            ..yarn.clone()
+        });
+        assert!(local_file[0].1.contains("uploaded again"), "{local_file:?}");
+        // Only YARN takes an archive.
+        let got = fields_of(LauncherConfig {
+            yarn_archive: Some("hdfs:///apps/spark-jars.zip".into()),
+            ..LauncherConfig::default()
+        });
+        assert_eq!(got[0].0, "yarn_archive");
+
+        let got = fields_of(LauncherConfig {
+            yarn_archive: Some("hdfs:///apps/spark-jars.zip".into()),
+            spark_conf: BTreeMap::from([
+                ("sql.shuffle.partitions".to_string(), "4".to_string()),
+                ("spark.".to_string(), "4".to_string()),
+                ("spark.a b".to_string(), "4".to_string()),
+                (
+                    "spark.yarn.submit.waitAppCompletion".to_string(),
+                    "true".to_string(),
+                ),
+                (
+                    "spark.yarn.archive".to_string(),
+                    "hdfs:///x.zip".to_string(),
+                ),
+                ("spark.app.x".to_string(), "a\0b".to_string()),
+                ("spark.ok".to_string(), "fine".to_string()),
+            ]),
+            krb5_conf: Some(PathBuf::from("/etc/my krb5.conf")),
+            ..yarn.clone()
+        });
+        let fields: Vec<&str> = got.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "spark_conf.spark.",
+                "spark_conf.spark.a b",
+                "spark_conf.spark.app.x",
+                "spark_conf.spark.yarn.archive",
+                "spark_conf.spark.yarn.submit.waitAppCompletion",
+                "spark_conf.sql.shuffle.partitions",
+                "krb5_conf",
+            ]
+        );
+        let got = fields_of(LauncherConfig {
+            krb5_conf: Some(PathBuf::new()),
+            ..yarn
+        });
+        assert_eq!(got[0].0, "krb5_conf");
+    }
+
+    #[test]
     fn local_masters() {
         for ok in ["local", "local[*]", "local[4]", "local[4,2]", "local[*,3]"] {
             assert!(is_local_master(ok), "{ok}");
@@ -429,6 +644,7 @@ mod tests {
         .expect("parses");
         assert_eq!(c.submit_timeout_secs, 60);
         assert_eq!(c.http_timeout_secs, 15);
+        assert!(c.yarn_archive.is_none() && c.spark_conf.is_empty() && c.krb5_conf.is_none());
         assert!(matches!(c.mode, ClusterMode::Standalone { .. }));
         let local: LauncherConfig =
             serde_json::from_str(r#"{"mode": {"type": "local"}}"#).expect("parses");

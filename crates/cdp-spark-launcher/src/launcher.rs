@@ -60,6 +60,23 @@ impl SparkLauncher {
                 issues.messages().join("; ")
             ))
         })?;
+        if let Some(path) = &config.krb5_conf {
+            if !path.is_file() {
+                warn!(krb5_conf = %path.display(), "launcher.krb5_conf is not a file on this host; spark-submit will not find its KDC");
+            }
+            // MIT Kerberos reads KRB5_CONFIG of the process environment
+            // when it creates a context: the RM's SPNEGO client cannot be
+            // pointed elsewhere from here without changing the
+            // environment of a running multi-threaded process.
+            let process = std::env::var_os("KRB5_CONFIG");
+            if config.yarn.spnego && process.as_deref() != Some(path.as_os_str()) {
+                warn!(
+                    krb5_conf = %path.display(),
+                    process_krb5_config = ?process,
+                    "launcher.krb5_conf applies to spark-submit; the ResourceManager SPNEGO client reads KRB5_CONFIG of the provisioner's own environment: set KRB5_CONFIG to the same file there"
+                );
+            }
+        }
         let timeout = Duration::from_secs(config.http_timeout_secs);
         let yarn = if config.yarn.resource_managers.is_empty() {
             None

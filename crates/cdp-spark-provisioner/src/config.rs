@@ -404,6 +404,15 @@ pub struct LauncherSettings {
     pub yarn_conf_dir: Option<PathBuf>,
     /// More environment for spark-submit.
     pub extra_env: std::collections::BTreeMap<String, String>,
+    /// YARN: `spark.yarn.archive`, Spark's jars already on the cluster
+    /// (`hdfs://`, `viewfs://` or `local:`).
+    pub yarn_archive: Option<String>,
+    /// `spark.*` settings applied to every submission after the job's
+    /// conf (the operator wins).
+    pub spark_conf: std::collections::BTreeMap<String, String>,
+    /// krb5.conf for spark-submit's JVM (`-Djava.security.krb5.conf`,
+    /// `KRB5_CONFIG`).
+    pub krb5_conf: Option<PathBuf>,
     /// YARN/standalone: a spark-submit still running after this is killed.
     pub submit_timeout_secs: u64,
     /// Timeout of each call to the cluster manager's REST API.
@@ -436,6 +445,9 @@ impl Default for LauncherSettings {
             hadoop_conf_dir: None,
             yarn_conf_dir: None,
             extra_env: Default::default(),
+            yarn_archive: None,
+            spark_conf: Default::default(),
+            krb5_conf: None,
             submit_timeout_secs: d.submit_timeout_secs,
             http_timeout_secs: d.http_timeout_secs,
             kill_grace_secs: d.kill_grace_secs,
@@ -496,6 +508,9 @@ impl LauncherSettings {
             hadoop_conf_dir: self.hadoop_conf_dir.clone(),
             yarn_conf_dir: self.yarn_conf_dir.clone(),
             extra_env: self.extra_env.clone(),
+            yarn_archive: self.yarn_archive.clone(),
+            spark_conf: self.spark_conf.clone(),
+            krb5_conf: self.krb5_conf.clone(),
             submit_timeout_secs: self.submit_timeout_secs,
             http_timeout_secs: self.http_timeout_secs,
             kill_grace_secs: self.kill_grace_secs,
@@ -585,6 +600,7 @@ fn launcher_key(field: &str) -> String {
         "yarn.spnego" => "yarn_spnego",
         f if f.starts_with("yarn.resource_managers") => "resource_managers",
         f if f.starts_with("extra_env") => "extra_env",
+        f if f.starts_with("spark_conf") => "spark_conf",
         f => f,
     };
     format!("launcher.{flat}")
@@ -881,6 +897,8 @@ const STRING_KEYS: &[&str] = &[
     "launcher.kerberos_principal",
     "launcher.kerberos_keytab",
     "launcher.yarn_user_name",
+    "launcher.yarn_archive",
+    "launcher.krb5_conf",
 ];
 
 fn toml_literal(key: &str, value: &str) -> String {
@@ -904,8 +922,12 @@ fn toml_literal(key: &str, value: &str) -> String {
             return trimmed.to_string();
         }
     }
-    if key == "launcher.extra_env" && trimmed.starts_with('{') && trimmed.ends_with('}') {
-        // An inline table, e.g. {SPARK_LOCAL_IP = "127.0.0.1"}; checked when parsed.
+    if (key == "launcher.extra_env" || key == "launcher.spark_conf")
+        && trimmed.starts_with('{')
+        && trimmed.ends_with('}')
+    {
+        // An inline table, e.g. {SPARK_LOCAL_IP = "127.0.0.1"} or
+        // {"spark.driver.defaultJavaOptions" = "-Dx=y"}; checked when parsed.
         return trimmed.to_string();
     }
     if key == "descriptor.accepted_use_case_templates" || key == "launcher.resource_managers" {
@@ -1344,6 +1366,83 @@ mod tests {
         )
         .expect_err("spnego in local mode");
         assert_eq!(e.key.as_deref(), Some("launcher.yarn_spnego"), "{e}");
+    }
+
+    #[test]
+    fn archive_spark_conf_and_krb5_conf_layer_into_the_launcher_and_errors_name_the_key() {
+        let yarn = [
+            ("CDP_SPARK_PROVISIONER__LAUNCHER__MODE", "yarn"),
+            (
+                "CDP_SPARK_PROVISIONER__LAUNCHER__RESOURCE_MANAGERS",
+                "http://rm1:8088",
+            ),
+        ];
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = write(
+            &dir,
+            "[launcher]\nyarn_archive = \"hdfs:///apps/from-file.zip\"\nspark_conf = { \"spark.sql.shuffle.partitions\" = \"8\" }\n",
+        );
+        let overrides = Overrides {
+            config_file: Some(file),
+            ..Overrides::default()
+        };
+        let s = Settings::load_from(&overrides, env(&yarn)).expect("valid");
+        assert_eq!(
+            s.launcher.yarn_archive.as_deref(),
+            Some("hdfs:///apps/from-file.zip")
+        );
+        let mut vars = yarn.to_vec();
+        vars.extend([
+            (
+                "CDP_SPARK_PROVISIONER__LAUNCHER__YARN_ARCHIVE",
+                "hdfs:///apps/spark-jars.zip",
+            ),
+            (
+                "CDP_SPARK_PROVISIONER__LAUNCHER__SPARK_CONF",
+                "{\"spark.driver.defaultJavaOptions\" = \"-Djava.security.krb5.conf=/etc/krb5.conf\"}",
+            ),
+            ("CDP_SPARK_PROVISIONER__LAUNCHER__KRB5_CONF", "/etc/krb5.conf"),
+        ]);
+        let s = Settings::load_from(&overrides, env(&vars)).expect("valid");
+        let l = s.launcher.to_launcher_config(None);
+        assert_eq!(
+            l.yarn_archive.as_deref(),
+            Some("hdfs:///apps/spark-jars.zip")
+        );
+        assert_eq!(
+            l.spark_conf,
+            std::collections::BTreeMap::from([
+                (
+                    "spark.driver.defaultJavaOptions".to_string(),
+                    "-Djava.security.krb5.conf=/etc/krb5.conf".to_string()
+                ),
+                ("spark.sql.shuffle.partitions".to_string(), "8".to_string()),
+            ]),
+            "the environment's entries join the file's"
+        );
+        assert_eq!(l.krb5_conf, Some(PathBuf::from("/etc/krb5.conf")));
+        for (var, value, key) in [
+            (
+                "CDP_SPARK_PROVISIONER__LAUNCHER__YARN_ARCHIVE",
+                "/opt/spark/jars.zip",
+                "launcher.yarn_archive",
+            ),
+            (
+                "CDP_SPARK_PROVISIONER__LAUNCHER__SPARK_CONF",
+                "{\"sql.shuffle.partitions\" = \"8\"}",
+                "launcher.spark_conf",
+            ),
+            (
+                "CDP_SPARK_PROVISIONER__LAUNCHER__KRB5_CONF",
+                "/etc/my krb5.conf",
+                "launcher.krb5_conf",
+            ),
+        ] {
+            let mut vars = yarn.to_vec();
+            vars.push((var, value));
+            let e = Settings::load_from(&Overrides::default(), env(&vars)).expect_err(key);
+            assert_eq!(e.key.as_deref(), Some(key), "{e}");
+        }
     }
 
     #[test]
