@@ -19,7 +19,11 @@
 //!   `dfs.client.failover.sleep.max.millis` = 15000) after each full round,
 //!   gives up after `dfs.client.failover.max.attempts` (15) failovers, and
 //!   remembers the active one. Authentication failures are not failed over.
-//!   With `ObserverReadProxyProvider` reads go to an observer first.
+//!   With `ObserverReadProxyProvider` reads go to an observer first. A
+//!   `RetriableException` (a NameNode just started, still in safe mode) is
+//!   not retried by hdfs-native; this adapter makes the call again after
+//!   100 ms, doubling to 1 s, within `hdfs.timeout_ms`, as Hadoop's client
+//!   does.
 //! - **Errors**: a missing path is `Ok(None)` for `status`; the NameNode's
 //!   `AccessControlException` on a path is [`FsError::PermissionDenied`];
 //!   a refused login (Kerberos, SIMPLE not allowed, bad token) is
@@ -45,6 +49,10 @@ use crate::config::{HdfsConfig, HdfsConfigError};
 use crate::hadoop_conf::{Filesystem, HadoopConf, SECURITY_AUTHENTICATION};
 
 const SCHEME: &str = "hdfs://";
+/// First pause before a call the NameNode could not serve yet is made
+/// again; it doubles up to [`RETRY_PAUSE_MAX`], within `hdfs.timeout_ms`.
+const RETRY_PAUSE_FIRST: Duration = Duration::from_millis(100);
+const RETRY_PAUSE_MAX: Duration = Duration::from_secs(1);
 /// Longest wait of the TCP probe made after a timeout.
 const PROBE_BUDGET: Duration = Duration::from_secs(1);
 
@@ -371,15 +379,30 @@ impl HdfsNativeFs {
         })
     }
 
-    /// `call`, bounded by the timeout.
-    async fn timed<T>(
-        &self,
-        call: impl Future<Output = Result<T, HdfsError>>,
-    ) -> Result<T, Failure> {
-        match tokio::time::timeout(self.timeout, call).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(Failure::Hdfs(e)),
-            Err(_) => Err(Failure::TimedOut),
+    /// `call`, bounded by the timeout, and made again while the NameNode
+    /// answers that it cannot serve it yet (see [`is_retriable`]).
+    async fn timed<T, F, Fut>(&self, call: F) -> Result<T, Failure>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, HdfsError>>,
+    {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut pause = RETRY_PAUSE_FIRST;
+        loop {
+            match tokio::time::timeout_at(deadline, call()).await {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(e)) if is_retriable(&e) => {
+                    if tokio::time::Instant::now() + pause >= deadline {
+                        return Err(Failure::Hdfs(e));
+                    }
+                    let pause_ms = pause.as_millis() as u64;
+                    tracing::debug!(error = %e, pause_ms, "HDFS call made again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(RETRY_PAUSE_MAX);
+                }
+                Ok(Err(e)) => return Err(Failure::Hdfs(e)),
+                Err(_) => return Err(Failure::TimedOut),
+            }
         }
     }
 
@@ -393,16 +416,29 @@ impl HdfsNativeFs {
         match failure {
             Failure::Hdfs(e) => map_error(e, fs, location, doing, &self.auth),
             Failure::TimedOut => {
-                let probe = probe(&fs.namenodes, PROBE_BUDGET.min(self.timeout)).await;
-                FsError::Unreachable {
-                    target: fs.to_string(),
-                    detail: format!(
+                let probes = probe(&fs.namenodes, PROBE_BUDGET.min(self.timeout)).await;
+                let refused = !probes.is_empty() && probes.iter().all(|p| p.refused);
+                let probe = describe_probes(&probes);
+                let detail = if refused {
+                    format!(
+                        "every NameNode refused the connection, again and again for {}, while \
+                         trying to {doing} {location} ({probe}); the NameNodes are down or do \
+                         not listen at these addresses; the limit is hdfs.timeout_ms = {}",
+                        human(self.timeout),
+                        self.timeout.as_millis()
+                    )
+                } else {
+                    format!(
                         "no answer within {} while trying to {doing} {location} ({probe}); the \
                          NameNodes (or the DataNodes holding the file) are down, overloaded or \
                          blocked by a firewall; the limit is hdfs.timeout_ms = {}",
                         human(self.timeout),
                         self.timeout.as_millis()
-                    ),
+                    )
+                };
+                FsError::Unreachable {
+                    target: fs.to_string(),
+                    detail,
                 }
             }
         }
@@ -419,7 +455,7 @@ impl HdfsPort for HdfsNativeFs {
     async fn status(&self, location: &ArtifactUri) -> Result<Option<FileStatus>, FsError> {
         let (fs, path) = self.locate(location)?;
         let client = self.client_for(&fs)?;
-        match self.timed(client.get_file_info(&path)).await {
+        match self.timed(|| client.get_file_info(&path)).await {
             Ok(status) if status.isdir => Ok(Some(FileStatus {
                 kind: FileKind::Directory,
                 length: 0,
@@ -449,7 +485,7 @@ impl HdfsPort for HdfsNativeFs {
                 "asked for {len} bytes at offset {offset}, but the file has {file_len} bytes"
             ),
         };
-        let read = async {
+        let read = || async {
             let reader = client.read(&path).await?;
             let file_len = reader.file_length() as u64;
             let range = offset
@@ -485,6 +521,17 @@ impl HdfsPort for HdfsNativeFs {
 }
 
 const ACCESS_CONTROL: &str = "org.apache.hadoop.security.AccessControlException";
+const RETRIABLE: &str = "org.apache.hadoop.ipc.RetriableException";
+
+/// The NameNode cannot serve the call yet but will: a `RetriableException`
+/// (e.g. a NameNode just started, in safe mode until the DataNodes have
+/// reported their blocks: "Zero blocklocations ... Name node is in safe
+/// mode"). Hadoop's own client makes such calls again after a pause;
+/// hdfs-native returns them at once (it fails over only on a
+/// `StandbyException`), so the adapter retries them within the timeout.
+fn is_retriable(e: &HdfsError) -> bool {
+    matches!(e, HdfsError::RPCError(class, _) if class == RETRIABLE)
+}
 
 /// "No such file" however the client says it.
 fn is_not_found(e: &HdfsError) -> bool {
@@ -661,28 +708,48 @@ fn describe_io(e: &io::Error) -> String {
     }
 }
 
+/// What a TCP connect to one NameNode found.
+struct Probe {
+    refused: bool,
+    text: String,
+}
+
 /// After a timeout: what a TCP connect to each NameNode finds.
-async fn probe(namenodes: &[String], budget: Duration) -> String {
+async fn probe(namenodes: &[String], budget: Duration) -> Vec<Probe> {
     let probes = namenodes.iter().map(|address| async move {
-        match tokio::time::timeout(budget, tokio::net::TcpStream::connect(address.as_str())).await {
-            Ok(Ok(_)) => {
-                format!("{address} accepts TCP connections but did not answer the Hadoop RPC call")
-            }
-            Ok(Err(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                format!("{address} refuses connections")
-            }
-            Ok(Err(e)) => format!("{address}: {e}"),
-            Err(_) => format!(
-                "{address} did not accept a TCP connection within {}",
-                human(budget)
-            ),
-        }
+        let (refused, text) =
+            match tokio::time::timeout(budget, tokio::net::TcpStream::connect(address.as_str()))
+                .await
+            {
+                Ok(Ok(_)) => (
+                    false,
+                    format!(
+                        "{address} accepts TCP connections but did not answer the Hadoop RPC call"
+                    ),
+                ),
+                Ok(Err(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                    (true, format!("{address} refuses connections"))
+                }
+                Ok(Err(e)) => (false, format!("{address}: {e}")),
+                Err(_) => (
+                    false,
+                    format!(
+                        "{address} did not accept a TCP connection within {}",
+                        human(budget)
+                    ),
+                ),
+            };
+        Probe { refused, text }
     });
-    let results: Vec<String> = futures::future::join_all(probes).await;
-    if results.is_empty() {
+    futures::future::join_all(probes).await
+}
+
+fn describe_probes(probes: &[Probe]) -> String {
+    if probes.is_empty() {
         "no NameNode address to probe".into()
     } else {
-        format!("probe: {}", results.join("; "))
+        let texts: Vec<&str> = probes.iter().map(|p| p.text.as_str()).collect();
+        format!("probe: {}", texts.join("; "))
     }
 }
 

@@ -355,3 +355,63 @@ async fn locations_the_configuration_cannot_place_are_not_configured() {
     }
     assert_eq!(fs.clients_built(), 0);
 }
+
+#[tokio::test]
+async fn a_namenode_in_safe_mode_is_asked_again_within_the_timeout() {
+    // A NameNode just restarted answers RetriableException (safe mode, no
+    // block locations yet) until the DataNodes have reported: found on the
+    // real mini cluster, where hdfs-native returned it at once.
+    const RETRIABLE: &str = "org.apache.hadoop.ipc.RetriableException";
+    let safe_mode = || {
+        Reply::error(
+            RETRIABLE,
+            "org.apache.hadoop.hdfs.server.namenode.SafeModeException: Zero blocklocations for \
+             /apps/job.jar. Name node is in safe mode.",
+        )
+    };
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
+    let nn = FakeNameNode::start(move |method, path| match (method, path) {
+        ("getFileInfo", "/apps/job.jar")
+            if counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 3 =>
+        {
+            safe_mode()
+        }
+        ("getFileInfo", "/apps/job.jar") => Reply::File { length: 1234 },
+        _ => safe_mode(),
+    })
+    .await;
+    let fs = adapter(&config(5_000, &[]), &[]);
+    let started = Instant::now();
+    assert_eq!(
+        fs.status(&uri(&format!("hdfs://{}/apps/job.jar", nn.address())))
+            .await,
+        Ok(file(1234))
+    );
+    // Pauses of 100, 200 and 400 ms.
+    let took = started.elapsed();
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 4);
+    assert!(
+        took >= Duration::from_millis(700) && took < Duration::from_millis(3_000),
+        "{took:?}"
+    );
+
+    // Still in safe mode when the time is up: unreachable, with the
+    // NameNode's reason, within the timeout.
+    let fs = adapter(&config(1_500, &[]), &[]);
+    let started = Instant::now();
+    match fs
+        .status(&uri(&format!("hdfs://{}/apps/other.jar", nn.address())))
+        .await
+    {
+        Err(FsError::Unreachable { detail, .. }) => {
+            assert!(
+                detail.contains(RETRIABLE) && detail.contains("Name node is in safe mode"),
+                "{detail}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(1_600), "{took:?}");
+}
