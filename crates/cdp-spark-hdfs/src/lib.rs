@@ -22,6 +22,7 @@
 mod config;
 mod counting;
 mod hadoop_conf;
+mod keytab;
 mod local;
 mod native;
 mod router;

@@ -562,21 +562,66 @@ fn is_authentication_class(class: &str) -> bool {
     )
 }
 
-fn login_hint(auth: &Auth) -> String {
+/// What to fix after a refused login; `failure` is what the client said.
+fn login_hint(auth: &Auth, failure: &str) -> String {
     match auth {
         Auth::Simple { .. } => "if the cluster uses Kerberos, set hdfs.principal and hdfs.keytab \
              (or hadoop.security.authentication = kerberos in core-site.xml with a ticket cache \
              kept by kinit)"
             .into(),
         Auth::Kerberos {
-            keytab: Some(k), ..
-        } => format!(
-            "check that hdfs.principal matches an entry of the keytab {k} (klist -kt), that \
-             krb5.conf (KRB5_CONFIG) names the realm's KDCs, and that the principal may use HDFS"
-        ),
+            principal,
+            keytab: Some(k),
+            ..
+        } => keytab_hint(principal.as_deref(), k, failure),
         Auth::Kerberos { .. } => "no keytab is configured: the ticket cache (hdfs.ticket_cache, \
              KRB5CCNAME or the default) must hold a valid ticket (kinit), or set hdfs.keytab"
             .into(),
+    }
+}
+
+/// The KDC's answers to a key that is not the principal's current one.
+const STALE_KEY: [&str; 5] = [
+    "Decrypt integrity check failed",
+    "Preauthentication failed",
+    "Password incorrect",
+    "Key version number for principal in key table is incorrect",
+    "Specified version of key is not available",
+];
+
+/// A refused login from a keytab: whether the keytab holds a key for the
+/// principal at all (the GSSAPI library then says only "No credentials
+/// cache found"), or holds one the KDC no longer accepts.
+fn keytab_hint(principal: Option<&str>, keytab: &str, failure: &str) -> String {
+    let generic = format!(
+        "check that hdfs.principal matches an entry of the keytab {keytab} (klist -kt), that \
+         krb5.conf (KRB5_CONFIG) names the realm's KDCs, and that the principal may use HDFS"
+    );
+    let Some(principal) = principal else {
+        return generic;
+    };
+    match crate::keytab::principals(std::path::Path::new(keytab)) {
+        Ok(held)
+            if !held
+                .iter()
+                .any(|h| crate::keytab::same_principal(h, principal)) =>
+        {
+            let holds = if held.is_empty() {
+                "no key at all".to_string()
+            } else {
+                format!("keys for {} only", held.join(", "))
+            };
+            format!(
+                "the keytab {keytab} holds no key for {principal} (klist -kt: {holds}); set \
+                 hdfs.principal to the keytab's principal, or hdfs.keytab to {principal}'s keytab"
+            )
+        }
+        Ok(_) if STALE_KEY.iter().any(|s| failure.contains(s)) => format!(
+            "the KDC refuses the key the keytab {keytab} holds for {principal}: the principal's \
+             key changed after the keytab was made (a new password or key version); install a \
+             freshly exported keytab (kadmin ktadd, ipa-getkeytab, or Cloudera Manager)"
+        ),
+        _ => generic,
     }
 }
 
@@ -593,7 +638,7 @@ fn map_error(
         detail: format!(
             "the provisioner could not log in to {fs} ({auth}) to {doing} {location}: {what}; \
              {}",
-            login_hint(auth)
+            login_hint(auth, &what)
         ),
     };
     match e {
