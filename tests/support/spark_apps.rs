@@ -28,8 +28,12 @@ pub fn build(spark_home: &Path) -> SparkApps {
     let root = source_root();
     let read = |rel: &str| {
         let path = root.join(rel);
-        std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("the Spark test application {} is missing: {e}", path.display()))
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "the Spark test application {} is missing: {e}",
+                path.display()
+            )
+        })
     };
     let dep = read("cdptest/dep/Greeting.java");
     let dependency = javajar::compile("spark-apps-dep", &[("cdptest/dep/Greeting.java", &dep)]);
@@ -60,7 +64,10 @@ pub fn build(spark_home: &Path) -> SparkApps {
 fn source_root() -> PathBuf {
     let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     while !dir.join("tests/spark-apps").is_dir() {
-        assert!(dir.pop(), "tests/spark-apps was not found above the test crate");
+        assert!(
+            dir.pop(),
+            "tests/spark-apps was not found above the test crate"
+        );
     }
     dir.join("tests/spark-apps")
 }
