@@ -24,6 +24,8 @@ use cdp_spark_domain::ports::ApplicationState;
 ///   raw values.
 ///
 /// `diagnostics` and `tracking_url` are YARN's own, carried into the result.
+/// A failure's diagnostics get the Spark ApplicationMaster's reason as
+/// their first line when it is buried further down ([`spark_failure_reason`]).
 pub fn map_yarn_state(
     state: &str,
     final_status: &str,
@@ -52,19 +54,28 @@ pub fn map_yarn_state(
             detail: format!("YARN reported state '{state}' with final status '{final_status}', which this provisioner does not know"),
         };
     }
+    // The reason first: YARN's diagnostics of a failed attempt start with
+    // the container's exit and hold the AM's own reason kilobytes later.
+    let explain_failure = |fallback: String| -> String {
+        let text = explain(fallback);
+        match spark_failure_reason(&text) {
+            Some(reason) if !text.starts_with(reason.as_str()) => format!("{reason}\n{text}"),
+            _ => text,
+        }
+    };
     let running = || ApplicationState::Running {
         tracking_url: tracking_url.filter(|u| !u.is_empty()).map(str::to_string),
     };
     match (state.as_str(), final_status.as_str()) {
         ("FAILED", _) => ApplicationState::Failed {
-            diagnostics: explain(format!("YARN failed the application (final status {final_status})")),
+            diagnostics: explain_failure(format!("YARN failed the application (final status {final_status})")),
         },
         ("KILLED", _) | (_, "KILLED") => ApplicationState::Killed {
             diagnostics: explain(format!("the application was killed (state {state}, final status {final_status})")),
         },
         ("FINISHED", "SUCCEEDED") => ApplicationState::Succeeded,
         ("FINISHED", "FAILED") => ApplicationState::Failed {
-            diagnostics: explain("the application finished with final status FAILED".to_string()),
+            diagnostics: explain_failure("the application finished with final status FAILED".to_string()),
         },
         (_, "UNDEFINED") => running(),
         ("FINISHED", _) => ApplicationState::Failed {
@@ -76,6 +87,48 @@ pub fn map_yarn_state(
         // master unregistered and YARN is finishing it; not final yet.
         _ => running(),
     }
+}
+
+/// Why Spark's ApplicationMaster failed the application, as it logged it
+/// (`Final app status: FAILED, exitCode: 15, (reason: User class threw
+/// exception: java.lang.IllegalStateException: boom`), or the line after
+/// `User class threw exception:`: the first line of the reason, without
+/// the stack trace. YARN's diagnostics of a failed attempt (state FAILED:
+/// the AM exited without unregistering, because it expected another
+/// attempt) start with the container's exit code and carry the AM's log
+/// tail, where this line is; `None` when it is not there.
+pub fn spark_failure_reason(diagnostics: &str) -> Option<String> {
+    const FINAL: &str = "Final app status: ";
+    const REASON: &str = "(reason: ";
+    const USER_CLASS: &str = "User class threw exception:";
+    fn first_line(text: &str) -> Option<&str> {
+        text.lines().map(str::trim).find(|l| !l.is_empty())
+    }
+    let after = |marker: &str| {
+        diagnostics
+            .find(marker)
+            .map(|i| &diagnostics[i + marker.len()..])
+    };
+    if let Some(rest) = after(FINAL) {
+        let line = rest.lines().next().unwrap_or_default();
+        if let Some(r) = line.find(REASON) {
+            let from_reason = &rest[r + REASON.len()..];
+            let mut reason = from_reason.lines().next().unwrap_or_default().trim();
+            // "(reason: …)" closed on its line.
+            if reason.ends_with(')') && reason.matches(')').count() > reason.matches('(').count() {
+                reason = reason[..reason.len() - 1].trim_end();
+            }
+            if reason == USER_CLASS {
+                // The exception on the next line.
+                let next = first_line(&from_reason[USER_CLASS.len()..])?;
+                return Some(format!("{USER_CLASS} {next}"));
+            }
+            if !reason.is_empty() {
+                return Some(reason.to_string());
+            }
+        }
+    }
+    first_line(after(USER_CLASS)?).map(|l| format!("{USER_CLASS} {l}"))
 }
 
 /// Spark standalone `driverState` → [`ApplicationState`]. SUBMITTED,
@@ -214,6 +267,64 @@ mod tests {
         assert_eq!(
             map_yarn_state(" finished ", "succeeded", "", None),
             ApplicationState::Succeeded
+        );
+    }
+
+    #[test]
+    fn a_failures_reason_comes_first() {
+        // A failed attempt: the container's exit first, the AM's log tail
+        // (with its reason) later, as a real Hadoop 3.1.1 RM reports it.
+        let buried = "Application application_1_0002 failed 1 times due to AM Container for appattempt_1_0002_000001 exited with  exitCode: 15\n\
+            Failing this attempt.Diagnostics: [2026-12-02 01:35:50.123]Exception from container-launch.\n\
+            Last 4096 bytes of stderr :\n\
+            26/12/02 01:35:50 ERROR ApplicationMaster: User class threw exception: \n\
+            java.lang.IllegalStateException: cdptest.spark.Fail: failing on purpose\n\
+            \tat cdptest.spark.Fail.main(Fail.java:12)\n\
+            26/12/02 01:35:50 INFO ApplicationMaster: Final app status: FAILED, exitCode: 15, (reason: User class threw exception: java.lang.IllegalStateException: cdptest.spark.Fail: failing on purpose\n\
+            \tat cdptest.spark.Fail.main(Fail.java:12)\n)\n. Failing the application.";
+        let headline = "User class threw exception: java.lang.IllegalStateException: cdptest.spark.Fail: failing on purpose";
+        assert_eq!(spark_failure_reason(buried).as_deref(), Some(headline));
+        match map_yarn_state("FAILED", "FAILED", buried, None) {
+            ApplicationState::Failed { diagnostics } => {
+                assert_eq!(diagnostics, format!("{headline}\n{buried}"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // Reasons on one line, closed by the parenthesis.
+        let executors = "… INFO ApplicationMaster: Final app status: FAILED, exitCode: 11, (reason: Max number of executor failures (4) reached)\n…";
+        assert_eq!(
+            spark_failure_reason(executors).as_deref(),
+            Some("Max number of executor failures (4) reached")
+        );
+        // Only the ERROR line: the exception on the line after.
+        assert_eq!(
+            spark_failure_reason("x\nERROR ApplicationMaster: User class threw exception: \njava.lang.NoClassDefFoundError: cdptest/dep/Greeting\n\tat y").as_deref(),
+            Some("User class threw exception: java.lang.NoClassDefFoundError: cdptest/dep/Greeting")
+        );
+        // Already first (the AM unregistered with it): left as it is.
+        let unregistered = "User class threw exception: java.lang.IllegalStateException: boom\n\tat A.main(A.java:1)";
+        assert_eq!(
+            map_yarn_state("FINISHED", "FAILED", unregistered, None),
+            ApplicationState::Failed {
+                diagnostics: unregistered.to_string()
+            }
+        );
+        // Nothing of Spark's: unchanged.
+        assert_eq!(
+            spark_failure_reason("AM container is launched, waiting"),
+            None
+        );
+        assert_eq!(
+            map_yarn_state(
+                "FAILED",
+                "FAILED",
+                "Application submitted by user root to unknown queue: nosuch",
+                None
+            ),
+            ApplicationState::Failed {
+                diagnostics: "Application submitted by user root to unknown queue: nosuch"
+                    .to_string()
+            }
         );
     }
 

@@ -124,6 +124,13 @@ struct AppList {
     app: Vec<YarnApp>,
 }
 
+/// `{"state": "KILLING"}`: the answer to a state change.
+#[derive(Deserialize)]
+struct AppStateBody {
+    #[serde(default)]
+    state: String,
+}
+
 #[derive(Deserialize)]
 struct RemoteExceptionEnvelope {
     #[serde(rename = "RemoteException")]
@@ -141,9 +148,11 @@ struct RemoteException {
 /// What a kill request achieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KillOutcome {
-    /// The RM reports the application killed (or already ended).
+    /// The RM reports the application killed (`200 {"state":"KILLED"}`),
+    /// or ended before (`200` with its final state, e.g. FINISHED).
     Done,
-    /// The RM accepted the kill and is carrying it out (`202 Accepted`).
+    /// The RM accepted the kill and is carrying it out (`202 Accepted`,
+    /// `{"state":"KILLING"}` from Hadoop 3.1).
     InProgress,
 }
 
@@ -324,13 +333,24 @@ impl YarnRmClient {
         let (status, body) = self
             .call(Method::PUT, &path, Some(r#"{"state":"KILLED"}"#))
             .await?;
+        // The body is the application's state: `202 {"state":"KILLING"}`
+        // while YARN kills it, `200 {"state":"KILLED"}` once killed, and
+        // `200` with its final state (FINISHED, FAILED) when it had ended
+        // before: nothing to kill then.
+        let answered = serde_json::from_str::<AppStateBody>(&body)
+            .map(|b| b.state)
+            .unwrap_or_default();
         match status {
-            StatusCode::OK => {
+            StatusCode::OK if answered.is_empty() || answered.eq_ignore_ascii_case("KILLED") => {
                 info!(application_id, "YARN application killed");
                 Ok(KillOutcome::Done)
             }
+            StatusCode::OK => {
+                info!(application_id, state = %answered, "the YARN application had already ended; nothing to kill");
+                Ok(KillOutcome::Done)
+            }
             StatusCode::ACCEPTED => {
-                info!(application_id, "YARN is killing the application");
+                info!(application_id, state = %answered, "YARN is killing the application");
                 Ok(KillOutcome::InProgress)
             }
             StatusCode::NOT_FOUND => Err(LaunchError::Other(format!(

@@ -214,6 +214,112 @@ async fn kill_puts_the_killed_state_through_the_standby_redirect() {
     assert_eq!(c.kill(APP_OK).await.expect("kill"), KillOutcome::Done);
 }
 
+/// Answers recorded from a real Hadoop 3.1.1 ResourceManager (the mini
+/// cluster of `tests/hadoop` running Spark 4.0.1 applications;
+/// `tests/data/rm/hadoop-3.1.1`), where the documentation's examples are
+/// silent: `resourceSecondsMap` repeats its key `entry`; an ACCEPTED
+/// application has no `trackingUrl`; a killed or failed one points to
+/// `/cluster/app/…`; a failed attempt's diagnostics start with the
+/// container's exit and hold the AM's reason kilobytes later; a kill
+/// answers `202 {"state":"KILLING"}`, and `200` with the final state for an
+/// application that had already ended.
+#[tokio::test]
+async fn answers_recorded_from_a_real_hadoop_3_1_1_rm_map_to_their_states() {
+    const RUNNING: &str = "application_1796174900225_0013";
+    const SUCCEEDED: &str = "application_1796174900225_0001";
+    const FAILED: &str = "application_1796174900225_0002";
+    const UNKNOWN_QUEUE: &str = "application_1796174900225_0012";
+    let rm = FakeRm::new(&[
+        (RUNNING, "hadoop-3.1.1/app-running.json"),
+        (SUCCEEDED, "hadoop-3.1.1/app-finished-succeeded.json"),
+        (FAILED, "hadoop-3.1.1/app-failed-am-exit.json"),
+        (UNKNOWN_QUEUE, "hadoop-3.1.1/app-failed-unknown-queue.json"),
+    ]);
+    rm.tag(
+        &run_tag("run-accepted"),
+        "hadoop-3.1.1/apps-by-tag-accepted.json",
+    );
+    rm.kill_reply(202, "hadoop-3.1.1/kill-accepted.json");
+    let server = rm.start().await;
+    let c = client(&[&server.base_url], None);
+
+    let running = c.application(RUNNING).await.expect("get").expect("known");
+    assert_eq!(
+        (running.state.as_str(), running.final_status.as_str()),
+        ("RUNNING", "UNDEFINED")
+    );
+    assert_eq!(running.application_tags.as_deref(), Some("cdp-run-rec-1"));
+    assert_eq!(
+        c.status(RUNNING).await.expect("status"),
+        ApplicationState::Running {
+            tracking_url: Some(format!("http://localhost:36397/proxy/{RUNNING}/"))
+        }
+    );
+    assert_eq!(
+        c.status(SUCCEEDED).await.expect("status"),
+        ApplicationState::Succeeded
+    );
+    match c.status(FAILED).await.expect("status") {
+        ApplicationState::Failed { diagnostics } => {
+            let (headline, rest) = diagnostics.split_once('\n').expect("several lines");
+            assert_eq!(
+                headline,
+                "User class threw exception: java.lang.IllegalStateException: cdptest.spark.Fail: failing on purpose"
+            );
+            assert!(
+                rest.starts_with(&format!(
+                    "Application {FAILED} failed 1 times due to AM Container"
+                )),
+                "YARN's own diagnostics follow, whole: {rest}"
+            );
+        }
+        other => panic!("FAILED gave {other:?}"),
+    }
+    match c.status(UNKNOWN_QUEUE).await.expect("status") {
+        ApplicationState::Failed { diagnostics } => assert_eq!(
+            diagnostics,
+            format!("Application {UNKNOWN_QUEUE} submitted by user root to unknown queue: nosuch")
+        ),
+        other => panic!("unknown queue gave {other:?}"),
+    }
+
+    // Tag lookup while ACCEPTED: no tracking URL yet.
+    let found = c
+        .find_by_tag(&run_tag("run-accepted"))
+        .await
+        .expect("lookup");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].state.as_str(), found[0].tracking_url.as_deref()),
+        ("ACCEPTED", None)
+    );
+    assert_eq!(
+        found[0].application_state(),
+        ApplicationState::Running { tracking_url: None }
+    );
+
+    assert_eq!(
+        c.kill(RUNNING).await.expect("kill"),
+        KillOutcome::InProgress
+    );
+    // Killed anonymously (no user.name): Hadoop's static user on an RM
+    // without ACLs.
+    rm.set(RUNNING, "hadoop-3.1.1/app-killed.json");
+    assert_eq!(
+        c.status(RUNNING).await.expect("status"),
+        ApplicationState::Killed {
+            diagnostics: format!("Application {RUNNING} was killed by user dr.who")
+        }
+    );
+    let killed = c.application(RUNNING).await.expect("get").expect("known");
+    assert_eq!(
+        killed.tracking_url,
+        Some(format!("http://localhost:36397/cluster/app/{RUNNING}"))
+    );
+    rm.kill_reply(200, "hadoop-3.1.1/kill-ended.json");
+    assert_eq!(c.kill(SUCCEEDED).await.expect("kill"), KillOutcome::Done);
+}
+
 #[tokio::test]
 async fn a_refused_kill_says_who_may_kill() {
     let rm = FakeRm::new(&[(APP_OK, "app-running.json")]);
