@@ -122,16 +122,19 @@ impl MiniCluster {
     }
 
     /// `(index, rpc port, state)` of each NameNode: `active`, `standby` or
-    /// `stopped`.
+    /// `stopped` (port 0).
     pub fn namenodes(&self) -> Vec<(usize, u16, String)> {
         let (status, body) = self.control("GET", "/namenodes");
         assert_eq!(status, 200, "GET /namenodes: {body}");
         body.lines()
             .filter_map(|line| {
                 let mut parts = line.split_whitespace();
+                let index = parts.next()?.parse().ok()?;
+                // A stopped NameNode answers port -1: 0 here.
+                let port = parts.next()?.parse::<i64>().ok()?;
                 Some((
-                    parts.next()?.parse().ok()?,
-                    parts.next()?.parse().ok()?,
+                    index,
+                    u16::try_from(port).unwrap_or(0),
                     parts.next()?.to_string(),
                 ))
             })

@@ -416,9 +416,8 @@ fn settle(cluster: &MiniCluster) {
 }
 
 /// A disruptive test's hold on the NameNodes: stops and starts them,
-/// remembering which are stopped (the control endpoint's `GET /namenodes`
-/// drops the connection while a NameNode is stopped), and however the test
-/// ends starts them again and [`settle`]s the cluster.
+/// remembering which are stopped, and however the test ends starts them
+/// again and [`settle`]s the cluster.
 struct NameNodes {
     cluster: MiniCluster,
     stopped: std::sync::Mutex<BTreeSet<usize>>,

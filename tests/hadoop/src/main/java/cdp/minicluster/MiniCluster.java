@@ -463,13 +463,16 @@ public final class MiniCluster {
         int count = ha ? 2 : 1;
         for (int i = 0; i < count; i++) {
             String state;
+            int port = -1;
             try {
                 org.apache.hadoop.hdfs.server.namenode.NameNode nn = dfs.getNameNode(i);
                 state = nn == null ? "stopped" : nn.getState().toLowerCase();
+                port = dfs.getNameNodePort(i);
             } catch (Exception e) {
+                // A stopped NameNode has no port either.
                 state = "stopped";
             }
-            out.append(i).append(' ').append(dfs.getNameNodePort(i)).append(' ').append(state).append('\n');
+            out.append(i).append(' ').append(port).append(' ').append(state).append('\n');
         }
         answer(ex, 200, out.toString());
     }
