@@ -298,9 +298,13 @@ impl SparkSubmitCommand {
                 dir.to_string_lossy().into_owned(),
             ));
         }
-        // spark-submit's own JVM: the options of extra_env, then the
-        // launcher's.
+        // spark-submit's own JVM: in cluster modes the launcher's bounds
+        // for a client that only submits, then the options of extra_env,
+        // then krb5_conf.
         let mut submit_opts: Vec<String> = Vec::new();
+        if cluster {
+            submit_opts.push(config.submit_jvm_opts.trim().to_string());
+        }
         for (key, value) in &config.extra_env {
             if key == "SPARK_SUBMIT_OPTS" {
                 submit_opts.push(value.trim().to_string());
@@ -578,6 +582,10 @@ mod tests {
                 ("HADOOP_CONF_DIR".to_string(), "etc/hadoop".to_string()),
                 ("YARN_CONF_DIR".to_string(), "etc/yarn".to_string()),
                 ("SPARK_LOCAL_IP".to_string(), "10.0.0.1".to_string()),
+                (
+                    "SPARK_SUBMIT_OPTS".to_string(),
+                    crate::config::DEFAULT_SUBMIT_JVM_OPTS.to_string()
+                ),
             ]
         );
     }
@@ -603,7 +611,13 @@ mod tests {
                 &["spark.master.rest.enabled=true"],
             )
         );
-        assert!(cmd.env.is_empty());
+        assert_eq!(
+            cmd.env,
+            [(
+                "SPARK_SUBMIT_OPTS".to_string(),
+                crate::config::DEFAULT_SUBMIT_JVM_OPTS.to_string()
+            )]
+        );
     }
 
     #[test]
@@ -807,6 +821,7 @@ mod tests {
         let mut config = LauncherConfig {
             mode: ClusterMode::Yarn,
             krb5_conf: Some(PathBuf::from("etc/krb5.conf")),
+            submit_jvm_opts: "-Xmx64m".into(),
             extra_env: BTreeMap::from([
                 ("SPARK_SUBMIT_OPTS".to_string(), "-Dfoo=bar".to_string()),
                 ("KRB5_CONFIG".to_string(), "other.conf".to_string()),
@@ -822,7 +837,7 @@ mod tests {
                 ("KRB5_CONFIG".to_string(), "etc/krb5.conf".to_string()),
                 (
                     "SPARK_SUBMIT_OPTS".to_string(),
-                    "-Dfoo=bar -Djava.security.krb5.conf=etc/krb5.conf".to_string()
+                    "-Xmx64m -Dfoo=bar -Djava.security.krb5.conf=etc/krb5.conf".to_string()
                 ),
             ]
         );
@@ -834,9 +849,45 @@ mod tests {
             vec![
                 ("KRB5_CONFIG".to_string(), "other.conf".to_string()),
                 ("SPARK_LOCAL_IP".to_string(), "127.0.0.1".to_string()),
-                ("SPARK_SUBMIT_OPTS".to_string(), "-Dfoo=bar".to_string()),
+                (
+                    "SPARK_SUBMIT_OPTS".to_string(),
+                    "-Xmx64m -Dfoo=bar".to_string()
+                ),
             ]
         );
+    }
+
+    #[test]
+    fn submit_jvm_opts_bound_the_client_jvm_in_cluster_modes_only() {
+        let yarn = LauncherConfig {
+            mode: ClusterMode::Yarn,
+            ..LauncherConfig::default()
+        };
+        let opts = |config: &LauncherConfig| {
+            SparkSubmitCommand::build(config, &request(full_spec()))
+                .expect("builds")
+                .env
+                .into_iter()
+                .find(|(k, _)| k == "SPARK_SUBMIT_OPTS")
+                .map(|(_, v)| v)
+        };
+        assert_eq!(
+            opts(&yarn).as_deref(),
+            Some("-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+        );
+        assert_eq!(
+            opts(&standalone_config()).as_deref(),
+            Some(crate::config::DEFAULT_SUBMIT_JVM_OPTS)
+        );
+        // Local mode: spark-submit's JVM is the driver; its memory is
+        // driverMemory's and its JIT and collector the JVM's.
+        assert_eq!(opts(&LauncherConfig::default()), None);
+        // Empty: Spark's own defaults.
+        let none = LauncherConfig {
+            submit_jvm_opts: " ".into(),
+            ..yarn
+        };
+        assert_eq!(opts(&none), None);
     }
 
     #[test]

@@ -81,6 +81,17 @@ pub struct YarnConfig {
     pub user_name: Option<String>,
 }
 
+/// [`LauncherConfig::submit_jvm_opts`] by default: a bounded heap, the
+/// serial collector and the C1 compiler only. spark-submit's client keeps
+/// about 27 MB live on its heap (it fails below `-Xmx32m`), so 128 MB
+/// leaves room for bigger submissions. Measured with
+/// `scripts/bench-spark-submit.sh` on YARN (Spark 4.0.1, JDK 17): about
+/// 175 MB peak RSS and 3.5 CPU-seconds per spark-submit instead of 245 MB
+/// and 6–7 CPU-seconds with the JVM's defaults (a heap of up to a quarter
+/// of the host, G1, C2), so twice as many submits per second on the same
+/// cores. All three options exist in JDK 8 too.
+pub const DEFAULT_SUBMIT_JVM_OPTS: &str = "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+
 /// Everything the launcher needs besides the job itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -120,6 +131,15 @@ pub struct LauncherConfig {
     /// provisioner's environment, as MIT Kerberos does when it starts: set
     /// it there too (the launcher warns when it differs).
     pub krb5_conf: Option<PathBuf>,
+    /// JVM options of spark-submit's own JVM in YARN and standalone cluster
+    /// modes, where it is only a client that submits and exits (first in
+    /// `SPARK_SUBMIT_OPTS`, before `extra_env`'s). Without them Spark starts
+    /// that client with the JVM's defaults: a heap of up to a quarter of the
+    /// host's memory, G1 and the C2 compiler, for a process that lives a
+    /// few seconds. Empty: none. Not applied in local mode, where
+    /// spark-submit's JVM is the driver itself. See
+    /// [`DEFAULT_SUBMIT_JVM_OPTS`].
+    pub submit_jvm_opts: String,
     /// A spark-submit that submits to YARN or standalone and has not
     /// returned within this many seconds is killed (with its process group)
     /// and the launch fails with
@@ -151,6 +171,7 @@ impl Default for LauncherConfig {
             yarn_archive: None,
             spark_conf: BTreeMap::new(),
             krb5_conf: None,
+            submit_jvm_opts: DEFAULT_SUBMIT_JVM_OPTS.to_string(),
             submit_timeout_secs: 300,
             http_timeout_secs: 15,
             kill_grace_secs: 10,
@@ -329,6 +350,17 @@ impl LauncherConfig {
                     "use a path without them (a symbolic link will do)",
                 );
             }
+        }
+        if let Some(bad) = self
+            .submit_jvm_opts
+            .split_whitespace()
+            .find(|o| !o.starts_with('-') || o.contains('\0'))
+        {
+            issues.add(
+                "submit_jvm_opts",
+                format!("'{bad}' is not a JVM option"),
+                "write JVM options separated by spaces, e.g. -Xmx256m -XX:+UseSerialGC, or leave it empty for none",
+            );
         }
         for (field, value) in [
             ("submit_timeout_secs", self.submit_timeout_secs),
@@ -620,9 +652,23 @@ mod tests {
         );
         let got = fields_of(LauncherConfig {
             krb5_conf: Some(PathBuf::new()),
-            ..yarn
+            ..yarn.clone()
         });
         assert_eq!(got[0].0, "krb5_conf");
+        for bad in ["Xmx128m", "-Xmx128m 256m"] {
+            let got = fields_of(LauncherConfig {
+                submit_jvm_opts: bad.into(),
+                ..yarn.clone()
+            });
+            assert_eq!(got[0].0, "submit_jvm_opts", "{bad}");
+        }
+        for ok in ["", "-Xmx256m -XX:+UseG1GC", DEFAULT_SUBMIT_JVM_OPTS] {
+            let c = LauncherConfig {
+                submit_jvm_opts: ok.into(),
+                ..yarn.clone()
+            };
+            assert_eq!(c.validate(), Ok(()), "{ok}");
+        }
     }
 
     #[test]

@@ -71,7 +71,9 @@ use std::time::Duration;
 use cdp_spark_domain::ports::LaunchError;
 
 pub use command::{yarn_run_tag, SparkSubmitCommand};
-pub use config::{ClusterMode, KerberosConfig, LauncherConfig, YarnConfig};
+pub use config::{
+    ClusterMode, KerberosConfig, LauncherConfig, YarnConfig, DEFAULT_SUBMIT_JVM_OPTS,
+};
 pub use launcher::SparkLauncher;
 pub use local::LocalApps;
 pub use standalone::StandaloneRestClient;

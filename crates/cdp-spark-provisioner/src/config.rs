@@ -413,6 +413,9 @@ pub struct LauncherSettings {
     /// krb5.conf for spark-submit's JVM (`-Djava.security.krb5.conf`,
     /// `KRB5_CONFIG`).
     pub krb5_conf: Option<PathBuf>,
+    /// JVM options of spark-submit itself in YARN and standalone modes
+    /// (a short-lived client); empty for Spark's defaults.
+    pub submit_jvm_opts: String,
     /// YARN/standalone: a spark-submit still running after this is killed.
     pub submit_timeout_secs: u64,
     /// Timeout of each call to the cluster manager's REST API.
@@ -448,6 +451,7 @@ impl Default for LauncherSettings {
             yarn_archive: None,
             spark_conf: Default::default(),
             krb5_conf: None,
+            submit_jvm_opts: d.submit_jvm_opts,
             submit_timeout_secs: d.submit_timeout_secs,
             http_timeout_secs: d.http_timeout_secs,
             kill_grace_secs: d.kill_grace_secs,
@@ -511,6 +515,7 @@ impl LauncherSettings {
             yarn_archive: self.yarn_archive.clone(),
             spark_conf: self.spark_conf.clone(),
             krb5_conf: self.krb5_conf.clone(),
+            submit_jvm_opts: self.submit_jvm_opts.clone(),
             submit_timeout_secs: self.submit_timeout_secs,
             http_timeout_secs: self.http_timeout_secs,
             kill_grace_secs: self.kill_grace_secs,
@@ -899,6 +904,7 @@ const STRING_KEYS: &[&str] = &[
     "launcher.yarn_user_name",
     "launcher.yarn_archive",
     "launcher.krb5_conf",
+    "launcher.submit_jvm_opts",
 ];
 
 fn toml_literal(key: &str, value: &str) -> String {
@@ -1402,6 +1408,7 @@ mod tests {
                 "{\"spark.driver.defaultJavaOptions\" = \"-Djava.security.krb5.conf=/etc/krb5.conf\"}",
             ),
             ("CDP_SPARK_PROVISIONER__LAUNCHER__KRB5_CONF", "/etc/krb5.conf"),
+            ("CDP_SPARK_PROVISIONER__LAUNCHER__SUBMIT_JVM_OPTS", "-Xmx256m"),
         ]);
         let s = Settings::load_from(&overrides, env(&vars)).expect("valid");
         let l = s.launcher.to_launcher_config(None);
@@ -1421,6 +1428,11 @@ mod tests {
             "the environment's entries join the file's"
         );
         assert_eq!(l.krb5_conf, Some(PathBuf::from("/etc/krb5.conf")));
+        assert_eq!(l.submit_jvm_opts, "-Xmx256m");
+        assert_eq!(
+            Settings::default().launcher.submit_jvm_opts,
+            cdp_spark_launcher::DEFAULT_SUBMIT_JVM_OPTS
+        );
         for (var, value, key) in [
             (
                 "CDP_SPARK_PROVISIONER__LAUNCHER__YARN_ARCHIVE",
@@ -1436,6 +1448,11 @@ mod tests {
                 "CDP_SPARK_PROVISIONER__LAUNCHER__KRB5_CONF",
                 "/etc/my krb5.conf",
                 "launcher.krb5_conf",
+            ),
+            (
+                "CDP_SPARK_PROVISIONER__LAUNCHER__SUBMIT_JVM_OPTS",
+                "Xmx256m",
+                "launcher.submit_jvm_opts",
             ),
         ] {
             let mut vars = yarn.to_vec();
