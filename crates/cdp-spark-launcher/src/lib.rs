@@ -29,7 +29,14 @@
 //!   process of the provisioner ([`LocalApps`]); its exit code is the final
 //!   status.
 //! - YARN's `state` and `finalStatus` are read together
-//!   ([`map_yarn_state`]).
+//!   ([`map_yarn_state`]); a failed attempt's diagnostics get the Spark
+//!   ApplicationMaster's reason as their first line.
+//! - **The operator's settings** ([`LauncherConfig`]): `yarn_archive`
+//!   (`spark.yarn.archive` on the cluster, so Spark's jars are not uploaded
+//!   per application), `spark_conf` (applied after the job's conf),
+//!   `krb5_conf` (spark-submit's Kerberos configuration) and
+//!   `submit_jvm_opts` (spark-submit's own JVM bounded in cluster modes:
+//!   it only submits and exits; see [`DEFAULT_SUBMIT_JVM_OPTS`]).
 //! - **Kerberos.** spark-submit logs in with `--principal`/`--keytab`; the
 //!   ResourceManager REST calls authenticate with SPNEGO when
 //!   `yarn.spnego` is set ([`spnego`]), from the same keytab (or the

@@ -214,28 +214,37 @@ pub fn field<'a>(app: &'a serde_json::Value, name: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-/// The process group of the process whose command line has an argument
-/// containing `needle` (spark-submit runs in a process group of its own).
+/// The process group of this process's child whose command line has an
+/// argument containing `needle`: a spark-submit the launcher started (in a
+/// process group of its own). Only children: a YARN container on this
+/// host is never taken for it.
 pub fn process_group_with_arg(needle: &str) -> Option<i32> {
+    let me = std::process::id().to_string();
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.parse::<i32>().ok()) else {
+        if name.to_str().and_then(|n| n.parse::<i32>().ok()).is_none() {
+            continue;
+        }
+        // "pid (comm) state ppid pgrp …": after the last ')'.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
             continue;
         };
+        let Some((_, after)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        if fields.get(1) != Some(&me.as_str()) {
+            continue;
+        }
         let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
             continue;
         };
         let has = cmdline
             .split(|b| *b == 0)
             .any(|arg| String::from_utf8_lossy(arg).contains(needle));
-        if !has || pid == std::process::id() as i32 {
-            continue;
+        if has {
+            return fields.get(2)?.parse().ok();
         }
-        // "pid (comm) state ppid pgrp …": after the last ')'.
-        let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-        let after = stat.rsplit_once(')')?.1;
-        let pgrp = after.split_whitespace().nth(2)?.parse().ok()?;
-        return Some(pgrp);
     }
     None
 }
