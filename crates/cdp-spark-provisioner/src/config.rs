@@ -277,7 +277,9 @@ pub struct SchedulerSettings {
     pub dead_after_secs: u64,
     /// How often runs in flight are polled for their final status, in ms.
     pub follow_interval_ms: u64,
-    /// spark-submit calls (and status polls) in flight at once.
+    /// spark-submit calls in flight at once; default: two per CPU, at most
+    /// 8, at most one per 400 MiB of the container's memory limit
+    /// ([`cdp_spark_scheduler::default_max_concurrent_submits`]).
     pub max_concurrent_submits: usize,
     /// On SIGTERM, longest wait for launches in progress, in seconds.
     pub stop_timeout_secs: u64,

@@ -375,6 +375,9 @@ where
     for n in 0..options.instances {
         let mut c = SchedulerConfig::new(format!("bench-{n}-{}", std::process::id()));
         c.follow_interval = Duration::from_millis(1000);
+        // The recording launcher starts no JVM: submits cost nothing, so
+        // the bench does not take the machine-sized default.
+        c.max_concurrent_submits = 64;
         c.batch_size = options.batch_size;
         c.look_ahead = options.look_ahead;
         let s: Arc<dyn SchedulerStorePort> = store.clone();
