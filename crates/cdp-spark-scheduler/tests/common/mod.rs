@@ -114,6 +114,9 @@ pub fn config(
     dead_after: Duration,
 ) -> SchedulerConfig {
     let mut c = SchedulerConfig::new(name);
+    // The recording launcher starts no JVM, and the tests fire more jobs at
+    // once than the machine-sized default lets submit together.
+    c.max_concurrent_submits = 64;
     c.follow_interval = follow_interval;
     c.checkin_interval = checkin_interval;
     c.dead_after = dead_after;
