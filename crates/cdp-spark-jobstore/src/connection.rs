@@ -2,6 +2,7 @@
 //! pool that opens the backend the URL names (never falling back to the
 //! other), per-connection settings, and the write transaction.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use cdp_spark_domain::ports::StoreError;
@@ -12,6 +13,7 @@ use tracing::debug;
 
 use crate::config::{DatabaseUrl, StoreConfig};
 use crate::error::{classify, classify_connection, DbError};
+use crate::sqlite_file::DatabaseFile;
 
 /// A connection to SQLite or MySQL/MariaDB; the store's logic is written
 /// once against it, with per-backend code only where the SQL differs.
@@ -27,29 +29,36 @@ pub(crate) struct SessionSettings {
     pub lock_timeout: Duration,
 }
 
-/// Opens a connection of the backend `db` names and sets it up.
+/// Opens a connection of the backend `db` names and sets it up. A SQLite
+/// file (and its directory) is created when missing, unless `existing` is
+/// given: then only that very file is opened (see [`crate::sqlite_file`]).
 pub(crate) fn establish(
     db: &DatabaseUrl,
     settings: &SessionSettings,
+    existing: Option<&DatabaseFile>,
 ) -> Result<AnyConnection, StoreError> {
     let target = db.redacted();
     match db {
         DatabaseUrl::Sqlite { path } => {
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    StoreError::Unavailable(format!(
-                        "cannot create the directory {} of the SQLite store: {e}; create it or point data_dir/database_url elsewhere",
-                        parent.display()
-                    ))
-                })?;
-            }
-            let path_text = path.to_str().ok_or_else(|| {
-                StoreError::Other(format!(
-                    "the SQLite path {} is not valid UTF-8; choose another path",
-                    path.display()
-                ))
-            })?;
-            let mut conn = SqliteConnection::establish(path_text)
+            let open_text = match existing {
+                Some(file) => {
+                    // Not a new, empty database in place of a removed one.
+                    file.check()?;
+                    file.open_existing_uri().ok_or_else(|| not_utf8(path))?
+                }
+                None => {
+                    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                        std::fs::create_dir_all(parent).map_err(|e| {
+                            StoreError::Unavailable(format!(
+                                "cannot create the directory {} of the SQLite store: {e}; create it or point data_dir/database_url elsewhere",
+                                parent.display()
+                            ))
+                        })?;
+                    }
+                    path.to_str().ok_or_else(|| not_utf8(path))?.to_string()
+                }
+            };
+            let mut conn = SqliteConnection::establish(&open_text)
                 .map_err(|e| classify_connection(&e, &target))?;
             let millis = settings.lock_timeout.as_millis().min(i32::MAX as u128);
             // busy_timeout first: the journal_mode switch itself may wait.
@@ -57,6 +66,10 @@ pub(crate) fn establish(
                 "PRAGMA busy_timeout = {millis}; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
             ))
             .map_err(|e| classify(&e))?;
+            if let Some(file) = existing {
+                // The path may have changed between the check and the open.
+                file.check()?;
+            }
             Ok(AnyConnection::Sqlite(conn))
         }
         DatabaseUrl::Mysql { url } => {
@@ -71,6 +84,13 @@ pub(crate) fn establish(
             Ok(AnyConnection::Mysql(conn))
         }
     }
+}
+
+fn not_utf8(path: &std::path::Path) -> StoreError {
+    StoreError::Other(format!(
+        "the SQLite path {} is not valid UTF-8; choose another path",
+        path.display()
+    ))
 }
 
 /// Why the pool could not open a connection (the message only: the
@@ -102,6 +122,8 @@ impl From<StoreError> for ConnectError {
 pub(crate) struct Manager {
     db: DatabaseUrl,
     settings: SessionSettings,
+    /// The SQLite file of an open store: new connections open it only.
+    existing: Option<Arc<DatabaseFile>>,
 }
 
 impl ManageConnection for Manager {
@@ -109,7 +131,11 @@ impl ManageConnection for Manager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<AnyConnection, ConnectError> {
-        Ok(establish(&self.db, &self.settings)?)
+        Ok(establish(
+            &self.db,
+            &self.settings,
+            self.existing.as_deref(),
+        )?)
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
@@ -123,18 +149,27 @@ impl ManageConnection for Manager {
 
 pub(crate) type StorePool = Pool<Manager>;
 
+/// The session settings of `config`.
+pub(crate) fn session_settings(config: &StoreConfig) -> SessionSettings {
+    SessionSettings {
+        lock_timeout: config.lock_timeout,
+    }
+}
+
 /// A pool for `config`; connections are opened on demand, so building it
 /// never fails on an unreachable database (the first checkout does).
+/// `existing`: the SQLite file of an open store, which its connections
+/// open and nothing else.
 pub(crate) fn build_pool(
     config: &StoreConfig,
     db: &DatabaseUrl,
     max_size: u32,
+    existing: Option<Arc<DatabaseFile>>,
 ) -> Result<StorePool, StoreError> {
     let manager = Manager {
         db: db.clone(),
-        settings: SessionSettings {
-            lock_timeout: config.lock_timeout,
-        },
+        settings: session_settings(config),
+        existing,
     };
     Ok(r2d2::Pool::builder()
         .max_size(max_size)

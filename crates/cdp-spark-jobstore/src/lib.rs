@@ -31,6 +31,7 @@ pub mod properties;
 mod rows;
 mod scheduler;
 mod sql;
+mod sqlite_file;
 mod store;
 
 pub use config::{
@@ -43,4 +44,5 @@ pub use limits::RowError;
 pub use migrate::{migrate, Migration, MigrationReport, MIGRATIONS, SCHEMA_VERSION};
 pub use rows::{TYPE_CRON, TYPE_SIMPLE};
 pub use sql::{STATE_ACCESS, TRIGGER_ACCESS};
+pub use sqlite_file::{is_database_file_gone, DATABASE_FILE_GONE};
 pub use store::DieselJobStore;

@@ -107,7 +107,7 @@ impl fmt::Display for MigrationReport {
 pub async fn migrate(config: &StoreConfig) -> Result<MigrationReport, StoreError> {
     config.validate()?;
     let db = config.database()?;
-    let pool = build_pool(config, &db, 1)?;
+    let pool = build_pool(config, &db, 1, None)?;
     let target = db.redacted();
     let backend = db.backend();
     let prefix = config.table_prefix.clone();

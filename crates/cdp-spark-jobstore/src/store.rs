@@ -7,6 +7,7 @@
 //! with a short back-off before the store answers `Conflict`.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -19,10 +20,12 @@ use cdp_spark_domain::ports::{JobStorePort, OperationStorePort, ReplaceOutcome, 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Binary, Integer, Nullable, SmallInt, Text};
 use diesel::{QueryableByName, RunQueryDsl};
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
-use crate::config::{Backend, StoreConfig};
-use crate::connection::{build_pool, checkout, write_transaction, AnyConnection, StorePool};
+use crate::config::{Backend, DatabaseUrl, StoreConfig};
+use crate::connection::{
+    build_pool, checkout, establish, session_settings, write_transaction, AnyConnection, StorePool,
+};
 use crate::error::DbError;
 use crate::job_data::{encode_job_data, JOB_CLASS_NAME};
 use crate::limits::{self, RowError};
@@ -35,6 +38,7 @@ use crate::sql::{
     bind_run, by_key, delete_trigger_rows, job_exists, load_job, lock_trigger_access, per_chunk,
     query, trigger_keys_of_job, trigger_owner, Db, JobRow, OwnerRow, RunRow, Sql, TriggerRow,
 };
+use crate::sqlite_file::{DatabaseFile, Throttle, LOUD_EVERY};
 
 /// Most job names in one `existing_jobs` statement (bound parameters stay
 /// far below SQLite's 32766 and MySQL's 65535).
@@ -58,6 +62,19 @@ pub(crate) struct Inner {
     /// SQLite has one writer at a time: our own writers queue here instead
     /// of polling SQLite's lock (`busy_timeout` still covers other processes).
     sqlite_writers: Option<Mutex<()>>,
+    /// SQLite: the database file, checked before every write.
+    sqlite: Option<SqliteFile>,
+    /// Error lines about failed writes, at most one per [`LOUD_EVERY`].
+    failed_writes: Throttle,
+}
+
+/// The SQLite file of an open store and a connection kept open on it for
+/// the store's whole life: SQLite deletes the write-ahead log when its
+/// last connection closes, so with this one open a missing `-wal` file
+/// means that someone else deleted it.
+struct SqliteFile {
+    file: Arc<DatabaseFile>,
+    _anchor: Mutex<AnyConnection>,
 }
 
 /// Whether an operation writes.
@@ -65,6 +82,72 @@ pub(crate) struct Inner {
 pub(crate) enum Access {
     Read,
     Write,
+    /// Reads, but, like a write, first makes sure that the SQLite file is
+    /// still the one the store opened (readiness).
+    Probe,
+}
+
+impl Inner {
+    /// Fails (and says so loudly) when the SQLite file is no longer the one
+    /// the store opened; nothing to check on MySQL.
+    fn ensure_file(&self, op: &str) -> Result<(), StoreError> {
+        let Some(sqlite) = &self.sqlite else {
+            return Ok(());
+        };
+        sqlite
+            .file
+            .check()
+            .inspect_err(|e| sqlite.file.log_refused(op, e))
+    }
+
+    /// A write the database failed: at error level (at most one line per
+    /// [`LOUD_EVERY`]), for SQLite with what usually explains it.
+    fn log_write_failure(&self, op: &str, e: &StoreError) {
+        let Some(suppressed) = self.failed_writes.allow() else {
+            return;
+        };
+        match &self.sqlite {
+            Some(sqlite) => sqlite.file.log_write_failure(op, e, suppressed),
+            None => {
+                error!(op, database = %self.target, suppressed, error = %e, "a write to the job store failed")
+            }
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = Text, column_name = "journal_mode")]
+    journal_mode: String,
+}
+
+/// Opens the connection a SQLite store keeps and identifies its file.
+async fn open_sqlite_file(
+    config: &StoreConfig,
+    db: &DatabaseUrl,
+    path: &Path,
+) -> Result<SqliteFile, StoreError> {
+    let settings = session_settings(config);
+    let db = db.clone();
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = establish(&db, &settings, None)?;
+        let modes: Vec<JournalMode> = query("PRAGMA journal_mode")
+            .load(&mut conn)
+            .map_err(|e| DbError::from(e).into_store_error())?;
+        let wal = modes
+            .first()
+            .is_some_and(|m| m.journal_mode.eq_ignore_ascii_case("wal"));
+        if !wal {
+            warn!(database = %path.display(), "the SQLite store is not in WAL mode (the filesystem may not support it)");
+        }
+        Ok(SqliteFile {
+            file: Arc::new(DatabaseFile::identify(&path, wal)?),
+            _anchor: Mutex::new(conn),
+        })
+    })
+    .await
+    .map_err(|e| StoreError::Other(format!("opening the SQLite store failed: {e}")))?
 }
 
 impl std::fmt::Debug for DieselJobStore {
@@ -90,7 +173,16 @@ impl DieselJobStore {
     ) -> Result<(Self, MigrationReport), StoreError> {
         let report = migrate(&config).await?;
         let db = config.database()?;
-        let pool = build_pool(&config, &db, config.max_connections)?;
+        let sqlite = match &db {
+            DatabaseUrl::Sqlite { path } => Some(open_sqlite_file(&config, &db, path).await?),
+            DatabaseUrl::Mysql { .. } => None,
+        };
+        let pool = build_pool(
+            &config,
+            &db,
+            config.max_connections,
+            sqlite.as_ref().map(|s| Arc::clone(&s.file)),
+        )?;
         info!(database = %report.database, prefix = %config.table_prefix, sched = %config.sched_name, "job store open");
         let store = Self {
             inner: Arc::new(Inner {
@@ -102,6 +194,8 @@ impl DieselJobStore {
                 target: db.redacted(),
                 retries: config.conflict_retries,
                 sqlite_writers: (db.backend() == Backend::Sqlite).then(|| Mutex::new(())),
+                sqlite,
+                failed_writes: Throttle::new(LOUD_EVERY),
             }),
         };
         Ok((store, report))
@@ -132,7 +226,13 @@ impl DieselJobStore {
         F: Fn(&mut AnyConnection, &Inner) -> Result<T, DbError> + Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
+        // The caller's span (an HTTP request's id) on the store's log lines.
+        let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
+            let _span = span.enter();
+            if access != Access::Read {
+                inner.ensure_file(op)?;
+            }
             let mut conn = checkout(&inner.pool, &inner.target)?;
             let mut attempt = 0u32;
             loop {
@@ -153,7 +253,15 @@ impl DieselJobStore {
                         std::thread::sleep(wait);
                     }
                     Err(e) => {
+                        // Reported by the database (not a decided refusal).
+                        let from_database = matches!(e, DbError::Db(_));
                         let e = e.into_store_error();
+                        if access == Access::Write
+                            && from_database
+                            && !matches!(e, StoreError::Conflict(_))
+                        {
+                            inner.log_write_failure(op, &e);
+                        }
                         debug!(op, error = %e, "job store operation failed");
                         return Err(e);
                     }
@@ -560,8 +668,10 @@ impl JobStorePort for DieselJobStore {
         .await
     }
 
+    /// The database answers and, for SQLite, its file is still the one the
+    /// store opened.
     async fn ping(&self) -> Result<(), StoreError> {
-        self.with_conn("ping", Access::Read, |conn, _| {
+        self.with_conn("ping", Access::Probe, |conn, _| {
             diesel::sql_query("SELECT 1").execute(conn)?;
             Ok(())
         })
