@@ -245,10 +245,12 @@ pub(super) fn parameter_types(descriptor: &str) -> String {
     while !rest.is_empty() {
         let dims = rest.len() - rest.trim_start_matches('[').len();
         let after = &rest[dims..];
+        // One type: `Lname;` or a single character (which a damaged class
+        // may make multi-byte: never cut one in half).
         let len = if after.starts_with('L') {
             after.find(';').map_or(after.len(), |i| i + 1)
         } else {
-            1.min(after.len())
+            after.chars().next().map_or(0, char::len_utf8)
         };
         if len == 0 {
             break;
@@ -298,6 +300,15 @@ pub(super) fn visibility(access: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameter_types_of_a_damaged_descriptor_do_not_cut_a_character() {
+        // Found by scripts/fuzz.sh (classfile): a multi-byte character where
+        // a one-letter type belongs made the reader slice inside it.
+        assert_eq!(parameter_types("([\u{91}I)V"), "\u{91}[], int");
+        assert!(!parameter_types("(é)V").is_empty());
+        assert_eq!(parameter_types("([Ljava/lang/String;I)V"), "String[], int");
+    }
 
     /// A class file assembled by hand: `public class a/B extends
     /// java/lang/Object` with the given methods, a Long constant (two
