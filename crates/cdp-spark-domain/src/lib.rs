@@ -4,7 +4,8 @@
 //! the Witboost specific-provisioner API model ([`api`]), the component
 //! descriptor and its rules ([`descriptor`]), the Quartz cron model
 //! ([`cron`]), jar inspection over byte ranges ([`jar`]), the job/trigger/run
-//! model ([`model`]), the ports adapters implement ([`ports`]) and the use
+//! model ([`model`]), the ports adapters implement ([`ports`]), the one
+//! redaction rule for secrets in shown text ([`redact`]) and the use
 //! cases written only against those ports ([`usecases`]).
 //!
 //! It depends on no crate of this workspace and on no I/O framework: no
@@ -20,5 +21,6 @@ pub mod issues;
 pub mod jar;
 pub mod model;
 pub mod ports;
+pub mod redact;
 pub mod scheduling;
 pub mod usecases;
