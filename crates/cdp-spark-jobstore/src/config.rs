@@ -116,27 +116,12 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
-/// `mysql://user:secret@host/db` → `mysql://user:***@host/db`.
+/// `mysql://user:secret@host/db` → `mysql://user:***@host/db`: the
+/// domain's one rule for URLs ([`cdp_spark_domain::redact::redact_url`]),
+/// whose user-info runs to the last `@`, so a password holding `/`, `@` or
+/// `:` is hidden whole.
 pub fn redact_password(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return url.to_string();
-    };
-    let userinfo = &authority[..at];
-    match userinfo.find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end + 3],
-            &userinfo[..colon],
-            &rest[at..]
-        ),
-        None => url.to_string(),
-    }
+    cdp_spark_domain::redact::redact_url(url)
 }
 
 fn url_scheme(text: &str) -> Option<&str> {
@@ -303,6 +288,20 @@ mod tests {
             "mysql://root:***@127.0.0.1:3306/db"
         );
         assert_eq!(redact_password("mysql://root@h/db"), "mysql://root@h/db");
+        // The user-info runs to the last '@', whatever the password holds.
+        for (password, url) in [
+            ("pa/ss", "mysql://user:pa/ss@host/db"),
+            ("p@ss", "mysql://user:p@ss@host/db"),
+            ("p:ss", "mysql://user:p:ss@host:3306/db"),
+            ("pa%2Fss", "mysql://user:pa%2Fss@host/db"),
+            ("a/b@c:d", "mysql://user:a/b@c:d@host:3306/db"),
+        ] {
+            let shown = redact_password(url);
+            assert!(!shown.contains(password), "{url} shown as {shown}");
+            assert!(shown.starts_with("mysql://user:***@host"), "{shown}");
+            let db = DatabaseUrl::parse(url).expect("mysql");
+            assert!(!format!("{db:?} {db} {}", db.redacted()).contains(password));
+        }
         let url = DatabaseUrl::parse("mysql://a:b@h/d").expect("mysql");
         assert!(!format!("{url:?} {url}").contains(":b@"));
     }
