@@ -35,6 +35,15 @@
 //! `-Djava.security.krb5.conf` in `SPARK_SUBMIT_OPTS` (after the options
 //! `extra_env` gives there).
 //!
+//! **Environment.** spark-submit does not inherit the provisioner's
+//! environment, which holds its bearer tokens and the job store's URL with
+//! its password (`CDP_SPARK_PROVISIONER__…`). It starts from an empty one,
+//! takes from the provisioner's only the variables of [`INHERITED_ENV`]
+//! (and `LC_*`), then the launcher's own settings (`SPARK_HOME`,
+//! `HADOOP_CONF_DIR`, `YARN_CONF_DIR`, `KRB5_CONFIG`, `SPARK_SUBMIT_OPTS`)
+//! and `extra_env`. `HADOOP_USER_NAME` is not inherited: give it in
+//! `extra_env`.
+//!
 //! Detaching is enforced: YARN gets
 //! `spark.yarn.submit.waitAppCompletion=false`, standalone
 //! `spark.master.rest.enabled=true` (spark-submit then speaks the REST
@@ -43,7 +52,10 @@
 
 use std::path::PathBuf;
 
+use std::ffi::OsString;
+
 use cdp_spark_domain::ports::{LaunchError, LaunchRequest};
+use cdp_spark_domain::redact::Redactor;
 use tracing::warn;
 
 use crate::config::{ClusterMode, LauncherConfig};
@@ -60,13 +72,72 @@ pub(crate) const ENFORCED_CONF: [&str; 3] = [
     "spark.submit.deployMode",
 ];
 
+/// The variables of the provisioner's environment spark-submit gets (with
+/// every `LC_*`); nothing else of it. What each is for:
+///
+/// - `PATH`, `JAVA_HOME`: finding `java` (and `spark-submit` without a
+///   Spark home);
+/// - `SPARK_HOME`, `SPARK_CONF_DIR`: the Spark installation and its
+///   `spark-defaults.conf`/`spark-env.sh` (the launcher's `spark_home`
+///   wins);
+/// - `HADOOP_CONF_DIR`, `YARN_CONF_DIR`, `HADOOP_HOME`: the cluster's
+///   client configuration (the launcher's `hadoop_conf_dir` and
+///   `yarn_conf_dir` win);
+/// - `KRB5CCNAME`, `KRB5_CONFIG`: the Kerberos ticket cache and
+///   configuration, for a `kinit`-ed provisioner without a keytab (the
+///   launcher's `krb5_conf` wins);
+/// - `HOME`, `USER`, `LOGNAME`: the JVM's `user.home` (Ivy cache) and
+///   `user.name` (Hadoop's login user under simple authentication);
+/// - `LANG`, `LC_*`, `TZ`, `TMPDIR`: locale, time zone, temporary files.
+///
+/// `HADOOP_USER_NAME`, `SPARK_LOCAL_IP`, `LD_LIBRARY_PATH` and anything
+/// else go in the launcher's `extra_env`.
+pub const INHERITED_ENV: [&str; 16] = [
+    "PATH",
+    "JAVA_HOME",
+    "SPARK_HOME",
+    "SPARK_CONF_DIR",
+    "HADOOP_CONF_DIR",
+    "YARN_CONF_DIR",
+    "HADOOP_HOME",
+    "KRB5CCNAME",
+    "KRB5_CONFIG",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "TZ",
+    "TMPDIR",
+    "LANGUAGE",
+];
+
+/// Whether spark-submit gets the provisioner's variable `name`
+/// ([`INHERITED_ENV`] and `LC_*`).
+pub fn is_inherited(name: &str) -> bool {
+    INHERITED_ENV.contains(&name)
+        || name.strip_prefix("LC_").is_some_and(|rest| {
+            !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+        })
+}
+
+/// The allowed part of `vars` (the provisioner's environment).
+pub fn inherited_env(
+    vars: impl IntoIterator<Item = (OsString, OsString)>,
+) -> Vec<(OsString, OsString)> {
+    vars.into_iter()
+        .filter(|(k, _)| k.to_str().is_some_and(is_inherited))
+        .collect()
+}
+
 /// One spark-submit invocation: program, argv and environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SparkSubmitCommand {
     pub program: PathBuf,
     /// The arguments after the program name, each one argv entry.
     pub args: Vec<String>,
-    /// Environment set on top of the provisioner's own.
+    /// The launcher's environment for spark-submit, set over the allowed
+    /// variables of the provisioner's own ([`INHERITED_ENV`]); the rest of
+    /// the provisioner's environment is not passed on.
     pub env: Vec<(String, String)>,
 }
 
@@ -330,10 +401,14 @@ impl SparkSubmitCommand {
     }
 
     /// A `tokio` command running this argv (no shell), in its own process
-    /// group so that a kill reaches every process spark-submit started.
+    /// group so that a kill reaches every process spark-submit started,
+    /// with an environment of the allowed variables of the provisioner's
+    /// ([`inherited_env`]) and [`env`](Self::env) over them.
     pub fn to_command(&self) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(&self.program);
         cmd.args(&self.args)
+            .env_clear()
+            .envs(inherited_env(std::env::vars_os()))
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
@@ -344,30 +419,25 @@ impl SparkSubmitCommand {
     }
 
     /// The command line for logs, each argument quoted for reading (never
-    /// executed).
-    ///
-    /// Values of `--conf` entries whose key looks secret (Spark's own
-    /// redaction rule: `secret`, `password`, `token`, `access.key`) show as
-    /// `*********(redacted)`.
+    /// executed), redacted by the domain's rule
+    /// ([`cdp_spark_domain::redact`]): the value of a `--conf` entry whose
+    /// key looks secret (Spark's `spark.redaction.regex` and a few more),
+    /// a secret-looking `key=value` anywhere, the argument after an option
+    /// such as `--password`, a URL's user-info password.
     pub fn display(&self) -> String {
-        let mut out = self.program.to_string_lossy().into_owned();
-        let mut after_conf = false;
-        for arg in &self.args {
-            let redacted;
-            let a = match arg.split_once('=') {
-                Some((key, _)) if after_conf && is_secret_key(key) => {
-                    redacted = format!("{key}=*********(redacted)");
-                    &redacted
-                }
-                _ => arg,
-            };
-            after_conf = arg == "--conf";
+        self.display_redacted(&Redactor::default())
+    }
+
+    /// [`display`](Self::display), also hiding the values `redactor` knows.
+    pub fn display_redacted(&self, redactor: &Redactor) -> String {
+        let mut out = redactor.text(&self.program.to_string_lossy());
+        for a in redactor.args(&self.args) {
             out.push(' ');
             if !a.is_empty()
                 && a.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_./:=,[]*@+".contains(c))
             {
-                out.push_str(a);
+                out.push_str(&a);
             } else {
                 out.push('\'');
                 out.push_str(&a.replace('\'', r"'\''"));
@@ -388,14 +458,6 @@ pub fn yarn_run_tag(run_id: &str) -> Option<String> {
         && !run_id.trim().is_empty()
         && tag.chars().all(|c| c.is_ascii_graphic() && c != ',');
     ok.then_some(tag)
-}
-
-/// Spark's default `spark.redaction.regex`: `(?i)secret|password|token|access[.]?key`.
-fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["secret", "password", "token", "access.key", "accesskey"]
-        .iter()
-        .any(|word| k.contains(word))
 }
 
 /// `http://host:6066` → `spark://host:6066`: spark-submit's REST client takes
@@ -929,9 +991,73 @@ mod tests {
         };
         assert_eq!(
             cmd.display(),
-            "spark-submit --conf 'spark.hadoop.fs.s3a.secret.key=*********(redacted)' \
+            "spark-submit --conf spark.hadoop.fs.s3a.secret.key=*** \
              --conf spark.sql.shuffle.partitions=4 \
-             --conf 'spark.hadoop.fs.s3a.access.key=*********(redacted)' x.password=not-a-conf-so-kept"
+             --conf spark.hadoop.fs.s3a.access.key=*** x.password=***"
         );
+        // The domain's one rule: option values, URL passwords, known values.
+        let cmd = SparkSubmitCommand {
+            program: PathBuf::from("spark-submit"),
+            args: strs(&[
+                "--jars",
+                "https://ci:jarpass@repo/a.jar",
+                "app.jar",
+                "--db-password",
+                "hunter2",
+                "--user",
+                "bob",
+                "plain-KNOWN-value",
+            ]),
+            env: vec![],
+        };
+        let mut known = Redactor::new();
+        known.add_secret("KNOWN-value");
+        assert_eq!(
+            cmd.display_redacted(&known),
+            "spark-submit --jars https://ci:***@repo/a.jar app.jar --db-password *** \
+             --user bob plain-***"
+        );
+    }
+
+    #[test]
+    fn only_allowed_variables_of_the_provisioner_are_inherited() {
+        let vars = [
+            "PATH",
+            "JAVA_HOME",
+            "SPARK_HOME",
+            "SPARK_CONF_DIR",
+            "HADOOP_CONF_DIR",
+            "YARN_CONF_DIR",
+            "HADOOP_HOME",
+            "KRB5CCNAME",
+            "KRB5_CONFIG",
+            "HOME",
+            "USER",
+            "LOGNAME",
+            "LANG",
+            "LC_ALL",
+            "LC_CTYPE",
+            "TZ",
+            "TMPDIR",
+            // Not inherited:
+            "CDP_SPARK_PROVISIONER__AUTH__COORDINATOR_TOKEN",
+            "CDP_SPARK_PROVISIONER__STORE__URL",
+            "HADOOP_USER_NAME",
+            "AWS_SECRET_ACCESS_KEY",
+            "SPARK_SUBMIT_OPTS",
+            "LD_PRELOAD",
+            "JAVA_TOOL_OPTIONS",
+            "LC_",
+            "LC_x",
+        ];
+        let env = inherited_env(
+            vars.iter()
+                .map(|k| (OsString::from(k), OsString::from("v"))),
+        );
+        let names: Vec<String> = env
+            .iter()
+            .map(|(k, _)| k.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vars[..17].to_vec());
     }
 }

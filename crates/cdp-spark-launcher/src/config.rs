@@ -105,7 +105,12 @@ pub struct LauncherConfig {
     pub hadoop_conf_dir: Option<PathBuf>,
     /// `YARN_CONF_DIR` for spark-submit.
     pub yarn_conf_dir: Option<PathBuf>,
-    /// More environment for spark-submit (on top of the provisioner's own).
+    /// More environment for spark-submit. It does not inherit the
+    /// provisioner's environment, only the variables of
+    /// [`crate::command::INHERITED_ENV`]: anything else it needs
+    /// (`HADOOP_USER_NAME`, `SPARK_LOCAL_IP`, `LD_LIBRARY_PATH`) goes here.
+    /// Values whose names look secret are hidden in every text the
+    /// launcher returns or logs.
     pub extra_env: BTreeMap<String, String>,
     /// YARN: `spark.yarn.archive`, an archive of Spark's jars already on
     /// the cluster (`hdfs://…`, `viewfs://…`, or `local:` for a path present

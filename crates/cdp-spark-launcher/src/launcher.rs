@@ -32,6 +32,7 @@ use cdp_spark_domain::ports::{
     ApplicationHandle, ApplicationState, LaunchError, LaunchRequest, LauncherBackend,
     SparkLauncherPort,
 };
+use cdp_spark_domain::redact::Redactor;
 use tracing::{debug, info, instrument, warn};
 
 use crate::command::{yarn_run_tag, SparkSubmitCommand};
@@ -48,6 +49,9 @@ pub struct SparkLauncher {
     yarn: Option<YarnRmClient>,
     standalone: Option<StandaloneRestClient>,
     local: LocalApps,
+    /// Hides secrets in every text this launcher returns or logs: errors,
+    /// diagnostics, spark-submit's output and command line.
+    redactor: Redactor,
 }
 
 impl SparkLauncher {
@@ -90,12 +94,27 @@ impl SparkLauncher {
             }
             _ => None,
         };
+        let redactor = config_secrets(&config);
         Ok(Self {
             config,
             yarn,
             standalone,
             local: LocalApps::new(),
+            redactor,
         })
+    }
+
+    /// Also hide the values `known` holds (the provisioner's tokens, the
+    /// job store's password) in every text this launcher returns or logs.
+    /// The launcher's own secret-looking settings (`extra_env`,
+    /// `spark_conf`, passwords in its URLs) are hidden without this.
+    pub fn with_redactor(mut self, known: &Redactor) -> Self {
+        self.redactor.merge(known);
+        self
+    }
+
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     pub fn config(&self) -> &LauncherConfig {
@@ -187,14 +206,14 @@ impl SparkLauncher {
         run_id: &str,
     ) -> Result<ApplicationHandle, LaunchError> {
         let timeout = Duration::from_secs(self.config.submit_timeout_secs);
-        let finished = run_to_end(cmd, timeout).await?;
+        let finished = run_to_end(cmd, timeout, &self.redactor).await?;
+        // Ids are read from what spark-submit printed; messages quote its
+        // redacted output only.
+        let raw = &finished.raw_output;
         let output = format!("{}\n{}", finished.stderr, finished.stdout);
         let (id, what) = match backend {
-            LauncherBackend::Yarn => (parse_yarn_application_id(&output), "a YARN application id"),
-            _ => (
-                parse_standalone_driver_id(&output),
-                "a standalone driver id",
-            ),
+            LauncherBackend::Yarn => (parse_yarn_application_id(raw), "a YARN application id"),
+            _ => (parse_standalone_driver_id(raw), "a standalone driver id"),
         };
         let application_id = match (finished.status, id) {
             // Hung after the cluster manager had accepted the application:
@@ -226,7 +245,7 @@ impl SparkLauncher {
                     )),
                     Some(_) => LaunchError::Submit(format!(
                         "spark-submit ended without printing {what}{}",
-                        match rest_submission_refusal(&output) {
+                        match rest_submission_refusal(raw).map(|r| self.redactor.text(&r)) {
                             Some(reason) =>
                                 format!(": the master refused the submission: {reason}"),
                             None =>
@@ -242,7 +261,7 @@ impl SparkLauncher {
             }
         };
         let tracking_url = match backend {
-            LauncherBackend::Yarn => parse_tracking_url(&output),
+            LauncherBackend::Yarn => parse_tracking_url(raw).map(|u| self.redactor.text(&u)),
             _ => None,
         };
         Ok(ApplicationHandle {
@@ -251,14 +270,13 @@ impl SparkLauncher {
             tracking_url,
         })
     }
-}
 
-#[async_trait]
-impl SparkLauncherPort for SparkLauncher {
-    #[instrument(skip_all, fields(run_id = %request.run_id, job = %request.job_key))]
-    async fn submit(&self, request: &LaunchRequest) -> Result<ApplicationHandle, LaunchError> {
+    async fn submit_inner(
+        &self,
+        request: &LaunchRequest,
+    ) -> Result<ApplicationHandle, LaunchError> {
         let cmd = SparkSubmitCommand::build(&self.config, request)?;
-        info!(command = %cmd.display(), "spark-submit");
+        info!(command = %cmd.display_redacted(&self.redactor), "spark-submit");
         let handle = match &self.config.mode {
             ClusterMode::Yarn => {
                 self.submit_detached(&cmd, LauncherBackend::Yarn, &request.run_id)
@@ -270,7 +288,7 @@ impl SparkLauncherPort for SparkLauncher {
             }
             ClusterMode::Local { .. } => ApplicationHandle {
                 backend: LauncherBackend::Local,
-                application_id: self.local.start(&cmd).await?,
+                application_id: self.local.start(&cmd, &self.redactor).await?,
                 tracking_url: None,
             },
         };
@@ -278,16 +296,7 @@ impl SparkLauncherPort for SparkLauncher {
         Ok(handle)
     }
 
-    async fn status(&self, handle: &ApplicationHandle) -> Result<ApplicationState, LaunchError> {
-        match handle.backend {
-            LauncherBackend::Yarn => self.yarn()?.status(&handle.application_id).await,
-            LauncherBackend::Standalone => self.standalone()?.status(&handle.application_id).await,
-            LauncherBackend::Local => Ok(self.local.status(&handle.application_id)),
-        }
-    }
-
-    #[instrument(skip_all, fields(application_id = %handle.application_id))]
-    async fn kill(&self, handle: &ApplicationHandle) -> Result<(), LaunchError> {
+    async fn kill_inner(&self, handle: &ApplicationHandle) -> Result<(), LaunchError> {
         match handle.backend {
             LauncherBackend::Yarn => {
                 self.yarn()?
@@ -310,6 +319,34 @@ impl SparkLauncherPort for SparkLauncher {
             }
         }
     }
+}
+
+#[async_trait]
+impl SparkLauncherPort for SparkLauncher {
+    #[instrument(skip_all, fields(run_id = %request.run_id, job = %request.job_key))]
+    async fn submit(&self, request: &LaunchRequest) -> Result<ApplicationHandle, LaunchError> {
+        self.submit_inner(request)
+            .await
+            .map_err(|e| self.redactor.launch_error(e))
+    }
+
+    async fn status(&self, handle: &ApplicationHandle) -> Result<ApplicationState, LaunchError> {
+        let state = match handle.backend {
+            LauncherBackend::Yarn => self.yarn()?.status(&handle.application_id).await,
+            LauncherBackend::Standalone => self.standalone()?.status(&handle.application_id).await,
+            LauncherBackend::Local => Ok(self.local.status(&handle.application_id)),
+        };
+        state
+            .map(|s| self.redactor.application_state(s))
+            .map_err(|e| self.redactor.launch_error(e))
+    }
+
+    #[instrument(skip_all, fields(application_id = %handle.application_id))]
+    async fn kill(&self, handle: &ApplicationHandle) -> Result<(), LaunchError> {
+        self.kill_inner(handle)
+            .await
+            .map_err(|e| self.redactor.launch_error(e))
+    }
 
     /// YARN: the application tagged with the run's tag
     /// ([`yarn_run_tag`]) on the ResourceManagers; `Ok(None)` when none
@@ -331,11 +368,42 @@ impl SparkLauncherPort for SparkLauncher {
                     debug!("the run id cannot be a YARN tag: its submission carried none");
                     return Ok(None);
                 };
-                self.find_tagged(&tag).await
+                self.find_tagged(&tag)
+                    .await
+                    .map_err(|e| self.redactor.launch_error(e))
             }
             ClusterMode::Standalone { .. } | ClusterMode::Local { .. } => Ok(None),
         }
     }
+}
+
+/// The launcher's own settings that hold secrets: `extra_env` and
+/// `spark_conf` values whose keys look secret, passwords in the user-info
+/// of its URLs.
+fn config_secrets(config: &LauncherConfig) -> Redactor {
+    let mut redactor = Redactor::new();
+    redactor.add_values_of_secret_keys(
+        config
+            .extra_env
+            .iter()
+            .chain(config.spark_conf.iter())
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let urls = config
+        .yarn
+        .resource_managers
+        .iter()
+        .chain(match &config.mode {
+            ClusterMode::Standalone { rest_url, .. } => Some(rest_url),
+            _ => None,
+        });
+    for url in urls {
+        redactor.add_url_password(url);
+    }
+    if let Some(archive) = &config.yarn_archive {
+        redactor.add_url_password(archive);
+    }
+    redactor
 }
 
 /// Of the applications carrying a run's tag, the run's: the one YARN has

@@ -37,6 +37,16 @@
 //!   `krb5_conf` (spark-submit's Kerberos configuration) and
 //!   `submit_jvm_opts` (spark-submit's own JVM bounded in cluster modes:
 //!   it only submits and exits; see [`DEFAULT_SUBMIT_JVM_OPTS`]).
+//! - **What spark-submit gets, what comes back.** spark-submit starts from
+//!   an allow-listed environment ([`command::INHERITED_ENV`]: Java, Spark
+//!   and Hadoop locations, Kerberos cache and configuration, locale) plus
+//!   the launcher's settings and `extra_env`, never the provisioner's
+//!   tokens or database URL. Every text the launcher returns or logs
+//!   (launch errors, diagnostics, the end of spark-submit's output, the
+//!   command line) goes through the domain's redaction rule
+//!   ([`cdp_spark_domain::redact`]) with the values the provisioner hands
+//!   it ([`SparkLauncher::with_redactor`]) and its own secret-looking
+//!   settings.
 //! - **Kerberos.** spark-submit logs in with `--principal`/`--keytab`; the
 //!   ResourceManager REST calls authenticate with SPNEGO when
 //!   `yarn.spnego` is set ([`spnego`]), from the same keytab (or the

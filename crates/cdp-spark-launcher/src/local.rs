@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cdp_spark_domain::ports::{ApplicationState, LaunchError};
+use cdp_spark_domain::redact::Redactor;
 use nix::sys::signal::Signal;
 use tokio::sync::watch;
 use tracing::{info, warn};
@@ -63,8 +64,14 @@ impl LocalApps {
         }
     }
 
-    /// Starts the application; returns its id at once.
-    pub async fn start(&self, cmd: &SparkSubmitCommand) -> Result<String, LaunchError> {
+    /// Starts the application; returns its id at once. The end of its
+    /// output, kept as the diagnostics of a failure, is redacted by
+    /// `redactor`.
+    pub async fn start(
+        &self,
+        cmd: &SparkSubmitCommand,
+        redactor: &Redactor,
+    ) -> Result<String, LaunchError> {
         self.forget_old();
         let mut child = spawn(cmd)?;
         let pid = child.id().ok_or_else(|| {
@@ -86,6 +93,7 @@ impl LocalApps {
         self.lock().insert(id.clone(), app);
         info!(application_id = %id, pid, "local Spark application started");
         let log_id = id.clone();
+        let redactor = redactor.clone();
         tokio::spawn(async move {
             let outcome = match child.wait().await {
                 Ok(status) => {
@@ -98,8 +106,8 @@ impl LocalApps {
                         failure_summary(
                             "spark-submit",
                             &status,
-                            &tail_text(&err_tail),
-                            &tail_text(&out_tail),
+                            &redactor.text(&tail_text(&err_tail)),
+                            &redactor.text(&tail_text(&out_tail)),
                         )
                     };
                     Outcome::Exited { status, summary }

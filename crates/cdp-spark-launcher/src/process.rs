@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cdp_spark_domain::ports::LaunchError;
+use cdp_spark_domain::redact::Redactor;
 use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
@@ -125,16 +126,22 @@ pub(crate) fn spawn(cmd: &SparkSubmitCommand) -> Result<Child, LaunchError> {
 pub(crate) struct Finished {
     /// `None` when it did not end within the time limit and was killed.
     pub status: Option<ExitStatus>,
+    /// The end of its output as printed, to read ids from: never shown.
+    pub raw_output: String,
+    /// The end of its standard output and error, redacted: what messages
+    /// and logs may quote.
     pub stdout: String,
     pub stderr: String,
 }
 
 /// Runs the command to its end, killing its whole process group when it
 /// takes longer than `timeout` (then `status` is `None`; the output it
-/// printed until then is kept).
+/// printed until then is kept). Its output comes back redacted by
+/// `redactor` too.
 pub(crate) async fn run_to_end(
     cmd: &SparkSubmitCommand,
     timeout: Duration,
+    redactor: &Redactor,
 ) -> Result<Finished, LaunchError> {
     let mut child = spawn(cmd)?;
     let pid = child.id();
@@ -177,10 +184,12 @@ pub(crate) async fn run_to_end(
         // Anything spark-submit left behind in its group goes with it.
         let _ = signal_group(pid, Signal::SIGKILL);
     }
+    let (stdout, stderr) = (tail_text(&out_tail), tail_text(&err_tail));
     Ok(Finished {
         status,
-        stdout: tail_text(&out_tail),
-        stderr: tail_text(&err_tail),
+        raw_output: format!("{stderr}\n{stdout}"),
+        stdout: redactor.text(&stdout),
+        stderr: redactor.text(&stderr),
     })
 }
 
