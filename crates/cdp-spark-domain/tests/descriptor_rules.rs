@@ -770,9 +770,11 @@ fn args_are_plain_strings_passed_without_a_shell() {
             ""
         ]
     );
+    // The last item has nothing written (an explicit `~` would be the text
+    // "~", see args_and_conf_values_are_passed_exactly_as_written).
     let found = issues(&fixture_with(&[(
         line,
-        "          args: [\"--date\", {day: 1}, [a], \"a\\0b\", ~]\n",
+        "          args:\n            - \"--date\"\n            - {day: 1}\n            - [a]\n            - \"a\\0b\"\n            -\n",
     )]));
     assert_eq!(found.len(), 4, "{found:#?}");
     assert_has(

@@ -574,17 +574,17 @@ fn dependencies(node: &Node, field: &str, c: &mut Checker) -> Option<Vec<Artifac
 fn count(node: &Node, field: &str, key: &str, c: &mut Checker) -> Option<PositiveCount> {
     let hint = format!("set {key} to a whole number of at least 1, e.g. {key}: 2");
     match node {
-        Node::Int(n) if *n >= 1 => {
+        Node::Int(n, text) if *n >= 1 => {
             let counted = u32::try_from(*n).ok().and_then(PositiveCount::new);
             if counted.is_none() {
-                c.add(field, format!("{n} is too large"), hint);
+                c.add(field, format!("{} is too large", shorten(text, 80)), hint);
             }
             counted
         }
-        Node::Int(n) => {
+        Node::Int(_, text) => {
             c.add(
                 field,
-                format!("expected a positive integer, found {n}"),
+                format!("expected a positive integer, found {}", shorten(text, 80)),
                 hint,
             );
             None
@@ -599,8 +599,8 @@ fn count(node: &Node, field: &str, key: &str, c: &mut Checker) -> Option<Positiv
 /// `driverMemory`, `executorMemory`: Spark's size format.
 fn memory(node: &Node, field: &str, c: &mut Checker) -> Option<MemorySize> {
     let text = match node {
-        Node::Str(text) => text.clone(),
-        Node::Int(n) => n.to_string(),
+        // As written: `0x10` is not a memory size, and is not passed on as 16.
+        Node::Str(text) | Node::Int(_, text) => text.clone(),
         other => {
             c.wrong_type(
                 field,

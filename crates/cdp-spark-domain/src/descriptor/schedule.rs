@@ -88,17 +88,20 @@ pub(crate) fn schedule(node: &Node, base: &str, c: &mut Checker) -> Option<Sched
     let retries = c.optional(node, "retries", |c, n| {
         let hint = "set retries to a whole number of at least 0 (0 means no retry)";
         match n {
-            Node::Int(r) if *r >= 0 => {
+            Node::Int(r, _) if *r >= 0 => {
                 let r = u32::try_from(*r).ok();
                 if r.is_none() {
                     c.add(&retries_field, "is too large", hint);
                 }
                 r
             }
-            Node::Int(r) => {
+            Node::Int(_, text) => {
                 c.add(
                     &retries_field,
-                    format!("expected a non-negative integer, found {r}"),
+                    format!(
+                        "expected a non-negative integer, found {}",
+                        shorten(text, 80)
+                    ),
                     hint,
                 );
                 None
