@@ -8,7 +8,8 @@
 //!   `TRIGGER_ACCESS` (MySQL `SELECT … FOR UPDATE` on the `LOCKS` row;
 //!   SQLite `BEGIN IMMEDIATE`): it reads the due triggers with a locking
 //!   read, creates the runs, records the fires in `FIRED_TRIGGERS`
-//!   (`ACQUIRED`) and moves every trigger forward, all with multi-row
+//!   (`ACQUIRED`) and moves every trigger forward (deleting, as Quartz
+//!   does, those that will not fire again), all with multi-row
 //!   statements (a batch costs a fixed number of round trips, not one per
 //!   trigger). The next acquisition, by any instance, sees the triggers
 //!   already moved: a fire is made once.
@@ -323,6 +324,54 @@ fn move_triggers(
     Ok(())
 }
 
+/// Deletes the triggers that fired for the last time (`COMPLETE` in
+/// Quartz's terms) with their side rows, `CHUNK` keys per statement. Quartz
+/// does the same (`JobStoreSupport.triggeredJobComplete` removes a trigger
+/// whose `executionComplete` says `DELETE_TRIGGER`); the job stays (it is
+/// durable) and the runs keep the history. One-shot (manual and retry)
+/// triggers end here, and cron triggers past their end time.
+fn delete_completed(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    keys: &[TriggerKey],
+) -> Result<(), DbError> {
+    let pre = p(inner);
+    for chunk in keys.chunks(CHUNK) {
+        let list = placeholders(chunk.len(), 2);
+        for table in [
+            "SIMPLE_TRIGGERS",
+            "CRON_TRIGGERS",
+            "SIMPROP_TRIGGERS",
+            "BLOB_TRIGGERS",
+        ] {
+            let text = format!(
+                "DELETE FROM {pre}{table} WHERE SCHED_NAME = ? AND (TRIGGER_NAME, TRIGGER_GROUP) IN ({list})"
+            );
+            query_once(&text)
+                .bind::<Text, _>(&inner.sched)
+                .bind_each::<Text, _>(chunk.iter().flat_map(|k| [&k.name, &k.group]))
+                .execute(conn)?;
+        }
+        let text = format!(
+            "DELETE FROM {pre}TRIGGERS WHERE SCHED_NAME = ? AND TRIGGER_STATE = 'WAITING' \
+             AND (TRIGGER_NAME, TRIGGER_GROUP) IN ({list})"
+        );
+        let deleted = query_once(&text)
+            .bind::<Text, _>(&inner.sched)
+            .bind_each::<Text, _>(chunk.iter().flat_map(|k| [&k.name, &k.group]))
+            .execute(conn)?;
+        if deleted != chunk.len() {
+            // As in `move_triggers`: the rows read under the lock changed.
+            return Err(DbError::Store(StoreError::Conflict(format!(
+                "{} of {} completed triggers changed during the fire transaction",
+                chunk.len() - deleted.min(chunk.len()),
+                chunk.len()
+            ))));
+        }
+    }
+    Ok(())
+}
+
 /// Runs in flight (`SUBMITTING`, `RUNNING`) of these jobs.
 fn in_flight_runs(
     conn: &mut AnyConnection,
@@ -565,6 +614,7 @@ fn acquire(
         next_due: None,
     };
     let mut moves = broken;
+    let mut completed: Vec<TriggerKey> = Vec::new();
     let mut fired_rows: Vec<(RunRecord, i32, bool)> = Vec::new();
     for (t, job) in due {
         let Some(due_at) = t.next_fire_time else {
@@ -587,23 +637,24 @@ fn acquire(
         if plan.misfired {
             out.misfired += 1;
         }
-        let state = match plan.next_fire_time {
-            Some(_) => TriggerState::Waiting,
+        match plan.next_fire_time {
+            Some(next) => moves.push(TriggerMove {
+                key: t.key.clone(),
+                next: millis(next),
+                prev: plan
+                    .fire_at
+                    .or(t.previous_fire_time)
+                    .map(millis)
+                    .unwrap_or(-1),
+                state: TriggerState::Waiting.as_quartz(),
+            }),
+            // It will not fire again: deleted, as Quartz removes a trigger
+            // once it has fired for the last time. Its run keeps its key.
             None => {
                 out.completed += 1;
-                TriggerState::Complete
+                completed.push(t.key.clone());
             }
-        };
-        moves.push(TriggerMove {
-            key: t.key.clone(),
-            next: plan.next_fire_time.map(millis).unwrap_or(-1),
-            prev: plan
-                .fire_at
-                .or(t.previous_fire_time)
-                .map(millis)
-                .unwrap_or(-1),
-            state: state.as_quartz(),
-        });
+        }
         let Some(fire_at) = plan.fire_at else {
             continue;
         };
@@ -660,6 +711,7 @@ fn acquire(
         fired_rows.iter().map(|(r, p, n)| (r, *p, *n)).collect();
     insert_fired(conn, inner, &req.instance_id, &fired, now)?;
     move_triggers(conn, inner, &moves)?;
+    delete_completed(conn, inner, &completed)?;
     // The next due time and the database's clock now, in one round trip.
     let text = format!(
         "SELECT MIN(NEXT_FIRE_TIME) AS NEXT_DUE, {} AS NOW_MS FROM {pre}TRIGGERS WHERE SCHED_NAME = ? \
