@@ -30,6 +30,7 @@ use crate::error::DbError;
 use crate::job_data::{encode_job_data, JOB_CLASS_NAME};
 use crate::limits::{self, RowError};
 use crate::migrate::{migrate, MigrationReport};
+use crate::results::bounded_result;
 use crate::rows::{
     bool_text, fire_millis, job_from_row, millis, operation_from_row, run_from_row, status_text,
     trigger_from_row, TYPE_CRON, TYPE_SIMPLE,
@@ -681,9 +682,23 @@ impl JobStorePort for DieselJobStore {
 
 #[async_trait]
 impl OperationStorePort for DieselJobStore {
+    /// The result is kept up to [`crate::results::MAX_RESULT_BYTES`] (see
+    /// [`crate::results`]).
     async fn save_operation(&self, operation: &OperationRecord) -> Result<(), StoreError> {
-        limits::check_operation(operation)?;
-        let op = operation.clone();
+        let mut op = operation.clone();
+        if let Some(result) = &op.result {
+            if let Some(shorter) = bounded_result(op.kind, op.status, result) {
+                info!(
+                    operation = %op.id,
+                    kind = op.kind.as_str(),
+                    bytes = result.len(),
+                    stored = shorter.len(),
+                    "an operation's result was shortened to be stored"
+                );
+                op.result = Some(shorter);
+            }
+        }
+        limits::check_operation(&op)?;
         self.with_conn("save_operation", Access::Write, move |conn, inner| {
             query(&inner.sql.operation_upsert)
                 .bind::<Text, _>(&inner.sched)
