@@ -48,7 +48,42 @@ pub enum FsError {
     /// A read beyond the end of the file or of a file that changed under us.
     #[error("could not read {path}: {detail}")]
     Read { path: String, detail: String },
+    /// The location as written cannot be a jar: a symlink loop, a name
+    /// longer than the OS allows, a FIFO, socket or device, a path through
+    /// a file, a file removed while it was checked. A problem of the
+    /// descriptor's field, not a fault of the provisioner.
+    #[error("{path} cannot be read as a file: {detail}")]
+    Unusable { path: String, detail: String },
+    /// A local location outside the folders the provisioner may read local
+    /// files from. Said the same way whatever is (or is not) at the path.
+    #[error("{path} is outside the local folders this provisioner reads ({})", roots_text(.roots))]
+    OutsideRoots { path: String, roots: Vec<String> },
 }
+
+/// The roots of [`FsError::OutsideRoots`] for a message.
+pub fn roots_text(roots: &[String]) -> String {
+    if roots.is_empty() {
+        "none is configured".into()
+    } else {
+        roots.join(", ")
+    }
+}
+
+/// Receives the bytes of one range read in order, a piece at a time (see
+/// [`HdfsPort::read_range_chunks`]). Any `FnMut(&[u8]) -> bool + Send` is one.
+pub trait ChunkSink: Send {
+    /// The next piece; `false` stops the read.
+    fn take(&mut self, bytes: &[u8]) -> bool;
+}
+
+impl<F: FnMut(&[u8]) -> bool + Send> ChunkSink for F {
+    fn take(&mut self, bytes: &[u8]) -> bool {
+        self(bytes)
+    }
+}
+
+/// A [`ChunkSink`] borrowed for one read.
+pub type Sink<'s> = dyn ChunkSink + 's;
 
 /// Files on HDFS and local disk, read by status and byte range so that jar
 /// inspection never reads a whole jar.
@@ -65,6 +100,36 @@ pub trait HdfsPort: Send + Sync {
         offset: u64,
         len: u64,
     ) -> Result<Vec<u8>, FsError>;
+
+    /// The `len` bytes from `offset` as one read of the file (one open,
+    /// one HDFS block-location call), handed to `sink` in order in pieces
+    /// of at most `chunk` bytes, so that a large range never sits in
+    /// memory whole. When `sink` answers `false` the rest is not read and
+    /// the call returns `Ok`. Fewer bytes than asked (the file shrank) is
+    /// an error.
+    ///
+    /// The default makes one [`Self::read_range`] per piece; adapters that
+    /// can stream override it.
+    async fn read_range_chunks<'s>(
+        &self,
+        location: &ArtifactUri,
+        offset: u64,
+        len: u64,
+        chunk: u64,
+        sink: &mut Sink<'s>,
+    ) -> Result<(), FsError> {
+        let chunk = chunk.max(1);
+        let mut done = 0;
+        while done < len {
+            let piece = chunk.min(len - done);
+            let bytes = self.read_range(location, offset + done, piece).await?;
+            done += piece;
+            if !sink.take(&bytes) {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 // ----------------------------------------------------------- job store ---

@@ -74,6 +74,16 @@ pub fn fs_system_error(e: &FsError) -> SystemError {
             "The jar could not be read.",
             "Check that the file is not being rewritten and try again",
         ),
+        // Problems of the descriptor's field: the use case reports them as
+        // such; answered here only if one reaches a SystemError anyway.
+        FsError::Unusable { .. } => (
+            "The jar's location cannot be read as a file.",
+            "Point the field at a jar file",
+        ),
+        FsError::OutsideRoots { .. } => (
+            "The jar is outside the folders this provisioner reads local files from.",
+            "Put the jar on HDFS (hdfs://) or under a folder the operator declared in artifacts.local_roots",
+        ),
     };
     SystemError::new(e.to_string(), user).with_solution(e.to_string(), solution)
 }
