@@ -3,7 +3,10 @@
 //! jar can be.
 //!
 //! - [`LocalFs`] reads `file:` URIs and local paths (status from the file's
-//!   metadata, byte ranges with positioned reads).
+//!   metadata, byte ranges with positioned reads), confined to the
+//!   operator's folders when it has roots, opening without blocking (a
+//!   FIFO is refused, not waited on), every call bounded in time and in
+//!   blocking threads.
 //! - [`HdfsNativeFs`] reads `hdfs://` locations with hdfs-native: Hadoop
 //!   configuration from `HADOOP_CONF_DIR` ([`HadoopConf`]: HA name
 //!   services, ViewFS, `fs.defaultFS`), Kerberos from a keytab or a ticket
@@ -30,7 +33,9 @@ mod router;
 pub use config::{HdfsConfig, HdfsConfigError, DEFAULT_TIMEOUT_MS};
 pub use counting::{CountingPort, PortCounts};
 pub use hadoop_conf::{Filesystem, FilesystemKind, HadoopConf, DEFAULT_NAMENODE_PORT};
-pub use local::LocalFs;
+pub use local::{
+    LocalFs, LocalFsConfig, LocalRootError, DEFAULT_LOCAL_MAX_IN_FLIGHT, DEFAULT_LOCAL_TIMEOUT_MS,
+};
 pub use native::{Auth, HdfsNativeFs};
 pub use router::{ArtifactFs, HDFS_NOT_CONFIGURED};
 

@@ -77,7 +77,7 @@ async fn a_directory_is_a_directory_and_cannot_be_read() {
         .await
         .expect_err("a directory");
     assert!(
-        matches!(&err, FsError::Read { detail, .. } if detail.contains("is a directory")),
+        matches!(&err, FsError::Unusable { detail, .. } if detail.contains("is a directory")),
         "{err:?}"
     );
 }
@@ -115,8 +115,9 @@ async fn nothing_there_is_none_and_reading_it_names_the_path() {
     std::os::unix::fs::symlink(dir.path().join("gone.jar"), &link).expect("symlink");
     assert_eq!(fs.status(&uri(&link)).await, Ok(None));
 
+    // Gone between the status and the read: a problem of the location.
     match fs.read_range(&missing, 0, 1).await {
-        Err(FsError::Read { path, detail }) => {
+        Err(FsError::Unusable { path, detail }) => {
             assert!(path.ends_with("missing.jar"), "{path}");
             assert!(detail.contains("does not exist"), "{detail}");
         }
