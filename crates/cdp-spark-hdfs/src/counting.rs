@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
 use cdp_spark_domain::artifact::ArtifactUri;
-use cdp_spark_domain::ports::{FileStatus, FsError, HdfsPort};
+use cdp_spark_domain::ports::{FileStatus, FsError, HdfsPort, Sink};
 
 /// What went through a [`CountingPort`] so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -94,6 +94,30 @@ impl<P: HdfsPort> HdfsPort for CountingPort<P> {
         self.bytes_read
             .fetch_add(bytes.len() as u64, Ordering::SeqCst);
         Ok(bytes)
+    }
+
+    /// One range read, however many pieces it comes in; the bytes counted
+    /// are those handed over.
+    async fn read_range_chunks<'s>(
+        &self,
+        location: &ArtifactUri,
+        offset: u64,
+        len: u64,
+        chunk: u64,
+        sink: &mut Sink<'s>,
+    ) -> Result<(), FsError> {
+        self.range_reads.fetch_add(1, Ordering::SeqCst);
+        self.ranges
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((offset, len));
+        let counted = &self.bytes_read;
+        self.inner
+            .read_range_chunks(location, offset, len, chunk, &mut |bytes: &[u8]| {
+                counted.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+                sink.take(bytes)
+            })
+            .await
     }
 }
 

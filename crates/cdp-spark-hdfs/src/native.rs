@@ -8,7 +8,8 @@
 //!   the default filesystem.
 //! - **Every call is bounded** by `hdfs.timeout_ms` (one status, or one
 //!   range read: the block locations from the NameNode plus the bytes from
-//!   the DataNodes). A call that does not finish in time is
+//!   the DataNodes; a streamed range read, `read_range_chunks`: the block
+//!   locations, then each packet from the DataNodes). A call that does not finish in time is
 //!   [`FsError::Unreachable`]; its message says which NameNodes were tried
 //!   and what a quick TCP probe of them found (refused, silent, or
 //!   accepting but not answering the RPC).
@@ -42,7 +43,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cdp_spark_domain::artifact::ArtifactUri;
-use cdp_spark_domain::ports::{FileKind, FileStatus, FsError, HdfsPort};
+use cdp_spark_domain::ports::{FileKind, FileStatus, FsError, HdfsPort, Sink};
+use futures::StreamExt;
 use hdfs_native::{Client, ClientBuilder, HdfsError};
 
 use crate::config::{HdfsConfig, HdfsConfigError};
@@ -517,6 +519,79 @@ impl HdfsPort for HdfsNativeFs {
             });
         }
         Ok(bytes)
+    }
+
+    /// One open (the block locations), then the DataNodes' packets as they
+    /// come, each within `hdfs.timeout_ms`; dropping the stream when `sink`
+    /// stops ends the transfer.
+    async fn read_range_chunks<'s>(
+        &self,
+        location: &ArtifactUri,
+        offset: u64,
+        len: u64,
+        chunk: u64,
+        sink: &mut Sink<'s>,
+    ) -> Result<(), FsError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let (reader, at, size) = self.open_reader(location, offset, len).await?;
+        let chunk = usize::try_from(chunk.max(1)).unwrap_or(usize::MAX);
+        let mut stream = std::pin::pin!(reader.read_range_stream(at, size));
+        let doing = format!("read {len} bytes at offset {offset} of");
+        loop {
+            let packet = match tokio::time::timeout(self.timeout, stream.next()).await {
+                Ok(None) => return Ok(()),
+                Ok(Some(Ok(packet))) => packet,
+                Ok(Some(Err(e))) => {
+                    let (fs, _) = self.locate(location)?;
+                    return Err(self.fs_error(Failure::Hdfs(e), &fs, location, &doing).await);
+                }
+                Err(_) => {
+                    let (fs, _) = self.locate(location)?;
+                    return Err(self
+                        .fs_error(Failure::TimedOut, &fs, location, &doing)
+                        .await);
+                }
+            };
+            for piece in packet.chunks(chunk) {
+                if !sink.take(piece) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+impl HdfsNativeFs {
+    /// The open of a streamed read: the block locations, within the timeout.
+    async fn open_reader(
+        &self,
+        location: &ArtifactUri,
+        offset: u64,
+        len: u64,
+    ) -> Result<(hdfs_native::file::FileReader, usize, usize), FsError> {
+        let (fs, path) = self.locate(location)?;
+        let client = self.client_for(&fs)?;
+        let doing = format!("read {len} bytes at offset {offset} of");
+        let reader = match self.timed(|| client.read(&path)).await {
+            Ok(reader) => reader,
+            Err(failure) => return Err(self.fs_error(failure, &fs, location, &doing).await),
+        };
+        let file_len = reader.file_length() as u64;
+        let range = offset
+            .checked_add(len)
+            .filter(|&end| end <= file_len)
+            .and_then(|_| Some((usize::try_from(offset).ok()?, usize::try_from(len).ok()?)));
+        let Some((at, size)) = range else {
+            return Err(FsError::Read {
+                path: location.to_string(),
+                detail: format!(
+                    "asked for {len} bytes at offset {offset}, but the file has {file_len} bytes"
+                ),
+            });
+        };
+        Ok((reader, at, size))
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use cdp_spark_domain::artifact::ArtifactUri;
-use cdp_spark_domain::ports::{FileStatus, FsError, HdfsPort};
+use cdp_spark_domain::ports::{FileStatus, FsError, HdfsPort, Sink};
 
 use crate::config::{HdfsConfig, HdfsConfigError};
 use crate::{HdfsNativeFs, LocalFs};
@@ -37,7 +37,8 @@ impl ArtifactFs {
     /// What the application builds from its `[hdfs]` settings: local files
     /// only when `enabled` is false, else local files plus an
     /// [`HdfsNativeFs`] (Hadoop configuration read and checked now; clients
-    /// are built on first use, inside the caller's tokio runtime).
+    /// are built on first use, inside the caller's tokio runtime). Local
+    /// files are read by a [`LocalFs::new`]; see [`Self::with_local`].
     pub fn from_config(config: &HdfsConfig) -> Result<Self, HdfsConfigError> {
         config.check()?;
         if !config.enabled {
@@ -52,14 +53,21 @@ impl ArtifactFs {
         })
     }
 
-    /// For the start-up log: how `hdfs://` locations are read, or that they
-    /// are not.
+    /// The same routes, local files read by `local` (confined to the
+    /// operator's folders, its own timeout).
+    pub fn with_local(mut self, local: LocalFs) -> Self {
+        self.local = local;
+        self
+    }
+
+    /// For the start-up log: how `hdfs://` and local locations are read.
     pub fn describe(&self) -> String {
-        match (&self.hdfs, &self.hdfs_summary) {
+        let hdfs = match (&self.hdfs, &self.hdfs_summary) {
             (Some(_), Some(summary)) => summary.clone(),
             (Some(_), None) => "HDFS through the given client".into(),
             (None, _) => "HDFS off: local and file: jars only".into(),
-        }
+        };
+        format!("{hdfs}; {}", self.local.describe())
     }
 
     /// Local files only: `hdfs://` locations answer `FsError::NotConfigured`.
@@ -108,6 +116,19 @@ impl HdfsPort for ArtifactFs {
     ) -> Result<Vec<u8>, FsError> {
         self.route(location)?
             .read_range(location, offset, len)
+            .await
+    }
+
+    async fn read_range_chunks<'s>(
+        &self,
+        location: &ArtifactUri,
+        offset: u64,
+        len: u64,
+        chunk: u64,
+        sink: &mut Sink<'s>,
+    ) -> Result<(), FsError> {
+        self.route(location)?
+            .read_range_chunks(location, offset, len, chunk, sink)
             .await
     }
 }

@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use cdp_spark_domain::descriptor::DescriptorSettings;
 use cdp_spark_domain::ports::StoreError;
-use cdp_spark_hdfs::{HdfsConfig, HdfsConfigError};
+use cdp_spark_domain::usecases::ArtifactSettings;
+use cdp_spark_hdfs::{ArtifactFs, HdfsConfig, HdfsConfigError, LocalFs, LocalFsConfig};
 use cdp_spark_jobstore::{redact_password, StoreConfig};
 
 /// Prefix of the environment variables; sections and keys are separated by
@@ -38,6 +39,8 @@ pub struct Settings {
     #[serde(rename = "async")]
     pub asynchronous: AsyncSettings,
     pub descriptor: DescriptorConfig,
+    /// Where local jars may be read from and what checking artifacts may cost.
+    pub artifacts: ArtifactsSettings,
     pub log: LogSettings,
     /// The scheduler engine of this instance.
     pub scheduler: SchedulerSettings,
@@ -220,6 +223,83 @@ impl DescriptorConfig {
             max_descriptor_bytes: self.max_descriptor_bytes,
             ..DescriptorSettings::default()
         }
+    }
+}
+
+/// The `[artifacts]` section: the jar and dependency checks of validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArtifactsSettings {
+    /// Absolute folders local and `file:` jars are read from (in a cluster
+    /// mode: folders every node sees, e.g. an NFS mount). Left out: any
+    /// local path with `launcher.mode = "local"` on a loopback address
+    /// (the single-user trial), none otherwise.
+    pub local_roots: Option<Vec<PathBuf>>,
+    /// Bytes one validation may read from its jar and dependencies.
+    pub max_read_bytes: u64,
+    /// Validations reading jars at once; more wait their turn.
+    pub max_concurrent_checks: usize,
+    /// Longest wait for one local filesystem call (status, open, one MiB
+    /// read), in milliseconds.
+    pub local_timeout_ms: u64,
+}
+
+impl Default for ArtifactsSettings {
+    fn default() -> Self {
+        let d = ArtifactSettings::default();
+        Self {
+            local_roots: None,
+            max_read_bytes: d.max_read_bytes,
+            max_concurrent_checks: d.max_concurrent_checks,
+            local_timeout_ms: cdp_spark_hdfs::DEFAULT_LOCAL_TIMEOUT_MS,
+        }
+    }
+}
+
+impl ArtifactsSettings {
+    /// The use cases' bounds.
+    pub fn to_domain(&self) -> ArtifactSettings {
+        ArtifactSettings {
+            max_read_bytes: self.max_read_bytes,
+            max_concurrent_checks: self.max_concurrent_checks,
+        }
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        // The first read of any jar is its last 64 KiB + 22 bytes.
+        if self.max_read_bytes < 1024 * 1024 {
+            return Err(key_error(
+                "artifacts.max_read_bytes",
+                format!(
+                    "{} bytes would refuse ordinary jars (the first read of one is 64 KiB); use at least 1048576 (default {})",
+                    self.max_read_bytes,
+                    ArtifactSettings::default().max_read_bytes
+                ),
+            ));
+        }
+        for (key, value) in [
+            (
+                "artifacts.max_concurrent_checks",
+                self.max_concurrent_checks as u64,
+            ),
+            ("artifacts.local_timeout_ms", self.local_timeout_ms),
+        ] {
+            if value == 0 {
+                return Err(key_error(key, "must be at least 1"));
+            }
+        }
+        for root in self.local_roots.iter().flatten() {
+            if !root.is_absolute() {
+                return Err(key_error(
+                    "artifacts.local_roots",
+                    format!(
+                        "'{}' is not an absolute folder; e.g. local_roots = [\"/mnt/shared/jars\"]",
+                        root.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -801,9 +881,48 @@ impl Settings {
         if self.asynchronous.abandon_after_secs == 0 {
             return Err(key_error("async.abandon_after_secs", "must be at least 1"));
         }
+        self.artifacts.check()?;
         self.scheduler.check()?;
         self.launcher.check()?;
         Ok(())
+    }
+
+    /// The folders local jars are confined to; `None` for any local path,
+    /// which only the single-user trial gets: `launcher.mode = "local"` on
+    /// a loopback address, without `artifacts.local_roots`. Elsewhere a
+    /// local path must lie under a declared root (none by default), since
+    /// other hosts reach the API and, in a cluster mode, every node must
+    /// see the jar.
+    pub fn local_roots(&self) -> Option<Vec<PathBuf>> {
+        if let Some(roots) = &self.artifacts.local_roots {
+            return Some(roots.clone());
+        }
+        let loopback = self.bind_addr().is_ok_and(|a| a.ip().is_loopback());
+        if self.launcher.mode == LauncherMode::Local && loopback {
+            None
+        } else {
+            Some(Vec::new())
+        }
+    }
+
+    /// The application's `HdfsPort`: `hdfs://` as `[hdfs]` says, local
+    /// files as `[artifacts]` says (roots resolved now: a missing one stops
+    /// start-up).
+    pub fn artifact_fs(&self) -> Result<ArtifactFs, ConfigError> {
+        let fs = ArtifactFs::from_config(&self.hdfs).map_err(|e| match e {
+            HdfsConfigError::Key { key, problem } => key_error(&key, problem),
+            e => key_error(
+                "hdfs",
+                format!("HDFS cannot be set up: {e}; fix the [hdfs] section (or set hdfs.enabled = false to read local jars only)"),
+            ),
+        })?;
+        let local = LocalFs::with_config(&LocalFsConfig {
+            roots: self.local_roots(),
+            timeout: Duration::from_millis(self.artifacts.local_timeout_ms),
+            ..LocalFsConfig::default()
+        })
+        .map_err(|e| key_error("artifacts.local_roots", e.to_string()))?;
+        Ok(fs.with_local(local))
     }
 
     /// `server.bind` as a socket address.
@@ -938,7 +1057,10 @@ fn toml_literal(key: &str, value: &str) -> String {
         // {"spark.driver.defaultJavaOptions" = "-Dx=y"}; checked when parsed.
         return trimmed.to_string();
     }
-    if key == "descriptor.accepted_use_case_templates" || key == "launcher.resource_managers" {
+    if key == "descriptor.accepted_use_case_templates"
+        || key == "launcher.resource_managers"
+        || key == "artifacts.local_roots"
+    {
         // A comma-separated list is accepted too.
         let items: Vec<String> = trimmed
             .split(',')
@@ -1489,6 +1611,114 @@ mod tests {
             l.locate_spark_submit(Some(PathBuf::from("h")), path),
             SparkSubmitLocation::Configured(PathBuf::from("c/bin/spark-submit"))
         );
+    }
+
+    #[test]
+    fn local_jars_are_confined_outside_the_single_user_trial() {
+        let load = |vars: &[(&str, &str)]| {
+            Settings::load_from(&Overrides::default(), env(vars)).expect("valid")
+        };
+        let yarn = [
+            ("CDP_SPARK_PROVISIONER__LAUNCHER__MODE", "yarn"),
+            (
+                "CDP_SPARK_PROVISIONER__LAUNCHER__RESOURCE_MANAGERS",
+                "http://rm1:8088",
+            ),
+        ];
+        // Local mode on a loopback address: any local path, as before.
+        assert_eq!(load(&[]).local_roots(), None);
+        // Reachable from other hosts, or a cluster mode: none by default.
+        assert_eq!(
+            load(&[("CDP_SPARK_PROVISIONER__SERVER__BIND", "0.0.0.0:8093")]).local_roots(),
+            Some(vec![])
+        );
+        assert_eq!(load(&yarn).local_roots(), Some(vec![]));
+        // Declared roots hold in every mode.
+        let mut vars = yarn.to_vec();
+        vars.push((
+            "CDP_SPARK_PROVISIONER__ARTIFACTS__LOCAL_ROOTS",
+            "/mnt/shared/jars, /srv/jars",
+        ));
+        assert_eq!(
+            load(&vars).local_roots(),
+            Some(vec![
+                PathBuf::from("/mnt/shared/jars"),
+                PathBuf::from("/srv/jars")
+            ])
+        );
+        assert_eq!(
+            load(&[(
+                "CDP_SPARK_PROVISIONER__ARTIFACTS__LOCAL_ROOTS",
+                "[\"/srv/jars\"]"
+            )])
+            .local_roots(),
+            Some(vec![PathBuf::from("/srv/jars")])
+        );
+        let s = load(&[
+            (
+                "CDP_SPARK_PROVISIONER__ARTIFACTS__MAX_READ_BYTES",
+                "16777216",
+            ),
+            (
+                "CDP_SPARK_PROVISIONER__ARTIFACTS__MAX_CONCURRENT_CHECKS",
+                "2",
+            ),
+        ]);
+        assert_eq!(
+            s.artifacts.to_domain(),
+            ArtifactSettings {
+                max_read_bytes: 16 << 20,
+                max_concurrent_checks: 2
+            }
+        );
+        assert_eq!(
+            Settings::default().artifacts.to_domain(),
+            ArtifactSettings::default()
+        );
+    }
+
+    #[test]
+    fn artifacts_errors_name_the_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("missing");
+        for (var, value, key) in [
+            (
+                "CDP_SPARK_PROVISIONER__ARTIFACTS__LOCAL_ROOTS",
+                "jars",
+                "artifacts.local_roots",
+            ),
+            (
+                "CDP_SPARK_PROVISIONER__ARTIFACTS__MAX_READ_BYTES",
+                "4096",
+                "artifacts.max_read_bytes",
+            ),
+            (
+                "CDP_SPARK_PROVISIONER__ARTIFACTS__MAX_CONCURRENT_CHECKS",
+                "0",
+                "artifacts.max_concurrent_checks",
+            ),
+            (
+                "CDP_SPARK_PROVISIONER__ARTIFACTS__LOCAL_TIMEOUT_MS",
+                "0",
+                "artifacts.local_timeout_ms",
+            ),
+        ] {
+            let e =
+                Settings::load_from(&Overrides::default(), env(&[(var, value)])).expect_err(key);
+            assert_eq!(e.key.as_deref(), Some(key), "{e}");
+        }
+        // A root that does not exist stops start-up when the adapter is built.
+        let s = Settings::load_from(
+            &Overrides::default(),
+            vec![(
+                "CDP_SPARK_PROVISIONER__ARTIFACTS__LOCAL_ROOTS".to_string(),
+                missing.display().to_string(),
+            )],
+        )
+        .expect("well-formed");
+        let e = s.artifact_fs().expect_err("missing root");
+        assert_eq!(e.key.as_deref(), Some("artifacts.local_roots"), "{e}");
+        assert!(e.to_string().contains("missing"), "{e}");
     }
 
     #[test]

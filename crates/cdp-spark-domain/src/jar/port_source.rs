@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::ByteSource;
 use crate::artifact::ArtifactUri;
-use crate::ports::{FsError, HdfsPort};
+use crate::ports::{FsError, HdfsPort, Sink};
 
 /// Reads `location` through `port`; `len` comes from the port's `status`.
 ///
@@ -33,6 +33,22 @@ impl<'a> PortByteSource<'a> {
     }
 }
 
+impl PortByteSource<'_> {
+    fn check_range(&self, offset: u64, len: u64) -> Result<(), FsError> {
+        let end = offset.checked_add(len).filter(|&end| end <= self.len);
+        if end.is_none() {
+            return Err(FsError::Read {
+                path: self.location.to_string(),
+                detail: format!(
+                    "a read of {len} bytes at offset {offset} goes past its length of {} bytes",
+                    self.len
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 impl std::fmt::Debug for PortByteSource<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PortByteSource")
@@ -49,17 +65,21 @@ impl ByteSource for PortByteSource<'_> {
     }
 
     async fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>, FsError> {
-        let end = offset.checked_add(len).filter(|&end| end <= self.len);
-        if end.is_none() {
-            return Err(FsError::Read {
-                path: self.location.to_string(),
-                detail: format!(
-                    "a read of {len} bytes at offset {offset} goes past its length of {} bytes",
-                    self.len
-                ),
-            });
-        }
+        self.check_range(offset, len)?;
         self.port.read_range(self.location, offset, len).await
+    }
+
+    async fn read_chunks(
+        &self,
+        offset: u64,
+        len: u64,
+        chunk: u64,
+        sink: &mut Sink<'_>,
+    ) -> Result<(), FsError> {
+        self.check_range(offset, len)?;
+        self.port
+            .read_range_chunks(self.location, offset, len, chunk, sink)
+            .await
     }
 }
 

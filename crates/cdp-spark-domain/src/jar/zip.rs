@@ -2,22 +2,30 @@
 //! the end of central directory record (plain and ZIP64), the central
 //! directory, and one entry's local header and data.
 //!
-//! Reads, in order (see [`CentralDirectory::open`] and
-//! [`CentralDirectory::read_entry`]):
+//! Reads, in order (see [`CentralDirectory::open`],
+//! [`CentralDirectory::find_or`] and [`CentralDirectory::read_entry`]):
 //! 1. the tail: the last `min(len, 64 KiB + 22)` bytes, where the end record
 //!    must be (its comment is at most 65,535 bytes); it often holds the
 //!    whole central directory too;
-//! 2. the part of the central directory the tail does not cover, if any;
+//! 2. the part of the central directory the tail does not cover, if any, as
+//!    **one streamed read**: its bytes arrive [`CHUNK`] at a time and the
+//!    entries are parsed as they come, so the directory is never held in
+//!    memory whole; the read stops at the entry looked for, and at the first
+//!    entry that does not parse or runs past the end record's claims;
 //! 3. one entry's local header and data in one read, sized from the central
 //!    directory plus a margin for the local extra field (a 4th read only if
 //!    that field is larger than the margin). Nothing is read again if the
 //!    bytes are already in memory.
 //!
+//! Every read is charged to the validation's [`ReadBudget`] before it is
+//! made; the end record's claims are checked against the file's length and
+//! against each other before anything else is read.
+//!
 //! Like Java's `ZipFile`, bytes prepended to the archive (a launch script in
 //! front of an "executable" jar) are tolerated: offsets are taken relative to
 //! where the central directory really is.
 
-use super::{read_exact, ByteSource, JarError};
+use super::{read_exact, read_streamed, ByteSource, JarError, ReadBudget};
 
 const EOCD_SIG: u32 = 0x0605_4b50;
 const EOCD_LEN: usize = 22;
@@ -42,9 +50,18 @@ const LOC_MAGIC: [u8; 4] = [b'P', b'K', 3, 4];
 /// padding, the jar tool's 0xCAFE marker).
 const LOCAL_EXTRA_MARGIN: u64 = 256;
 
-/// A central directory larger than this is refused rather than held in memory
-/// (4 million entries of 64-byte names would still fit).
-const MAX_CENTRAL_DIRECTORY: u64 = 512 * 1024 * 1024;
+/// The largest a central directory header can be: its fixed part and a
+/// name, extra field and comment of 65,535 bytes each.
+const MAX_CEN_ENTRY: u64 = CEN_LEN as u64 + 3 * 0xFFFF;
+
+/// The central directory is streamed this many bytes at a time: what one
+/// piece of it costs in memory, whatever the directory's size.
+pub const CHUNK: u64 = 1024 * 1024;
+
+/// The first tail read of a dependency, which only needs its end record: an
+/// end record with a comment of up to 4 KiB is in it; a longer comment
+/// costs a second read of the whole tail.
+pub(super) const SHORT_TAIL_LEN: u64 = 4096;
 
 /// Stored (no compression) and deflated: the only methods Java reads.
 pub(super) const METHOD_STORED: u16 = 0;
@@ -84,11 +101,11 @@ impl Region {
     }
 }
 
-/// An opened jar: its central directory in memory (with the tail read to
-/// find it), ready to look entries up and read one.
+/// An opened jar: where its central directory is, and the tail of the file
+/// (which often holds the whole directory), ready to look entries up and
+/// read one.
 pub(super) struct CentralDirectory {
-    /// From the start of the central directory (or of the tail, whichever is
-    /// first) to the end of the file.
+    /// The tail of the file, read to find the end record.
     held: Region,
     /// Absolute offset of the central directory's first byte.
     start: u64,
@@ -100,31 +117,69 @@ pub(super) struct CentralDirectory {
 }
 
 impl CentralDirectory {
-    /// Read the tail, find the end record (ZIP64 if present) and get the
-    /// whole central directory into memory.
-    pub async fn open(source: &dyn ByteSource) -> Result<Self, JarError> {
+    /// Read the tail (the last `first_tail` bytes, then the whole 64 KiB
+    /// tail if the end record is not in them), find the end record (ZIP64
+    /// if present) and check what it claims against the file's length.
+    /// Nothing of the central directory beyond the tail is read here.
+    pub async fn open(
+        source: &dyn ByteSource,
+        budget: &ReadBudget,
+        first_tail: u64,
+    ) -> Result<Self, JarError> {
         let file_len = source.len();
         if file_len == 0 {
             return Err(JarError::NotAZip(
                 "the file is empty (0 bytes); rebuild or re-upload the jar".into(),
             ));
         }
-        let tail_len = file_len.min(TAIL_LEN);
+        let tail_len = file_len.min(first_tail.min(TAIL_LEN));
         let tail_start = file_len - tail_len;
         let mut held = Region {
             start: tail_start,
-            bytes: read_exact(source, tail_start, tail_len).await?,
+            bytes: read_exact(
+                source,
+                budget,
+                tail_start,
+                tail_len,
+                "reading its end record",
+            )
+            .await?,
         };
+        let mut eocd_index = if tail_len < TAIL_LEN {
+            // A short first look: only an end record whose comment ends the
+            // file counts; anything else is decided on the whole tail.
+            find_eocd_exact(&held.bytes)
+        } else {
+            find_eocd(&held.bytes)
+        };
+        if eocd_index.is_none() && tail_len < file_len.min(TAIL_LEN) {
+            let tail_len = file_len.min(TAIL_LEN);
+            let tail_start = file_len - tail_len;
+            held = Region {
+                start: tail_start,
+                bytes: read_exact(
+                    source,
+                    budget,
+                    tail_start,
+                    tail_len,
+                    "reading its end record",
+                )
+                .await?,
+            };
+            eocd_index = find_eocd(&held.bytes);
+        }
 
-        let Some(eocd_index) = find_eocd(&held.bytes) else {
-            return Err(no_end_record(source, &held, file_len).await);
+        let Some(eocd_index) = eocd_index else {
+            return Err(no_end_record(source, budget, &held, file_len).await);
         };
-        let eocd_pos = tail_start + eocd_index as u64;
+        let eocd_pos = held.start + eocd_index as u64;
         let eocd = &held.bytes[eocd_index..];
         let disk = le16(eocd, 4);
         let cd_disk = le16(eocd, 6);
-        // The entry count is not used: the directory is walked by its size,
-        // as some writers record the count modulo 65,536.
+        // Some writers record the count modulo 65,536: it is only a lower
+        // bound on the real count, and the directory is walked by its size.
+        let mut count = u64::from(le16(eocd, 10));
+        let mut exact_count = false;
         let mut cd_size = u64::from(le32(eocd, 12));
         let mut cd_offset = u64::from(le32(eocd, 16));
         // Where the central directory ends: the ZIP64 end record if there
@@ -139,10 +194,13 @@ impl CentralDirectory {
                 if total_disks > 1 {
                     return Err(split_archive());
                 }
-                let (pos, record) = zip64_end_record(source, &held, recorded, locator).await?;
+                let (pos, record) =
+                    zip64_end_record(source, budget, &held, recorded, locator).await?;
                 if le32(&record, 16) != 0 || le32(&record, 20) != 0 {
                     return Err(split_archive());
                 }
+                count = le64(&record, 32);
+                exact_count = true;
                 cd_size = le64(&record, 40);
                 cd_offset = le64(&record, 48);
                 cd_end = pos;
@@ -164,19 +222,22 @@ impl CentralDirectory {
                  {cd_size} bytes long and must end at byte {cd_end} (truncated or damaged jar)"
             ))
         })?;
-
-        if cd_size > MAX_CENTRAL_DIRECTORY {
+        // Every entry takes at least its fixed 46 bytes, at most 46 plus
+        // three 65,535-byte fields.
+        if count.saturating_mul(CEN_LEN as u64) > cd_size {
             return Err(JarError::Corrupt(format!(
-                "the central directory is {cd_size} bytes, more than the {MAX_CENTRAL_DIRECTORY} \
-                 this check accepts; split the jar"
+                "the end record counts {count} entries, which need at least {} bytes, in a \
+                 central directory of {cd_size} bytes (damaged jar)",
+                count.saturating_mul(CEN_LEN as u64)
+            )));
+        }
+        if exact_count && cd_size > count.saturating_mul(MAX_CEN_ENTRY) {
+            return Err(JarError::Corrupt(format!(
+                "the ZIP64 end record gives {count} entries a central directory of {cd_size} \
+                 bytes, more than so many entries can fill (damaged jar)"
             )));
         }
 
-        if start < held.start {
-            let mut bytes = read_exact(source, start, held.start - start).await?;
-            bytes.extend_from_slice(&held.bytes);
-            held = Region { start, bytes };
-        }
         Ok(CentralDirectory {
             held,
             start,
@@ -186,98 +247,80 @@ impl CentralDirectory {
         })
     }
 
-    fn bytes(&self) -> &[u8] {
-        // `open` made sure the held region covers the central directory.
-        self.held.get(self.start, self.size).unwrap_or(&[])
-    }
-
     /// Walk the central directory, calling `visit` with each entry's raw
     /// name and the entry's fixed header; stops early when `visit` says so.
-    fn walk(
+    /// What the tail holds is walked in memory; the part before it is
+    /// streamed in one read (see the module's documentation).
+    async fn walk(
         &self,
-        mut visit: impl FnMut(&[u8], &RawCen<'_>) -> Result<bool, JarError>,
+        source: &dyn ByteSource,
+        budget: &ReadBudget,
+        visit: &mut Visit<'_>,
     ) -> Result<(), JarError> {
-        let cd = self.bytes();
-        let mut pos = 0usize;
-        let mut index = 0u64;
-        while pos < cd.len() {
-            let header = cd.get(pos..pos + CEN_LEN).ok_or_else(|| {
-                self.cd_corrupt(
-                    index,
-                    pos,
-                    "is cut short by the end of the central directory",
-                )
-            })?;
-            if le32(header, 0) != CEN_SIG {
-                return Err(self.cd_corrupt(index, pos, "does not start with a header signature"));
-            }
-            let name_len = usize::from(le16(header, 28));
-            let extra_len = usize::from(le16(header, 30));
-            let comment_len = usize::from(le16(header, 32));
-            let name_end = pos + CEN_LEN + name_len;
-            let end = name_end + extra_len + comment_len;
-            let (Some(name), Some(extra)) = (
-                cd.get(pos + CEN_LEN..name_end),
-                cd.get(name_end..name_end + extra_len),
-            ) else {
-                return Err(self.cd_corrupt(
-                    index,
-                    pos,
-                    "runs past the end of the central directory",
-                ));
-            };
-            if end > cd.len() {
-                return Err(self.cd_corrupt(
-                    index,
-                    pos,
-                    "runs past the end of the central directory",
-                ));
-            }
-            if !visit(name, &RawCen { header, extra })? {
-                return Ok(());
-            }
-            pos = end;
-            index += 1;
+        let end = self.start + self.size;
+        let mut scanner = Scanner {
+            start: self.start,
+            size: self.size,
+            parsed: 0,
+            index: 0,
+            pending: Vec::new(),
+            visit,
+            state: ScanState::Running,
+        };
+        let streamed_end = end.min(self.held.start);
+        if self.start < streamed_end {
+            read_streamed(
+                source,
+                budget,
+                self.start,
+                streamed_end - self.start,
+                &format!("reading its central directory of {} bytes", self.size),
+                &mut |bytes: &[u8]| scanner.feed(bytes),
+            )
+            .await?;
         }
-        Ok(())
-    }
-
-    fn cd_corrupt(&self, index: u64, pos: usize, what: &str) -> JarError {
-        JarError::Corrupt(format!(
-            "central directory entry #{index} (byte {}) {what}",
-            self.start + pos as u64
-        ))
+        let held_from = self.start.max(self.held.start);
+        if matches!(scanner.state, ScanState::Running) && held_from < end {
+            let bytes = self.held.get(held_from, end - held_from).ok_or_else(|| {
+                JarError::Corrupt("the central directory runs past the end of the file".into())
+            })?;
+            scanner.feed(bytes);
+        }
+        scanner.finish()
     }
 
     /// The entry named exactly `name` (the first one if repeated).
-    pub fn find(&self, name: &str) -> Result<Option<CenEntry>, JarError> {
-        let wanted = name.as_bytes();
-        let mut found = None;
-        self.walk(|raw_name, raw| {
-            if raw_name != wanted {
-                return Ok(true);
-            }
-            found = Some(raw.entry(name, self.prefix)?);
-            Ok(false)
-        })?;
-        Ok(found)
+    pub async fn find(
+        &self,
+        source: &dyn ByteSource,
+        budget: &ReadBudget,
+        name: &str,
+    ) -> Result<Option<CenEntry>, JarError> {
+        self.find_or(source, budget, name, &mut |_| {}).await
     }
 
-    /// Names of all entries for which `keep` holds, at most `limit` of them.
-    pub fn names_where(
+    /// The entry named exactly `name`, showing `others` every name seen
+    /// before it (all of them when there is no such entry): one walk.
+    pub async fn find_or(
         &self,
-        limit: usize,
-        mut keep: impl FnMut(&str) -> bool,
-    ) -> Result<Vec<String>, JarError> {
-        let mut names = Vec::new();
-        self.walk(|raw_name, _| {
-            let name = String::from_utf8_lossy(raw_name);
-            if keep(&name) {
-                names.push(name.into_owned());
+        source: &dyn ByteSource,
+        budget: &ReadBudget,
+        name: &str,
+        others: &mut (dyn FnMut(&[u8]) + Send),
+    ) -> Result<Option<CenEntry>, JarError> {
+        let wanted = name.as_bytes();
+        let prefix = self.prefix;
+        let mut found = None;
+        self.walk(source, budget, &mut |raw_name, raw| {
+            if raw_name != wanted {
+                others(raw_name);
+                return Ok(true);
             }
-            Ok(names.len() < limit)
-        })?;
-        Ok(names)
+            found = Some(raw.entry(name, prefix)?);
+            Ok(false)
+        })
+        .await?;
+        Ok(found)
     }
 
     /// The stored (still compressed) bytes of `entry`: one read for the
@@ -285,6 +328,7 @@ impl CentralDirectory {
     pub async fn read_entry(
         &self,
         source: &dyn ByteSource,
+        budget: &ReadBudget,
         entry: &CenEntry,
     ) -> Result<Vec<u8>, JarError> {
         let at = entry.local_header;
@@ -302,10 +346,11 @@ impl CentralDirectory {
         }
         let len = guess.min(self.file_len - at);
         let owned;
+        let what = format!("reading entry {}", entry.name);
         let chunk: &[u8] = match self.held.get(at, len) {
             Some(bytes) => bytes,
             None => {
-                owned = read_exact(source, at, len).await?;
+                owned = read_exact(source, budget, at, len, &what).await?;
                 &owned
             }
         };
@@ -336,9 +381,153 @@ impl CentralDirectory {
         let rest = entry.compressed_size - have.len() as u64;
         match self.held.get(missing_from, rest) {
             Some(bytes) => data.extend_from_slice(bytes),
-            None => data.extend_from_slice(&read_exact(source, missing_from, rest).await?),
+            None => data
+                .extend_from_slice(&read_exact(source, budget, missing_from, rest, &what).await?),
         }
         Ok(data)
+    }
+}
+
+/// What a walk of the central directory calls with each entry's raw name
+/// and header; `Ok(false)` stops the walk.
+type Visit<'v> = dyn FnMut(&[u8], &RawCen<'_>) -> Result<bool, JarError> + Send + 'v;
+
+/// Where a [`Scanner`] is.
+enum ScanState {
+    Running,
+    /// The visitor asked to stop.
+    Stopped,
+    Failed(JarError),
+}
+
+/// Parses central directory headers from bytes handed over in pieces, in
+/// order: each complete entry goes to the visitor; an entry cut between two
+/// pieces is carried over (at most [`MAX_CEN_ENTRY`] bytes). The first
+/// entry that does not parse, or that runs past the directory's size,
+/// stops it.
+struct Scanner<'v> {
+    /// Absolute offset of the directory (for messages).
+    start: u64,
+    size: u64,
+    /// Bytes of the directory consumed by complete entries.
+    parsed: u64,
+    index: u64,
+    pending: Vec<u8>,
+    visit: &'v mut Visit<'v>,
+    state: ScanState,
+}
+
+impl Scanner<'_> {
+    /// The next piece; `false` when no more is wanted.
+    fn feed(&mut self, bytes: &[u8]) -> bool {
+        if !matches!(self.state, ScanState::Running) {
+            return false;
+        }
+        match self.feed_inner(bytes) {
+            Ok(true) => true,
+            Ok(false) => {
+                self.state = ScanState::Stopped;
+                false
+            }
+            Err(e) => {
+                self.state = ScanState::Failed(e);
+                false
+            }
+        }
+    }
+
+    fn feed_inner(&mut self, mut bytes: &[u8]) -> Result<bool, JarError> {
+        // First complete an entry carried over from the last piece.
+        while !self.pending.is_empty() {
+            let want = self.extent(&self.pending)?.unwrap_or(CEN_LEN);
+            if self.pending.len() < want {
+                let take = (want - self.pending.len()).min(bytes.len());
+                self.pending.extend_from_slice(&bytes[..take]);
+                bytes = &bytes[take..];
+                if self.pending.len() < want {
+                    return Ok(true);
+                }
+                continue;
+            }
+            let entry = std::mem::take(&mut self.pending);
+            let go_on = self.entry(&entry)?;
+            // Keep the buffer for the next carried entry.
+            self.pending = entry;
+            self.pending.clear();
+            if !go_on {
+                return Ok(false);
+            }
+        }
+        let mut pos = 0;
+        while pos < bytes.len() {
+            match self.extent(&bytes[pos..])? {
+                Some(len) if pos + len <= bytes.len() => {
+                    if !self.entry(&bytes[pos..pos + len])? {
+                        return Ok(false);
+                    }
+                    pos += len;
+                }
+                _ => break,
+            }
+        }
+        self.pending.extend_from_slice(&bytes[pos..]);
+        Ok(true)
+    }
+
+    /// The length of the entry at the start of `buf` (the next entry of the
+    /// directory), `None` while its fixed header is incomplete.
+    fn extent(&self, buf: &[u8]) -> Result<Option<usize>, JarError> {
+        let left = self.size - self.parsed;
+        if left < CEN_LEN as u64 {
+            return Err(self.corrupt("is cut short by the end of the central directory"));
+        }
+        let Some(header) = buf.get(..CEN_LEN) else {
+            return Ok(None);
+        };
+        if le32(header, 0) != CEN_SIG {
+            return Err(self.corrupt("does not start with a header signature"));
+        }
+        let len = CEN_LEN
+            + usize::from(le16(header, 28))
+            + usize::from(le16(header, 30))
+            + usize::from(le16(header, 32));
+        if len as u64 > left {
+            return Err(self.corrupt("runs past the end of the central directory"));
+        }
+        Ok(Some(len))
+    }
+
+    /// One complete entry (`extent` checked it): to the visitor.
+    fn entry(&mut self, bytes: &[u8]) -> Result<bool, JarError> {
+        let header = &bytes[..CEN_LEN];
+        let name_end = CEN_LEN + usize::from(le16(header, 28));
+        let extra_end = name_end + usize::from(le16(header, 30));
+        let raw = RawCen {
+            header,
+            extra: &bytes[name_end..extra_end],
+        };
+        let go_on = (self.visit)(&bytes[CEN_LEN..name_end], &raw)?;
+        self.parsed += bytes.len() as u64;
+        self.index += 1;
+        Ok(go_on)
+    }
+
+    fn corrupt(&self, what: &str) -> JarError {
+        JarError::Corrupt(format!(
+            "central directory entry #{} (byte {}) {what}",
+            self.index,
+            self.start + self.parsed
+        ))
+    }
+
+    /// After the last piece.
+    fn finish(self) -> Result<(), JarError> {
+        match self.state {
+            ScanState::Failed(e) => Err(e),
+            ScanState::Stopped => Ok(()),
+            ScanState::Running if self.parsed == self.size => Ok(()),
+            ScanState::Running => Err(self.corrupt("is cut short by the end of the file")),
+        }
     }
 }
 
@@ -430,10 +619,19 @@ fn find_eocd(tail: &[u8]) -> Option<usize> {
     fitting
 }
 
+/// Index of an end record whose comment ends exactly at the end of `tail`.
+fn find_eocd_exact(tail: &[u8]) -> Option<usize> {
+    let last = tail.len().checked_sub(EOCD_LEN)?;
+    (0..=last).rev().find(|&i| {
+        le32(tail, i) == EOCD_SIG && i + EOCD_LEN + usize::from(le16(tail, i + 20)) == tail.len()
+    })
+}
+
 /// The ZIP64 end record: where the locator says, or right before the
 /// locator when bytes were prepended to the archive.
 async fn zip64_end_record(
     source: &dyn ByteSource,
+    budget: &ReadBudget,
     held: &Region,
     recorded: u64,
     locator: u64,
@@ -450,7 +648,16 @@ async fn zip64_end_record(
         }
         let record = match held.get(pos, ZIP64_EOCD_LEN as u64) {
             Some(bytes) => bytes.to_vec(),
-            None => read_exact(source, pos, ZIP64_EOCD_LEN as u64).await?,
+            None => {
+                read_exact(
+                    source,
+                    budget,
+                    pos,
+                    ZIP64_EOCD_LEN as u64,
+                    "reading its ZIP64 end record",
+                )
+                .await?
+            }
         };
         if le32(&record, 0) == ZIP64_EOCD_SIG {
             return Ok((pos, record));
@@ -463,10 +670,17 @@ async fn zip64_end_record(
 }
 
 /// Why there is no end record: an empty-looking, truncated or foreign file.
-async fn no_end_record(source: &dyn ByteSource, held: &Region, file_len: u64) -> JarError {
+async fn no_end_record(
+    source: &dyn ByteSource,
+    budget: &ReadBudget,
+    held: &Region,
+    file_len: u64,
+) -> JarError {
     let head = match held.get(0, 4) {
         Some(bytes) => Some(bytes.to_vec()),
-        None if file_len >= 4 => read_exact(source, 0, 4).await.ok(),
+        None if file_len >= 4 => read_exact(source, budget, 0, 4, "reading its first bytes")
+            .await
+            .ok(),
         None => None,
     };
     if head.as_deref() == Some(&LOC_MAGIC[..]) {

@@ -1,26 +1,37 @@
-//! The jar and its dependencies exist, are files, and the jar's main class
-//! has `public static void main(String[])` — checked through `HdfsPort`.
+//! The jar and its dependencies exist, are files and are jars, and the
+//! jar's main class has `public static void main(String[])` — checked
+//! through `HdfsPort`, every byte read charged to the validation's
+//! [`ReadBudget`].
 
-use futures::future::join_all;
+use futures::stream::{self, StreamExt};
 
 use crate::artifact::ArtifactUri;
 use crate::descriptor::ComponentDescriptor;
 use crate::issues::{Issue, Issues};
-use crate::jar::{check_main_class, JarError, MainClassCheck, PortByteSource};
-use crate::ports::{FileKind, FileStatus, FsError, HdfsPort};
+use crate::jar::{
+    check_is_zip, check_main_class_within, JarError, MainClassCheck, PortByteSource, ReadBudget,
+};
+use crate::ports::{roots_text, FileKind, FileStatus, FsError, HdfsPort};
+
+/// Dependencies checked at once within one validation (each is a status
+/// call and a read of at most 4 KiB, rarely 64 KiB).
+const DEPENDENCY_CHECKS_AT_ONCE: usize = 8;
 
 /// Check every artifact of the descriptor. Rule failures come back as
-/// issues; a filesystem fault (cluster unreachable, HDFS not configured)
-/// stops the check as an error.
+/// issues; a filesystem fault (cluster unreachable, HDFS not configured, a
+/// local disk that does not answer) stops the check as an error.
 pub(crate) async fn check_artifacts(
     fs: &dyn HdfsPort,
     descriptor: &ComponentDescriptor,
+    budget: &ReadBudget,
 ) -> Result<Issues, FsError> {
     let workload = &descriptor.component.specific;
     let jar_field = descriptor.component_field("specific.jar");
     let mut issues = Issues::new();
 
-    let dependency_checks = workload
+    // Built eagerly: a closure inside the stream would make the future's
+    // type one the compiler cannot prove `Send`.
+    let checks: Vec<_> = workload
         .job_config
         .dependencies
         .iter()
@@ -28,15 +39,19 @@ pub(crate) async fn check_artifacts(
         .map(|(i, dep)| {
             let field =
                 descriptor.component_field(&format!("specific.jobConfig.dependencies[{i}]"));
-            async move { check_is_file(fs, dep, field, "dependency").await }
-        });
+            check_dependency(fs, dep, field, budget)
+        })
+        .collect();
+    let dependency_checks = stream::iter(checks)
+        .buffered(DEPENDENCY_CHECKS_AT_ONCE)
+        .collect::<Vec<_>>();
     let (jar_status, dependencies) = futures::join!(
         check_is_file(fs, &workload.jar, jar_field.clone(), "jar"),
-        join_all(dependency_checks)
+        dependency_checks
     );
 
     for dep in dependencies {
-        if let Err(issue) = dep? {
+        if let Some(issue) = dep? {
             issues.push(issue);
         }
     }
@@ -47,7 +62,7 @@ pub(crate) async fn check_artifacts(
             let source = PortByteSource::new(fs, &workload.jar, status.length);
             let class = workload.class_name.as_str();
             let class_field = descriptor.component_field("specific.className");
-            match check_main_class(&source, class).await {
+            match check_main_class_within(&source, class, budget).await {
                 Ok(MainClassCheck::HasMain { .. }) => {}
                 Ok(MainClassCheck::ClassNotFound { entry, similar }) => {
                     let mut problem = format!(
@@ -73,25 +88,111 @@ pub(crate) async fn check_artifacts(
                     "Point className at the application's entry point: a class (or Scala object) \
                      with public static void main(String[] args)",
                 )),
-                // The status needs only the folders to be enterable;
-                // reading the jar needs read access to the file itself.
-                Err(JarError::Fs(FsError::PermissionDenied { path, detail })) => {
-                    issues.push(permission_issue(jar_field, "jar", &path, &detail))
-                }
-                Err(JarError::Fs(e)) => return Err(e),
-                Err(e @ (JarError::NotAZip(_) | JarError::Corrupt(_))) => issues.push(Issue::new(
-                    jar_field,
-                    format!("{} {e}", workload.jar),
-                    "Upload a complete jar built by your build tool (jar, sbt, maven, gradle)",
-                )),
+                Err(e) => issues.push(jar_issue(jar_field, "jar", &workload.jar, e)?),
             }
         }
     }
     Ok(issues)
 }
 
+/// A dependency is a file and a jar: its zip end record reads. `None` when
+/// it is.
+async fn check_dependency(
+    fs: &dyn HdfsPort,
+    location: &ArtifactUri,
+    field: String,
+    budget: &ReadBudget,
+) -> Result<Option<Issue>, FsError> {
+    let status = match check_is_file(fs, location, field.clone(), "dependency").await? {
+        Ok(status) => status,
+        Err(issue) => return Ok(Some(issue)),
+    };
+    let source = PortByteSource::new(fs, location, status.length);
+    match check_is_zip(&source, budget).await {
+        Ok(()) => Ok(None),
+        Err(e) => jar_issue(field, "dependency", location, e).map(Some),
+    }
+}
+
+/// What a failed inspection of the jar or a dependency says on its field;
+/// `Err` for faults of ours or of a dependency of ours (a SystemError).
+fn jar_issue(
+    field: String,
+    what: &str,
+    location: &ArtifactUri,
+    e: JarError,
+) -> Result<Issue, FsError> {
+    let rebuild = "Upload a complete jar built by your build tool (jar, sbt, maven, gradle)";
+    Ok(match e {
+        // The status needs only the folders to be enterable; reading the
+        // file needs read access to the file itself.
+        JarError::Fs(e) => location_issue(field, what, location, e)?,
+        JarError::NotAZip(_) | JarError::Corrupt(_) if what == "jar" => {
+            Issue::new(field, format!("{location} {e}"), rebuild)
+        }
+        JarError::NotAZip(_) | JarError::Corrupt(_) => Issue::new(
+            field,
+            format!("the {what} {location} {e}"),
+            format!("Point the {what} at a jar; {rebuild}"),
+        ),
+        JarError::TooLarge(_) => Issue::new(
+            field,
+            format!("the {what} {location} {e}"),
+            "Split the jar (its central directory is what is read), or ask the platform team \
+             to raise artifacts.max_read_bytes",
+        ),
+    })
+}
+
+/// A filesystem answer that is a problem of the field, as an issue; `Err`
+/// for the others.
+fn location_issue(
+    field: String,
+    what: &str,
+    location: &ArtifactUri,
+    e: FsError,
+) -> Result<Issue, FsError> {
+    match e {
+        FsError::PermissionDenied { path, detail } => {
+            Ok(permission_issue(field, what, &path, &detail))
+        }
+        FsError::Unusable { detail, .. } => Ok(Issue::new(
+            field,
+            format!("the {what} {location} cannot be read as a file: {detail}"),
+            format!("Point the {what} at a jar file"),
+        )),
+        FsError::OutsideRoots { roots, .. } => {
+            Ok(outside_roots_issue(field, what, location, &roots))
+        }
+        other => Err(other),
+    }
+}
+
+/// The one answer for a local location the provisioner may not read: the
+/// same whatever is (or is not) at that path.
+fn outside_roots_issue(
+    field: String,
+    what: &str,
+    location: &ArtifactUri,
+    roots: &[String],
+) -> Issue {
+    Issue::new(
+        field,
+        format!(
+            "the {what} {location} is not on a filesystem every node of the cluster reads: \
+             local paths are accepted only under the folders the operator shares with the \
+             cluster (artifacts.local_roots: {})",
+            roots_text(roots)
+        ),
+        format!(
+            "Upload the {what} to HDFS and use its hdfs:// location, or put it under one of the \
+             shared folders"
+        ),
+    )
+}
+
 /// `Ok(Ok(status))` when the location is a file, `Ok(Err(issue))` when it
-/// is missing or not a file.
+/// is missing, not a file or not a location the provisioner may read.
 async fn check_is_file(
     fs: &dyn HdfsPort,
     location: &ArtifactUri,
@@ -100,10 +201,7 @@ async fn check_is_file(
 ) -> Result<Result<FileStatus, Issue>, FsError> {
     let status = match fs.status(location).await {
         Ok(s) => s,
-        Err(FsError::PermissionDenied { path, detail }) => {
-            return Ok(Err(permission_issue(field, what, &path, &detail)))
-        }
-        Err(e) => return Err(e),
+        Err(e) => return location_issue(field, what, location, e).map(Err),
     };
     Ok(match status {
         None => Err(Issue::new(
@@ -119,7 +217,7 @@ async fn check_is_file(
                 if kind == FileKind::Directory {
                     "a directory"
                 } else {
-                    "not a regular file"
+                    "not a regular file (a FIFO, socket or device)"
                 }
             ),
             format!("Point the {what} at a jar file"),

@@ -4,6 +4,7 @@
 
 mod artifacts;
 mod errors;
+mod gate;
 mod info;
 mod jobs;
 mod provision;
@@ -17,7 +18,9 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
 use crate::descriptor::DescriptorSettings;
+use crate::jar::DEFAULT_MAX_READ_BYTES;
 use crate::ports::{HdfsPort, JobStorePort};
+use gate::Gate;
 
 pub use errors::{fs_system_error, store_system_error, UseCaseError};
 pub use info::provisioning_info;
@@ -34,6 +37,30 @@ pub struct UseCaseSettings {
     /// The provisioner's public base URL (e.g. `https://spark-sp.example.com`);
     /// when set, `publicInfo` links to the job status API.
     pub public_base_url: Option<String>,
+    /// What checking a descriptor's jar and dependencies may cost.
+    pub artifacts: ArtifactSettings,
+}
+
+/// Bounds of the artifact checks of validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactSettings {
+    /// Bytes one validation may read from its jar and dependencies.
+    pub max_read_bytes: u64,
+    /// Validations reading their jar and dependencies at once; more wait
+    /// their turn (in arrival order).
+    pub max_concurrent_checks: usize,
+}
+
+/// Artifact checks at once by default.
+pub const DEFAULT_MAX_CONCURRENT_CHECKS: usize = 4;
+
+impl Default for ArtifactSettings {
+    fn default() -> Self {
+        ArtifactSettings {
+            max_read_bytes: DEFAULT_MAX_READ_BYTES,
+            max_concurrent_checks: DEFAULT_MAX_CONCURRENT_CHECKS,
+        }
+    }
 }
 
 /// The use cases, holding the ports they work through.
@@ -43,6 +70,8 @@ pub struct Provisioner {
     store: Arc<dyn JobStorePort>,
     clock: Arc<dyn Clock>,
     settings: UseCaseSettings,
+    /// Bounds the artifact checks in flight (shared by the clones).
+    artifact_checks: Arc<Gate>,
 }
 
 impl Provisioner {
@@ -55,6 +84,7 @@ impl Provisioner {
             fs,
             store,
             clock: Arc::new(SystemClock),
+            artifact_checks: Arc::new(Gate::new(settings.artifacts.max_concurrent_checks)),
             settings,
         }
     }

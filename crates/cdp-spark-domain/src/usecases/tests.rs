@@ -278,6 +278,152 @@ async fn permission_denied_on_the_jar_or_a_dependency_is_a_problem_on_its_field(
     );
 }
 
+/// A filesystem where the jar is `jar` and every dependency is `dep`.
+fn fs_serving_jar_and_dependency(jar: Vec<u8>, dep: Vec<u8>) -> MockHdfsPort {
+    let bytes = move |uri: &ArtifactUri| -> Vec<u8> {
+        match uri {
+            ArtifactUri::Local { .. } => jar.clone(),
+            ArtifactUri::Hdfs { .. } => dep.clone(),
+        }
+    };
+    let for_status = bytes.clone();
+    let mut fs = MockHdfsPort::new();
+    fs.expect_status().returning(move |uri| {
+        Ok(Some(FileStatus {
+            kind: FileKind::File,
+            length: for_status(uri).len() as u64,
+        }))
+    });
+    fs.expect_read_range().returning(move |uri, offset, n| {
+        let all = bytes(uri);
+        all.get(offset as usize..(offset + n) as usize)
+            .map(<[u8]>::to_vec)
+            .ok_or(FsError::Read {
+                path: uri.to_string(),
+                detail: "past the end".into(),
+            })
+    });
+    fs
+}
+
+#[tokio::test]
+async fn a_dependency_that_is_not_a_jar_is_a_problem_on_the_dependency() {
+    let not_a_zip = b"#!/bin/sh\necho a script, not a jar\n".to_vec();
+    for (dep, says) in [
+        (not_a_zip, "is not a jar (zip) file"),
+        (
+            good_jar()[..good_jar().len() - 10].to_vec(),
+            "is a damaged jar",
+        ),
+    ] {
+        let p = provisioner(
+            fs_serving_jar_and_dependency(good_jar(), dep),
+            MockJobStorePort::new(),
+        );
+        let result = p
+            .validate(&request(fixture()))
+            .await
+            .expect("no system error");
+        let errors = result.error.expect("invalid").errors;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("dataProduct.components[1].specific.jobConfig.dependencies[0]:")
+                && errors[0].contains(
+                    "the dependency hdfs://nameservice1/apps/shared/acme-commons-2.1.0.jar"
+                )
+                && errors[0].contains(says),
+            "{errors:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_validation_reads_no_more_than_its_budget() {
+    let settings = UseCaseSettings {
+        artifacts: super::ArtifactSettings {
+            max_read_bytes: 100,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let p = Provisioner::new(
+        Arc::new(fs_serving(good_jar())),
+        Arc::new(MockJobStorePort::new()),
+        settings,
+    )
+    .with_clock(Arc::new(FixedClock(now())));
+    let result = p
+        .validate(&request(fixture()))
+        .await
+        .expect("no system error");
+    let errors = result.error.expect("invalid").errors;
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("dataProduct.components[1].specific.jar:")
+                && e.contains("is too large to inspect")
+                && e.contains("past the 100 bytes one validation may read")
+                && e.contains("artifacts.max_read_bytes")),
+        "{errors:?}"
+    );
+}
+
+/// A port whose jar status takes a while and counts how many validations
+/// are inside their artifact check at once.
+struct SlowPort {
+    jar: Vec<u8>,
+    inside: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl crate::ports::HdfsPort for SlowPort {
+    async fn status(&self, uri: &ArtifactUri) -> Result<Option<FileStatus>, FsError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if !uri.is_hdfs() {
+            let now = self.inside.fetch_add(1, SeqCst) + 1;
+            self.most.fetch_max(now, SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            self.inside.fetch_sub(1, SeqCst);
+        }
+        Ok(Some(FileStatus {
+            kind: FileKind::File,
+            length: self.jar.len() as u64,
+        }))
+    }
+
+    async fn read_range(&self, _: &ArtifactUri, offset: u64, len: u64) -> Result<Vec<u8>, FsError> {
+        Ok(self.jar[offset as usize..(offset + len) as usize].to_vec())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn at_most_max_concurrent_checks_validations_read_jars_at_once() {
+    let port = Arc::new(SlowPort {
+        jar: good_jar(),
+        inside: Default::default(),
+        most: Default::default(),
+    });
+    let settings = UseCaseSettings {
+        artifacts: super::ArtifactSettings {
+            max_concurrent_checks: 2,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let p = Provisioner::new(port.clone(), Arc::new(MockJobStorePort::new()), settings)
+        .with_clock(Arc::new(FixedClock(now())));
+    let validations = (0..16).map(|_| {
+        let p = p.clone();
+        tokio::spawn(async move { p.validate(&request(fixture())).await })
+    });
+    for v in futures::future::join_all(validations).await {
+        let result = v.expect("the task ends").expect("no system error");
+        assert!(result.valid, "{result:?}");
+    }
+    assert_eq!(port.most.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
 #[tokio::test]
 async fn a_jar_without_the_class_names_what_it_holds() {
     let jar = zip_stored(&[(

@@ -9,6 +9,7 @@ use super::Provisioner;
 use crate::api::{ProvisioningRequest, SystemError, ValidationResult};
 use crate::descriptor::{parse_request, ComponentDescriptor};
 use crate::issues::Issues;
+use crate::jar::ReadBudget;
 
 /// A request that passed every rule.
 #[derive(Debug, Clone)]
@@ -43,16 +44,24 @@ impl Provisioner {
             issues.push(issue);
         }
         let started = Instant::now();
-        let artifact_issues = check_artifacts(self.fs.as_ref(), &descriptor)
-            .await
-            .map_err(|e| {
-                warn!(component = %descriptor.component.id, error = %e, "artifact check failed");
-                UseCaseError::System(fs_system_error(&e))
-            })?;
+        // At most `artifacts.max_concurrent_checks` validations read jars at
+        // once, each within its own read budget: what validation can hold
+        // in memory and ask of the filesystems is bounded.
+        let permit = self.artifact_checks.enter().await;
+        let waited_ms = started.elapsed().as_millis() as u64;
+        let budget = ReadBudget::new(self.settings.artifacts.max_read_bytes);
+        let checked = check_artifacts(self.fs.as_ref(), &descriptor, &budget).await;
+        drop(permit);
+        let artifact_issues = checked.map_err(|e| {
+            warn!(component = %descriptor.component.id, error = %e, "artifact check failed");
+            UseCaseError::System(fs_system_error(&e))
+        })?;
         info!(
             component = %descriptor.component.id,
             jar = %descriptor.component.specific.jar,
             elapsed_ms = started.elapsed().as_millis() as u64,
+            waited_ms,
+            bytes_read = budget.used(),
             problems = artifact_issues.len(),
             "checked jar and dependencies"
         );

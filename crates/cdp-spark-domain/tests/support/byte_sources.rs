@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use cdp_spark_domain::jar::ByteSource;
-use cdp_spark_domain::ports::FsError;
+use cdp_spark_domain::ports::{FsError, Sink};
 
 /// A local file, read with positioned reads.
 pub struct FileSource {
@@ -118,5 +118,23 @@ impl<S: ByteSource> ByteSource for Counting<S> {
             .expect("not poisoned")
             .push((offset, len));
         self.inner.read(offset, len).await
+    }
+
+    /// A streamed read is one read of the file, however many pieces it
+    /// comes in.
+    async fn read_chunks(
+        &self,
+        offset: u64,
+        len: u64,
+        chunk: u64,
+        sink: &mut Sink<'_>,
+    ) -> Result<(), FsError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.bytes.fetch_add(len, Ordering::SeqCst);
+        self.ranges
+            .lock()
+            .expect("not poisoned")
+            .push((offset, len));
+        self.inner.read_chunks(offset, len, chunk, sink).await
     }
 }

@@ -154,10 +154,7 @@ pub fn provisioner(fs: Arc<dyn HdfsPort>) -> Provisioner {
     Provisioner::new(
         fs,
         Arc::new(MockJobStorePort::new()),
-        UseCaseSettings {
-            descriptor: Default::default(),
-            public_base_url: None,
-        },
+        UseCaseSettings::default(),
     )
 }
 

@@ -22,7 +22,6 @@ use cdp_spark_domain::ports::{
     SparkLauncherPort,
 };
 use cdp_spark_domain::usecases::{Provisioner, UseCaseSettings};
-use cdp_spark_hdfs::ArtifactFs;
 use cdp_spark_jobstore::DieselJobStore;
 use cdp_spark_launcher::{ClusterMode, SparkLauncher};
 use cdp_spark_scheduler::{Scheduler, SchedulerHandle};
@@ -84,10 +83,10 @@ fn init_logs(settings: &Settings, log_format: LogFormat, verbose: u8) {
 
 async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
     let bind = settings.bind_addr()?;
-    let fs = match ArtifactFs::from_config(&settings.hdfs) {
+    let fs = match settings.artifact_fs() {
         Ok(fs) => fs,
         Err(e) => {
-            eprintln!("error: HDFS cannot be set up: {e}; fix the [hdfs] section (or set hdfs.enabled = false to read local jars only)");
+            eprintln!("error: {e}");
             eprintln!(
                 "cdp-spark-provisioner did not start: fix the configuration and start it again"
             );
@@ -134,6 +133,7 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
         UseCaseSettings {
             descriptor: settings.descriptor.to_domain(),
             public_base_url: settings.server.public_base_url.clone(),
+            artifacts: settings.artifacts.to_domain(),
         },
     );
     let operations = Arc::new(Operations::new(

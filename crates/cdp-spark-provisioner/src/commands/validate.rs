@@ -8,7 +8,6 @@ use std::sync::Arc;
 use anyhow::{anyhow, Context};
 use cdp_spark_domain::api::{DescriptorKind, ProvisioningRequest};
 use cdp_spark_domain::usecases::{Provisioner, UseCaseSettings};
-use cdp_spark_hdfs::ArtifactFs;
 
 use super::EXIT_USAGE_OR_IO;
 use crate::cli::ValidateArgs;
@@ -41,15 +40,14 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     if !args.accepted_templates.is_empty() {
         descriptor.accepted_use_case_templates = args.accepted_templates.clone();
     }
-    let fs = ArtifactFs::from_config(&settings.hdfs).map_err(|e| {
-        anyhow!("HDFS cannot be set up: {e}; fix the [hdfs] section or its environment variables")
-    })?;
+    let fs = settings.artifact_fs()?;
     let provisioner = Provisioner::new(
         Arc::new(fs),
         Arc::new(OfflineJobStore),
         UseCaseSettings {
             descriptor,
             public_base_url: None,
+            artifacts: settings.artifacts.to_domain(),
         },
     );
     let request = ProvisioningRequest {
