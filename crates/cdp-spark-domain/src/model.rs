@@ -8,8 +8,23 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Longest group or name Quartz's MySQL tables hold (`VARCHAR(190)`).
+// What the job store can hold. The descriptor rules refuse, naming the
+// field, whatever would not fit (so that validate never answers valid for a
+// job provision cannot store); the job store checks again before writing.
+
+/// Longest group or name Quartz's MySQL tables hold (`VARCHAR(190)`),
+/// in characters: job and trigger groups and names.
 pub const MAX_KEY_LEN: usize = 190;
+/// `QRTZ_JOB_DETAILS.DESCRIPTION` (`VARCHAR(250)`), in characters; a longer
+/// description is shortened, not refused (it is only shown).
+pub const MAX_DESCRIPTION_LEN: usize = 250;
+/// `QRTZ_CRON_TRIGGERS.CRON_EXPRESSION` (`VARCHAR(120)`), in characters.
+pub const MAX_CRON_EXPRESSION_LEN: usize = 120;
+/// `QRTZ_CRON_TRIGGERS.TIME_ZONE_ID` (`VARCHAR(80)`), in characters.
+pub const MAX_TIME_ZONE_LEN: usize = 80;
+/// `QRTZ_JOB_DETAILS.JOB_DATA`, a MySQL `BLOB`: at most 65,535 bytes of the
+/// job's data as the store writes it (see [`JobDefinition::job_data_size`]).
+pub const MAX_JOB_DATA_BYTES: usize = 65_535;
 
 /// Quartz job key: group = data product id, name = `jobName`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -103,6 +118,138 @@ pub struct JobDefinition {
     /// `concurrencyPolicy`, `retries`, `retryDelay`); stored in `JOB_DATA`.
     #[serde(skip)]
     pub run_policy: RunPolicy,
+}
+
+/// The `JOB_DATA` entries of a job, in the job store's layout
+/// (`cdp-spark-jobstore`'s `job_data.rs`, whose tests hold the two
+/// together): `java.util.Properties` text, one `key=value` line each,
+/// `args`/`dependencies` as JSON arrays and `conf` as a JSON object.
+pub mod job_data {
+    /// The entries a job's data holds, by the key the store writes.
+    pub const VERSION: &str = "jobDataVersion";
+    /// The layout version the store writes.
+    pub const VERSION_VALUE: &str = "1";
+    pub const COMPONENT_ID: &str = "componentId";
+    pub const JAR: &str = "jar";
+    pub const CLASS_NAME: &str = "className";
+    pub const QUEUE: &str = "queue";
+    pub const ARGS: &str = "args";
+    pub const DEPENDENCIES: &str = "dependencies";
+    pub const CONF: &str = "conf";
+    pub const DRIVER_CORES: &str = "driverCores";
+    pub const DRIVER_MEMORY: &str = "driverMemory";
+    pub const EXECUTOR_CORES: &str = "executorCores";
+    pub const EXECUTOR_MEMORY: &str = "executorMemory";
+    pub const NUM_EXECUTORS: &str = "numExecutors";
+    pub const LOG_LEVEL: &str = "logLevel";
+    pub const CONCURRENCY_POLICY: &str = "concurrencyPolicy";
+    pub const RETRIES: &str = "retries";
+    pub const RETRY_DELAY_SECS: &str = "retryDelaySecs";
+
+    /// Bytes of `text` in `java.util.Properties` text as the store writes
+    /// it (`Properties.store` escaping, pure ASCII): a backslash, tab,
+    /// newline, carriage return, form feed, `=`, `:`, `#`, `!` and a leading
+    /// space (any space in a key) take 2 bytes, other printable ASCII 1,
+    /// every other character 6 per UTF-16 unit (`\uXXXX`).
+    pub fn escaped_len(text: &str, is_key: bool) -> usize {
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| match c {
+                ' ' if is_key || i == 0 => 2,
+                '\\' | '\t' | '\n' | '\r' | '\u{c}' | '=' | ':' | '#' | '!' => 2,
+                ' '..='~' => 1,
+                _ => 6 * c.len_utf16(),
+            })
+            .sum()
+    }
+
+    /// Bytes of the line `key=value\n`.
+    pub fn entry_len(key: &str, value: &str) -> usize {
+        escaped_len(key, true) + 1 + escaped_len(value, false) + 1
+    }
+
+    /// The JSON text of a list or map value, as the store writes it.
+    pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
+        // Vec<String> and BTreeMap<String, String> always serialize.
+        serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+    }
+}
+
+/// The size of a job's `JOB_DATA` as the store writes it, entry by entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobDataSize {
+    /// Every entry's key and the bytes of its line, in the store's order.
+    pub entries: Vec<(&'static str, usize)>,
+}
+
+impl JobDataSize {
+    /// Bytes of the whole `JOB_DATA`.
+    pub fn total(&self) -> usize {
+        self.entries.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Whether it fits Quartz's `JOB_DATA` column ([`MAX_JOB_DATA_BYTES`]).
+    pub fn fits(&self) -> bool {
+        self.total() <= MAX_JOB_DATA_BYTES
+    }
+
+    /// The entries, largest first.
+    pub fn largest_first(&self) -> Vec<(&'static str, usize)> {
+        let mut sorted = self.entries.clone();
+        sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        sorted
+    }
+}
+
+impl JobDefinition {
+    /// The size of this job's `JOB_DATA` exactly as the job store writes it
+    /// (every entry's `key=value` line, escaped). The store's own tests
+    /// check it against the bytes it writes.
+    pub fn job_data_size(&self) -> JobDataSize {
+        use job_data as k;
+        let spec = &self.spec;
+        let mut entries: Vec<(&'static str, String)> = vec![
+            (k::VERSION, k::VERSION_VALUE.to_string()),
+            (k::COMPONENT_ID, self.component_id.clone()),
+            (k::JAR, spec.jar.clone()),
+            (k::CLASS_NAME, spec.class_name.clone()),
+            (k::ARGS, k::json_text(&spec.args)),
+            (k::DEPENDENCIES, k::json_text(&spec.dependencies)),
+            (k::CONF, k::json_text(&spec.conf)),
+            (
+                k::CONCURRENCY_POLICY,
+                self.run_policy.concurrency.as_str().to_string(),
+            ),
+            (k::RETRIES, self.run_policy.retries.to_string()),
+            (
+                k::RETRY_DELAY_SECS,
+                self.run_policy.retry_delay_secs.to_string(),
+            ),
+        ];
+        let optional = [
+            (k::QUEUE, spec.queue.clone()),
+            (k::DRIVER_CORES, spec.driver_cores.map(|n| n.to_string())),
+            (k::DRIVER_MEMORY, spec.driver_memory.clone()),
+            (
+                k::EXECUTOR_CORES,
+                spec.executor_cores.map(|n| n.to_string()),
+            ),
+            (k::EXECUTOR_MEMORY, spec.executor_memory.clone()),
+            (k::NUM_EXECUTORS, spec.num_executors.map(|n| n.to_string())),
+            (k::LOG_LEVEL, spec.log_level.clone()),
+        ];
+        entries.extend(
+            optional
+                .into_iter()
+                .filter_map(|(key, v)| v.map(|v| (key, v))),
+        );
+        JobDataSize {
+            entries: entries
+                .into_iter()
+                .map(|(key, value)| (key, k::entry_len(key, &value)))
+                .collect(),
+        }
+    }
 }
 
 /// How the scheduler treats a job's runs: overlap and retries.

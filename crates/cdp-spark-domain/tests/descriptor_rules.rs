@@ -712,7 +712,7 @@ fn conf_keys_are_spark_properties_and_values_scalars() {
     let last = "            spark.dynamicAllocation.enabled: \"false\"\n";
     let found = issues(&fixture_with(&[(
         last,
-        "            spark.dynamicAllocation.enabled: \"false\"\n            hive.exec.dynamic: true\n            spark.executor.extraJavaOptions: [a, b]\n            \"spark.x y\": 1\n            spark.: 1\n",
+        "            spark.dynamicAllocation.enabled: \"false\"\n            hive.exec.dynamic: true\n            spark.executor.memoryOverhead: [a, b]\n            \"spark.x y\": 1\n            spark.: 1\n",
     )]));
     assert_eq!(found.len(), 4, "{found:#?}");
     assert_has(
@@ -727,7 +727,7 @@ fn conf_keys_are_spark_properties_and_values_scalars() {
     );
     assert_has(
         &found,
-        &format!("{J}.conf[\"spark.executor.extraJavaOptions\"]"),
+        &format!("{J}.conf[\"spark.executor.memoryOverhead\"]"),
         "expected a string, number or boolean value, found a list",
     );
     assert_has(&found, &format!("{J}.conf[\"spark.x y\"]"), "whitespace");

@@ -26,28 +26,12 @@ use crate::properties;
 pub const JOB_CLASS_NAME: &str = "it.agilelab.witboost.cdp.spark.SparkSubmitJob";
 
 /// Version of the `JOB_DATA` layout; a newer one is refused as unreadable.
-pub const JOB_DATA_VERSION: &str = "1";
+pub const JOB_DATA_VERSION: &str = keys::VERSION_VALUE;
 
-/// Keys of the job data map.
-pub mod keys {
-    pub const VERSION: &str = "jobDataVersion";
-    pub const COMPONENT_ID: &str = "componentId";
-    pub const JAR: &str = "jar";
-    pub const CLASS_NAME: &str = "className";
-    pub const QUEUE: &str = "queue";
-    pub const ARGS: &str = "args";
-    pub const DEPENDENCIES: &str = "dependencies";
-    pub const CONF: &str = "conf";
-    pub const DRIVER_CORES: &str = "driverCores";
-    pub const DRIVER_MEMORY: &str = "driverMemory";
-    pub const EXECUTOR_CORES: &str = "executorCores";
-    pub const EXECUTOR_MEMORY: &str = "executorMemory";
-    pub const NUM_EXECUTORS: &str = "numExecutors";
-    pub const LOG_LEVEL: &str = "logLevel";
-    pub const CONCURRENCY_POLICY: &str = "concurrencyPolicy";
-    pub const RETRIES: &str = "retries";
-    pub const RETRY_DELAY_SECS: &str = "retryDelaySecs";
-}
+/// Keys of the job data map: the domain's, whose size rule
+/// (`JobDefinition::job_data_size`) the descriptor rules apply before a job
+/// is stored (see the tests below).
+pub use cdp_spark_domain::model::job_data as keys;
 
 /// The job data map of a job (string values only, as `useProperties` requires).
 pub fn job_data_map(job: &JobDefinition) -> BTreeMap<String, String> {
@@ -60,9 +44,9 @@ pub fn job_data_map(job: &JobDefinition) -> BTreeMap<String, String> {
     put(keys::COMPONENT_ID, job.component_id.clone());
     put(keys::JAR, spec.jar.clone());
     put(keys::CLASS_NAME, spec.class_name.clone());
-    put(keys::ARGS, json_text(&spec.args));
-    put(keys::DEPENDENCIES, json_text(&spec.dependencies));
-    put(keys::CONF, json_text(&spec.conf));
+    put(keys::ARGS, keys::json_text(&spec.args));
+    put(keys::DEPENDENCIES, keys::json_text(&spec.dependencies));
+    put(keys::CONF, keys::json_text(&spec.conf));
     put(
         keys::CONCURRENCY_POLICY,
         job.run_policy.concurrency.as_str().to_string(),
@@ -93,11 +77,6 @@ pub fn job_data_map(job: &JobDefinition) -> BTreeMap<String, String> {
         }
     }
     m
-}
-
-fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    // Vec<String> and BTreeMap<String, String> always serialize.
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
 }
 
 /// `JOB_DATA` bytes of a job.
@@ -218,6 +197,7 @@ pub fn decode_job_data_with_policy(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits;
 
     fn job() -> JobDefinition {
         JobDefinition {
@@ -268,6 +248,69 @@ mod tests {
         assert!(
             !text.contains("executorCores"),
             "unset values are left out: {text}"
+        );
+    }
+
+    #[test]
+    fn the_domains_size_rule_is_the_length_of_the_bytes_written() {
+        // The descriptor rules refuse a job whose data would not fit
+        // JOB_DATA with `JobDefinition::job_data_size`: it must be exactly
+        // what this store writes, for every character class.
+        let awkward = [
+            "",
+            " lead",
+            "in ner",
+            "\\back\\slash\\",
+            "a=b:c#d!e",
+            "tab\tnl\ncr\rff\u{c}",
+            "\u{0}\u{1f}\u{7f}",
+            "\"quoted\" 'single'",
+            "città €",
+            "💡𝄞",
+            "{\"json\": [1, 2]}",
+        ];
+        let mut jobs = vec![job()];
+        let mut bare = job();
+        bare.spec = SparkJobSpec {
+            jar: "j.jar".into(),
+            class_name: "C".into(),
+            ..SparkJobSpec::default()
+        };
+        jobs.push(bare);
+        for (n, text) in awkward.iter().enumerate() {
+            let mut j = job();
+            j.component_id = format!("{text}{n}");
+            j.spec.jar = format!("{text}.jar");
+            j.spec.class_name = text.to_string();
+            j.spec.queue = Some(text.to_string());
+            j.spec.args = awkward.iter().map(|a| format!("{a}{text}")).collect();
+            j.spec.dependencies = vec![text.to_string(), format!(" {text}")];
+            j.spec.conf = awkward
+                .iter()
+                .map(|a| (format!("spark.{a}{n}"), format!("{text}{a}")))
+                .collect();
+            j.spec.driver_memory = Some(text.to_string());
+            j.spec.executor_memory = Some(format!(" {text}"));
+            j.spec.log_level = Some(text.to_string());
+            j.spec.executor_cores = Some(u32::MAX);
+            j.run_policy = RunPolicy {
+                concurrency: ConcurrencyPolicy::Allow,
+                retries: u32::MAX,
+                retry_delay_secs: u64::MAX,
+            };
+            jobs.push(j);
+        }
+        let mut large = job();
+        large.spec.args = vec!["é=".repeat(5_000); 3];
+        jobs.push(large);
+        for j in &jobs {
+            let size = j.job_data_size();
+            assert_eq!(size.total(), encode_job_data(j).len(), "{:?}", j.spec);
+            assert_eq!(size.fits(), size.total() <= limits::JOB_DATA_BYTES);
+        }
+        assert!(
+            !jobs[jobs.len() - 1].job_data_size().fits(),
+            "60,000+ bytes of args"
         );
     }
 

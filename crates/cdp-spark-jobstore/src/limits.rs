@@ -1,23 +1,27 @@
 //! Column sizes of the Quartz tables (and ours), checked before anything is
 //! written: a value that does not fit is refused with a clear message instead
-//! of being truncated or rejected half-way by the database.
+//! of being truncated or rejected half-way by the database. The sizes of what
+//! a descriptor sets are the domain's (`cdp_spark_domain::model::MAX_*`),
+//! whose descriptor rules refuse an oversized value at validate time; these
+//! checks are the last line of defence.
 
 use cdp_spark_domain::model::{
     JobDefinition, JobKey, OperationRecord, RunRecord, TriggerDefinition, TriggerKey,
-    TriggerSchedule, MAX_KEY_LEN,
+    TriggerSchedule, MAX_CRON_EXPRESSION_LEN, MAX_DESCRIPTION_LEN, MAX_JOB_DATA_BYTES, MAX_KEY_LEN,
+    MAX_TIME_ZONE_LEN,
 };
 use cdp_spark_domain::ports::StoreError;
 
 /// `JOB_NAME`, `JOB_GROUP`, `TRIGGER_NAME`, `TRIGGER_GROUP`: `VARCHAR(190)`.
 pub const KEY_LEN: usize = MAX_KEY_LEN;
 /// `QRTZ_JOB_DETAILS.DESCRIPTION`: `VARCHAR(250)`; longer descriptions are shortened.
-pub const DESCRIPTION_LEN: usize = 250;
+pub const DESCRIPTION_LEN: usize = MAX_DESCRIPTION_LEN;
 /// `QRTZ_CRON_TRIGGERS.CRON_EXPRESSION`: `VARCHAR(120)`.
-pub const CRON_EXPRESSION_LEN: usize = 120;
+pub const CRON_EXPRESSION_LEN: usize = MAX_CRON_EXPRESSION_LEN;
 /// `QRTZ_CRON_TRIGGERS.TIME_ZONE_ID`: `VARCHAR(80)`.
-pub const TIME_ZONE_LEN: usize = 80;
+pub const TIME_ZONE_LEN: usize = MAX_TIME_ZONE_LEN;
 /// `JOB_DATA` is a MySQL `BLOB`: at most 65,535 bytes.
-pub const JOB_DATA_BYTES: usize = 65_535;
+pub const JOB_DATA_BYTES: usize = MAX_JOB_DATA_BYTES;
 /// Our run table: `RUN_ID`, `APPLICATION_ID` `VARCHAR(190)`.
 pub const RUN_ID_LEN: usize = 190;
 pub const APPLICATION_ID_LEN: usize = 190;

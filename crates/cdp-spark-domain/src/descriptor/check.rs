@@ -4,6 +4,7 @@
 
 use crate::issues::Issues;
 
+use super::conf_policy::ConfPolicy;
 use super::types::InvalidValue;
 use super::yaml::Node;
 
@@ -25,6 +26,10 @@ pub(crate) fn index(base: &str, index: usize) -> String {
 #[derive(Debug, Default)]
 pub(crate) struct Checker {
     pub(crate) issues: Issues,
+    /// The operator's conf policy, when it applies (not to unprovisioning).
+    pub(crate) conf_policy: Option<ConfPolicy>,
+    /// Whether the job store's sizes apply (not to unprovisioning).
+    pub(crate) store_limits: bool,
 }
 
 impl Checker {

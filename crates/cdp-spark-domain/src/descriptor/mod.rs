@@ -10,11 +10,18 @@
 //! tolerated.
 
 mod check;
+mod conf_policy;
+mod job;
+mod limits;
 mod rules;
 mod schedule;
 mod types;
 mod yaml;
 
+pub use conf_policy::{
+    check_pattern, glob_matches, BuiltinDeny, ConfPolicy, InvalidPattern, Refusal,
+    BUILTIN_CONF_DENY,
+};
 pub use schedule::{parse_duration, parse_timestamp, TIMESTAMP_FORMAT};
 pub use types::*;
 pub use yaml::MAX_NESTING_DEPTH;
@@ -39,6 +46,8 @@ pub struct DescriptorSettings {
     /// Most YAML events replayed from aliases in one descriptor (alias-bomb
     /// bound).
     pub max_alias_replayed_events: usize,
+    /// Which Spark properties `jobConfig.conf` may set.
+    pub conf_policy: ConfPolicy,
 }
 
 impl Default for DescriptorSettings {
@@ -47,12 +56,28 @@ impl Default for DescriptorSettings {
             accepted_use_case_templates: vec![DEFAULT_USE_CASE_TEMPLATE.to_string()],
             max_descriptor_bytes: DEFAULT_MAX_DESCRIPTOR_BYTES,
             max_alias_replayed_events: 10_000,
+            conf_policy: ConfPolicy::default(),
         }
     }
 }
 
+/// What a descriptor is read for: the rules on what a job may carry apply
+/// only to a job about to be stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Purpose {
+    /// Validate or provision: every rule, including the operator's conf
+    /// policy and what the job store can hold.
+    #[default]
+    Provision,
+    /// Unprovision: only the job's key matters, so a job provisioned before
+    /// the conf policy changed can still be removed.
+    Remove,
+}
+
 /// Parse a `ProvisioningRequest.descriptor` of the given kind into the
-/// component to provision, or every failed rule.
+/// component to provision, or every failed rule: the descriptor's own, the
+/// operator's conf policy ([`ConfPolicy`]) and the sizes the job store can
+/// hold (so that a descriptor that validates can be provisioned).
 ///
 /// Only `COMPONENT_DESCRIPTOR` is accepted; a descriptor larger than
 /// `settings.max_descriptor_bytes` is rejected before it is read.
@@ -60,6 +85,27 @@ pub fn parse_request(
     kind: DescriptorKind,
     descriptor: &str,
     settings: &DescriptorSettings,
+) -> Result<ComponentDescriptor, Issues> {
+    parse(kind, descriptor, settings, Purpose::Provision)
+}
+
+/// As [`parse_request`], for unprovisioning: without the rules on what a
+/// job may carry (the conf policy, the job store's sizes), which only the
+/// job's key is left to need. A job provisioned before the operator
+/// tightened the policy can still be removed.
+pub fn parse_request_to_remove(
+    kind: DescriptorKind,
+    descriptor: &str,
+    settings: &DescriptorSettings,
+) -> Result<ComponentDescriptor, Issues> {
+    parse(kind, descriptor, settings, Purpose::Remove)
+}
+
+fn parse(
+    kind: DescriptorKind,
+    descriptor: &str,
+    settings: &DescriptorSettings,
+    purpose: Purpose,
 ) -> Result<ComponentDescriptor, Issues> {
     if kind != DescriptorKind::ComponentDescriptor {
         return Err(Issues::single(Issue::new(
@@ -88,5 +134,9 @@ pub fn parse_request(
     }
     let root =
         yaml::load(descriptor, settings.max_alias_replayed_events).map_err(Issues::single)?;
-    rules::component_descriptor(&root, settings)
+    let parsed = rules::component_descriptor(&root, settings, purpose)?;
+    if purpose == Purpose::Provision {
+        limits::job_data_fits(&parsed)?;
+    }
+    Ok(parsed)
 }

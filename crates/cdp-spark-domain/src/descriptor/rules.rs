@@ -17,7 +17,7 @@ use super::types::{
     COMPONENT_ID_PREFIX, MAX_JOB_NAME_LEN,
 };
 use super::yaml::{shorten, Node};
-use super::DescriptorSettings;
+use super::{DescriptorSettings, Purpose};
 
 /// Most component ids listed when `componentIdToProvision` matches none.
 const MAX_IDS_LISTED: usize = 10;
@@ -26,8 +26,14 @@ const MAX_IDS_LISTED: usize = 10;
 pub(crate) fn component_descriptor(
     root: &Node,
     settings: &DescriptorSettings,
+    purpose: Purpose,
 ) -> Result<ComponentDescriptor, Issues> {
-    let mut c = Checker::default();
+    let provisioning = purpose == Purpose::Provision;
+    let mut c = Checker {
+        conf_policy: provisioning.then(|| settings.conf_policy.clone()),
+        store_limits: provisioning,
+        ..Checker::default()
+    };
     if !matches!(root, Node::Map(_)) {
         c.add(
             "",
@@ -311,18 +317,7 @@ fn spark_workload(
             "set it to the location of the application jar, e.g. hdfs://nameservice1/apps/app.jar",
         )
         .and_then(|text| artifact(&text, &jar_field, c))
-        .and_then(|uri| {
-            if uri.as_str().to_ascii_lowercase().ends_with(".jar") {
-                Some(uri)
-            } else {
-                c.add(
-                    &jar_field,
-                    format!("'{}' does not end with .jar", uri.as_str()),
-                    "point jar at the application's .jar file",
-                );
-                None
-            }
-        });
+        .filter(|uri| names_a_jar(uri, &jar_field, Role::Application, c));
 
     let class_field = join(base, "className");
     let class_name = c
@@ -562,12 +557,90 @@ fn dependencies(node: &Node, field: &str, c: &mut Checker) -> Option<Vec<Artifac
         match c
             .string_value(item, &item_field, hint)
             .and_then(|text| artifact(&text, &item_field, c))
+            .filter(|uri| names_a_jar(uri, &item_field, Role::Dependency, c))
         {
             Some(uri) => out.push(uri),
             None => ok = false,
         }
     }
     ok.then_some(out)
+}
+
+/// What a jar location is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// `jar`: spark-submit's primary resource.
+    Application,
+    /// `jobConfig.dependencies`: one entry of spark-submit's `--jars` list.
+    Dependency,
+}
+
+/// The location names a `.jar` file, and Spark reads it as the same file the
+/// provisioner checks: no `#` or `?` (Spark reads a URI fragment, which
+/// renames the file it ships, or a query), no `,` in a dependency
+/// (spark-submit splits `--jars` at commas), no leading `-` for the
+/// application jar (spark-submit would read an option). Adds an issue when
+/// not.
+fn names_a_jar(uri: &ArtifactUri, field: &str, role: Role, c: &mut Checker) -> bool {
+    let text = uri.as_str();
+    let shown = shorten(text, 200);
+    let (what, hint) = match role {
+        Role::Application => ("jar", "point jar at the application's .jar file"),
+        Role::Dependency => (
+            "dependency",
+            "list only .jar files as dependencies (they go on the job's class path); let the \
+             application read other files from HDFS",
+        ),
+    };
+    if let Some(ch) = text.chars().find(|ch| matches!(ch, '#' | '?')) {
+        c.add(
+            field,
+            format!(
+                "'{shown}' contains '{ch}', which Spark reads as the start of a URI {}: it \
+                 would ship another file than the one named",
+                if ch == '#' {
+                    "fragment (a new name for the file)"
+                } else {
+                    "query"
+                }
+            ),
+            format!("name the {what} file without '#' and '?'"),
+        );
+        return false;
+    }
+    if role == Role::Dependency && text.contains(',') {
+        c.add(
+            field,
+            format!(
+                "'{shown}' contains ',', but spark-submit takes the dependencies as one \
+                 comma-separated list (--jars), which would split it"
+            ),
+            "rename the jar without ',', or list each jar as its own entry",
+        );
+        return false;
+    }
+    if role == Role::Application && text.starts_with('-') {
+        c.add(
+            field,
+            format!("'{shown}' starts with '-', which spark-submit would read as an option"),
+            "give an hdfs:// URI, a file: URI or an absolute path",
+        );
+        return false;
+    }
+    if !text.to_ascii_lowercase().ends_with(".jar") {
+        c.add(
+            field,
+            match role {
+                Role::Application => format!("'{shown}' does not end with .jar"),
+                Role::Dependency => {
+                    format!("'{shown}' does not end with .jar: dependencies must be jars")
+                }
+            },
+            hint,
+        );
+        return false;
+    }
+    true
 }
 
 /// `driverCores`, `executorCores`, `numExecutors`: a YAML integer ≥ 1.
@@ -675,7 +748,13 @@ fn conf(node: &Node, field: &str, c: &mut Checker) -> Option<BTreeMap<String, St
                 );
                 false
             }
-            Some(_) => true,
+            Some(_) => match c.conf_policy.as_ref().map(|p| p.judge(key)) {
+                Some(Err(refusal)) => {
+                    c.add(&entry, refusal.problem, refusal.hint);
+                    false
+                }
+                _ => true,
+            },
         };
         let value_text = match value.scalar_text() {
             Some(text) if text.contains('\0') => {

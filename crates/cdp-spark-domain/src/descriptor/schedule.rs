@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::cron::CronExpression;
+use crate::model::{MAX_CRON_EXPRESSION_LEN, MAX_TIME_ZONE_LEN};
 
 use super::check::{join, Checker};
 use super::types::{ConcurrencyPolicy, InvalidValue, Schedule};
@@ -27,20 +28,22 @@ pub(crate) fn schedule(node: &Node, base: &str, c: &mut Checker) -> Option<Sched
             "set it to a Quartz cron expression (seconds minutes hours day-of-month month \
              day-of-week [year]), e.g. \"0 30 2 ? * MON-FRI\"",
         )
-        .and_then(|text| match CronExpression::parse(&text) {
-            Ok(cron) => Some(cron),
-            Err(e) => {
+        .and_then(|text| {
+            let len = text.chars().count();
+            if c.store_limits && len > MAX_CRON_EXPRESSION_LEN {
                 c.add(
                     &cron_field,
                     format!(
-                        "'{}' is not a valid Quartz cron expression: {e}",
-                        shorten(&text, 120)
+                        "is {len} characters long; at most {MAX_CRON_EXPRESSION_LEN} are allowed, \
+                         because Quartz keeps cron expressions in a \
+                         {MAX_CRON_EXPRESSION_LEN}-character column (CRON_EXPRESSION)"
                     ),
-                    "fix the expression; Quartz expressions have 6 or 7 fields (seconds first) \
-                     and need '?' in day-of-month or day-of-week, e.g. \"0 30 2 ? * MON-FRI\"",
+                    "shorten the expression: ranges (MON-FRI, 1-5) and steps (0/15) instead of \
+                     long lists, single spaces between fields",
                 );
-                None
+                return None;
             }
+            cron_expression(&text, &cron_field, c)
         });
 
     let start_field = join(base, "startDate");
@@ -170,6 +173,25 @@ pub(crate) fn schedule(node: &Node, base: &str, c: &mut Checker) -> Option<Sched
     })
 }
 
+/// `cronExpression` read as Quartz reads it.
+fn cron_expression(text: &str, cron_field: &str, c: &mut Checker) -> Option<CronExpression> {
+    match CronExpression::parse(text) {
+        Ok(cron) => Some(cron),
+        Err(e) => {
+            c.add(
+                cron_field,
+                format!(
+                    "'{}' is not a valid Quartz cron expression: {e}",
+                    shorten(text, 120)
+                ),
+                "fix the expression; Quartz expressions have 6 or 7 fields (seconds first) \
+                 and need '?' in day-of-month or day-of-week, e.g. \"0 30 2 ? * MON-FRI\"",
+            );
+            None
+        }
+    }
+}
+
 /// Whether the trigger fires at least once: Quartz's first fire time is the
 /// first one at or after the start (here: `startDate`, else the Unix epoch),
 /// and it must not be after the end.
@@ -235,6 +257,20 @@ fn zone(node: &Node, field: &str, c: &mut Checker) -> Option<Tz> {
     let hint = "use an IANA time zone id such as UTC, Europe/Rome or America/New_York";
     let text = c.string_value(node, field, hint)?;
     match text.parse::<Tz>() {
+        // The zone's id is what Quartz keeps (TIME_ZONE_ID); no IANA id is
+        // that long today, the rule keeps it so should one ever be.
+        Ok(tz) if c.store_limits && tz.name().chars().count() > MAX_TIME_ZONE_LEN => {
+            c.add(
+                field,
+                format!(
+                    "'{}' is longer than the {MAX_TIME_ZONE_LEN} characters Quartz keeps for a \
+                     time zone id (TIME_ZONE_ID)",
+                    shorten(tz.name(), 120)
+                ),
+                "use another id of the same zone",
+            );
+            None
+        }
         Ok(tz) => Some(tz),
         Err(_) => {
             let wanted = text.trim();
@@ -306,6 +342,16 @@ mod tests {
         ] {
             assert!(parse_timestamp(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_iana_zone_id_fits_quartz_time_zone_column() {
+        let longest = chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|tz| tz.name().chars().count())
+            .max()
+            .unwrap_or(0);
+        assert!(longest > 0 && longest <= MAX_TIME_ZONE_LEN, "{longest}");
     }
 
     #[test]

@@ -6,57 +6,20 @@ use tracing::info;
 
 use super::errors::UseCaseError;
 use super::Provisioner;
-use crate::descriptor::{ComponentDescriptor, ConcurrencyPolicy, Schedule};
+use crate::descriptor::{ComponentDescriptor, Schedule};
 use crate::issues::Issue;
 use crate::model::{
-    JobDefinition, JobKey, JobView, MisfireInstruction, RunFilter, RunPolicy, RunRecord,
-    SparkJobSpec, TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
+    JobDefinition, JobKey, JobView, MisfireInstruction, RunFilter, RunRecord, TriggerDefinition,
+    TriggerKey, TriggerSchedule, TriggerState,
 };
 
 /// How many runs a job view shows.
 pub const LAST_RUNS_SHOWN: u64 = 10;
 
 /// The Quartz job of a descriptor: key (data product id, jobName) and the
-/// Spark application to launch.
+/// Spark application to launch ([`ComponentDescriptor::job_definition`]).
 pub fn job_definition(descriptor: &ComponentDescriptor) -> JobDefinition {
-    let w = &descriptor.component.specific;
-    let c = &w.job_config;
-    JobDefinition {
-        key: JobKey::new(descriptor.data_product.id.clone(), w.job_name.as_str()),
-        component_id: descriptor.component.id.clone(),
-        description: descriptor
-            .component
-            .description
-            .clone()
-            .or_else(|| descriptor.component.name.clone()),
-        spec: SparkJobSpec {
-            jar: w.jar.to_string(),
-            class_name: w.class_name.to_string(),
-            queue: w.queue.as_ref().map(|q| q.to_string()),
-            args: c.args.clone(),
-            dependencies: c.dependencies.iter().map(|d| d.to_string()).collect(),
-            driver_cores: c.driver_cores.map(|n| n.get()),
-            driver_memory: c.driver_memory.as_ref().map(|m| m.to_string()),
-            executor_cores: c.executor_cores.map(|n| n.get()),
-            executor_memory: c.executor_memory.as_ref().map(|m| m.to_string()),
-            num_executors: c.num_executors.map(|n| n.get()),
-            log_level: c.log_level.map(|l| l.as_str().to_string()),
-            conf: c.conf.clone(),
-        },
-        non_concurrent: c
-            .schedule
-            .as_ref()
-            .is_none_or(|s| s.concurrency_policy != ConcurrencyPolicy::Allow),
-        run_policy: c
-            .schedule
-            .as_ref()
-            .map(|s| RunPolicy {
-                concurrency: s.concurrency_policy,
-                retries: s.retries,
-                retry_delay_secs: s.retry_delay.map(|d| d.as_secs()).unwrap_or(0),
-            })
-            .unwrap_or_default(),
-    }
+    descriptor.job_definition()
 }
 
 /// First fire time of a schedule at or after `max(startDate, now)`, before

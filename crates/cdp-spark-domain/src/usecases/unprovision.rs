@@ -6,8 +6,24 @@ use super::errors::UseCaseError;
 use super::jobs::job_definition;
 use super::Provisioner;
 use crate::api::{ProvisioningRequest, ProvisioningStatus};
+use crate::descriptor::{parse_request_to_remove, ComponentDescriptor};
+use crate::issues::Issues;
 
 impl Provisioner {
+    /// The descriptor rules unprovisioning needs: the descriptor's own,
+    /// without the operator's conf policy and the job store's sizes (a job
+    /// provisioned before the policy changed can still be removed).
+    pub fn check_descriptor_to_remove(
+        &self,
+        request: &ProvisioningRequest,
+    ) -> Result<ComponentDescriptor, Issues> {
+        parse_request_to_remove(
+            request.descriptor_kind,
+            &request.descriptor,
+            &self.settings.descriptor,
+        )
+    }
+
     /// `POST /v1/unprovision`: descriptor rules only (no HDFS), then delete
     /// the job and its triggers. Idempotent: nothing to delete is success.
     pub async fn unprovision(
@@ -16,7 +32,7 @@ impl Provisioner {
     ) -> Result<ProvisioningStatus, UseCaseError> {
         let started = Instant::now();
         let descriptor = self
-            .check_descriptor(request)
+            .check_descriptor_to_remove(request)
             .map_err(UseCaseError::Invalid)?;
         let key = job_definition(&descriptor).key;
         let existed = self.store.delete_job(&key).await?;

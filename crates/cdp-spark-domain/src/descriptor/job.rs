@@ -1,0 +1,51 @@
+//! The Quartz job a descriptor becomes.
+
+use crate::model::{JobDefinition, JobKey, RunPolicy, SparkJobSpec};
+
+use super::types::{ComponentDescriptor, ConcurrencyPolicy};
+
+impl ComponentDescriptor {
+    /// The Quartz job of this descriptor: key (data product id, `jobName`)
+    /// and the Spark application to launch, every value as the descriptor
+    /// gives it.
+    pub fn job_definition(&self) -> JobDefinition {
+        let w = &self.component.specific;
+        let c = &w.job_config;
+        JobDefinition {
+            key: JobKey::new(self.data_product.id.clone(), w.job_name.as_str()),
+            component_id: self.component.id.clone(),
+            description: self
+                .component
+                .description
+                .clone()
+                .or_else(|| self.component.name.clone()),
+            spec: SparkJobSpec {
+                jar: w.jar.to_string(),
+                class_name: w.class_name.to_string(),
+                queue: w.queue.as_ref().map(|q| q.to_string()),
+                args: c.args.clone(),
+                dependencies: c.dependencies.iter().map(|d| d.to_string()).collect(),
+                driver_cores: c.driver_cores.map(|n| n.get()),
+                driver_memory: c.driver_memory.as_ref().map(|m| m.to_string()),
+                executor_cores: c.executor_cores.map(|n| n.get()),
+                executor_memory: c.executor_memory.as_ref().map(|m| m.to_string()),
+                num_executors: c.num_executors.map(|n| n.get()),
+                log_level: c.log_level.map(|l| l.as_str().to_string()),
+                conf: c.conf.clone(),
+            },
+            non_concurrent: c
+                .schedule
+                .as_ref()
+                .is_none_or(|s| s.concurrency_policy != ConcurrencyPolicy::Allow),
+            run_policy: c
+                .schedule
+                .as_ref()
+                .map(|s| RunPolicy {
+                    concurrency: s.concurrency_policy,
+                    retries: s.retries,
+                    retry_delay_secs: s.retry_delay.map(|d| d.as_secs()).unwrap_or(0),
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
