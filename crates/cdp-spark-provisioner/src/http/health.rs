@@ -1,6 +1,7 @@
 //! Liveness, readiness and the Prometheus metrics.
 
 use actix_web::{web, HttpResponse};
+use cdp_spark_domain::ports::StoreError;
 use serde_json::json;
 
 #[allow(unused_imports)] // named by the OpenAPI annotations
@@ -16,22 +17,44 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "UP"}))
 }
 
-/// Readiness: the job store answers.
+/// Readiness: the job store answers (and a SQLite store's file is still the
+/// one it opened). The body gives a short reason only: the database's
+/// address, user and name and the driver's words are for the operator's
+/// log, not for whoever can reach this route.
 #[utoipa::path(
     get, path = "/ready", tag = "Service", operation_id = "ready",
     responses(
         (status = 200, description = "The job store answers", body = HealthDoc),
-        (status = 503, description = "The job store does not answer; `detail` says why", body = HealthDoc),
+        (status = 503, description = "The job store does not answer; `reason` says why in a few words (the log has the detail)", body = HealthDoc),
     )
 )]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     match state.provisioner.store().ping().await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "UP"})),
         Err(e) => {
-            tracing::warn!(error = %e, "not ready: the job store does not answer");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({"status": "DOWN", "detail": e.to_string()}))
+            let reason = not_ready_reason(&e);
+            if cdp_spark_jobstore::is_database_file_gone(&e) {
+                tracing::error!(error = %e, reason, "not ready");
+            } else {
+                tracing::warn!(error = %e, reason, "not ready");
+            }
+            HttpResponse::ServiceUnavailable().json(json!({"status": "DOWN", "reason": reason}))
         }
+    }
+}
+
+/// What `/ready` tells anyone about a store fault: a fixed phrase per kind,
+/// never the fault's own text (which names the database, its host, port
+/// and user, and quotes the driver).
+fn not_ready_reason(e: &StoreError) -> &'static str {
+    if cdp_spark_jobstore::is_database_file_gone(e) {
+        return "the job store's database file was removed or replaced while open";
+    }
+    match e {
+        StoreError::Unavailable(_) => "the job store does not answer",
+        StoreError::Conflict(_) => "the job store is busy",
+        StoreError::Corrupt(_) => "the job store holds data this provisioner cannot read",
+        StoreError::Other(_) => "the job store failed",
     }
 }
 

@@ -473,9 +473,9 @@ pub mod schemas {
     pub struct HealthDoc {
         /// `UP` or `DOWN`.
         pub status: String,
-        /// Why not ready (readiness only).
+        /// Why not ready, in a few words (readiness only; the log has the detail).
         #[schema(required = false)]
-        pub detail: String,
+        pub reason: String,
     }
 }
 
