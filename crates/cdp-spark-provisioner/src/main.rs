@@ -9,6 +9,7 @@ mod http;
 mod logging;
 mod memory;
 mod offline;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -18,6 +19,7 @@ use cli::{BenchCommand, Cli, Command, CronCommand};
 
 fn main() -> ExitCode {
     memory::apply();
+    signals::apply();
     let cli = Cli::parse();
     // `serve` sets up its logs from its configuration.
     if !matches!(cli.command, Command::Serve(_)) {
