@@ -14,7 +14,7 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-use cdp_spark_domain::descriptor::DescriptorSettings;
+use cdp_spark_domain::descriptor::{check_pattern, ConfPolicy, DescriptorSettings};
 use cdp_spark_domain::ports::StoreError;
 use cdp_spark_domain::usecases::ArtifactSettings;
 use cdp_spark_hdfs::{ArtifactFs, HdfsConfig, HdfsConfigError, LocalFs, LocalFsConfig};
@@ -204,6 +204,14 @@ pub struct DescriptorConfig {
     pub accepted_use_case_templates: Vec<String>,
     /// Largest descriptor accepted, in bytes.
     pub max_descriptor_bytes: usize,
+    /// Spark properties (globs, `*` and `?`, any case) `jobConfig.conf` may
+    /// not set, on top of the built-in deny-list.
+    pub conf_deny: Vec<String>,
+    /// Whether the built-in deny-list applies (`false`: only `conf_deny`).
+    pub conf_deny_builtin: bool,
+    /// When set, `jobConfig.conf` may set only keys matching one of these;
+    /// the deny patterns still apply.
+    pub conf_allow: Option<Vec<String>>,
 }
 
 impl Default for DescriptorConfig {
@@ -212,6 +220,9 @@ impl Default for DescriptorConfig {
         Self {
             accepted_use_case_templates: d.accepted_use_case_templates,
             max_descriptor_bytes: d.max_descriptor_bytes,
+            conf_deny: d.conf_policy.deny,
+            conf_deny_builtin: d.conf_policy.builtin_deny,
+            conf_allow: d.conf_policy.allow,
         }
     }
 }
@@ -221,8 +232,35 @@ impl DescriptorConfig {
         DescriptorSettings {
             accepted_use_case_templates: self.accepted_use_case_templates.clone(),
             max_descriptor_bytes: self.max_descriptor_bytes,
+            conf_policy: ConfPolicy {
+                builtin_deny: self.conf_deny_builtin,
+                deny: self.conf_deny.clone(),
+                allow: self.conf_allow.clone(),
+            },
             ..DescriptorSettings::default()
         }
+    }
+
+    /// Every conf policy pattern usable, else the key naming the first that
+    /// is not (`descriptor.conf_deny[2]`).
+    fn check_conf_policy(&self) -> Result<(), ConfigError> {
+        let lists = [
+            ("descriptor.conf_deny", Some(&self.conf_deny)),
+            ("descriptor.conf_allow", self.conf_allow.as_ref()),
+        ];
+        for (key, list) in lists {
+            for (n, pattern) in list.into_iter().flatten().enumerate() {
+                if let Err(e) = check_pattern(pattern) {
+                    return Err(key_error(
+                        &format!("{key}[{n}]"),
+                        format!(
+                            "{e}; write a Spark property name or a glob such as spark.yarn.dist.*"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -878,6 +916,7 @@ impl Settings {
                 "must be at least 1",
             ));
         }
+        self.descriptor.check_conf_policy()?;
         if self.asynchronous.abandon_after_secs == 0 {
             return Err(key_error("async.abandon_after_secs", "must be at least 1"));
         }
@@ -1057,10 +1096,14 @@ fn toml_literal(key: &str, value: &str) -> String {
         // {"spark.driver.defaultJavaOptions" = "-Dx=y"}; checked when parsed.
         return trimmed.to_string();
     }
-    if key == "descriptor.accepted_use_case_templates"
-        || key == "launcher.resource_managers"
-        || key == "artifacts.local_roots"
-    {
+    if matches!(
+        key,
+        "descriptor.accepted_use_case_templates"
+            | "descriptor.conf_deny"
+            | "descriptor.conf_allow"
+            | "launcher.resource_managers"
+            | "artifacts.local_roots"
+    ) {
         // A comma-separated list is accepted too.
         let items: Vec<String> = trimmed
             .split(',')
@@ -1730,5 +1773,78 @@ mod tests {
         assert_eq!(a.effective_trigger_token(), Some("s"));
         a.trigger_token = Some("t".into());
         assert_eq!(a.effective_trigger_token(), Some("t"));
+    }
+
+    #[test]
+    fn the_descriptor_conf_policy_layers_into_the_domain_and_bad_patterns_name_the_key() {
+        let d = Settings::load_from(&Overrides::default(), env(&[]))
+            .expect("defaults")
+            .descriptor
+            .to_domain();
+        assert_eq!(
+            d.conf_policy,
+            ConfPolicy::default(),
+            "built-in deny-list by default"
+        );
+        assert!(d.conf_policy.judge("spark.yarn.dist.files").is_err());
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = write(
+            &dir,
+            "[descriptor]\nconf_deny = [\"spark.sql.warehouse.*\"]\nconf_allow = [\"spark.sql.*\"]\n",
+        );
+        let overrides = Overrides {
+            config_file: Some(file),
+            ..Overrides::default()
+        };
+        let p = Settings::load_from(&overrides, env(&[]))
+            .expect("file")
+            .descriptor
+            .to_domain()
+            .conf_policy;
+        assert_eq!(p.deny, ["spark.sql.warehouse.*"]);
+        assert_eq!(p.allow, Some(vec!["spark.sql.*".to_string()]));
+        assert!(p.builtin_deny);
+        assert!(p.judge("spark.sql.warehouse.dir").is_err());
+        assert!(p.judge("spark.executor.instances").is_err(), "not allowed");
+        assert_eq!(p.judge("spark.sql.shuffle.partitions"), Ok(()));
+
+        // The environment: comma-separated lists, and the built-in list off.
+        let p = Settings::load_from(
+            &Overrides::default(),
+            env(&[
+                (
+                    "CDP_SPARK_PROVISIONER__DESCRIPTOR__CONF_DENY",
+                    "spark.a.*, spark.b",
+                ),
+                (
+                    "CDP_SPARK_PROVISIONER__DESCRIPTOR__CONF_DENY_BUILTIN",
+                    "false",
+                ),
+            ]),
+        )
+        .expect("env")
+        .descriptor
+        .to_domain()
+        .conf_policy;
+        assert_eq!(p.deny, ["spark.a.*", "spark.b"]);
+        assert!(!p.builtin_deny);
+        assert_eq!(p.judge("spark.files"), Ok(()), "built-in list replaced");
+
+        for (var, value, key) in [
+            (
+                "CONF_DENY",
+                "spark.ok, spark.a b",
+                "descriptor.conf_deny[1]",
+            ),
+            ("CONF_ALLOW", "[\"\"]", "descriptor.conf_allow[0]"),
+        ] {
+            let e = Settings::load_from(
+                &Overrides::default(),
+                env(&[(&format!("CDP_SPARK_PROVISIONER__DESCRIPTOR__{var}"), value)]),
+            )
+            .expect_err(key);
+            assert_eq!(e.key.as_deref(), Some(key), "{e}");
+        }
     }
 }
