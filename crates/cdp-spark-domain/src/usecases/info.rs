@@ -60,7 +60,10 @@ pub fn provisioning_info(
         "className".into(),
         string_entry("Main class", w.class_name.as_str()),
     );
-    public.insert("jar".into(), string_entry("Jar", w.jar.as_str()));
+    public.insert(
+        "jar".into(),
+        string_entry("Jar", crate::redact::text(w.jar.as_str())),
+    );
     match &w.job_config.schedule {
         Some(schedule) => {
             public.insert(

@@ -86,7 +86,9 @@ pub struct ManualTrigger {
 }
 
 impl Provisioner {
-    /// A job with its triggers and last runs.
+    /// A job with its triggers and last runs, as it may be shown: secrets
+    /// in its conf, arguments and locations, and in its runs' errors,
+    /// redacted ([`crate::redact::Redactor::job`]).
     pub async fn job_view(&self, key: &JobKey) -> Result<JobView, UseCaseError> {
         let job = self
             .store
@@ -103,9 +105,12 @@ impl Provisioner {
             })
             .await?;
         Ok(JobView {
-            job,
+            job: self.redactor.job(job),
             triggers,
-            last_runs,
+            last_runs: last_runs
+                .into_iter()
+                .map(|r| self.redactor.run(r))
+                .collect(),
         })
     }
 
@@ -116,15 +121,24 @@ impl Provisioner {
             .ok_or_else(|| UseCaseError::NotFound(format!("no trigger {key} exists")))
     }
 
+    /// A run, its error redacted.
     pub async fn run(&self, run_id: &str) -> Result<RunRecord, UseCaseError> {
         self.store
             .get_run(run_id)
             .await?
+            .map(|r| self.redactor.run(r))
             .ok_or_else(|| UseCaseError::NotFound(format!("no run {run_id} exists")))
     }
 
+    /// Runs, their errors redacted.
     pub async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, UseCaseError> {
-        Ok(self.store.list_runs(filter).await?)
+        Ok(self
+            .store
+            .list_runs(filter)
+            .await?
+            .into_iter()
+            .map(|r| self.redactor.run(r))
+            .collect())
     }
 
     /// Start the job now: a one-shot trigger with immediate start, also for

@@ -20,6 +20,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::descriptor::DescriptorSettings;
 use crate::jar::DEFAULT_MAX_READ_BYTES;
 use crate::ports::{HdfsPort, JobStorePort};
+use crate::redact::Redactor;
 use gate::Gate;
 
 pub use errors::{fs_system_error, store_system_error, UseCaseError};
@@ -72,6 +73,8 @@ pub struct Provisioner {
     settings: UseCaseSettings,
     /// Bounds the artifact checks in flight (shared by the clones).
     artifact_checks: Arc<Gate>,
+    /// Hides secrets in what the job status API shows (jobs, runs).
+    redactor: Redactor,
 }
 
 impl Provisioner {
@@ -86,7 +89,20 @@ impl Provisioner {
             clock: Arc::new(SystemClock),
             artifact_checks: Arc::new(Gate::new(settings.artifacts.max_concurrent_checks)),
             settings,
+            redactor: Redactor::default(),
         }
+    }
+
+    /// Hide these known values too (the provisioner's tokens, the job
+    /// store's password) wherever a job or a run is shown; without it only
+    /// the patterns of [`crate::redact`] apply.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// Replace the clock (tests, skewed-clock simulations).
