@@ -21,6 +21,7 @@ use cdp_spark_domain::ports::{
     ApplicationHandle, JobStorePort, LauncherBackend, OperationStorePort, SchedulerStorePort,
     SparkLauncherPort,
 };
+use cdp_spark_domain::redact::{self, Redactor};
 use cdp_spark_domain::usecases::{Provisioner, UseCaseSettings};
 use cdp_spark_jobstore::DieselJobStore;
 use cdp_spark_launcher::{ClusterMode, SparkLauncher};
@@ -32,6 +33,7 @@ use crate::config::{LogFormatSetting, Overrides, Settings, SparkSubmitLocation};
 use crate::http::metrics::Metrics;
 use crate::http::operations::Operations;
 use crate::http::{self, AppState, HttpOptions, SchedulerAccess};
+use crate::logging::{Escaping, LogWriter};
 
 pub fn run(args: ServeArgs, log_format: LogFormat, verbose: u8) -> anyhow::Result<ExitCode> {
     let overrides = Overrides {
@@ -42,46 +44,84 @@ pub fn run(args: ServeArgs, log_format: LogFormat, verbose: u8) -> anyhow::Resul
     let settings = match Settings::load(&overrides) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            // The configuration may quote a value: the patterns still apply.
+            eprintln!("error: {}", redact::text(&e.to_string()));
             eprintln!(
                 "cdp-spark-provisioner did not start: fix the configuration and start it again"
             );
             return Ok(ExitCode::from(EXIT_USAGE_OR_IO));
         }
     };
-    init_logs(&settings, log_format, verbose);
+    let secrets = known_secrets(&settings);
+    init_logs(&settings, log_format, verbose, &secrets);
 
     let system = actix_web::rt::System::new();
-    system.block_on(serve(settings))
+    system.block_on(serve(settings, secrets))
 }
 
-fn init_logs(settings: &Settings, log_format: LogFormat, verbose: u8) {
+/// The secret values of the configuration, hidden wherever the provisioner
+/// shows or logs text: the bearer tokens, the job store's password, and
+/// the values of secret-looking keys of `launcher.extra_env`,
+/// `launcher.spark_conf` and `[hdfs.extra]`.
+pub fn known_secrets(settings: &Settings) -> Redactor {
+    let mut secrets = Redactor::new();
+    let auth = &settings.auth;
+    for token in [
+        &auth.coordinator_token,
+        &auth.status_token,
+        &auth.trigger_token,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        secrets.add_secret(token);
+    }
+    if let Some(url) = &settings.store.url {
+        secrets.add_url_password(url);
+    }
+    secrets.add_values_of_secret_keys(
+        settings
+            .launcher
+            .extra_env
+            .iter()
+            .chain(&settings.launcher.spark_conf)
+            .chain(&settings.hdfs.extra)
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    secrets
+}
+
+fn init_logs(settings: &Settings, log_format: LogFormat, verbose: u8, secrets: &Redactor) {
     let level = match verbose {
         0 => settings.log.level.clone(),
         1 => "info".to_string(),
         _ => "debug".to_string(),
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let ansi = std::io::stderr().is_terminal();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
+        .with_ansi(ansi);
     let json = log_format == LogFormat::Json || settings.log.format == LogFormatSetting::Json;
+    // One event, one line: caller values cannot forge lines (see logging).
     let outcome = if json {
         builder
             .json()
             .with_current_span(true)
             .with_span_list(false)
+            .with_writer(LogWriter::new(Escaping::Json, secrets.clone()))
             .try_init()
     } else {
-        builder.try_init()
+        builder
+            .with_writer(LogWriter::text(ansi, secrets.clone()))
+            .try_init()
     };
     if let Err(e) = outcome {
         eprintln!("warning: logs could not be set up: {e}");
     }
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
+async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode> {
     let bind = settings.bind_addr()?;
     let fs = match settings.artifact_fs() {
         Ok(fs) => fs,
@@ -112,7 +152,12 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
     let operation_store: Arc<dyn OperationStorePort> = store;
 
     let engine = if settings.scheduler.enabled {
-        match start_engine(&settings, Arc::clone(&scheduler_store), Arc::clone(&jobs)) {
+        match start_engine(
+            &settings,
+            Arc::clone(&scheduler_store),
+            Arc::clone(&jobs),
+            &secrets,
+        ) {
             Ok(engine) => Some(engine),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -135,7 +180,8 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
             public_base_url: settings.server.public_base_url.clone(),
             artifacts: settings.artifacts.to_domain(),
         },
-    );
+    )
+    .with_redactor(secrets);
     let operations = Arc::new(Operations::new(
         operation_store,
         Duration::from_secs(settings.asynchronous.abandon_after_secs),
@@ -216,6 +262,7 @@ fn start_engine(
     settings: &Settings,
     store: Arc<dyn SchedulerStorePort>,
     jobs: Arc<dyn JobStorePort>,
+    secrets: &Redactor,
 ) -> Result<Engine, String> {
     let env_home = std::env::var_os("SPARK_HOME").map(std::path::PathBuf::from);
     let launcher_config = settings.launcher.to_launcher_config(env_home.clone());
@@ -245,7 +292,8 @@ fn start_engine(
     };
     let launcher = Arc::new(
         SparkLauncher::new(launcher_config)
-            .map_err(|e| format!("the [launcher] section is not valid: {e}"))?,
+            .map_err(|e| format!("the [launcher] section is not valid: {e}"))?
+            .with_redactor(secrets),
     );
     let config = settings.scheduler.to_scheduler_config(backend);
     info!(
