@@ -554,6 +554,11 @@ pub struct LauncherSettings {
     /// `kerberos_principal` from `kerberos_keytab` (else from the default
     /// ticket cache, `KRB5CCNAME`); `yarn_user_name` is then not sent.
     pub yarn_spnego: bool,
+    /// `serve` in local mode on an address other hosts can reach (not
+    /// 127.0.0.1/[::1]) refuses to start unless this is true: local mode
+    /// runs every provisioned job's code on this host, as the
+    /// provisioner's user.
+    pub allow_local_mode_on_network: bool,
 }
 
 impl Default for LauncherSettings {
@@ -580,6 +585,7 @@ impl Default for LauncherSettings {
             resource_managers: Vec::new(),
             yarn_user_name: None,
             yarn_spnego: false,
+            allow_local_mode_on_network: false,
         }
     }
 }

@@ -13,8 +13,11 @@
 mod support;
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -401,4 +404,108 @@ async fn caller_values_cannot_forge_json_log_lines() {
         forged_seen |= event.to_string().contains("FORGED");
     }
     assert!(forged_seen, "the caller's values are logged:\n{log}");
+}
+
+// ------------------------------------------------- local mode exposure ---
+
+/// `serve` with `args` and `env`, the caller's CDP_SPARK_PROVISIONER_*
+/// variables removed: `Ok(address)` once it says where it listens (then it
+/// is stopped), `Err(exit code)` when it exits first; with its log.
+fn serve_once(args: &[&str], env: &[(&str, &str)]) -> (Result<String, Option<i32>>, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cdp-spark-provisioner"));
+    cmd.arg("serve")
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env_remove("RUST_LOG")
+        .env("CDP_SPARK_PROVISIONER__LOG__LEVEL", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CDP_SPARK_PROVISIONER_") {
+            cmd.env_remove(k);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start serve");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let log_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("cdp-spark-provisioner listening on ") {
+                let _ = tx.send(addr.trim().to_string());
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let outcome = loop {
+        if let Ok(address) = rx.recv_timeout(Duration::from_millis(100)) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break Ok(address);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            break Err(status.code());
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve {args:?} neither listened nor exited within 60 s");
+        }
+    };
+    let log = log_reader.join().unwrap_or_default();
+    (outcome, log)
+}
+
+#[test]
+fn local_mode_on_a_network_address_needs_the_operators_opt_in() {
+    let (outcome, log) = serve_once(&["--bind", "0.0.0.0:0"], &[]);
+    assert_eq!(outcome, Err(Some(2)), "{log}");
+    assert!(
+        log.contains("launcher.allow_local_mode_on_network")
+            && log.contains("CDP_SPARK_PROVISIONER__LAUNCHER__ALLOW_LOCAL_MODE_ON_NETWORK")
+            && log.contains("other hosts")
+            && log.contains("as its user"),
+        "the refusal names the setting and the risk: {log}"
+    );
+
+    let (outcome, log) = serve_once(
+        &["--bind", "0.0.0.0:0"],
+        &[(
+            "CDP_SPARK_PROVISIONER__LAUNCHER__ALLOW_LOCAL_MODE_ON_NETWORK",
+            "true",
+        )],
+    );
+    assert!(
+        outcome
+            .as_ref()
+            .is_ok_and(|a| a.starts_with("http://0.0.0.0:")),
+        "{outcome:?}: {log}"
+    );
+    assert!(
+        log.contains("WARN") && log.contains("allow_local_mode_on_network"),
+        "the opt-in is logged as a warning: {log}"
+    );
+
+    for bind in ["127.0.0.1:0", "[::1]:0"] {
+        let (outcome, log) = serve_once(&["--bind", bind], &[]);
+        assert!(outcome.is_ok(), "{bind}: {outcome:?}: {log}");
+        assert!(!log.contains("allow_local_mode_on_network"), "{log}");
+    }
+    // An instance that runs no scheduler starts no local application.
+    let (outcome, log) = serve_once(
+        &["--bind", "0.0.0.0:0"],
+        &[("CDP_SPARK_PROVISIONER__SCHEDULER__ENABLED", "false")],
+    );
+    assert!(outcome.is_ok(), "{outcome:?}: {log}");
 }

@@ -29,7 +29,7 @@ use cdp_spark_scheduler::{Scheduler, SchedulerHandle};
 
 use super::EXIT_USAGE_OR_IO;
 use crate::cli::{LogFormat, ServeArgs};
-use crate::config::{LogFormatSetting, Overrides, Settings, SparkSubmitLocation};
+use crate::config::{LauncherMode, LogFormatSetting, Overrides, Settings, SparkSubmitLocation};
 use crate::http::metrics::Metrics;
 use crate::http::operations::Operations;
 use crate::http::{self, AppState, HttpOptions, SchedulerAccess};
@@ -54,6 +54,11 @@ pub fn run(args: ServeArgs, log_format: LogFormat, verbose: u8) -> anyhow::Resul
     };
     let secrets = known_secrets(&settings);
     init_logs(&settings, log_format, verbose, &secrets);
+    if let Err(refusal) = check_local_mode_exposure(&settings) {
+        eprintln!("error: {refusal}");
+        eprintln!("cdp-spark-provisioner did not start: fix the configuration and start it again");
+        return Ok(ExitCode::from(EXIT_USAGE_OR_IO));
+    }
 
     let system = actix_web::rt::System::new();
     system.block_on(serve(settings, secrets))
@@ -89,6 +94,34 @@ pub fn known_secrets(settings: &Settings) -> Redactor {
             .map(|(k, v)| (k.as_str(), v.as_str())),
     );
     secrets
+}
+
+/// Local mode runs every provisioned job's code on this host, as this
+/// process's user: refused on an address other hosts can reach unless
+/// `launcher.allow_local_mode_on_network` accepts it (then a warning).
+fn check_local_mode_exposure(settings: &Settings) -> Result<(), String> {
+    let local = settings.scheduler.enabled && settings.launcher.mode == LauncherMode::Local;
+    let bind = settings.bind_addr().map_err(|e| e.to_string())?;
+    if !local || bind.ip().to_canonical().is_loopback() {
+        return Ok(());
+    }
+    if settings.launcher.allow_local_mode_on_network {
+        warn!(
+            address = %bind,
+            "launcher.mode = local on an address other hosts can reach, accepted by launcher.allow_local_mode_on_network: \
+             whoever can provision a descriptor runs its code on this host as this provisioner's user, \
+             with its files, its configuration and its database credentials"
+        );
+        return Ok(());
+    }
+    Err(format!(
+        "launcher.allow_local_mode_on_network: serve would listen on {bind}, which other hosts can reach, \
+         while launcher.mode = local runs every provisioned job's code as a child process of this provisioner: \
+         on this host, as its user, with access to its files, its configuration and its database credentials. \
+         Whoever can provision a descriptor could run code here. Listen on 127.0.0.1 or [::1] (--bind), \
+         submit to a cluster (launcher.mode = yarn or standalone), or accept the risk with \
+         launcher.allow_local_mode_on_network = true (CDP_SPARK_PROVISIONER__LAUNCHER__ALLOW_LOCAL_MODE_ON_NETWORK=true)"
+    ))
 }
 
 fn init_logs(settings: &Settings, log_format: LogFormat, verbose: u8, secrets: &Redactor) {
