@@ -14,7 +14,8 @@ use cdp_spark_domain::ports::{FileStatus, FsError, HdfsPort, Sink};
 pub struct PortCounts {
     pub status_calls: u64,
     pub range_reads: u64,
-    /// Bytes returned by successful range reads.
+    /// Bytes returned by successful range reads (a streamed read counts
+    /// its whole range, also when stopped early).
     pub bytes_read: u64,
     /// `(offset, len)` of each range read, in order.
     pub ranges: Vec<(u64, u64)>,
@@ -96,8 +97,10 @@ impl<P: HdfsPort> HdfsPort for CountingPort<P> {
         Ok(bytes)
     }
 
-    /// One range read, however many pieces it comes in; the bytes counted
-    /// are those handed over.
+    /// One range read, however many pieces it comes in; counted whole when
+    /// it succeeds, also when the receiver stopped it early: what was asked
+    /// of the filesystem (HDFS DataNodes send a requested range whole, in
+    /// flight before the client hangs up).
     async fn read_range_chunks<'s>(
         &self,
         location: &ArtifactUri,
@@ -111,13 +114,11 @@ impl<P: HdfsPort> HdfsPort for CountingPort<P> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push((offset, len));
-        let counted = &self.bytes_read;
         self.inner
-            .read_range_chunks(location, offset, len, chunk, &mut |bytes: &[u8]| {
-                counted.fetch_add(bytes.len() as u64, Ordering::SeqCst);
-                sink.take(bytes)
-            })
-            .await
+            .read_range_chunks(location, offset, len, chunk, sink)
+            .await?;
+        self.bytes_read.fetch_add(len, Ordering::SeqCst);
+        Ok(())
     }
 }
 

@@ -96,10 +96,11 @@ pub trait ByteSource: Send + Sync {
 /// find the class and once more for each superclass followed.
 pub const DEFAULT_MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The bytes one validation may still read. Each read reserves its length
-/// before it is made (refused with [`JarError::TooLarge`] when that would go
-/// past the limit); what a streamed read did not need is given back. Shared
-/// by the jar's and the dependencies' checks of one validation.
+/// The bytes one validation may still read. Each read is charged its whole
+/// length before it is made (refused with [`JarError::TooLarge`] when that
+/// would go past the limit), a streamed read too, even when it stops early:
+/// an HDFS DataNode sends the range asked for whole. Shared by the jar's
+/// and the dependencies' checks of one validation.
 #[derive(Debug)]
 pub struct ReadBudget {
     limit: u64,
@@ -118,7 +119,7 @@ impl ReadBudget {
         self.limit
     }
 
-    /// Bytes read (or reserved by reads in flight) so far.
+    /// Bytes charged so far (reads made or in flight).
     pub fn used(&self) -> u64 {
         self.used.load(Ordering::SeqCst)
     }
@@ -137,15 +138,6 @@ impl ReadBudget {
                      validation may read ({used} read already)"
                 ))
             })
-    }
-
-    /// Give back bytes reserved but not read.
-    fn release(&self, len: u64) {
-        let _ = self
-            .used
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
-                Some(used.saturating_sub(len))
-            });
     }
 }
 
@@ -520,8 +512,8 @@ async fn read_exact(
 }
 
 /// `len` bytes of `what` from `offset` streamed to `sink` [`CHUNK`] at a
-/// time as one read, charged to `budget` (what `sink` did not want is given
-/// back). All `len` bytes must come unless `sink` stopped the read.
+/// time as one read, charged whole to `budget`. All `len` bytes must come
+/// unless `sink` stopped the read.
 async fn read_streamed(
     source: &dyn ByteSource,
     budget: &ReadBudget,
@@ -541,7 +533,6 @@ async fn read_streamed(
             go_on
         })
         .await;
-    budget.release(len.saturating_sub(delivered));
     outcome?;
     if !stopped && delivered != len {
         return Err(JarError::Fs(FsError::Read {
