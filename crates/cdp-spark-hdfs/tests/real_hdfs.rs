@@ -113,6 +113,14 @@ async fn write_files(cluster: &MiniCluster, client: &Client, label: &str) -> Fil
     put(client, &format!("{dir}/app.jar"), &app, 0o644, None).await;
     put(client, &format!("{dir}/multi.jar"), &multi, 0o644, None).await;
     put(client, &format!("{dir}/lib/dep.jar"), &app, 0o644, None).await;
+    put(
+        client,
+        &format!("{dir}/lib/not-a-zip.jar"),
+        b"#!/bin/sh\necho a script, not a jar\n",
+        0o644,
+        None,
+    )
+    .await;
     mkdir(client, &format!("{dir}/folder.jar"), 0o755, None).await;
     put(
         client,
@@ -392,6 +400,35 @@ async fn validation_reports_each_problem_on_its_field() {
         p.contains("permission denied") && p.contains("user=cdpprov"),
         "{p}"
     );
+    // A dependency is read too (its end record): one the provisioner may
+    // not read (its status answers, its read is refused) and one that is
+    // not a jar are problems on the dependency, not "valid".
+    let p = single_problem(
+        &validate(
+            files.named("app.jar"),
+            MAIN,
+            vec![files.named("alice-600.jar")],
+        )
+        .await,
+        "specific.jobConfig.dependencies[0]",
+    );
+    assert!(
+        p.contains("may not read the dependency")
+            && p.contains("permission denied")
+            && p.contains("user=cdpprov")
+            && p.contains("access=READ"),
+        "{p}"
+    );
+    let p = single_problem(
+        &validate(
+            files.named("app.jar"),
+            MAIN,
+            vec![files.named("lib/not-a-zip.jar")],
+        )
+        .await,
+        "specific.jobConfig.dependencies[0]",
+    );
+    assert!(p.contains("is not a jar (zip) file"), "{p}");
     remove(&client, &files.dir).await;
 }
 

@@ -78,6 +78,14 @@ fn setup() -> &'static Setup {
                         put(&client, &format!("{dir}/lib/dep.jar"), &app, 0o644, None).await;
                         put(
                             &client,
+                            &format!("{dir}/lib/not-a-zip.jar"),
+                            b"#!/bin/sh\necho a script, not a jar\n",
+                            0o644,
+                            None,
+                        )
+                        .await;
+                        put(
+                            &client,
                             &format!("{dir}/alice-600.jar"),
                             &app,
                             0o600,
@@ -256,6 +264,50 @@ fn a_jar_the_provisioner_may_not_read_is_a_problem_on_the_jar() {
         p.contains(&format!("the provisioner may not read the jar {jar}"))
             && p.contains("permission denied")
             && p.contains("user=cdpprov, access=READ"),
+        "{p}"
+    );
+}
+
+/// Before, a dependency was only asked for its status, which HDFS answers
+/// for a file of mode 600 of another user: the validation said valid and
+/// spark-submit failed later. Now the dependency's end record is read.
+#[test]
+fn a_dependency_the_provisioner_may_not_read_is_a_problem_on_the_dependency() {
+    let setup = setup();
+    let dep = setup.named("alice-600.jar");
+    let p = problem_on(
+        validate(
+            "unreadable-dependency",
+            &setup.named("app.jar"),
+            FIXTURE_CLASS,
+            &[&dep],
+        ),
+        "specific.jobConfig.dependencies[0]",
+    );
+    assert!(
+        p.contains(&format!("may not read the dependency {dep}"))
+            && p.contains("permission denied")
+            && p.contains("user=cdpprov")
+            && p.contains("access=READ"),
+        "{p}"
+    );
+}
+
+#[test]
+fn a_dependency_that_is_not_a_jar_is_a_problem_on_the_dependency() {
+    let setup = setup();
+    let dep = setup.named("lib/not-a-zip.jar");
+    let p = problem_on(
+        validate(
+            "not-a-zip-dependency",
+            &setup.named("app.jar"),
+            FIXTURE_CLASS,
+            &[&dep],
+        ),
+        "specific.jobConfig.dependencies[0]",
+    );
+    assert!(
+        p.contains(&format!("the dependency {dep} is not a jar (zip) file")),
         "{p}"
     );
 }
