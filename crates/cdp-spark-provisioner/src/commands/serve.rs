@@ -65,9 +65,10 @@ pub fn run(args: ServeArgs, log_format: LogFormat, verbose: u8) -> anyhow::Resul
 }
 
 /// The secret values of the configuration, hidden wherever the provisioner
-/// shows or logs text: the bearer tokens, the job store's password, and
-/// the values of secret-looking keys of `launcher.extra_env`,
-/// `launcher.spark_conf` and `[hdfs.extra]`.
+/// shows or logs text: the bearer tokens, the job store's password (and any
+/// password in the user-info of a configured URL), and the values of
+/// secret-looking keys of `launcher.extra_env`, `launcher.spark_conf` and
+/// `[hdfs.extra]`.
 pub fn known_secrets(settings: &Settings) -> Redactor {
     let mut secrets = Redactor::new();
     let auth = &settings.auth;
@@ -81,7 +82,20 @@ pub fn known_secrets(settings: &Settings) -> Redactor {
     {
         secrets.add_secret(token);
     }
-    if let Some(url) = &settings.store.url {
+    let launcher = &settings.launcher;
+    let urls = [
+        &settings.store.url,
+        &settings.server.public_base_url,
+        &settings.hdfs.default_fs,
+        &launcher.master_url,
+        &launcher.rest_url,
+        &launcher.yarn_archive,
+    ];
+    for url in urls
+        .into_iter()
+        .flatten()
+        .chain(&launcher.resource_managers)
+    {
         secrets.add_url_password(url);
     }
     secrets.add_values_of_secret_keys(
@@ -401,5 +415,85 @@ impl Engine {
                 warn!(error = %e, "could not store the killed local runs");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configurations_secrets_are_known() {
+        let mut settings = Settings::default();
+        settings.auth.coordinator_token = Some("coord-1234".into());
+        settings.auth.trigger_token = Some("trig-5678".into());
+        settings.store.url = Some("mysql://sp:a%2Fb@db:3306/sp".into());
+        settings.launcher.resource_managers = vec!["http://rm:rm-pass-1@rm1:8088".into()];
+        settings.launcher.extra_env = [
+            (
+                "AWS_SECRET_ACCESS_KEY".to_string(),
+                "aws-secret-9".to_string(),
+            ),
+            ("SPARK_LOCAL_IP".to_string(), "127.0.0.1".to_string()),
+        ]
+        .into();
+        settings
+            .hdfs
+            .extra
+            .insert("fs.s3a.secret.key".into(), "hdfs-extra-secret".into());
+        let secrets = known_secrets(&settings);
+        assert_eq!(
+            secrets.known_values(
+                "coord-1234 trig-5678 a/b a%2Fb rm-pass-1 aws-secret-9 hdfs-extra-secret 127.0.0.1"
+            ),
+            "*** *** *** *** *** *** *** 127.0.0.1"
+        );
+    }
+
+    #[test]
+    fn local_mode_needs_the_opt_in_on_a_network_address_only() {
+        let with = |bind: &str, mode: LauncherMode, scheduler: bool, opt_in: bool| {
+            let mut s = Settings::default();
+            s.server.bind = bind.into();
+            s.launcher.mode = mode;
+            s.scheduler.enabled = scheduler;
+            s.launcher.allow_local_mode_on_network = opt_in;
+            check_local_mode_exposure(&s)
+        };
+        let refused = with("0.0.0.0:8093", LauncherMode::Local, true, false).expect_err("refused");
+        assert!(
+            refused.starts_with("launcher.allow_local_mode_on_network"),
+            "{refused}"
+        );
+        for bind in ["10.1.2.3:8093", "[::]:8093", "[::ffff:10.0.0.1]:8093"] {
+            assert!(
+                with(bind, LauncherMode::Local, true, false).is_err(),
+                "{bind}"
+            );
+        }
+        for bind in [
+            "127.0.0.1:8093",
+            "127.0.0.2:8093",
+            "[::1]:8093",
+            "[::ffff:127.0.0.1]:8093",
+        ] {
+            assert_eq!(
+                with(bind, LauncherMode::Local, true, false),
+                Ok(()),
+                "{bind}"
+            );
+        }
+        assert_eq!(
+            with("0.0.0.0:8093", LauncherMode::Local, true, true),
+            Ok(())
+        );
+        assert_eq!(
+            with("0.0.0.0:8093", LauncherMode::Local, false, false),
+            Ok(())
+        );
+        assert_eq!(
+            with("0.0.0.0:8093", LauncherMode::Yarn, true, false),
+            Ok(())
+        );
     }
 }
