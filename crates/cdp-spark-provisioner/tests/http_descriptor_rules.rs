@@ -297,3 +297,56 @@ async fn args_and_conf_values_reach_the_spark_submit_argv_as_written() {
         assert_eq!(command.args[at - 1], "--conf");
     }
 }
+
+/// `validate` (offline, the CLI) runs the same rules: the conf policy with
+/// the operator's patterns from the environment, and the job store's sizes.
+#[test]
+fn offline_validate_applies_the_conf_policy_and_the_store_sizes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |name: &str, text: &str, env: &[(&str, &str)]| -> (i32, String) {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("descriptor written");
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cdp-spark-provisioner"));
+        cmd.args(["validate", "--descriptor"]).arg(&path);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("CDP_SPARK_PROVISIONER_") {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run("good.yaml", &local_descriptor(), &[]);
+    assert_eq!(code, 0, "{out}");
+
+    let policy = with(
+        LAST_CONF_LINE,
+        &format!("{LAST_CONF_LINE}            spark.sql.warehouse.dir: /w\n            spark.jars: /etc/shadow\n"),
+    );
+    let (code, out) = run(
+        "policy.yaml",
+        &policy,
+        &[(
+            "CDP_SPARK_PROVISIONER__DESCRIPTOR__CONF_DENY",
+            "spark.sql.warehouse.*",
+        )],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(r#"conf[\"spark.jars\"]"#), "{out}");
+    assert!(
+        out.contains(r#"conf[\"spark.sql.warehouse.dir\"]"#),
+        "{out}"
+    );
+
+    for (what, text, field) in over_the_store_limits() {
+        let (code, out) = run("limits.yaml", &text, &[]);
+        assert_eq!(code, 1, "{what}: {out}");
+        assert!(out.contains(&field), "{what}: {out}");
+    }
+}
