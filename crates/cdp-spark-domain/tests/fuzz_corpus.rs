@@ -32,8 +32,8 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_file() {
-                let bytes = std::fs::read(&path)
-                    .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+                let bytes =
+                    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
                 out.push((path, bytes));
             }
         }
