@@ -406,6 +406,11 @@ mod tests {
         assert_eq!(node.get("d"), Some(&Node::Float(3.0, "3".into())));
         assert_eq!(node.get("e"), Some(&Node::Str("0x1F".into())));
         assert_eq!(node.get("0o17"), Some(&Node::Str("key".into())));
+        // Merged entries (`<<: *base`) carry their definition's text.
+        let merged = load("base: &b {x: 0x1F}\nm:\n  <<: *b\n  y: 1e3\n", 100).expect("valid");
+        let m = merged.get("m").expect("m");
+        assert_eq!(m.get("x"), Some(&Node::Int(31, "0x1F".into())));
+        assert_eq!(m.get("y"), Some(&Node::Float(1000.0, "1e3".into())));
         // Nothing written is no text.
         assert_eq!(
             load("a: [1, ]\nb:\n", 100)
