@@ -98,6 +98,47 @@ fn crafted_jar(path: &Path, claimed: u32) {
     assert!(on_disk < 64 * 1024, "{on_disk} bytes on disk: not sparse");
 }
 
+/// A sparse zip of one stored entry, the fixture's main class, claiming
+/// `claimed` bytes of data (zeros on disk but for the headers).
+fn crafted_class(path: &Path, claimed: u32) {
+    let name = b"com/acme/finance/cashflow/DailyAggregation.class";
+    let header = |central: bool| {
+        let mut h = Vec::new();
+        h.extend_from_slice(&(if central { 0x0201_4b50u32 } else { 0x0403_4b50 }).to_le_bytes());
+        if central {
+            h.extend_from_slice(&20u16.to_le_bytes()); // made by
+        }
+        h.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // needed, flags, stored, time, date
+        h.extend_from_slice(&0u32.to_le_bytes()); // crc
+        h.extend_from_slice(&claimed.to_le_bytes());
+        h.extend_from_slice(&claimed.to_le_bytes());
+        h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        h.extend_from_slice(&0u16.to_le_bytes()); // extra
+        if central {
+            h.extend_from_slice(&[0; 6]); // comment, disk, internal attributes
+            h.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+            h.extend_from_slice(&0u32.to_le_bytes()); // local header at 0
+        }
+        h.extend_from_slice(name);
+        h
+    };
+    let local = header(false);
+    let central = header(true);
+    let cd_at = local.len() as u32 + claimed;
+    let mut file = std::fs::File::create(path).expect("create");
+    file.write_all(&local).expect("local header");
+    file.seek(SeekFrom::Start(u64::from(cd_at)))
+        .expect("seek past the data");
+    file.write_all(&central).expect("central directory");
+    let mut eocd = Vec::new();
+    eocd.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    eocd.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
+    eocd.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    eocd.extend_from_slice(&cd_at.to_le_bytes());
+    eocd.extend_from_slice(&0u16.to_le_bytes());
+    file.write_all(&eocd).expect("end record");
+}
+
 /// Runs `validations` validations of `jar` at once; the problems on
 /// `specific.jar` and the peak of memory above what was live before.
 fn validate_measured(jar: &Path, validations: usize) -> (Vec<String>, usize) {
@@ -178,4 +219,34 @@ fn a_crafted_central_directory_costs_a_few_mib_not_what_it_claims() {
     );
     assert_eq!(problems.len(), 6);
     assert!(peak < 24 * MIB, "six validations held {peak} bytes");
+
+    // The class entry itself claiming 32 MB: refused before it is read
+    // (16 MiB at most for a class file).
+    let class = dir.path().join("huge-class.jar");
+    crafted_class(&class, 32_000_000);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let provisioner = validation::provisioner(
+        Arc::new(ArtifactFs::local_only()),
+        UseCaseSettings::default(),
+    );
+    let request = validation::request(&class.display().to_string(), validation::FIXTURE_CLASS, &[]);
+    let before = LIVE.load(Ordering::SeqCst);
+    PEAK.store(before, Ordering::SeqCst);
+    let result = runtime
+        .block_on(provisioner.validate(&request))
+        .expect("a validation result");
+    let peak = PEAK.load(Ordering::SeqCst) - before;
+    let problem = validation::problem_on(&result, "specific.jar");
+    eprintln!(
+        "a class entry of 32 MB claimed: peak {:.2} MiB; {problem}",
+        peak as f64 / MIB as f64
+    );
+    assert!(
+        problem.contains("more than any class file has"),
+        "{problem}"
+    );
+    assert!(peak < 8 * MIB, "one validation held {peak} bytes");
 }

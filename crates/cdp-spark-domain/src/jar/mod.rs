@@ -176,9 +176,11 @@ pub enum JarError {
 /// At most this many `similar` entries are reported.
 pub const MAX_SIMILAR: usize = 5;
 
-/// A class entry larger than this (compressed or not) is refused; real
-/// class files are kilobytes, rarely a few megabytes.
-const MAX_CLASS_BYTES: u64 = 64 * 1024 * 1024;
+/// A class entry larger than this (compressed or not) is refused before it
+/// is read; real class files are kilobytes, rarely a few megabytes (the
+/// JVM caps a method's code at 64 KiB). With the compressed bytes and the
+/// inflated ones in memory at once, one class costs at most twice this.
+const MAX_CLASS_BYTES: u64 = 16 * 1024 * 1024;
 
 /// How many superclasses in the jar are followed to find an inherited main.
 const MAX_SUPERCLASS_DEPTH: usize = 8;
