@@ -385,23 +385,56 @@ fn resolve(path: &str, roots: &Roots) -> Result<Option<PathBuf>, FsError> {
         Ok(_) => return Err(outside(path, roots)),
         Err(e) => e,
     };
-    // Say nothing about what lies outside: the deepest folder of the path
-    // that resolves must be inside a root before the error is told.
-    let mut ancestor = Path::new(path).parent();
-    loop {
-        let Some(folder) = ancestor else {
-            return Err(outside(path, roots));
-        };
-        match std::fs::canonicalize(folder) {
-            Ok(canonical) if roots.admits_canonical(&canonical) => break,
-            Ok(_) => return Err(outside(path, roots)),
-            Err(_) => ancestor = folder.parent(),
-        }
+    // Say nothing about what lies outside: what exists of the path, and
+    // every symlink on the way (a dangling one, a loop), must stay inside
+    // before the error is told.
+    if leads_outside(Path::new(path), roots, 0) {
+        return Err(outside(path, roots));
     }
     match e.raw_os_error() {
         Some(libc::ENOENT | libc::ENOTDIR) => Ok(None),
         _ => Err(io_error(path, "resolve", e)),
     }
+}
+
+/// Whether following what exists of `path` leaves the roots: its deepest
+/// existing part, canonicalised, is outside; or a symlink on the way
+/// points outside the roots as written (then it is not followed further,
+/// so a loop or a dangling link out there tells nothing).
+fn leads_outside(path: &Path, roots: &Roots, depth: usize) -> bool {
+    // As many hops as the kernel follows before ELOOP.
+    if depth > 40 {
+        return false;
+    }
+    let mut candidate = Some(path);
+    while let Some(at) = candidate {
+        match std::fs::symlink_metadata(at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let Ok(target) = std::fs::read_link(at) else {
+                    return true;
+                };
+                let target = match at.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+                return !roots.admits_as_written(&target)
+                    || leads_outside(&target, roots, depth + 1);
+            }
+            Ok(_) => {
+                return match std::fs::canonicalize(at) {
+                    Ok(canonical) => !roots.admits_canonical(&canonical),
+                    // Resolving what exists fails itself (a loop on the
+                    // way, a folder not to be entered): only its own
+                    // folder can be judged.
+                    Err(_) => at
+                        .parent()
+                        .is_some_and(|p| leads_outside(p, roots, depth + 1)),
+                };
+            }
+            Err(_) => candidate = at.parent(),
+        }
+    }
+    true
 }
 
 fn status_of(path: &str, roots: Option<&Roots>) -> Result<Option<FileStatus>, FsError> {

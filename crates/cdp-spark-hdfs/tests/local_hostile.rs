@@ -249,6 +249,58 @@ async fn symlinks_are_resolved_and_checked_again() {
     );
 }
 
+/// Symlinks planted inside a root tell nothing about the outside: one to
+/// an existing file, to a missing one, into a missing folder, or into a
+/// loop out there all get the one answer.
+#[tokio::test]
+async fn a_symlink_inside_a_root_does_not_probe_the_outside() {
+    let base = tempfile::tempdir().expect("tempdir");
+    let root = base.path().join("shared");
+    let secret = base.path().join("secret");
+    std::fs::create_dir_all(&root).expect("root");
+    std::fs::create_dir_all(&secret).expect("secret");
+    std::fs::write(secret.join("real.jar"), b"x").expect("file");
+    std::os::unix::fs::symlink(secret.join("l2"), secret.join("l1")).expect("ln");
+    std::os::unix::fs::symlink(secret.join("l1"), secret.join("l2")).expect("ln");
+    for (name, target) in [
+        ("to-real.jar", secret.join("real.jar")),
+        ("to-missing.jar", secret.join("missing.jar")),
+        ("to-missing-folder.jar", secret.join("no/such/folder.jar")),
+        ("to-loop.jar", secret.join("l1")),
+        ("to-parent.jar", PathBuf::from("../secret/real.jar")),
+    ] {
+        std::os::unix::fs::symlink(&target, root.join(name)).expect("ln");
+    }
+    let fs = confined(&[&root]);
+    for name in [
+        "to-real.jar",
+        "to-missing.jar",
+        "to-missing-folder.jar",
+        "to-loop.jar",
+        "to-parent.jar",
+    ] {
+        let location = uri(&root.join(name));
+        let status = fs.status(&location).await;
+        assert!(
+            matches!(status, Err(FsError::OutsideRoots { .. })),
+            "{name}: {status:?}"
+        );
+        let read = fs.read_range(&location, 0, 1).await;
+        assert!(
+            matches!(read, Err(FsError::OutsideRoots { .. })),
+            "{name}: {read:?}"
+        );
+    }
+    // A loop inside the root is the root's own business: said as such.
+    std::os::unix::fs::symlink(root.join("in2.jar"), root.join("in1.jar")).expect("ln");
+    std::os::unix::fs::symlink(root.join("in1.jar"), root.join("in2.jar")).expect("ln");
+    let status = fs.status(&uri(&root.join("in1.jar"))).await;
+    assert!(
+        matches!(&status, Err(FsError::Unusable { detail, .. }) if detail.contains("symbolic links")),
+        "{status:?}"
+    );
+}
+
 #[tokio::test]
 async fn roots_must_be_existing_absolute_folders() {
     let dir = tempfile::tempdir().expect("tempdir");
