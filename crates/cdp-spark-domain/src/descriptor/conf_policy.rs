@@ -284,35 +284,41 @@ pub fn check_pattern(pattern: &str) -> Result<(), InvalidPattern> {
 }
 
 /// Whether `key` matches the glob `pattern` (`*`: any run of characters,
-/// `?`: one character), ignoring ASCII case. Linear in the key for each
-/// literal run of the pattern (no backtracking blow-up).
+/// `?`: one character), ignoring ASCII case. No allocation; linear in the
+/// key for each literal run of the pattern (no backtracking blow-up).
 pub fn glob_matches(pattern: &str, key: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let k: Vec<char> = key.chars().collect();
+    let (p, k) = (pattern.as_bytes(), key.as_bytes());
+    // Bytes of the UTF-8 character starting at `k[i]`.
+    let char_len = |i: usize| key[i..].chars().next().map_or(1, char::len_utf8);
     let (mut pi, mut ki) = (0usize, 0usize);
-    // Where the last `*` was, and the key position it currently covers up to.
+    // The last `*` seen, and where in the key its match currently ends.
     let mut star: Option<(usize, usize)> = None;
     while ki < k.len() {
         match p.get(pi) {
-            Some('*') => {
+            Some(b'*') => {
                 star = Some((pi, ki));
                 pi += 1;
             }
-            Some(&c) if c == '?' || c.eq_ignore_ascii_case(&k[ki]) => {
+            Some(b'?') => {
+                pi += 1;
+                ki += char_len(ki);
+            }
+            Some(c) if c.eq_ignore_ascii_case(&k[ki]) => {
                 pi += 1;
                 ki += 1;
             }
             _ => match star {
                 Some((star_pi, star_ki)) => {
+                    let next = star_ki + char_len(star_ki);
                     pi = star_pi + 1;
-                    ki = star_ki + 1;
-                    star = Some((star_pi, star_ki + 1));
+                    ki = next;
+                    star = Some((star_pi, next));
                 }
                 None => return false,
             },
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 /// The operator's policy on conf keys.
@@ -369,14 +375,12 @@ impl ConfPolicy {
 
     /// `Ok` when a descriptor may set `key`, else why not.
     pub fn judge(&self, key: &str) -> Result<(), Refusal> {
-        let shown = shorten(key, 120);
-        let key_text = key;
-        let key = shown.as_str();
         if self.builtin_deny {
             if let Some(rule) = BUILTIN_CONF_DENY
                 .iter()
-                .find(|r| glob_matches(r.pattern, key_text))
+                .find(|r| glob_matches(r.pattern, key))
             {
+                let key = shorten(key, 120);
                 return Err(Refusal {
                     problem: format!(
                         "this provisioner's conf policy refuses '{key}' (it matches '{}'): it {}",
@@ -390,7 +394,8 @@ impl ConfPolicy {
                 });
             }
         }
-        if let Some(pattern) = self.deny.iter().find(|p| glob_matches(p, key_text)) {
+        if let Some(pattern) = self.deny.iter().find(|p| glob_matches(p, key)) {
+            let key = shorten(key, 120);
             return Err(Refusal {
                 problem: format!(
                     "this provisioner's conf policy refuses '{key}': it matches '{pattern}', \
@@ -400,7 +405,8 @@ impl ConfPolicy {
             });
         }
         if let Some(allow) = &self.allow {
-            if !allow.iter().any(|p| glob_matches(p, key_text)) {
+            if !allow.iter().any(|p| glob_matches(p, key)) {
+                let key = shorten(key, 120);
                 let listed: Vec<String> = allow
                     .iter()
                     .take(MAX_PATTERNS_LISTED)
