@@ -139,7 +139,10 @@ impl StoreSettings {
     }
 }
 
-/// Bearer tokens, one per route group; a group without a token is open.
+/// Bearer tokens, one per route group. A group without a token is open,
+/// except the job status API's writes: with a read token and no write
+/// token they are closed ([`WriteAccess::Closed`]), never opened by the
+/// read token.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthSettings {
@@ -147,9 +150,32 @@ pub struct AuthSettings {
     pub coordinator_token: Option<String>,
     /// The job status API's reads (`GET /v1/scheduler/...`).
     pub status_token: Option<String>,
-    /// The manual trigger (`POST /v1/scheduler/jobs/{group}/{name}/trigger`).
-    /// When unset, the status token (if any) protects it.
+    /// The job status API's writes: the manual trigger, pause and resume
+    /// (`POST /v1/scheduler/jobs/{group}/{name}/{trigger,pause,resume}`).
+    /// When unset while `status_token` is set, these routes are closed (403).
     pub trigger_token: Option<String>,
+}
+
+/// Who may use the job status API's write routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteAccess<'a> {
+    /// Neither token is set: the development default, open like the reads.
+    Open,
+    /// `auth.trigger_token`: callers with it.
+    Token(&'a str),
+    /// `auth.status_token` without `auth.trigger_token`: nobody (403).
+    Closed,
+}
+
+impl WriteAccess<'_> {
+    /// `open`, `token` or `closed`, for logs.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            WriteAccess::Open => "open",
+            WriteAccess::Token(_) => "token",
+            WriteAccess::Closed => "closed",
+        }
+    }
 }
 
 impl fmt::Debug for AuthSettings {
@@ -164,11 +190,13 @@ impl fmt::Debug for AuthSettings {
 }
 
 impl AuthSettings {
-    /// The token that protects the manual trigger.
-    pub fn effective_trigger_token(&self) -> Option<&str> {
-        self.trigger_token
-            .as_deref()
-            .or(self.status_token.as_deref())
+    /// Who may trigger, pause and resume. The read token never opens them.
+    pub fn write_access(&self) -> WriteAccess<'_> {
+        match (self.trigger_token.as_deref(), &self.status_token) {
+            (Some(token), _) => WriteAccess::Token(token),
+            (None, Some(_)) => WriteAccess::Closed,
+            (None, None) => WriteAccess::Open,
+        }
     }
 }
 
@@ -1771,14 +1799,15 @@ mod tests {
     }
 
     #[test]
-    fn trigger_token_falls_back_to_status_token() {
-        let mut a = AuthSettings {
-            status_token: Some("s".into()),
-            ..AuthSettings::default()
-        };
-        assert_eq!(a.effective_trigger_token(), Some("s"));
+    fn a_read_token_never_opens_the_writes() {
+        let mut a = AuthSettings::default();
+        assert_eq!(a.write_access(), WriteAccess::Open);
+        a.status_token = Some("s".into());
+        assert_eq!(a.write_access(), WriteAccess::Closed);
         a.trigger_token = Some("t".into());
-        assert_eq!(a.effective_trigger_token(), Some("t"));
+        assert_eq!(a.write_access(), WriteAccess::Token("t"));
+        a.status_token = None;
+        assert_eq!(a.write_access(), WriteAccess::Token("t"));
     }
 
     #[test]

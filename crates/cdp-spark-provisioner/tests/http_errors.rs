@@ -254,3 +254,71 @@ async fn bearer_tokens_protect_each_route_group_on_its_own() {
         assert_eq!(code, 200, "{path}");
     }
 }
+
+/// `path` on the fixture's job (`/v1/scheduler/jobs/GROUP/NAME...`).
+fn fixture_job(suffix: &str) -> String {
+    format!(
+        "/v1/scheduler/jobs/{}/{}{suffix}",
+        seg(FIXTURE_GROUP),
+        FIXTURE_JOB
+    )
+}
+
+#[tokio::test]
+async fn a_read_token_alone_closes_the_write_routes() {
+    // The read token set, the write token not: reads need the read token,
+    // writes are closed to everyone (403), whatever token they carry.
+    let place = Place::new(&support::Db::Sqlite);
+    let server = start_in(
+        &place,
+        &ServerOptions::default().env("CDP_SPARK_PROVISIONER__AUTH__STATUS_TOKEN", "status-secret"),
+    );
+    let c = &server.client;
+    let (code, body) = server
+        .post("/v1/provision", &request(&local_descriptor()))
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let read = || c.get(server.url(&fixture_job("")));
+    assert_eq!(send(read()).await.0, 401);
+    assert_eq!(send(read().bearer_auth("status-secret")).await.0, 200);
+    for action in ["trigger", "pause", "resume"] {
+        for token in [Some("status-secret"), None, Some("anything")] {
+            let mut req = c.post(server.url(&fixture_job(&format!("/{action}"))));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let (code, body) = send(req).await;
+            assert_eq!(code, 403, "{action} with {token:?}: {body}");
+            assert_eq!(body["error"], "FORBIDDEN", "{body}");
+            assert_mentions(&body, "/message", "auth.trigger_token");
+        }
+    }
+
+    // The write token alone: reads are open, writes need it.
+    let place = Place::new(&support::Db::Sqlite);
+    let server = start_in(
+        &place,
+        &ServerOptions::default().env("CDP_SPARK_PROVISIONER__AUTH__TRIGGER_TOKEN", "write-secret"),
+    );
+    let c = &server.client;
+    let (code, _) = server
+        .post("/v1/provision", &request(&local_descriptor()))
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(send(c.get(server.url(&fixture_job("")))).await.0, 200);
+    let pause = || c.post(server.url(&fixture_job("/pause")));
+    let (code, body) = send(pause()).await;
+    assert_eq!(code, 401, "{body}");
+    assert_mentions(&body, "/message", "auth.trigger_token");
+    assert_eq!(send(pause().bearer_auth("write-secret")).await.0, 200);
+
+    // Neither: the development default, open.
+    let place = Place::new(&support::Db::Sqlite);
+    let server = start_in(&place, &ServerOptions::default());
+    let (code, _) = server
+        .post("/v1/provision", &request(&local_descriptor()))
+        .await;
+    assert_eq!(code, 200);
+    let (code, body) = server.post_empty(&fixture_job("/pause"), None).await;
+    assert_eq!(code, 200, "{body}");
+}

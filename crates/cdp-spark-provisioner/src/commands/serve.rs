@@ -269,7 +269,7 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
         async_unprovision = settings.asynchronous.unprovision,
         coordinator_auth = settings.auth.coordinator_token.is_some(),
         status_auth = settings.auth.status_token.is_some(),
-        trigger_auth = settings.auth.effective_trigger_token().is_some(),
+        write_routes = settings.auth.write_access().describe(),
         scheduler = engine.as_ref().map(|e| e.handle.instance_id().to_string()).unwrap_or_else(|| "disabled".into()),
         "cdp-spark-provisioner serving"
     );

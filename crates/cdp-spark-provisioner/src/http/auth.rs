@@ -1,6 +1,8 @@
 //! Optional bearer-token authentication, one token per route group: the
-//! Coordinator's routes, the job status API's reads, and the manual trigger.
-//! A group without a token is open.
+//! Coordinator's routes, the job status API's reads, and its writes (manual
+//! trigger, pause, resume). A group without a token is open, except the
+//! writes: with a read token and no write token they are closed (403), so
+//! that a read-only token never triggers a job.
 
 use std::future::{ready, Ready};
 use std::rc::Rc;
@@ -13,6 +15,7 @@ use actix_web::ResponseError;
 use futures::future::LocalBoxFuture;
 
 use super::errors::{ApiError, Problem};
+use crate::config::WriteAccess;
 
 /// Route groups, each with its own token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,30 +30,63 @@ impl RouteGroup {
         match self {
             RouteGroup::Coordinator => "auth.coordinator_token",
             RouteGroup::Status => "auth.status_token",
-            RouteGroup::Trigger => "auth.trigger_token (or auth.status_token)",
+            RouteGroup::Trigger => "auth.trigger_token",
         }
     }
+}
+
+/// The answer of a write route closed by the configuration.
+pub const WRITES_CLOSED: &str = "the job status API's write routes (trigger, pause, resume) are closed: auth.status_token is set but auth.trigger_token is not, and the read token does not open them. The operator must set auth.trigger_token (CDP_SPARK_PROVISIONER__AUTH__TRIGGER_TOKEN) to allow them";
+
+#[derive(Clone)]
+enum Guard {
+    Open,
+    Token(Arc<str>),
+    Closed,
 }
 
 /// The middleware guarding one route group (a resource's `.wrap(...)`).
 #[derive(Clone)]
 pub struct BearerAuth {
-    token: Option<Arc<str>>,
+    guard: Guard,
     group: RouteGroup,
 }
 
 impl BearerAuth {
+    /// A group open without a token, or guarded by it.
     pub fn new(token: Option<&str>, group: RouteGroup) -> Self {
         Self {
-            token: token.map(Arc::from),
+            guard: match token {
+                Some(t) => Guard::Token(Arc::from(t)),
+                None => Guard::Open,
+            },
             group,
+        }
+    }
+
+    /// The job status API's writes.
+    pub fn writes(access: WriteAccess<'_>) -> Self {
+        Self {
+            guard: match access {
+                WriteAccess::Open => Guard::Open,
+                WriteAccess::Token(t) => Guard::Token(Arc::from(t)),
+                WriteAccess::Closed => Guard::Closed,
+            },
+            group: RouteGroup::Trigger,
         }
     }
 
     /// `Ok` when the request may pass.
     fn check(&self, req: &ServiceRequest) -> Result<(), ApiError> {
-        let Some(expected) = &self.token else {
-            return Ok(());
+        let expected = match &self.guard {
+            Guard::Open => return Ok(()),
+            Guard::Closed => {
+                return Err(ApiError::Forbidden(Problem::new(
+                    "FORBIDDEN",
+                    WRITES_CLOSED,
+                )))
+            }
+            Guard::Token(t) => t,
         };
         let given = req
             .headers()

@@ -13,12 +13,12 @@ use cdp_spark_domain::api::{ErrorMoreInfo, RequestValidationError, SystemError, 
 use cdp_spark_domain::ports::StoreError;
 use cdp_spark_domain::usecases::{store_system_error, UseCaseError};
 
-/// Body of the job status API's 400, 401 and 404 answers (and of 401 on every
-/// route): a short code and a sentence for the caller.
+/// Body of the job status API's 400, 401, 403 and 404 answers (and of 401 on
+/// every route): a short code and a sentence for the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
-    /// `NOT_FOUND`, `BAD_REQUEST` or `UNAUTHORIZED`.
+    /// `NOT_FOUND`, `BAD_REQUEST`, `UNAUTHORIZED` or `FORBIDDEN`.
     pub error: String,
     /// What went wrong and what to do about it.
     pub message: String,
@@ -42,6 +42,8 @@ pub enum ApiError {
     BadRequest(Problem),
     /// 401: missing or wrong bearer token.
     Unauthorized(Problem),
+    /// 403: the route is closed by the configuration.
+    Forbidden(Problem),
     /// 404 with a [`Problem`].
     NotFound(Problem),
     /// 500 with a `SystemError`.
@@ -115,7 +117,10 @@ impl std::fmt::Display for ApiError {
                 "invalid request: {}",
                 e.user_message.as_deref().unwrap_or("(no message)")
             ),
-            ApiError::BadRequest(p) | ApiError::Unauthorized(p) | ApiError::NotFound(p) => {
+            ApiError::BadRequest(p)
+            | ApiError::Unauthorized(p)
+            | ApiError::Forbidden(p)
+            | ApiError::NotFound(p) => {
                 write!(f, "{}: {}", p.error, p.message)
             }
             ApiError::System(e) => write!(f, "system error: {e}"),
@@ -128,6 +133,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Invalid(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::System(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -140,7 +146,7 @@ impl ResponseError for ApiError {
                 info!(problem = %e.user_message.as_deref().unwrap_or_default(), "answered 400");
                 builder.json(e)
             }
-            ApiError::BadRequest(p) | ApiError::NotFound(p) => {
+            ApiError::BadRequest(p) | ApiError::NotFound(p) | ApiError::Forbidden(p) => {
                 info!(problem = %p.message, code = %p.error, "answered {}", self.status_code().as_u16());
                 builder.json(p)
             }

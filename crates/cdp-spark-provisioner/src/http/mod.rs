@@ -36,7 +36,7 @@ use cdp_spark_domain::ports::SchedulerStorePort;
 use cdp_spark_domain::usecases::Provisioner;
 use cdp_spark_scheduler::SchedulerWaker;
 
-use crate::config::{AsyncSettings, AuthSettings};
+use crate::config::{AsyncSettings, AuthSettings, WriteAccess};
 use auth::{BearerAuth, RouteGroup};
 use metrics::Metrics;
 use operations::Operations;
@@ -94,7 +94,7 @@ pub fn build_app(
         RouteGroup::Coordinator,
     );
     let status = BearerAuth::new(options.auth.status_token.as_deref(), RouteGroup::Status);
-    let trigger = BearerAuth::new(options.auth.effective_trigger_token(), RouteGroup::Trigger);
+    let trigger = BearerAuth::writes(options.auth.write_access());
     let metrics = web::Data::from(Arc::clone(&state.metrics));
     let limit = options.body_limit_bytes;
 
@@ -238,6 +238,16 @@ pub fn server(
     workers: Option<usize>,
     shutdown_timeout: Duration,
 ) -> std::io::Result<Server> {
+    match options.auth.write_access() {
+        WriteAccess::Closed => tracing::warn!(
+            "auth.status_token is set but auth.trigger_token is not: trigger, pause and resume are closed (403) until auth.trigger_token is set"
+        ),
+        WriteAccess::Open if !listener.local_addr()?.ip().is_loopback() => tracing::warn!(
+            "no auth tokens for the job status API: anyone who reaches the server can trigger, pause and resume jobs"
+        ),
+        WriteAccess::Open => {}
+        WriteAccess::Token(_) => {}
+    }
     let mut server = HttpServer::new(move || build_app(state.clone(), &options))
         .shutdown_timeout(shutdown_timeout.as_secs());
     if let Some(n) = workers {

@@ -484,19 +484,26 @@ struct BearerSchemes;
 impl Modify for BearerSchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        for (name, setting) in [
-            ("coordinator", "auth.coordinator_token"),
-            ("status", "auth.status_token"),
-            ("trigger", "auth.trigger_token, else auth.status_token"),
+        for (name, description) in [
+            (
+                "coordinator",
+                "Bearer token, required only when auth.coordinator_token is configured",
+            ),
+            (
+                "status",
+                "Bearer token, required only when auth.status_token is configured",
+            ),
+            (
+                "trigger",
+                "Bearer token of auth.trigger_token, required when it is configured; with auth.status_token configured and auth.trigger_token not, these routes are closed (403)",
+            ),
         ] {
             components.add_security_scheme(
                 name,
                 SecurityScheme::Http(
                     HttpBuilder::new()
                         .scheme(HttpAuthScheme::Bearer)
-                        .description(Some(format!(
-                            "Bearer token, required only when {setting} is configured"
-                        )))
+                        .description(Some(description.to_string()))
                         .build(),
                 ),
             );
@@ -878,12 +885,17 @@ mod tests {
         let paths = d["paths"].as_object().expect("paths");
         assert_eq!(paths.len(), 19, "{:?}", paths.keys().collect::<Vec<_>>());
         for p in [
+            "/v1/scheduler/jobs/{group}/{name}/trigger",
             "/v1/scheduler/jobs/{group}/{name}/pause",
             "/v1/scheduler/jobs/{group}/{name}/resume",
         ] {
             let op = &paths[p]["post"];
-            assert!(op["responses"]["404"].is_object(), "{p}: 404 documented");
-            assert!(op["responses"]["401"].is_object(), "{p}: 401 documented");
+            for status in ["401", "403", "404"] {
+                assert!(
+                    op["responses"][status].is_object(),
+                    "{p}: {status} documented"
+                );
+            }
         }
         for (path, item) in paths {
             for (method, op) in item.as_object().expect("path item") {

@@ -276,7 +276,8 @@ pub async fn trigger(
     ),
     responses(
         (status = 202, description = "The one-shot trigger was stored; `runId` is the run once it exists, `message` says where to follow it", body = ManualTriggerAcceptedDoc),
-        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token, else auth.status_token)", body = ProblemDoc),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = ProblemDoc),
+        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = ProblemDoc),
         (status = 404, description = "No job has this key", body = ProblemDoc),
         (status = 500, description = "System problem (database)", body = SystemErrorDoc),
     ),
@@ -367,7 +368,8 @@ async fn wait_for_run(state: &AppState, job: &JobKey, trigger: &TriggerKey) -> O
     ),
     responses(
         (status = 200, description = "The job's triggers are paused", body = JobPauseDoc),
-        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token, else auth.status_token)", body = ProblemDoc),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = ProblemDoc),
+        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = ProblemDoc),
         (status = 404, description = "No job has this key", body = ProblemDoc),
         (status = 500, description = "System problem (database)", body = SystemErrorDoc),
     ),
@@ -392,7 +394,8 @@ pub async fn pause(
     ),
     responses(
         (status = 200, description = "The job's triggers wait again", body = JobPauseDoc),
-        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token, else auth.status_token)", body = ProblemDoc),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = ProblemDoc),
+        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = ProblemDoc),
         (status = 404, description = "No job has this key", body = ProblemDoc),
         (status = 500, description = "System problem (database)", body = SystemErrorDoc),
     ),
