@@ -64,6 +64,18 @@ pub struct ServerSettings {
     pub workers: Option<usize>,
     /// On SIGTERM, how long in-flight requests may take to finish, in seconds.
     pub shutdown_timeout_secs: u64,
+    /// Connections served at once, all workers together; more wait in the
+    /// listen backlog. Bounds the memory of slow or idle clients.
+    pub max_connections: usize,
+    /// A new connection's request head must arrive within this (408).
+    pub client_request_timeout_ms: u64,
+    /// A request body must arrive within this after its head.
+    pub client_body_timeout_secs: u64,
+    /// A connection whose client reads nothing of the answer for this long
+    /// is dropped.
+    pub client_write_timeout_secs: u64,
+    /// Idle keep-alive connections are closed after this; 0: no keep-alive.
+    pub keep_alive_secs: u64,
 }
 
 impl Default for ServerSettings {
@@ -74,6 +86,11 @@ impl Default for ServerSettings {
             body_limit_bytes: 1024 * 1024,
             workers: None,
             shutdown_timeout_secs: 30,
+            max_connections: 256,
+            client_request_timeout_ms: 5000,
+            client_body_timeout_secs: 60,
+            client_write_timeout_secs: 30,
+            keep_alive_secs: 5,
         }
     }
 }
@@ -888,6 +905,32 @@ impl Settings {
                 "server.workers",
                 "must be at least 1, or left out for one per core",
             ));
+        }
+        for (key, value, least) in [
+            (
+                "server.max_connections",
+                self.server.max_connections as u64,
+                1,
+            ),
+            (
+                "server.client_request_timeout_ms",
+                self.server.client_request_timeout_ms,
+                100,
+            ),
+            (
+                "server.client_body_timeout_secs",
+                self.server.client_body_timeout_secs,
+                1,
+            ),
+            (
+                "server.client_write_timeout_secs",
+                self.server.client_write_timeout_secs,
+                1,
+            ),
+        ] {
+            if value < least {
+                return Err(key_error(key, format!("must be at least {least}")));
+            }
         }
         if self.store.max_connections == 0 {
             return Err(key_error("store.max_connections", "must be at least 1"));

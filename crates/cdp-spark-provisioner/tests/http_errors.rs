@@ -322,3 +322,123 @@ async fn a_read_token_alone_closes_the_write_routes() {
     let (code, body) = server.post_empty(&fixture_job("/pause"), None).await;
     assert_eq!(code, 200, "{body}");
 }
+
+/// GET or POST `path`: the status, the `x-request-id` and the body.
+async fn with_request_id(
+    server: &support::Server,
+    req: reqwest::RequestBuilder,
+) -> (u16, String, Value) {
+    let res = req.send().await.expect("send");
+    let id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let (code, body) = support::answer(res).await;
+    assert!(!id.is_empty(), "no x-request-id\n{}", server.log());
+    (code, id, body)
+}
+
+/// The log line of request `id` at level ERROR that holds `detail`.
+fn logged_error(server: &support::Server, id: &str, detail: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let log = server.log();
+        if log
+            .lines()
+            .any(|l| l.contains("ERROR") && l.contains(id) && l.contains(detail))
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no ERROR line with request id {id} and '{detail}' in the log:\n{log}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A 500 body: short, with the request id, without `secrets`.
+fn short_system_error(body: &Value, id: &str, secrets: &[&str]) {
+    let text = body.to_string();
+    assert!(body["error"].is_string(), "{body}");
+    assert!(body["userMessage"].is_string(), "{body}");
+    assert!(text.contains(id), "the request id {id} is not in {body}");
+    for s in secrets {
+        assert!(!text.contains(s), "the answer shows '{s}': {body}");
+    }
+}
+
+#[tokio::test]
+async fn system_errors_give_the_caller_a_reason_and_the_log_the_detail() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let place = Place::new(&support::Db::Sqlite);
+    let server = start_in(&place, &ServerOptions::default());
+    let (code, _) = server.get("/v1/scheduler/runs").await;
+    assert_eq!(code, 200);
+    // The store breaks under the running server.
+    let file = place.dir.path().join("data").join("jobstore.sqlite3");
+    let mut conn = diesel::SqliteConnection::establish(&file.display().to_string())
+        .expect("open the SQLite store");
+    conn.batch_execute("DROP TABLE QRTZ_CDP_RUNS; DROP TABLE QRTZ_CDP_OPERATIONS;")
+        .expect("drop tables");
+
+    let c = &server.client;
+    let (code, id, body) = with_request_id(&server, c.get(server.url("/v1/scheduler/runs"))).await;
+    assert_eq!(code, 500, "{body}");
+    short_system_error(&body, &id, &["no such table", "QRTZ_CDP_RUNS", "sqlite"]);
+    logged_error(&server, &id, "QRTZ_CDP_RUNS");
+
+    // A Witboost route: the contract's SystemError, just as short.
+    let (code, id, body) = with_request_id(
+        &server,
+        c.get(server.url("/v1/provision/00000000-0000-0000-0000-000000000000/status")),
+    )
+    .await;
+    assert_eq!(code, 500, "{body}");
+    short_system_error(&body, &id, &["no such table", "QRTZ_CDP_OPERATIONS"]);
+    logged_error(&server, &id, "QRTZ_CDP_OPERATIONS");
+}
+
+#[tokio::test]
+async fn an_unreachable_namenode_is_not_shown_to_the_caller() {
+    // HDFS at an address nothing listens on: the NameNode's address is the
+    // operator's business, in the log; the caller learns HDFS is unreachable.
+    let place = Place::new(&support::Db::Sqlite);
+    let server = start_in(
+        &place,
+        &ServerOptions::default()
+            .env("CDP_SPARK_PROVISIONER__HDFS__ENABLED", "true")
+            .env(
+                "CDP_SPARK_PROVISIONER__HDFS__DEFAULT_FS",
+                "hdfs://127.0.0.1:9",
+            )
+            .env("CDP_SPARK_PROVISIONER__HDFS__TIMEOUT_MS", "2000"),
+    );
+    let descriptor =
+        support::fixture_descriptor().replace("hdfs://nameservice1/", "hdfs://127.0.0.1:9/");
+    let c = &server.client;
+    let (code, id, body) = with_request_id(
+        &server,
+        c.post(server.url("/v1/validate"))
+            .json(&request(&descriptor)),
+    )
+    .await;
+    assert_eq!(code, 500, "{body}");
+    short_system_error(&body, &id, &["127.0.0.1:9"]);
+    assert_mentions(&body, "/userMessage", "unreachable");
+    logged_error(&server, &id, "127.0.0.1:9");
+
+    // Asynchronously: the token's result is as short.
+    let (code, token) = server.post("/v2/validate", &request(&descriptor)).await;
+    assert_eq!(code, 202, "{token}");
+    let token = token.as_str().expect("a token").to_string();
+    let status = support::poll_until_done(&server, &format!("/v2/validate/{token}/status")).await;
+    assert_eq!(status["status"], "FAILED", "{status}");
+    let text = status.to_string();
+    assert!(!text.contains("127.0.0.1:9"), "{status}");
+    assert!(text.contains(&token), "the token as reference: {status}");
+    logged_error(&server, &token, "127.0.0.1:9");
+}

@@ -254,10 +254,7 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
     let shutdown = Duration::from_secs(settings.server.shutdown_timeout_secs);
     let server = http::server(
         state,
-        HttpOptions {
-            body_limit_bytes: settings.server.body_limit_bytes,
-            auth: settings.auth.clone(),
-        },
+        HttpOptions::new(&settings.server, &settings.auth),
         listener,
         settings.server.workers,
         shutdown,

@@ -11,9 +11,18 @@
 //! | `POST /v1/scheduler/jobs/{group}/{name}/trigger` | manual trigger |
 //! | `POST /v1/scheduler/jobs/{group}/{name}/pause`, `.../resume` | pause and resume a job's triggers |
 //! | `GET /health`, `/ready`, `/metrics`, `/openapi.json`, `/docs/` | service |
+//!
+//! Around the routes, from the outside in: the connection guard
+//! ([`connection`]: JSON for the answers actix gives before routing, slow
+//! readers dropped), the telemetry middleware (request id, span, metrics),
+//! the guard middleware ([`guard`]: body deadline, JSON for every error),
+//! then per route group the bearer tokens ([`auth`]).
 
 pub mod auth;
+pub mod body;
+pub mod connection;
 pub mod errors;
+pub mod guard;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
@@ -29,15 +38,16 @@ use std::time::Duration;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use utoipa_swagger_ui::SwaggerUi;
 
 use cdp_spark_domain::ports::SchedulerStorePort;
 use cdp_spark_domain::usecases::Provisioner;
 use cdp_spark_scheduler::SchedulerWaker;
 
-use crate::config::{AsyncSettings, AuthSettings, WriteAccess};
+use crate::config::{AsyncSettings, AuthSettings, ServerSettings, WriteAccess};
 use auth::{BearerAuth, RouteGroup};
+use connection::ConnectionLimits;
 use metrics::Metrics;
 use operations::Operations;
 
@@ -73,6 +83,18 @@ impl SchedulerAccess {
 pub struct HttpOptions {
     pub body_limit_bytes: usize,
     pub auth: AuthSettings,
+    pub limits: ConnectionLimits,
+}
+
+impl HttpOptions {
+    /// The options of `[server]` and `[auth]`.
+    pub fn new(server: &ServerSettings, auth: &AuthSettings) -> Self {
+        Self {
+            body_limit_bytes: server.body_limit_bytes,
+            auth: auth.clone(),
+            limits: ConnectionLimits::from(server),
+        }
+    }
 }
 
 /// The application: routes, extractor limits and error handlers, auth per
@@ -122,6 +144,8 @@ pub fn build_app(
         .app_data(web::PayloadConfig::new(limit))
         .app_data(web::QueryConfig::default().error_handler(errors::query_error))
         .app_data(web::PathConfig::default().error_handler(errors::path_error))
+        .app_data(guard::BodyDeadline(options.limits.client_body_timeout))
+        .wrap(from_fn(guard::guard))
         .wrap(from_fn(telemetry::observe))
         // The Witboost specific-provisioner API.
         .service(endpoint(
@@ -248,12 +272,16 @@ pub fn server(
         WriteAccess::Open => {}
         WriteAccess::Token(_) => {}
     }
-    let mut server = HttpServer::new(move || build_app(state.clone(), &options))
-        .shutdown_timeout(shutdown_timeout.as_secs());
-    if let Some(n) = workers {
-        server = server.workers(n);
-    }
-    Ok(server.listen(listener)?.run())
+    let metrics = Arc::clone(&state.metrics);
+    let limits = options.limits.clone();
+    connection::serve(
+        move || build_app(state.clone(), &options),
+        listener,
+        workers,
+        shutdown_timeout,
+        limits,
+        metrics,
+    )
 }
 
 #[cfg(test)]

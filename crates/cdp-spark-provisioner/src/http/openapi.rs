@@ -515,7 +515,7 @@ impl Modify for BearerSchemes {
 #[openapi(
     info(
         title = "CDP Spark Specific Provisioner",
-        description = "The Witboost specific-provisioner API 2.2.0 for Spark batch jobs on Cloudera CDP (tag SpecificProvisioner), the job status API (tag JobStatus) and the service's health and metrics (tag Service).",
+        description = "The Witboost specific-provisioner API 2.2.0 for Spark batch jobs on Cloudera CDP (tag SpecificProvisioner), the job status API (tag JobStatus) and the service's health and metrics (tag Service). On any route, a request head the server cannot read is answered before routing with a JSON Problem and an x-request-id: 414 (request target over 65,534 bytes), 431 (head over 128 KiB or more than 96 headers), 400 (malformed head) or 408 (head not received within server.client_request_timeout_ms).",
         version = "2.2.0",
         license(name = "Apache-2.0")
     ),
@@ -890,12 +890,22 @@ mod tests {
             "/v1/scheduler/jobs/{group}/{name}/resume",
         ] {
             let op = &paths[p]["post"];
-            for status in ["401", "403", "404"] {
+            for status in ["400", "401", "403", "404"] {
                 assert!(
                     op["responses"][status].is_object(),
                     "{p}: {status} documented"
                 );
             }
+        }
+        for p in [
+            "/v1/scheduler/jobs/{group}/{name}",
+            "/v1/scheduler/triggers/{group}/{name}",
+            "/v1/scheduler/runs/{runId}",
+        ] {
+            assert!(
+                paths[p]["get"]["responses"]["400"].is_object(),
+                "{p}: the 400 of an over-long key documented"
+            );
         }
         for (path, item) in paths {
             for (method, op) in item.as_object().expect("path item") {

@@ -1,6 +1,9 @@
 //! Asynchronous operations: a token answered with 202, the work run in the
 //! background, and its final status kept in the [`OperationStorePort`] so
 //! that the token can be polled from any instance, also after a restart.
+//! At most [`MAX_IN_FLIGHT`] run at once in one instance: the work of an
+//! operation outlives its request, so the connection limits do not bound
+//! it.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -11,12 +14,17 @@ use chrono::Utc;
 use tracing::{info, warn};
 
 use cdp_spark_domain::api::{
-    ProvisioningStatus, Status, ValidationInfo, ValidationResult, ValidationStatus,
+    ProvisioningStatus, Status, SystemError, ValidationInfo, ValidationResult, ValidationStatus,
 };
 use cdp_spark_domain::model::{OperationKind, OperationRecord};
 use cdp_spark_domain::ports::OperationStorePort;
 
 use super::errors::ApiError;
+
+/// Most asynchronous operations running at once in one instance; past it a
+/// new one is refused (500 `SystemError`: busy, try again) rather than
+/// queued, so that callers cannot pile up work and memory.
+pub const MAX_IN_FLIGHT: usize = 64;
 
 /// The final answer of an operation: its status and the API body as JSON.
 pub struct Outcome {
@@ -74,18 +82,34 @@ impl Operations {
         self.running().len()
     }
 
-    /// Store the operation as RUNNING, run `work` in the background and
-    /// store its outcome; the token to answer.
-    pub async fn start<F>(
+    /// Store the operation as RUNNING, run `work(token)` in the background
+    /// and store its outcome; the token to answer.
+    pub async fn start<W, F>(
         &self,
         kind: OperationKind,
         component_id: Option<String>,
-        work: F,
+        work: W,
     ) -> Result<String, ApiError>
     where
+        W: FnOnce(String) -> F,
         F: Future<Output = Outcome> + Send + 'static,
     {
         let token = uuid::Uuid::new_v4().to_string();
+        // Take a place among the operations in flight before anything else.
+        {
+            let mut running = self.running();
+            if running.len() >= MAX_IN_FLIGHT {
+                return Err(ApiError::system(SystemError::new(
+                    format!(
+                        "{} asynchronous operations are running in this instance, the most it runs at once; a new {} was refused",
+                        running.len(),
+                        kind.as_str().to_ascii_lowercase()
+                    ),
+                    "The provisioner is busy with other asynchronous operations; nothing was started. Try again in a moment.",
+                )));
+            }
+            running.insert(token.clone());
+        }
         let now = Utc::now();
         let record = OperationRecord {
             id: token.clone(),
@@ -96,13 +120,13 @@ impl Operations {
             created_at: now,
             updated_at: now,
         };
-        self.store
-            .save_operation(&record)
-            .await
-            .map_err(|e| ApiError::store(&e))?;
-        self.running().insert(token.clone());
+        if let Err(e) = self.store.save_operation(&record).await {
+            self.running().remove(&token);
+            return Err(ApiError::store(&e));
+        }
         let store = Arc::clone(&self.store);
         let running = Arc::clone(&self.running);
+        let work = work(token.clone());
         let task = async move {
             let outcome = work.await;
             let done = OperationRecord {
@@ -317,10 +341,14 @@ mod tests {
         let ops = Operations::new(store.clone(), Duration::from_secs(60));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let token = ops
-            .start(OperationKind::Provision, Some("urn:c".into()), async move {
-                let _ = rx.await;
-                Outcome::provisioning(&ProvisioningStatus::completed("done", None))
-            })
+            .start(
+                OperationKind::Provision,
+                Some("urn:c".into()),
+                |_| async move {
+                    let _ = rx.await;
+                    Outcome::provisioning(&ProvisioningStatus::completed("done", None))
+                },
+            )
             .await
             .expect("started");
         let running = ops
@@ -346,6 +374,37 @@ mod tests {
             .expect("known");
         assert_eq!(done.status, Status::Completed);
         assert!(done.result.expect("result").contains("\"result\":\"done\""));
+    }
+
+    #[actix_web::test]
+    async fn operations_in_flight_are_bounded() {
+        let store = Arc::new(InMemoryOperationStore::new());
+        let ops = Operations::new(store.clone(), Duration::from_secs(60));
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        for _ in 0..MAX_IN_FLIGHT {
+            let mut rx = rx.clone();
+            ops.start(OperationKind::Validate, None, |_| async move {
+                let _ = rx.wait_for(|done| *done).await;
+                Outcome::provisioning(&ProvisioningStatus::completed("done", None))
+            })
+            .await
+            .expect("started");
+        }
+        let refused = ops
+            .start(OperationKind::Validate, None, |_| async {
+                Outcome::provisioning(&ProvisioningStatus::completed("done", None))
+            })
+            .await
+            .expect_err("one too many");
+        assert!(refused.to_string().contains("busy"), "{refused}");
+        assert_eq!(ops.in_flight(), MAX_IN_FLIGHT);
+        tx.send(true).expect("release");
+        assert_eq!(ops.drain(Duration::from_secs(5)).await, 0);
+        ops.start(OperationKind::Validate, None, |_| async {
+            Outcome::provisioning(&ProvisioningStatus::completed("done", None))
+        })
+        .await
+        .expect("room again");
     }
 
     #[actix_web::test]

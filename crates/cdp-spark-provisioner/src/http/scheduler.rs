@@ -8,15 +8,17 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use cdp_spark_domain::model::{JobKey, JobView, RunFilter, RunRecord, RunState, TriggerKey};
+use cdp_spark_domain::model::{
+    JobKey, JobView, RunFilter, RunRecord, RunState, TriggerKey, MAX_KEY_LEN,
+};
 
-use super::errors::ApiError;
+use super::errors::{ApiError, ECHO_CHARS};
 #[allow(unused_imports)] // named by the OpenAPI annotations
 use super::openapi::schemas::{
     JobPauseDoc, JobViewDoc, ManualTriggerAcceptedDoc, ProblemDoc, RunRecordDoc, RunsPageDoc,
     SystemErrorDoc, TriggerDefinitionDoc,
 };
-use super::telemetry::record_operation;
+use super::telemetry::{excerpt, record_operation};
 use super::AppState;
 
 const TAG: &str = "JobStatus";
@@ -32,18 +34,59 @@ pub const MANUAL_RUN_WAIT: Duration = Duration::from_secs(3);
 /// The manual trigger's message when this instance runs no scheduler.
 pub const NO_ENGINE_HERE: &str = "The one-shot trigger is stored, but this instance does not run the scheduler (scheduler.enabled = false): another provisioner instance on the same database fires it; with none running, no run starts. Find its run with GET /v1/scheduler/runs?job=GROUP/NAME (the run's triggerKey is this trigger).";
 
-/// Query of `GET /v1/scheduler/runs`.
+/// Largest `offset`: the databases' OFFSET is a signed 64-bit number.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
+
+/// Query of `GET /v1/scheduler/runs`. Read as text and checked here, so
+/// that a bad value is answered naming its parameter.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunsQuery {
     /// Only runs in this state: SUBMITTING, RUNNING, SUCCEEDED, FAILED, KILLED, SKIPPED or LOST.
     pub state: Option<String>,
-    /// Only runs of this job, as `GROUP/NAME` (data product id / jobName).
+    /// Only runs of this job, as `GROUP/NAME` (data product id / jobName), each at most 190 characters.
     pub job: Option<String>,
     /// Runs to skip, newest first (default 0).
-    pub offset: Option<u64>,
+    #[param(value_type = Option<u64>, maximum = 9223372036854775807_u64)]
+    pub offset: Option<String>,
     /// Runs to return, 1 to 500 (default 50).
-    pub limit: Option<u64>,
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+}
+
+/// A key part from the path or the query: at most [`MAX_KEY_LEN`]
+/// characters, the store's key columns; a longer one names no job, trigger
+/// or run and is a mistake of the caller's (400), not a fault of the store.
+fn key_part(parameter: &str, value: &str) -> Result<(), ApiError> {
+    let n = value.chars().count();
+    if n > MAX_KEY_LEN {
+        return Err(ApiError::bad_request(format!(
+            "{parameter} '{}' is {n} characters long; keys hold at most {MAX_KEY_LEN} characters, so nothing has it",
+            excerpt(value, 40)
+        )));
+    }
+    Ok(())
+}
+
+/// The job key of the path `{group}/{name}`, checked.
+fn job_key((group, name): (String, String)) -> Result<JobKey, ApiError> {
+    key_part("group", &group)?;
+    key_part("name", &name)?;
+    Ok(JobKey::new(group, name))
+}
+
+/// A whole number of the query, at most `max`.
+fn number(parameter: &str, value: Option<&str>, max: u64) -> Result<Option<u64>, ApiError> {
+    let Some(text) = value.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    match text.parse::<u64>() {
+        Ok(n) if n <= max => Ok(Some(n)),
+        _ => Err(ApiError::bad_request(format!(
+            "{parameter} '{}' is not a whole number from 0 to {max}",
+            excerpt(text, ECHO_CHARS)
+        ))),
+    }
 }
 
 /// A page of runs, newest first.
@@ -104,7 +147,8 @@ fn parse_filter(q: &RunsQuery) -> Result<RunFilter, ApiError> {
         None => None,
         Some(s) => Some(RunState::parse(s).ok_or_else(|| {
             ApiError::bad_request(format!(
-                "state '{s}' is not a run state; use one of {}",
+                "state '{}' is not a run state; use one of {}",
+                excerpt(s, ECHO_CHARS),
                 RunState::ALL.map(|s| s.as_str()).join(", ")
             ))
         })?),
@@ -117,13 +161,16 @@ fn parse_filter(q: &RunsQuery) -> Result<RunFilter, ApiError> {
                 .filter(|(g, n)| !g.is_empty() && !n.is_empty())
                 .ok_or_else(|| {
                     ApiError::bad_request(format!(
-                        "job '{j}' is not GROUP/NAME; e.g. job=urn:dmb:dp:finance:cashflow:0/my-job"
+                        "job '{}' is not GROUP/NAME; e.g. job=urn:dmb:dp:finance:cashflow:0/my-job",
+                        excerpt(j, ECHO_CHARS)
                     ))
                 })?;
+            key_part("job (its group)", group)?;
+            key_part("job (its name)", name)?;
             Some(JobKey::new(group, name))
         }
     };
-    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    let limit = number("limit", q.limit.as_deref(), u64::MAX)?.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError::bad_request(format!(
             "limit {limit} is out of range; use 1 to {MAX_PAGE}"
@@ -132,7 +179,7 @@ fn parse_filter(q: &RunsQuery) -> Result<RunFilter, ApiError> {
     Ok(RunFilter {
         state,
         job,
-        offset: q.offset.unwrap_or(0),
+        offset: number("offset", q.offset.as_deref(), MAX_OFFSET)?.unwrap_or(0),
         limit,
     })
 }
@@ -173,7 +220,7 @@ pub async fn runs(
         runs,
         offset,
         limit,
-        next_offset: more.then_some(offset + limit),
+        next_offset: more.then(|| offset.saturating_add(limit)),
     }))
 }
 
@@ -184,6 +231,7 @@ pub async fn runs(
     params(("runId" = String, Path, description = "The run id")),
     responses(
         (status = 200, description = "The run", body = RunRecordDoc),
+        (status = 400, description = "A run id longer than the 190 characters run ids hold", body = ProblemDoc),
         (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = ProblemDoc),
         (status = 404, description = "No run has this id", body = ProblemDoc),
         (status = 500, description = "System problem (database)", body = SystemErrorDoc),
@@ -195,6 +243,7 @@ pub async fn run(
     run_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     record_operation("run", None);
+    key_part("runId", &run_id)?;
     let run = state
         .provisioner
         .run(&run_id)
@@ -214,6 +263,7 @@ pub async fn run(
     ),
     responses(
         (status = 200, description = "The job, its triggers and its last runs", body = JobViewDoc),
+        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = ProblemDoc),
         (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = ProblemDoc),
         (status = 404, description = "No job has this key", body = ProblemDoc),
         (status = 500, description = "System problem (database)", body = SystemErrorDoc),
@@ -224,11 +274,11 @@ pub async fn job(
     state: web::Data<AppState>,
     key: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (group, name) = key.into_inner();
     record_operation("job", None);
+    let key = job_key(key.into_inner())?;
     let view = state
         .provisioner
-        .job_view(&JobKey::new(group, name))
+        .job_view(&key)
         .await
         .map_err(ApiError::from_status_api)?;
     Ok(HttpResponse::Ok().json(JobStatusView::new(view)))
@@ -243,6 +293,7 @@ pub async fn job(
     ),
     responses(
         (status = 200, description = "The trigger", body = TriggerDefinitionDoc),
+        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = ProblemDoc),
         (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = ProblemDoc),
         (status = 404, description = "No trigger has this key", body = ProblemDoc),
         (status = 500, description = "System problem (database)", body = SystemErrorDoc),
@@ -255,6 +306,8 @@ pub async fn trigger(
 ) -> Result<HttpResponse, ApiError> {
     let (group, name) = key.into_inner();
     record_operation("trigger", None);
+    key_part("group", &group)?;
+    key_part("name", &name)?;
     let trigger = state
         .provisioner
         .trigger(&TriggerKey::new(group, name))
@@ -276,6 +329,7 @@ pub async fn trigger(
     ),
     responses(
         (status = 202, description = "The one-shot trigger was stored; `runId` is the run once it exists, `message` says where to follow it", body = ManualTriggerAcceptedDoc),
+        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = ProblemDoc),
         (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = ProblemDoc),
         (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = ProblemDoc),
         (status = 404, description = "No job has this key", body = ProblemDoc),
@@ -287,9 +341,8 @@ pub async fn trigger_now(
     state: web::Data<AppState>,
     key: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (group, name) = key.into_inner();
     record_operation("trigger-now", None);
-    let job_key = JobKey::new(group, name);
+    let job_key = job_key(key.into_inner())?;
     let manual = state
         .provisioner
         .trigger_now(&job_key)
@@ -368,6 +421,7 @@ async fn wait_for_run(state: &AppState, job: &JobKey, trigger: &TriggerKey) -> O
     ),
     responses(
         (status = 200, description = "The job's triggers are paused", body = JobPauseDoc),
+        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = ProblemDoc),
         (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = ProblemDoc),
         (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = ProblemDoc),
         (status = 404, description = "No job has this key", body = ProblemDoc),
@@ -394,6 +448,7 @@ pub async fn pause(
     ),
     responses(
         (status = 200, description = "The job's triggers wait again", body = JobPauseDoc),
+        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = ProblemDoc),
         (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = ProblemDoc),
         (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = ProblemDoc),
         (status = 404, description = "No job has this key", body = ProblemDoc),
@@ -411,10 +466,10 @@ pub async fn resume(
 
 async fn set_paused(
     state: &AppState,
-    (group, name): (String, String),
+    key: (String, String),
     paused: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let job_key = JobKey::new(group, name);
+    let job_key = job_key(key)?;
     let changed = state
         .scheduler
         .store
@@ -449,8 +504,8 @@ mod tests {
         let f = parse_filter(&RunsQuery {
             state: Some("running".into()),
             job: Some("urn:dmb:dp:a:b:0/job-1".into()),
-            offset: Some(10),
-            limit: Some(5),
+            offset: Some("10".into()),
+            limit: Some("5".into()),
         })
         .expect("valid");
         assert_eq!(f.state, Some(RunState::Running));
@@ -479,17 +534,38 @@ mod tests {
             ),
             (
                 RunsQuery {
-                    limit: Some(0),
+                    limit: Some("0".into()),
                     ..RunsQuery::default()
                 },
                 "1 to 500",
             ),
             (
                 RunsQuery {
-                    limit: Some(501),
+                    limit: Some("501".into()),
                     ..RunsQuery::default()
                 },
                 "1 to 500",
+            ),
+            (
+                RunsQuery {
+                    limit: Some("ten".into()),
+                    ..RunsQuery::default()
+                },
+                "limit 'ten'",
+            ),
+            (
+                RunsQuery {
+                    offset: Some("18446744073709551615".into()),
+                    ..RunsQuery::default()
+                },
+                "offset",
+            ),
+            (
+                RunsQuery {
+                    job: Some(format!("{}/n", "g".repeat(MAX_KEY_LEN + 1))),
+                    ..RunsQuery::default()
+                },
+                "job (its group)",
             ),
         ] {
             let e = parse_filter(&q).expect_err(needle);

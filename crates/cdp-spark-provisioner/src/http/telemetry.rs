@@ -1,7 +1,13 @@
 //! One `tracing` span per request (request id, method, route, status,
 //! elapsed time, and the component id and operation the handlers record),
 //! the request id echoed in `x-request-id`, and the request metrics.
+//!
+//! What a caller sends is kept bounded here: the request id is its own only
+//! when short and plain, the method and path are logged cut to a few dozen
+//! characters, and the metrics take labels from closed sets
+//! ([`super::metrics`]).
 
+use std::future::Future;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -16,6 +22,29 @@ use super::metrics::Metrics;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// Longest request id taken from a caller.
+const MAX_REQUEST_ID: usize = 128;
+/// Characters of the method and the path that go to the log.
+const LOGGED_METHOD_CHARS: usize = 32;
+const LOGGED_PATH_CHARS: usize = 256;
+
+tokio::task_local! {
+    /// The id of the request being answered.
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being answered (`x-request-id`), when called
+/// while answering one.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Run `f` as the request `id` (tests, and work that answers a request
+/// outside the middleware).
+pub async fn with_request_id<F: Future>(id: String, f: F) -> F::Output {
+    REQUEST_ID.scope(id, f).await
+}
+
 /// A caller's request id is kept when it is short and plain; otherwise a
 /// new one is made.
 fn request_id(req: &ServiceRequest) -> String {
@@ -24,12 +53,26 @@ fn request_id(req: &ServiceRequest) -> String {
         .and_then(|v| v.to_str().ok())
         .filter(|v| {
             !v.is_empty()
-                && v.len() <= 128
+                && v.len() <= MAX_REQUEST_ID
                 && v.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
         })
         .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+        .unwrap_or_else(new_request_id)
+}
+
+/// A fresh request id.
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// At most `max` characters of `text`, saying how long it was when cut:
+/// what a caller sent, fit for a log line or a message.
+pub fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}... ({} characters)", &text[..cut], text.chars().count()),
+    }
 }
 
 /// The middleware (`actix_web::middleware::from_fn(observe)`).
@@ -39,40 +82,39 @@ pub async fn observe(
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
     let started = Instant::now();
     let id = request_id(&req);
-    let method = req.method().to_string();
-    let path = req.path().to_string();
+    let method = req.method().clone();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let span = info_span!(
         "http_request",
         request_id = %id,
-        method = %method,
-        path = %path,
+        method = %excerpt(method.as_str(), LOGGED_METHOD_CHARS),
+        path = %excerpt(req.path(), LOGGED_PATH_CHARS),
         route = Empty,
         component_id = Empty,
         operation = Empty,
         status = Empty,
         elapsed_ms = Empty,
     );
-    let outcome = next.call(req).instrument(span.clone()).await;
+    let outcome = with_request_id(id.clone(), next.call(req))
+        .instrument(span.clone())
+        .await;
     let elapsed = started.elapsed();
     let (status, route) = match &outcome {
-        Ok(res) => (
-            res.status().as_u16(),
-            res.request()
-                .match_pattern()
-                .unwrap_or_else(|| "unmatched".to_string()),
-        ),
-        Err(e) => (
-            e.as_response_error().status_code().as_u16(),
-            "unmatched".to_string(),
-        ),
+        Ok(res) => (res.status().as_u16(), res.request().match_pattern()),
+        // Errors are answers by the time they get here (the handlers and
+        // the guard turn them into responses); one that is not becomes its
+        // own answer in actix.
+        Err(e) => (e.as_response_error().status_code().as_u16(), None),
     };
-    span.record("route", route.as_str());
+    span.record(
+        "route",
+        route.as_deref().unwrap_or(super::metrics::UNMATCHED),
+    );
     span.record("status", status);
     span.record("elapsed_ms", elapsed.as_secs_f64() * 1000.0);
     span.in_scope(|| info!("request answered"));
     if let Some(m) = metrics {
-        m.observe_request(&method, &route, status, elapsed.as_secs_f64());
+        m.observe_request(&method, route.as_deref(), status, elapsed.as_secs_f64());
     }
     let mut res = outcome?;
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -110,5 +152,14 @@ mod tests {
         let d = "dataProduct:\n  componentIdToProvision: nested\ncomponentIdToProvision: \"urn:dmb:cmp:a\"\n";
         assert_eq!(component_id_hint(d), Some("urn:dmb:cmp:a"));
         assert_eq!(component_id_hint("dataProduct: {}\n"), None);
+    }
+
+    #[test]
+    fn excerpts_cut_long_input_and_say_its_length() {
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("ééééé", 5), "ééééé");
+        assert_eq!(excerpt("éééééé", 5), "ééééé... (6 characters)");
+        let long = "x".repeat(5000);
+        assert!(excerpt(&long, 32).len() < 64);
     }
 }

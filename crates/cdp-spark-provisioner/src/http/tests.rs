@@ -18,7 +18,7 @@ use cdp_spark_hdfs::ArtifactFs;
 use super::metrics::Metrics;
 use super::operations::{InMemoryOperationStore, Operations};
 use super::{build_app, AppState, HttpOptions};
-use crate::config::{AsyncSettings, AuthSettings};
+use crate::config::{AsyncSettings, AuthSettings, ServerSettings};
 
 #[path = "../../../cdp-spark-domain/tests/support/fixtures.rs"]
 mod fixtures;
@@ -52,10 +52,7 @@ fn state(store: MockJobStorePort) -> web::Data<AppState> {
 }
 
 fn options() -> HttpOptions {
-    HttpOptions {
-        body_limit_bytes: 1024 * 1024,
-        auth: AuthSettings::default(),
-    }
+    HttpOptions::new(&ServerSettings::default(), &AuthSettings::default())
 }
 
 fn request_body() -> Value {
@@ -101,15 +98,18 @@ async fn store_faults_are_system_errors_with_a_user_message() {
     store.expect_ping().returning(|| Err(down()));
     let app = init_service(build_app(state(store), &options())).await;
 
+    // The caller gets the reason and a reference, not the store's message.
     let (status, body) = answer(&app, post("/v1/unprovision").to_request()).await;
     assert_eq!(status, 500);
-    assert_mentions(&body, "/error", "connection refused");
     assert_mentions(&body, "/userMessage", "unavailable");
+    assert_mentions(&body, "/error", "request id");
+    assert!(!body.to_string().contains("connection refused"), "{body}");
 
     for uri in ["/v1/scheduler/jobs/g/n", "/v1/scheduler/runs"] {
         let (status, body) = answer(&app, get(uri).to_request()).await;
         assert_eq!(status, 500, "{uri}");
         assert!(body["userMessage"].is_string(), "{uri}: {body}");
+        assert!(!body.to_string().contains("connection refused"), "{body}");
     }
 
     let (status, body) = answer(&app, get("/ready").to_request()).await;

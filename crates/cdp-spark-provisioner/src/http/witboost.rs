@@ -12,7 +12,8 @@ use cdp_spark_domain::api::{
 use cdp_spark_domain::model::{OperationKind, OperationRecord};
 use cdp_spark_domain::usecases::UseCaseError;
 
-use super::errors::ApiError;
+use super::body::Body;
+use super::errors::{log_system_error, public_system_error, ApiError, ECHO_CHARS};
 #[allow(unused_imports)] // named by the OpenAPI annotations
 use super::openapi::schemas::{
     ProvisioningRequestDoc, ProvisioningStatusDoc, RequestValidationErrorDoc,
@@ -20,7 +21,7 @@ use super::openapi::schemas::{
     UpdateAclRequestDoc, ValidationResultDoc, ValidationStatusDoc,
 };
 use super::operations::Outcome;
-use super::telemetry::{component_id_hint, record_operation};
+use super::telemetry::{component_id_hint, excerpt, record_operation};
 use super::AppState;
 
 const TAG: &str = "SpecificProvisioner";
@@ -42,7 +43,7 @@ const TAG: &str = "SpecificProvisioner";
 )]
 pub async fn validate(
     state: web::Data<AppState>,
-    request: web::Json<ProvisioningRequest>,
+    request: Body<ProvisioningRequest>,
 ) -> Result<HttpResponse, ApiError> {
     record_operation("validate", component_id_hint(&request.descriptor));
     let result = counted_validation(&state, &request)
@@ -83,7 +84,7 @@ async fn counted_validation(
 )]
 pub async fn provision(
     state: web::Data<AppState>,
-    request: web::Json<ProvisioningRequest>,
+    request: Body<ProvisioningRequest>,
 ) -> Result<HttpResponse, ApiError> {
     run_provisioning(state, request.into_inner(), OperationKind::Provision).await
 }
@@ -102,7 +103,7 @@ pub async fn provision(
 )]
 pub async fn unprovision(
     state: web::Data<AppState>,
-    request: web::Json<ProvisioningRequest>,
+    request: Body<ProvisioningRequest>,
 ) -> Result<HttpResponse, ApiError> {
     run_provisioning(state, request.into_inner(), OperationKind::Unprovision).await
 }
@@ -159,7 +160,7 @@ async fn run_provisioning(
     let worker = state.clone();
     let token = state
         .operations
-        .start(kind, component, async move {
+        .start(kind, component, move |token| async move {
             let status = match execute(&worker, &request, kind).await {
                 Ok(status) => status,
                 Err(UseCaseError::Invalid(issues)) => {
@@ -170,7 +171,7 @@ async fn run_provisioning(
                     status.logs = Some(error_logs(issues.messages()));
                     status
                 }
-                Err(UseCaseError::System(e)) => failed_status(&e),
+                Err(UseCaseError::System(e)) => failed_status(&e, &token),
                 Err(UseCaseError::NotFound(m)) => ProvisioningStatus::failed(m),
             };
             Outcome::provisioning(&status)
@@ -193,12 +194,22 @@ fn error_logs(messages: Vec<String>) -> Vec<cdp_spark_domain::api::Log> {
         .collect()
 }
 
-fn failed_status(e: &SystemError) -> ProvisioningStatus {
-    let mut status =
-        ProvisioningStatus::failed(e.user_message.clone().unwrap_or_else(|| e.error.clone()));
-    let mut messages = vec![e.error.clone()];
-    if let Some(more) = &e.more_info {
-        messages.extend(more.solutions.iter().cloned());
+/// The stored result of an asynchronous operation that failed on a fault
+/// of ours or of a dependency: the caller's short reason with the token as
+/// reference; the detail goes to the log.
+fn failed_status(e: &SystemError, token: &str) -> ProvisioningStatus {
+    let reference = format!("operation token {token}");
+    log_system_error(e, &reference);
+    let shown = public_system_error(e, &reference);
+    let mut status = ProvisioningStatus::failed(
+        shown
+            .user_message
+            .clone()
+            .unwrap_or_else(|| shown.error.clone()),
+    );
+    let mut messages = vec![shown.error];
+    if let Some(more) = shown.more_info {
+        messages.extend(more.solutions);
     }
     status.logs = Some(error_logs(messages));
     status
@@ -206,7 +217,10 @@ fn failed_status(e: &SystemError) -> ProvisioningStatus {
 
 fn unknown_token(token: &str, what: &str) -> ApiError {
     ApiError::invalid(
-        format!("no {what} operation with token '{token}' is known to this provisioner"),
+        format!(
+            "no {what} operation with token '{}' is known to this provisioner",
+            excerpt(token, ECHO_CHARS)
+        ),
         format!(
             "Use the token answered (202) by the {what} request; tokens of ended operations are deleted after async.retention_hours"
         ),
@@ -249,7 +263,8 @@ where
         (_, Some(json)) => serde_json::from_str::<T>(json).map_err(|e| {
             ApiError::system(SystemError::new(
                 format!(
-                    "stored result of operation {token} is not a {}: {e}",
+                    "stored result of operation {} is not a {}: {e}",
+                    excerpt(token, ECHO_CHARS),
                     route.result_type
                 ),
                 route.unreadable,
@@ -304,7 +319,7 @@ pub async fn provision_status(
 )]
 pub async fn validate_async(
     state: web::Data<AppState>,
-    request: web::Json<ProvisioningRequest>,
+    request: Body<ProvisioningRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = request.into_inner();
     let component = component_id_hint(&request.descriptor).map(str::to_string);
@@ -312,19 +327,25 @@ pub async fn validate_async(
     let worker = state.clone();
     let token = state
         .operations
-        .start(OperationKind::Validate, component, async move {
-            let (status, public_info) = match counted_validation(&worker, &request).await {
-                Ok(result) => (Status::Completed, result),
-                Err(e) => (
-                    Status::Failed,
-                    ValidationResult::invalid(vec![e.to_string()]),
-                ),
-            };
-            Outcome::validation(&ValidationStatus {
-                status,
-                info: Some(ValidationInfo { public_info }),
-            })
-        })
+        .start(
+            OperationKind::Validate,
+            component,
+            move |token| async move {
+                let (status, public_info) = match counted_validation(&worker, &request).await {
+                    Ok(result) => (Status::Completed, result),
+                    Err(e) => {
+                        let reference = format!("operation token {token}");
+                        log_system_error(&e, &reference);
+                        let shown = public_system_error(&e, &reference);
+                        (Status::Failed, ValidationResult::invalid(vec![shown.error]))
+                    }
+                };
+                Outcome::validation(&ValidationStatus {
+                    status,
+                    info: Some(ValidationInfo { public_info }),
+                })
+            },
+        )
         .await?;
     Ok(HttpResponse::build(StatusCode::ACCEPTED).json(token))
 }
@@ -378,9 +399,9 @@ pub const REVERSE_UNSUPPORTED: &str = "The CDP Spark provisioner does not suppor
     ),
     security((), ("coordinator" = []))
 )]
-pub async fn update_acl(request: web::Json<UpdateAclRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn update_acl(request: Body<UpdateAclRequest>) -> Result<HttpResponse, ApiError> {
     record_operation("updateacl", None);
-    Err(ApiError::system(
+    Err(ApiError::Unsupported(Box::new(
         SystemError::new(
             format!(
                 "updateacl is not supported by the CDP Spark provisioner (asked for {} identities)",
@@ -392,7 +413,7 @@ pub async fn update_acl(request: web::Json<UpdateAclRequest>) -> Result<HttpResp
             "updateacl was called on a Spark workload",
             "Grant access on the output ports that expose the job's data",
         ),
-    ))
+    )))
 }
 
 /// Execute a reverse provisioning operation: not supported.
@@ -410,14 +431,15 @@ pub async fn update_acl(request: web::Json<UpdateAclRequest>) -> Result<HttpResp
     security((), ("coordinator" = []))
 )]
 pub async fn reverse_provisioning(
-    request: web::Json<ReverseProvisioningRequest>,
+    request: Body<ReverseProvisioningRequest>,
 ) -> Result<HttpResponse, ApiError> {
     record_operation("reverse-provisioning", None);
-    Err(ApiError::system(
+    Err(ApiError::Unsupported(Box::new(
         SystemError::new(
             format!(
                 "reverse provisioning is not supported by the CDP Spark provisioner (template {}, environment {})",
-                request.use_case_template_id, request.environment
+                excerpt(&request.use_case_template_id, ECHO_CHARS),
+                excerpt(&request.environment, ECHO_CHARS)
             ),
             REVERSE_UNSUPPORTED,
         )
@@ -425,7 +447,7 @@ pub async fn reverse_provisioning(
             "reverse provisioning was asked of a Spark workload",
             "Define the Spark job in the component descriptor and provision it",
         ),
-    ))
+    )))
 }
 
 /// Status of a reverse provisioning operation: none is ever started, so
@@ -446,7 +468,8 @@ pub async fn reverse_provisioning_status(
     record_operation("reverse-provisioning-status", None);
     Err(ApiError::invalid(
         format!(
-            "no reverse provisioning operation with token '{token}' exists: the CDP Spark provisioner does not support reverse provisioning"
+            "no reverse provisioning operation with token '{}' exists: the CDP Spark provisioner does not support reverse provisioning",
+            excerpt(&token, ECHO_CHARS)
         ),
         "Define the Spark job in the component descriptor and provision it",
     ))
