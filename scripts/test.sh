@@ -64,6 +64,9 @@ cargo test --workspace --doc 2>&1 | tee -a "$log"
 # --- HTTP API contract test (issue 4): schemathesis (PyPI) against the
 # running server, the Witboost 2.2.0 contract and our /openapi.json.
 scripts/contract-test.sh
+# --- Abusive HTTP traffic for 15 s (slowloris, idle connections, invented
+# methods, huge heads and bodies): RSS stays flat, /health answers.
+scripts/abuse-http.sh 15
 
 # One closing line for the whole suite (the sum of every `test result`).
 echo "test.sh: suite ran in $(( $(date +%s) - start )) s"
