@@ -58,7 +58,8 @@ pub struct LocalFsConfig {
     /// `None`: any local path. `Some(roots)`: only paths under these
     /// absolute folders (none at all when empty).
     pub roots: Option<Vec<PathBuf>>,
-    /// Longest wait for one call (a status, an open, one piece of a read).
+    /// Longest wait for one call: a status, or a range read (its open and
+    /// every piece of it).
     pub timeout: Duration,
     /// Calls in flight at once on the blocking pool.
     pub max_in_flight: usize,
@@ -261,9 +262,8 @@ impl LocalFs {
     }
 
     /// Open `path` for reading, checked (see the module's documentation).
-    async fn open(&self, path: &str) -> Result<(Arc<File>, u64), FsError> {
+    async fn open(&self, path: &str, deadline: Instant) -> Result<(Arc<File>, u64), FsError> {
         let roots = self.admit(path)?;
-        let deadline = Instant::now() + self.inner.timeout;
         let owned = path.to_owned();
         self.blocking(path, "open", deadline, move || {
             open_checked(&owned, roots.as_ref())
@@ -292,9 +292,9 @@ impl HdfsPort for LocalFs {
         len: u64,
     ) -> Result<Vec<u8>, FsError> {
         let path = local_path(location)?;
-        let (file, file_len) = self.open(path).await?;
-        let size = range_size(path, offset, len, file_len)?;
         let deadline = Instant::now() + self.inner.timeout;
+        let (file, file_len) = self.open(path, deadline).await?;
+        let size = range_size(path, offset, len, file_len)?;
         let owned = path.to_owned();
         self.blocking(path, "read", deadline, move || {
             read_at(&file, &owned, offset, size)
@@ -302,8 +302,9 @@ impl HdfsPort for LocalFs {
         .await
     }
 
-    /// One open, then one positioned read per piece, each in its own slot
-    /// and within the timeout; a piece is dropped before the next is read.
+    /// One open, then one positioned read per piece, each in its own slot,
+    /// all of it within the timeout; a piece is dropped before the next is
+    /// read.
     async fn read_range_chunks<'s>(
         &self,
         location: &ArtifactUri,
@@ -313,7 +314,8 @@ impl HdfsPort for LocalFs {
         sink: &mut Sink<'s>,
     ) -> Result<(), FsError> {
         let path = local_path(location)?;
-        let (file, file_len) = self.open(path).await?;
+        let deadline = Instant::now() + self.inner.timeout;
+        let (file, file_len) = self.open(path, deadline).await?;
         range_size(path, offset, len, file_len)?;
         let chunk = chunk.max(1);
         let mut done = 0;
@@ -323,7 +325,6 @@ impl HdfsPort for LocalFs {
                 path: path.to_owned(),
                 detail: format!("a piece of {piece} bytes does not fit in memory"),
             })?;
-            let deadline = Instant::now() + self.inner.timeout;
             let (file, owned) = (Arc::clone(&file), path.to_owned());
             let at = offset + done;
             let bytes = self

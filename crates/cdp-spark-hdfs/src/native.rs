@@ -522,8 +522,9 @@ impl HdfsPort for HdfsNativeFs {
     }
 
     /// One open (the block locations), then the DataNodes' packets as they
-    /// come, each within `hdfs.timeout_ms`; dropping the stream when `sink`
-    /// stops ends the transfer.
+    /// come, all within `hdfs.timeout_ms` from the start of the call (as a
+    /// plain range read); dropping the stream when `sink` stops ends the
+    /// transfer.
     async fn read_range_chunks<'s>(
         &self,
         location: &ArtifactUri,
@@ -535,12 +536,13 @@ impl HdfsPort for HdfsNativeFs {
         if len == 0 {
             return Ok(());
         }
+        let deadline = tokio::time::Instant::now() + self.timeout;
         let (reader, at, size) = self.open_reader(location, offset, len).await?;
         let chunk = usize::try_from(chunk.max(1)).unwrap_or(usize::MAX);
         let mut stream = std::pin::pin!(reader.read_range_stream(at, size));
         let doing = format!("read {len} bytes at offset {offset} of");
         loop {
-            let packet = match tokio::time::timeout(self.timeout, stream.next()).await {
+            let packet = match tokio::time::timeout_at(deadline, stream.next()).await {
                 Ok(None) => return Ok(()),
                 Ok(Some(Ok(packet))) => packet,
                 Ok(Some(Err(e))) => {

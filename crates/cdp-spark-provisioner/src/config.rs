@@ -322,8 +322,8 @@ pub struct ArtifactsSettings {
     pub max_read_bytes: u64,
     /// Validations reading jars at once; more wait their turn.
     pub max_concurrent_checks: usize,
-    /// Longest wait for one local filesystem call (status, open, one MiB
-    /// read), in milliseconds.
+    /// Longest wait for one local filesystem call (a status, or a range
+    /// read: its open and every MiB of it), in milliseconds.
     pub local_timeout_ms: u64,
 }
 
