@@ -12,8 +12,8 @@ use cdp_spark_launcher::{LauncherConfig, SparkSubmitCommand};
 use chrono::Utc;
 use serde_json::Value;
 use support::{
-    local_descriptor, request, seg, start_in, Db, Place, Server, ServerOptions, FIXTURE_GROUP,
-    FIXTURE_JOB,
+    local_descriptor, poll_until_done, request, seg, start_in, Db, Place, Server, ServerOptions,
+    FIXTURE_GROUP, FIXTURE_JOB,
 };
 
 const COMPONENT: &str = "dataProduct.components[1]";
@@ -219,6 +219,53 @@ async fn the_conf_policy_and_jar_names_are_applied_by_the_server() {
         &format!("{COMPONENT}.specific.jobConfig.dependencies[0]"),
     )
     .await;
+}
+
+/// A job stored before the operator tightened the conf policy can still be
+/// removed, synchronously and asynchronously (the async path used to check
+/// the provision rules first and answer 400).
+#[tokio::test]
+async fn unprovision_ignores_the_conf_policy_also_when_asynchronous() {
+    let place = Place::new(&Db::Sqlite);
+    let descriptor = local_descriptor();
+    // Provisioned under the default policy.
+    {
+        let server = start_in(&place, &ServerOptions::default());
+        let (code, body) = server.post("/v1/provision", &request(&descriptor)).await;
+        assert_eq!(code, 200, "{body}\n{}", server.log());
+    }
+    // The operator now refuses a key the stored job has.
+    let server = start_in(
+        &place,
+        &ServerOptions::default()
+            .env(
+                "CDP_SPARK_PROVISIONER__DESCRIPTOR__CONF_DENY",
+                "spark.dynamicAllocation.*",
+            )
+            .env("CDP_SPARK_PROVISIONER__ASYNC__UNPROVISION", "true"),
+    );
+    let (code, body) = server.post("/v1/validate", &request(&descriptor)).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["valid"], false, "the new policy applies: {body}");
+    let (code, token) = server.post("/v1/unprovision", &request(&descriptor)).await;
+    assert_eq!(code, 202, "{token}\n{}", server.log());
+    let token = token.as_str().expect("the 202 body is the token");
+    let done = poll_until_done(&server, &format!("/v1/provision/{token}/status")).await;
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+    assert!(
+        done["result"]
+            .as_str()
+            .is_some_and(|r| r.contains("removed")),
+        "{done}"
+    );
+    let (code, _) = server
+        .get(&format!(
+            "/v1/scheduler/jobs/{}/{}",
+            seg(FIXTURE_GROUP),
+            FIXTURE_JOB
+        ))
+        .await;
+    assert_eq!(code, 404, "the job is gone");
 }
 
 /// Plain YAML scalars that read as numbers, booleans or null, each as

@@ -152,11 +152,14 @@ async fn run_provisioning(
             .map_err(ApiError::from_witboost)?;
         return Ok(HttpResponse::Ok().json(status));
     }
-    // A descriptor that breaks its rules is refused at once, not polled for.
-    state
-        .provisioner
-        .check_descriptor(&request)
-        .map_err(|issues| ApiError::invalid_body(issues.to_request_validation_error(None)))?;
+    // A descriptor that breaks the operation's rules is refused at once, not
+    // polled for; unprovision checks only what it needs to find the job (a
+    // job stored under older rules can always be removed).
+    let checked = match kind {
+        OperationKind::Unprovision => state.provisioner.check_descriptor_to_remove(&request),
+        _ => state.provisioner.check_descriptor(&request),
+    };
+    checked.map_err(|issues| ApiError::invalid_body(issues.to_request_validation_error(None)))?;
     let worker = state.clone();
     let token = state
         .operations
