@@ -58,6 +58,15 @@ pub enum FsError {
     /// files from. Said the same way whatever is (or is not) at the path.
     #[error("{path} is outside the local folders this provisioner reads ({})", roots_text(.roots))]
     OutsideRoots { path: String, roots: Vec<String> },
+    /// An `hdfs://` location whose authority names a NameNode the operator
+    /// did not configure: the provisioner connects only to its own
+    /// clusters, never to an address a descriptor writes. Said the same way
+    /// whether anything listens there or not.
+    #[error("{location} is not on a filesystem this provisioner reads (it reads {})", roots_text(.known))]
+    UnknownFilesystem {
+        location: String,
+        known: Vec<String>,
+    },
 }
 
 /// The roots of [`FsError::OutsideRoots`] for a message.

@@ -38,6 +38,12 @@ pub struct HdfsConfig {
     /// `hdfs://namenode:8020` or `viewfs://cluster`); overrides
     /// `fs.defaultFS` of `core-site.xml`.
     pub default_fs: Option<String>,
+    /// NameNodes (`host:port`) that `hdfs://host:port/…` locations may name
+    /// besides the configured ones. A location is read only from the
+    /// default filesystem, the name services and NameNode addresses of the
+    /// Hadoop configuration, and these: the provisioner never connects to
+    /// an address a descriptor makes up.
+    pub allowed_namenodes: Vec<String>,
     /// Hadoop settings that override the XML files, e.g.
     /// `"dfs.client.failover.max.attempts" = "4"`.
     pub extra: BTreeMap<String, String>,
@@ -66,6 +72,7 @@ impl Default for HdfsConfig {
             enabled: false,
             hadoop_conf_dir: None,
             default_fs: None,
+            allowed_namenodes: Vec::new(),
             extra: BTreeMap::new(),
             principal: None,
             keytab: None,
@@ -117,6 +124,17 @@ impl HdfsConfig {
                 }
             }
         }
+        for (i, address) in self.allowed_namenodes.iter().enumerate() {
+            if normalise_namenode(address).is_none() {
+                return Err(HdfsConfigError::key(
+                    &format!("hdfs.allowed_namenodes[{i}]"),
+                    format!(
+                        "'{address}' is not a NameNode address; write host:port, e.g. \
+                         namenode2.example.com:8020"
+                    ),
+                ));
+            }
+        }
         for (key, value) in &self.extra {
             if key.trim().is_empty() || key.chars().any(char::is_whitespace) {
                 return Err(HdfsConfigError::key(
@@ -161,6 +179,40 @@ impl HdfsConfig {
             ));
         }
         Ok(())
+    }
+}
+
+/// A NameNode address as compared: `host:port` in lower case (`hdfs://` and
+/// a trailing `/` dropped, port 8020 when none is written); `None` when it
+/// is not one.
+pub fn normalise_namenode(address: &str) -> Option<String> {
+    let trimmed = address.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    let bare = lower
+        .strip_prefix("hdfs://")
+        .unwrap_or(&lower)
+        .trim_end_matches('/');
+    if bare.is_empty()
+        || bare.contains(['/', '@', ' ', '?', '#'])
+        || bare.chars().any(char::is_control)
+    {
+        return None;
+    }
+    let (host, port) = match bare.rsplit_once(':') {
+        // An IPv6 address without brackets has colons but no port.
+        Some((host, port)) if !host.contains(':') || host.ends_with(']') => (host, Some(port)),
+        _ => (bare, None),
+    };
+    if host.is_empty() {
+        return None;
+    }
+    match port {
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .map(|p| format!("{host}:{p}")),
+        None => Some(format!("{host}:8020")),
     }
 }
 

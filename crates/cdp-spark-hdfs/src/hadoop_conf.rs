@@ -190,6 +190,27 @@ impl HadoopConf {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("kerberos"))
     }
 
+    /// Every NameNode address the configuration names (normalised, see
+    /// [`crate::config::normalise_namenode`]): the values of
+    /// `dfs.namenode.rpc-address*` and the NameNodes of the default
+    /// filesystem. A location may name these by address.
+    pub fn configured_namenodes(&self) -> BTreeSet<String> {
+        let mut out: BTreeSet<String> = self
+            .values
+            .iter()
+            .filter(|(k, _)| k.starts_with("dfs.namenode.rpc-address"))
+            .filter_map(|(_, v)| crate::config::normalise_namenode(v))
+            .collect();
+        if let Ok(fs) = self.filesystem("") {
+            out.extend(
+                fs.namenodes
+                    .iter()
+                    .filter_map(|a| crate::config::normalise_namenode(a)),
+            );
+        }
+        out
+    }
+
     /// Name services: `dfs.nameservices` plus any with `dfs.ha.namenodes.*`.
     pub fn name_services(&self) -> Vec<String> {
         let mut names: BTreeSet<String> = self

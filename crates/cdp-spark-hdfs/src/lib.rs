@@ -30,7 +30,7 @@ mod local;
 mod native;
 mod router;
 
-pub use config::{HdfsConfig, HdfsConfigError, DEFAULT_TIMEOUT_MS};
+pub use config::{normalise_namenode, HdfsConfig, HdfsConfigError, DEFAULT_TIMEOUT_MS};
 pub use counting::{CountingPort, PortCounts};
 pub use hadoop_conf::{Filesystem, FilesystemKind, HadoopConf, DEFAULT_NAMENODE_PORT};
 pub use local::{

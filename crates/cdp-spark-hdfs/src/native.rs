@@ -33,7 +33,7 @@
 //!   [`FsError::Read`].
 //! - **Kerberos**: see [`Auth`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -47,8 +47,8 @@ use cdp_spark_domain::ports::{FileKind, FileStatus, FsError, HdfsPort, Sink};
 use futures::StreamExt;
 use hdfs_native::{Client, ClientBuilder, HdfsError};
 
-use crate::config::{HdfsConfig, HdfsConfigError};
-use crate::hadoop_conf::{Filesystem, HadoopConf, SECURITY_AUTHENTICATION};
+use crate::config::{normalise_namenode, HdfsConfig, HdfsConfigError};
+use crate::hadoop_conf::{Filesystem, FilesystemKind, HadoopConf, SECURITY_AUTHENTICATION};
 
 const SCHEME: &str = "hdfs://";
 /// First pause before a call the NameNode could not serve yet is made
@@ -140,6 +140,11 @@ pub struct HdfsNativeFs {
     conf: HadoopConf,
     auth: Auth,
     timeout: Duration,
+    /// The NameNode addresses a location may name (normalised): the
+    /// configuration's and `hdfs.allowed_namenodes`.
+    known_namenodes: BTreeSet<String>,
+    /// The filesystems named in a refusal.
+    known_filesystems: Vec<String>,
     clients: Mutex<HashMap<String, Client>>,
     built: AtomicU64,
     io_runtime: Option<tokio::runtime::Runtime>,
@@ -249,10 +254,31 @@ impl HdfsNativeFs {
                     format!("the I/O thread of the HDFS client could not start: {e}"),
                 )
             })?;
+        let mut known_namenodes = conf.configured_namenodes();
+        known_namenodes.extend(
+            config
+                .allowed_namenodes
+                .iter()
+                .filter_map(|a| normalise_namenode(a)),
+        );
+        let mut known_filesystems: Vec<String> =
+            conf.filesystem("").map(|fs| fs.uri).into_iter().collect();
+        for ns in conf.name_services() {
+            let uri = format!("hdfs://{ns}");
+            if !known_filesystems.contains(&uri) {
+                known_filesystems.push(uri);
+            }
+        }
+        known_filesystems.push("the NameNode addresses of its Hadoop configuration".into());
+        if !config.allowed_namenodes.is_empty() {
+            known_filesystems.push("hdfs.allowed_namenodes".into());
+        }
         Ok(HdfsNativeFs {
             conf,
             auth,
             timeout: config.timeout(),
+            known_namenodes,
+            known_filesystems,
             clients: Mutex::new(HashMap::new()),
             built: AtomicU64::new(0),
             io_runtime: Some(io_runtime),
@@ -319,6 +345,21 @@ impl HdfsNativeFs {
                 scheme: SCHEME.into(),
                 detail: format!("cannot tell where {location} is: {detail}"),
             })?;
+        // A name service or federated name comes from the configuration;
+        // an address written into the location must be one it names too.
+        let named_by_address = !authority.trim().is_empty() && fs.kind == FilesystemKind::NameNode;
+        if named_by_address
+            && !fs
+                .namenodes
+                .iter()
+                .filter_map(|a| normalise_namenode(a))
+                .all(|a| self.known_namenodes.contains(&a))
+        {
+            return Err(FsError::UnknownFilesystem {
+                location: location.to_string(),
+                known: self.known_filesystems.clone(),
+            });
+        }
         Ok((fs, path.clone()))
     }
 

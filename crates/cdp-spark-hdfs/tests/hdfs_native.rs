@@ -30,6 +30,14 @@ fn config(timeout_ms: u64, extra: &[(&str, &str)]) -> HdfsConfig {
     }
 }
 
+/// `config` with `address` among the NameNodes a location may name.
+fn allowing(config: HdfsConfig, address: &str) -> HdfsConfig {
+    HdfsConfig {
+        allowed_namenodes: vec![address.to_string()],
+        ..config
+    }
+}
+
 /// An adapter whose settings are exactly `values` plus `config`'s.
 fn adapter(config: &HdfsConfig, values: &[(&str, &str)]) -> HdfsNativeFs {
     let conf = HadoopConf::from_values(
@@ -114,7 +122,7 @@ async fn statuses_come_from_the_namenode_through_one_cached_client() {
 #[tokio::test]
 async fn a_file_gone_between_status_and_read_is_a_read_error_naming_it() {
     let nn = FakeNameNode::start(namenode_behaviour).await;
-    let fs = adapter(&config(5_000, &[]), &[]);
+    let fs = adapter(&allowing(config(5_000, &[]), &nn.address()), &[]);
     let location = uri(&format!("hdfs://{}/apps/job.jar", nn.address()));
     match fs.read_range(&location, 0, 22).await {
         Err(FsError::Read { path, detail }) => {
@@ -248,7 +256,7 @@ async fn silent_listener() -> (String, tokio::task::JoinHandle<()>) {
 #[tokio::test]
 async fn a_namenode_that_never_answers_is_unreachable_within_the_timeout() {
     let (address, _task) = silent_listener().await;
-    let fs = adapter(&config(400, &[]), &[]);
+    let fs = adapter(&allowing(config(400, &[]), &address), &[]);
     let location = uri(&format!("hdfs://{address}/apps/job.jar"));
 
     let started = Instant::now();
@@ -301,7 +309,7 @@ async fn a_refused_port_is_unreachable_and_says_so() {
 
     // Hadoop's default is to retry with back-off: the timeout ends it, and
     // the probe tells why.
-    let fs = adapter(&config(600, &[]), &[]);
+    let fs = adapter(&allowing(config(600, &[]), &address), &[]);
     let started = Instant::now();
     match fs.status(&location).await {
         Err(FsError::Unreachable { detail, .. }) => {
@@ -316,7 +324,10 @@ async fn a_refused_port_is_unreachable_and_says_so() {
 
     // Without retries the client's own error comes back at once.
     let fs = adapter(
-        &config(10_000, &[("dfs.client.failover.max.attempts", "0")]),
+        &allowing(
+            config(10_000, &[("dfs.client.failover.max.attempts", "0")]),
+            &address,
+        ),
         &[],
     );
     let started = Instant::now();
@@ -381,7 +392,7 @@ async fn a_namenode_in_safe_mode_is_asked_again_within_the_timeout() {
         _ => safe_mode(),
     })
     .await;
-    let fs = adapter(&config(5_000, &[]), &[]);
+    let fs = adapter(&allowing(config(5_000, &[]), &nn.address()), &[]);
     let started = Instant::now();
     assert_eq!(
         fs.status(&uri(&format!("hdfs://{}/apps/job.jar", nn.address())))
@@ -398,7 +409,7 @@ async fn a_namenode_in_safe_mode_is_asked_again_within_the_timeout() {
 
     // Still in safe mode when the time is up: unreachable, with the
     // NameNode's reason, within the timeout.
-    let fs = adapter(&config(1_500, &[]), &[]);
+    let fs = adapter(&allowing(config(1_500, &[]), &nn.address()), &[]);
     let started = Instant::now();
     match fs
         .status(&uri(&format!("hdfs://{}/apps/other.jar", nn.address())))
@@ -414,4 +425,109 @@ async fn a_namenode_in_safe_mode_is_asked_again_within_the_timeout() {
     }
     let took = started.elapsed();
     assert!(took < Duration::from_millis(1_600), "{took:?}");
+}
+
+/// A location names its filesystem; the provisioner connects only to the
+/// NameNodes its configuration names (or `hdfs.allowed_namenodes`), never
+/// to an address a descriptor makes up: such a location is refused before
+/// any connection, the same way whether anything listens there or not.
+#[tokio::test]
+async fn namenode_addresses_outside_the_configuration_are_refused_without_a_connection() {
+    let nn = FakeNameNode::start(namenode_behaviour).await;
+    let listening = nn.address();
+    let closed = refused_address().await;
+    let fs = adapter(
+        &config(2_000, &[]),
+        &[
+            ("fs.defaultFS", "hdfs://ns1"),
+            ("dfs.nameservices", "ns1"),
+            ("dfs.ha.namenodes.ns1", "nn1"),
+            ("dfs.namenode.rpc-address.ns1.nn1", &listening),
+        ],
+    );
+    let answer = |e: &Result<Option<FileStatus>, FsError>| match e {
+        Err(FsError::UnknownFilesystem { known, .. }) => known.clone(),
+        other => panic!("{other:?}"),
+    };
+    let mut answers = Vec::new();
+    for location in [
+        format!("hdfs://{closed}/apps/job.jar"),
+        "hdfs://169.254.169.254:80/latest/meta-data".to_string(),
+        "hdfs://[::1]:22/x.jar".to_string(),
+        // No port: Hadoop's 8020 on a host the configuration does not name.
+        "hdfs://namenode.elsewhere.example/apps/job.jar".to_string(),
+    ] {
+        let status = fs.status(&uri(&location)).await;
+        answers.push(answer(&status));
+        let read = fs.read_range(&uri(&location), 0, 22).await;
+        assert!(
+            matches!(read, Err(FsError::UnknownFilesystem { .. })),
+            "{location}: {read:?}"
+        );
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    assert!(
+        answers[0].contains(&"hdfs://ns1".to_string()),
+        "{answers:?}"
+    );
+    assert_eq!(fs.clients_built(), 0, "no client for an unknown address");
+    assert!(nn.calls().is_empty());
+
+    // The configured NameNode by its address (in any case, with or without
+    // the name service) and through the name service are read.
+    assert_eq!(
+        fs.status(&uri(&format!("hdfs://{listening}/apps/job.jar")))
+            .await,
+        Ok(file(1234))
+    );
+    assert_eq!(
+        fs.status(&uri("hdfs://ns1/apps/job.jar")).await,
+        Ok(file(1234))
+    );
+
+    // The operator can allow another cluster's NameNode.
+    let other = FakeNameNode::start(namenode_behaviour).await;
+    let fs = adapter(
+        &allowing(config(2_000, &[]), &format!("hdfs://{}", other.address())),
+        &[],
+    );
+    assert_eq!(
+        fs.status(&uri(&format!("hdfs://{}/apps/job.jar", other.address())))
+            .await,
+        Ok(file(1234))
+    );
+}
+
+#[test]
+fn allowed_namenodes_are_checked_naming_the_entry() {
+    for bad in [
+        "",
+        "hdfs://",
+        "host:0",
+        "host:99999",
+        "host:8020/path",
+        "user@host:8020",
+        "a b:1",
+    ] {
+        let config = allowing(config(1_000, &[]), bad);
+        match config.check() {
+            Err(e) => assert!(
+                e.to_string().contains("hdfs.allowed_namenodes[0]"),
+                "{bad:?}: {e}"
+            ),
+            Ok(()) => panic!("{bad:?} accepted"),
+        }
+    }
+    for good in [
+        "nn2.example.com:8020",
+        "HDFS://NN2.example.com:8020/",
+        "10.0.0.7",
+        "[::1]:8020",
+    ] {
+        assert!(allowing(config(1_000, &[]), good).check().is_ok(), "{good}");
+    }
+    assert_eq!(
+        cdp_spark_hdfs::normalise_namenode("HDFS://NN2.Example.com/").as_deref(),
+        Some("nn2.example.com:8020")
+    );
 }

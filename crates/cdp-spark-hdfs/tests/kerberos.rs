@@ -63,6 +63,7 @@ async fn kerberos_logins_without_usable_credentials_are_configuration_faults() {
         principal: Some("provisioner@EXAMPLE.COM".into()),
         keytab: Some(keytab.clone()),
         timeout_ms: 10_000,
+        allowed_namenodes: vec![nn.address()],
         ..HdfsConfig::enabled()
     };
     let fs = HdfsNativeFs::with_conf(&config, HadoopConf::from_values([])).expect("valid");
@@ -86,6 +87,7 @@ async fn kerberos_logins_without_usable_credentials_are_configuration_faults() {
     // Kerberos from the Hadoop settings, tickets from an empty cache.
     let config = HdfsConfig {
         timeout_ms: 10_000,
+        allowed_namenodes: vec![nn.address()],
         ..HdfsConfig::enabled()
     };
     let conf = HadoopConf::from_values([(

@@ -1180,6 +1180,7 @@ fn toml_literal(key: &str, value: &str) -> String {
             | "descriptor.conf_allow"
             | "launcher.resource_managers"
             | "artifacts.local_roots"
+            | "hdfs.allowed_namenodes"
     ) {
         // A comma-separated list is accepted too.
         let items: Vec<String> = trimmed
@@ -1924,5 +1925,30 @@ mod tests {
             .expect_err(key);
             assert_eq!(e.key.as_deref(), Some(key), "{e}");
         }
+    }
+
+    #[test]
+    fn allowed_namenodes_come_from_the_file_or_a_comma_separated_variable() {
+        let s = Settings::load_from(
+            &Overrides::default(),
+            env(&[(
+                "CDP_SPARK_PROVISIONER__HDFS__ALLOWED_NAMENODES",
+                "nn2.example.com:8020, nn3.example.com:8020",
+            )]),
+        )
+        .expect("env");
+        assert_eq!(
+            s.hdfs.allowed_namenodes,
+            ["nn2.example.com:8020", "nn3.example.com:8020"]
+        );
+        let e = Settings::load_from(
+            &Overrides::default(),
+            env(&[(
+                "CDP_SPARK_PROVISIONER__HDFS__ALLOWED_NAMENODES",
+                "nn2.example.com:8020,nn3.example.com:0",
+            )]),
+        )
+        .expect_err("port 0");
+        assert_eq!(e.key.as_deref(), Some("hdfs.allowed_namenodes[1]"), "{e}");
     }
 }

@@ -442,3 +442,62 @@ async fn an_unreachable_namenode_is_not_shown_to_the_caller() {
     assert!(text.contains(&token), "the token as reference: {status}");
     logged_error(&server, &token, "127.0.0.1:9");
 }
+
+/// A descriptor cannot make the provisioner connect where it likes: a jar
+/// or dependency on a NameNode address the configuration does not name is
+/// a problem of its field, answered before any connection and the same
+/// whether something listens there (the provisioner's own port) or not.
+#[tokio::test]
+async fn a_namenode_address_the_configuration_does_not_name_is_a_field_problem() {
+    let place = Place::new(&support::Db::Sqlite);
+    let server = start_in(
+        &place,
+        &ServerOptions::default()
+            .env("CDP_SPARK_PROVISIONER__HDFS__ENABLED", "true")
+            .env(
+                "CDP_SPARK_PROVISIONER__HDFS__DEFAULT_FS",
+                "hdfs://127.0.0.1:9",
+            )
+            .env("CDP_SPARK_PROVISIONER__HDFS__TIMEOUT_MS", "2000"),
+    );
+    let own = server
+        .url("/")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut answers = Vec::new();
+    for (authority, field) in [
+        (own.as_str(), "specific.jar"),
+        ("127.0.0.1:1", "specific.jar"),
+        ("metadata.internal.example", "jobConfig.dependencies[0]"),
+    ] {
+        let descriptor = if field == "specific.jar" {
+            support::fixture_descriptor().replacen(
+                "hdfs://nameservice1/",
+                &format!("hdfs://{authority}/"),
+                1,
+            )
+        } else {
+            support::fixture_descriptor().replace(
+                "hdfs://nameservice1/apps/shared/",
+                &format!("hdfs://{authority}/x/"),
+            )
+        };
+        let (code, body) = server.post("/v1/validate", &request(&descriptor)).await;
+        assert_eq!(code, 200, "{authority}: {body}");
+        assert_eq!(body["valid"], false, "{authority}: {body}");
+        let text = body["error"]["errors"].to_string();
+        assert!(
+            text.contains(&format!("{field}: the "))
+                && text.contains("not on a filesystem this provisioner reads"),
+            "{authority}: {text}"
+        );
+        answers.push(text.replace(authority, "ADDRESS"));
+    }
+    assert_eq!(answers[0], answers[1], "the same answer, listening or not");
+    assert!(
+        !server.log().contains("HDFS client created"),
+        "no client was built:\n{}",
+        server.log()
+    );
+}

@@ -164,6 +164,20 @@ fn location_issue(
         FsError::OutsideRoots { roots, .. } => {
             Ok(outside_roots_issue(field, what, location, &roots))
         }
+        FsError::UnknownFilesystem { known, .. } => Ok(Issue::new(
+            field,
+            format!(
+                "the {what} {location} is not on a filesystem this provisioner reads: it \
+                 connects only to the clusters the operator configured ({}), never to a \
+                 NameNode address a descriptor names",
+                roots_text(&known)
+            ),
+            format!(
+                "Upload the {what} to the cluster's HDFS and write hdfs:///path or \
+                 hdfs://<name service>/path; another cluster's NameNodes must be listed by the \
+                 platform team in hdfs.allowed_namenodes"
+            ),
+        )),
         other => Err(other),
     }
 }

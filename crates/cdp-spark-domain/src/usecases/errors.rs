@@ -84,6 +84,10 @@ pub fn fs_system_error(e: &FsError) -> SystemError {
             "The jar is outside the folders this provisioner reads local files from.",
             "Put the jar on HDFS (hdfs://) or under a folder the operator declared in artifacts.local_roots",
         ),
+        FsError::UnknownFilesystem { .. } => (
+            "The jar is on a filesystem this provisioner does not read.",
+            "Put the jar on the cluster's HDFS (hdfs:///path or hdfs://<name service>/path)",
+        ),
     };
     SystemError::new(e.to_string(), user).with_solution(e.to_string(), solution)
 }
