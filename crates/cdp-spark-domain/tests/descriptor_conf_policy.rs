@@ -75,6 +75,22 @@ const REFUSED: &[(&str, &str)] = &[
     ("spark.hadoop.hadoop.token.files", "/tmp/tokens"),
     ("spark.hadoop.yarn.resourcemanager.address", "evil:8032"),
     ("spark.hadoop.fs.defaultFS", "hdfs://evil"),
+    // Redefining the cluster's name service points spark-submit's staging
+    // (the keytab among the staged files) at a NameNode of one's choosing.
+    (
+        "spark.hadoop.dfs.namenode.rpc-address.nameservice1.nn1",
+        "evil:8020",
+    ),
+    ("spark.hadoop.dfs.ha.namenodes.nameservice1", "nn9"),
+    ("spark.hadoop.dfs.nameservices", "evilns"),
+    (
+        "spark.hadoop.dfs.client.failover.proxy.provider.nameservice1",
+        "org.evil.Provider",
+    ),
+    (
+        "spark.hadoop.fs.viewfs.mounttable.c.linkFallback",
+        "hdfs://evil/",
+    ),
     (
         "spark.hadoop.fs.hdfs.impl",
         "org.apache.hadoop.fs.RawLocalFileSystem",
@@ -126,8 +142,9 @@ fn ordinary_tuning_keys_pass() {
             "spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version",
             "2",
         ),
+        ("spark.hadoop.dfs.replication", "2"),
     ]));
-    assert_eq!(d.component.specific.job_config.conf.len(), 10);
+    assert_eq!(d.component.specific.job_config.conf.len(), 11);
 }
 
 fn with_policy(policy: ConfPolicy) -> DescriptorSettings {

@@ -203,6 +203,36 @@ pub const BUILTIN_CONF_DENY: &[BuiltinDeny] = &[
         instead: "use full hdfs:// URIs in the application",
     },
     BuiltinDeny {
+        pattern: "spark.hadoop.fs.viewfs.*",
+        reason: "remaps the paths spark-submit stages the job's files on with the provisioner's identity to another filesystem",
+        instead: "use full hdfs:// URIs in the application",
+    },
+    BuiltinDeny {
+        pattern: "spark.hadoop.dfs.nameservices",
+        reason: "redefines which NameNodes the cluster's name services are, where spark-submit stages the job's files (the keytab among them) with the provisioner's identity",
+        instead: ASK,
+    },
+    BuiltinDeny {
+        pattern: "spark.hadoop.dfs.internal.nameservices",
+        reason: "redefines which NameNodes the cluster's name services are, where spark-submit stages the job's files (the keytab among them) with the provisioner's identity",
+        instead: ASK,
+    },
+    BuiltinDeny {
+        pattern: "spark.hadoop.dfs.ha.*",
+        reason: "redefines which NameNodes the cluster's name services are, where spark-submit stages the job's files (the keytab among them) with the provisioner's identity",
+        instead: ASK,
+    },
+    BuiltinDeny {
+        pattern: "spark.hadoop.dfs.namenode.*",
+        reason: "redefines the NameNode addresses spark-submit stages the job's files (the keytab among them) on with the provisioner's identity",
+        instead: ASK,
+    },
+    BuiltinDeny {
+        pattern: "spark.hadoop.dfs.client.failover.*",
+        reason: "chooses how, and with which classes, spark-submit finds the active NameNode with the provisioner's identity",
+        instead: ASK,
+    },
+    BuiltinDeny {
         pattern: "spark.hadoop.fs.*.impl*",
         reason: "chooses the filesystem classes spark-submit loads on the provisioner's host",
         instead: ASK,

@@ -262,11 +262,17 @@ pub fn server(
     workers: Option<usize>,
     shutdown_timeout: Duration,
 ) -> std::io::Result<Server> {
+    let loopback = listener.local_addr()?.ip().is_loopback();
+    if options.auth.coordinator_token.is_none() && !loopback {
+        tracing::warn!(
+            "auth.coordinator_token is not set: anyone who reaches the server can validate, provision and unprovision (set CDP_SPARK_PROVISIONER__AUTH__COORDINATOR_TOKEN)"
+        );
+    }
     match options.auth.write_access() {
         WriteAccess::Closed => tracing::warn!(
             "auth.status_token is set but auth.trigger_token is not: trigger, pause and resume are closed (403) until auth.trigger_token is set"
         ),
-        WriteAccess::Open if !listener.local_addr()?.ip().is_loopback() => tracing::warn!(
+        WriteAccess::Open if !loopback => tracing::warn!(
             "no auth tokens for the job status API: anyone who reaches the server can trigger, pause and resume jobs"
         ),
         WriteAccess::Open => {}
