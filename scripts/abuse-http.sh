@@ -81,6 +81,7 @@ host, port = base.removeprefix("http://").split(":")
 port = int(port)
 rng = random.Random(20260101)
 answers = collections.Counter()
+faults = []  # the first bytes of requests answered 500
 sent = 0
 health = {"ok": 0, "failed": 0, "max_ms": 0.0}
 rss = []  # (seconds since start, MB)
@@ -141,7 +142,10 @@ async def exchange(data, timeout=10.0, trickle=None):
         if left() <= 0 and not (reader.at_eof() or len(reader._buffer) > 0):
             answers["unfinished"] += 1  # cut by the end of the run
             return
-        answers[await read_answer(reader, timeout)] += 1
+        status = await read_answer(reader, timeout)
+        answers[status] += 1
+        if status == 500 and len(faults) < 5:
+            faults.append(data[:300])
     except (ConnectionError, OSError):
         answers["reset"] += 1
     finally:
@@ -334,9 +338,15 @@ if not health_ok:
     failed = True
 if 500 in answers:
     print(f"abuse-http: FAILED: {answers[500]} answers were 500", file=sys.stderr)
+    for data in faults:
+        print(f"abuse-http: answered 500: {data!r}", file=sys.stderr)
     failed = True
 sys.exit(1 if failed else 0)
 EOF
+if [ "$status" -ne 0 ]; then
+  echo "abuse-http: the server's errors:" >&2
+  grep -E 'ERROR|error' "$work/stderr" | cut -c1-600 | head -20 >&2 || true
+fi
 if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "abuse-http: FAILED: the server died" >&2
   tail -20 "$work/stderr" >&2

@@ -51,6 +51,9 @@ for target in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target" "$work/$target"
   cp -r "fuzz/corpus/$target/." "$work/$target/"
   log="$work/$target.log"
+  # Findings of this run only: older ones (kept until fixed and moved to
+  # fuzz/regressions) are not counted again.
+  touch "$work/$target.start"
   echo "fuzz: $target for $seconds s" >&2
   set +e
   (cd fuzz && cargo +nightly fuzz run -O "$target" "$work/$target" -- \
@@ -63,9 +66,9 @@ for target in "${targets[@]}"; do
   rate=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n1)
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -n1 | grep -oE '[0-9]+')
   ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -n1 | grep -oE '[0-9]+')
-  crashes=$(find "fuzz/artifacts/$target" -name 'crash-*' | wc -l)
-  hangs=$(find "fuzz/artifacts/$target" -name 'timeout-*' | wc -l)
-  ooms=$(find "fuzz/artifacts/$target" -name 'oom-*' | wc -l)
+  crashes=$(find "fuzz/artifacts/$target" -name 'crash-*' -newer "$work/$target.start" | wc -l)
+  hangs=$(find "fuzz/artifacts/$target" -name 'timeout-*' -newer "$work/$target.start" | wc -l)
+  ooms=$(find "fuzz/artifacts/$target" -name 'oom-*' -newer "$work/$target.start" | wc -l)
   corpus=$(find "$work/$target" -type f | wc -l)
   if [ "$code" -ne 0 ]; then
     status=1
