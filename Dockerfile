@@ -16,6 +16,8 @@ RUN apt-get update \
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY crates ./crates
+# A workspace member (the repository's checks, `cargo xtask tidy`): cargo reads it.
+COPY xtask ./xtask
 RUN cargo build --release --locked -p cdp-spark-provisioner \
  && cp target/release/cdp-spark-provisioner /usr/local/bin/cdp-spark-provisioner \
  && strip /usr/local/bin/cdp-spark-provisioner

@@ -1,0 +1,161 @@
+//! `cargo xtask tidy`: checks that the repository keeps the invariants
+//! written in `docs/ARCHITECTURE.md` (what each rule is, and its known
+//! exceptions, are in `checks.rs` and `exceptions.rs`).
+//!
+//! It reads `cargo metadata --format-version 1 --no-deps` and the files
+//! under `crates/`; it builds nothing else, so it takes a second or two.
+
+mod checks;
+mod exceptions;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use checks::{Dep, DepKind, Failure, Package, SourceFile};
+
+const USAGE: &str = "usage: cargo xtask tidy";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["tidy"] => match tidy() {
+            Ok(failures) if failures.is_empty() => {
+                println!("tidy: every invariant of docs/ARCHITECTURE.md holds");
+                ExitCode::SUCCESS
+            }
+            Ok(failures) => {
+                for f in &failures {
+                    eprintln!("{f}");
+                }
+                eprintln!(
+                    "tidy: {} problem{} (rules in docs/ARCHITECTURE.md, known exceptions in xtask/src/exceptions.rs)",
+                    failures.len(),
+                    if failures.len() == 1 { "" } else { "s" }
+                );
+                ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("tidy: could not run: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn tidy() -> Result<Vec<Failure>, String> {
+    let (root, packages) = metadata()?;
+    let doc_path = root.join(checks::DOC);
+    let doc = std::fs::read_to_string(&doc_path)
+        .map_err(|e| format!("reading {}: {e}", doc_path.display()))?;
+    let files = source_files(&root)?;
+    Ok(checks::all(&doc, &packages, &files))
+}
+
+/// The workspace root and its members, from `cargo metadata`.
+fn metadata() -> Result<(PathBuf, Vec<Package>), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .output()
+        .map_err(|e| format!("running cargo metadata: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("cargo metadata answered something that is not JSON: {e}"))?;
+    let root = v["workspace_root"]
+        .as_str()
+        .ok_or("cargo metadata: no workspace_root")?;
+    let root = PathBuf::from(root);
+    let mut packages = Vec::new();
+    for p in v["packages"]
+        .as_array()
+        .ok_or("cargo metadata: no packages")?
+    {
+        let name = p["name"].as_str().unwrap_or_default().to_string();
+        let manifest = p["manifest_path"].as_str().unwrap_or_default();
+        let manifest = relative(&root, Path::new(manifest));
+        let mut deps = Vec::new();
+        for d in p["dependencies"].as_array().into_iter().flatten() {
+            let kind = match d["kind"].as_str() {
+                Some("dev") => DepKind::Dev,
+                Some("build") => DepKind::Build,
+                _ => DepKind::Normal,
+            };
+            deps.push(Dep {
+                name: d["name"].as_str().unwrap_or_default().to_string(),
+                kind,
+            });
+        }
+        packages.push(Package {
+            name,
+            manifest,
+            deps,
+        });
+    }
+    Ok((root, packages))
+}
+
+/// Every `.rs` file under `crates/`, with its text.
+fn source_files(root: &Path) -> Result<Vec<SourceFile>, String> {
+    let mut found = Vec::new();
+    walk(&root.join("crates"), &mut found)?;
+    found.sort();
+    found
+        .into_iter()
+        .map(|p| {
+            let text =
+                std::fs::read_to_string(&p).map_err(|e| format!("reading {}: {e}", p.display()))?;
+            Ok(SourceFile {
+                path: relative(root, &p),
+                text,
+            })
+        })
+        .collect()
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("reading {}: {e}", dir.display()))?;
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        if kind.is_dir() {
+            if entry.file_name() != "target" {
+                walk(&path, found)?;
+            }
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// `path` relative to the workspace root, with `/` separators.
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
