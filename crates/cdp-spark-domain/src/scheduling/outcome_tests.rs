@@ -147,12 +147,21 @@ fn killed_ago(rounds: u32) -> JobPresence {
     }
 }
 
+/// Name, application id, the state reported (`None`: unavailable), the job, what follows.
+type FollowCase = (
+    &'static str,
+    Option<&'static str>,
+    Option<ApplicationState>,
+    JobPresence,
+    Expect,
+);
+
 #[test]
 fn follow_outcomes_table() {
     let lost = "the cluster manager no longer knows application application_1700000000000_0042: purged by the RM";
     let lost_no_app = "the cluster manager no longer knows application ?: purged by the RM";
     #[rustfmt::skip]
-    let cases: Vec<(&str, Option<&str>, Option<ApplicationState>, JobPresence, Expect)> = vec![
+    let cases: Vec<FollowCase> = vec![
         // The job exists: followed to the end the cluster manager reports.
         ("provisioned, running", Some(APP), Some(app_running()), PROVISIONED, Expect::Still),
         ("provisioned, running with url", Some(APP), Some(app_running_at("http://x")), PROVISIONED, Expect::Still),
@@ -425,13 +434,20 @@ fn submits_table() {
     }
 }
 
+/// Name, lookup, the run it leaves (state, application id, error) or none.
+type LookupCase = (
+    &'static str,
+    Lookup,
+    Option<(RunState, Option<&'static str>, Option<&'static str>)>,
+);
+
 #[test]
 fn lookups_table() {
     let run = submitting();
     let not_found = "the provisioner instance running spark-submit for this run stopped before an application id was known, and the cluster manager has no application for this run (YARN: none tagged with it; standalone and local cannot be searched)";
     let unsearchable = "the provisioner instance running spark-submit for this run stopped before an application id was known, and the cluster manager could not be searched for it: the cluster manager is unreachable: rm down";
     #[rustfmt::skip]
-    let cases: Vec<(&str, Lookup, Option<(RunState, Option<&str>, Option<&str>)>)> = vec![
+    let cases: Vec<LookupCase> = vec![
         ("found", Lookup::Found(handle(APP, Some("http://t"))), Some((RunState::Running, Some(APP), None))),
         ("found without url", Lookup::Found(handle(APP, None)), Some((RunState::Running, Some(APP), None))),
         ("not found", Lookup::NotFound, Some((RunState::Lost, None, Some(not_found)))),

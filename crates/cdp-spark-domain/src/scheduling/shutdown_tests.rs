@@ -38,13 +38,22 @@ fn only_local_runs_end_at_shutdown() {
     assert!(!ends_runs_at_shutdown(LauncherBackend::Standalone));
 }
 
+/// Name, backend, runs in flight, kills (run, application), runs left.
+type PlanCase = (
+    &'static str,
+    LauncherBackend,
+    Vec<RunRecord>,
+    Vec<(&'static str, &'static str)>,
+    Vec<&'static str>,
+);
+
 #[test]
 fn shutdown_plans_table() {
     let a = || run("a", Some("4101"));
     let b = || run("b", Some("4102"));
     let none = || run("n", None);
     #[rustfmt::skip]
-    let cases: Vec<(&str, LauncherBackend, Vec<RunRecord>, Vec<(&str, &str)>, Vec<&str>)> = vec![
+    let cases: Vec<PlanCase> = vec![
         ("local, nothing in flight", LauncherBackend::Local, vec![], vec![], vec![]),
         ("local, one", LauncherBackend::Local, vec![a()], vec![("a", "4101")], vec![]),
         ("local, two in order", LauncherBackend::Local, vec![b(), a()], vec![("b", "4102"), ("a", "4101")], vec![]),
