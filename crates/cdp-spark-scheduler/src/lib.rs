@@ -44,6 +44,8 @@ mod follow;
 mod launch;
 pub mod recording;
 mod recovery;
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 use std::sync::atomic::AtomicU64;
