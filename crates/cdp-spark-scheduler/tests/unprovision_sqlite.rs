@@ -4,6 +4,10 @@
 //! unprovisioned jobs (only those) and their runs end `KILLED` with the
 //! reason, asking the store which jobs exist once per round; without it the
 //! runs are followed and nothing is killed.
+//!
+//! On paused tokio time: the database's clock only makes the manual
+//! triggers due at once; the follow rounds, the waits and the rounds
+//! counted are virtual time (the store's blocking calls hold it still).
 
 mod common;
 
@@ -191,7 +195,7 @@ fn recorded(kills: &Mutex<Vec<RecordedKill>>) -> Vec<RecordedKill> {
     kills.lock().expect("kills").clone()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn with_kill_on_unprovision_the_runs_of_unprovisioned_jobs_are_killed() {
     let setup = start(true, true).await;
     let before = setup.jobs.existing_jobs.load(Ordering::SeqCst);
@@ -258,7 +262,7 @@ async fn with_kill_on_unprovision_the_runs_of_unprovisioned_jobs_are_killed() {
     assert_eq!(get_job_calls, 0, "no job read per run");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn without_kill_on_unprovision_the_runs_are_followed_not_killed() {
     let setup = start(false, true).await;
     let gone = unprovision_even(&setup.store).await;
@@ -280,7 +284,7 @@ async fn without_kill_on_unprovision_the_runs_are_followed_not_killed() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_kill_the_cluster_manager_does_not_confirm_still_ends_the_run() {
     let setup = start(true, false).await;
     let gone = unprovision_even(&setup.store).await;

@@ -13,6 +13,9 @@ use crate::model::{
     MisfireInstruction, RunPolicy, RunRecord, TriggerDefinition, TriggerKey, TriggerSchedule,
 };
 
+pub mod outcome;
+pub mod shutdown;
+
 #[cfg(test)]
 mod tests;
 

@@ -16,12 +16,12 @@ use tracing::{info, warn};
 use tracing_subscriber::EnvFilter;
 
 use cdp_spark_domain::clock::SystemClock;
-use cdp_spark_domain::model::{RunRecord, RunState};
+use cdp_spark_domain::model::RunRecord;
 use cdp_spark_domain::ports::{
-    ApplicationHandle, JobStorePort, LauncherBackend, OperationStorePort, SchedulerStorePort,
-    SparkLauncherPort,
+    JobStorePort, LauncherBackend, OperationStorePort, SchedulerStorePort, SparkLauncherPort,
 };
 use cdp_spark_domain::redact::{self, Redactor};
+use cdp_spark_domain::scheduling::shutdown::{ends_runs_at_shutdown, shutdown_plan};
 use cdp_spark_domain::usecases::{Provisioner, UseCaseSettings};
 use cdp_spark_jobstore::DieselJobStore;
 use cdp_spark_launcher::{ClusterMode, SparkLauncher};
@@ -297,6 +297,8 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
 struct Engine {
     handle: SchedulerHandle,
     launcher: Arc<SparkLauncher>,
+    /// The cluster manager the launcher submits to.
+    backend: LauncherBackend,
 }
 
 /// Builds the Spark launcher from `[launcher]` and starts the engine from
@@ -349,7 +351,11 @@ fn start_engine(
     let port: Arc<dyn SparkLauncherPort> = launcher.clone();
     let handle = Scheduler::start(config, store, jobs, port, Arc::new(SystemClock))
         .map_err(|e| format!("the [scheduler] section is not valid: {e}"))?;
-    Ok(Engine { handle, launcher })
+    Ok(Engine {
+        handle,
+        launcher,
+        backend,
+    })
 }
 
 impl Engine {
@@ -366,7 +372,7 @@ impl Engine {
         {
             warn!(instance = %instance, seconds = timeout.as_secs(), "launches still in progress after the stop timeout; their fires are recovered by another instance");
         }
-        if !matches!(self.launcher.config().mode, ClusterMode::Local { .. }) {
+        if !ends_runs_at_shutdown(self.backend) {
             return;
         }
         let mut runs = Vec::new();
@@ -381,29 +387,18 @@ impl Engine {
                 }
             }
         }
+        // The domain decides which runs end and how; here they are killed
+        // and written.
+        let plan = shutdown_plan(self.backend, runs);
         let mut ended: Vec<RunRecord> = Vec::new();
-        for mut run in runs {
-            let Some(id) = run.application_id.clone() else {
-                continue;
-            };
-            let handle = ApplicationHandle {
-                backend: LauncherBackend::Local,
-                application_id: id.clone(),
-                tracking_url: None,
-            };
-            match self.launcher.kill(&handle).await {
+        for kill in &plan.kill {
+            match self.launcher.kill(&kill.handle).await {
                 Ok(()) => {
-                    warn!(run = %run.run_id, application_id = %id, "local application killed: the provisioner stops");
-                    run.final_status = Some("KILLED".into());
-                    run.end(
-                        RunState::Killed,
-                        Some("the provisioner instance that ran this local application stopped (local applications are its child processes)".into()),
-                        chrono::Utc::now(),
-                    );
-                    ended.push(run);
+                    warn!(run = %kill.run.run_id, application_id = %kill.handle.application_id, "local application killed: the provisioner stops");
+                    ended.push(kill.ended(chrono::Utc::now()));
                 }
                 Err(e) => {
-                    warn!(run = %run.run_id, error = %e, "could not kill the local application")
+                    warn!(run = %kill.run.run_id, error = %e, "could not kill the local application")
                 }
             }
         }

@@ -1,0 +1,179 @@
+//! The settings of one scheduler instance and their defaults, some of
+//! which follow the machine (CPUs, the container's memory limit).
+
+use std::time::Duration;
+
+use cdp_spark_domain::ports::LauncherBackend;
+
+/// Settings of one scheduler instance.
+#[derive(Debug, Clone)]
+pub struct SchedulerConfig {
+    /// This instance's name in `QRTZ_SCHEDULER_STATE` and `QRTZ_FIRED_TRIGGERS`.
+    pub instance_id: String,
+    /// Most fires per acquisition.
+    pub batch_size: usize,
+    /// Longest sleep of the fire loop with nothing due.
+    pub idle_wait: Duration,
+    /// Triggers due within this are acquired ahead and launched on time.
+    pub look_ahead: Duration,
+    /// A trigger later than this misfired.
+    pub misfire_threshold: Duration,
+    /// Check-in period.
+    pub checkin_interval: Duration,
+    /// An instance whose last check-in is older than this is dead.
+    pub dead_after: Duration,
+    /// Period of the follower.
+    pub follow_interval: Duration,
+    /// The cluster manager of the launcher (to follow runs by application id).
+    pub backend: LauncherBackend,
+    /// spark-submit calls in flight at once. Each is a JVM (measured on the
+    /// real YARN of the test suite: ~175 MB and ~3.4 CPU-seconds with the
+    /// launcher's bounded client JVM, ~245 MB with Spark's defaults), so
+    /// the default follows the machine: [`default_max_concurrent_submits`].
+    pub max_concurrent_submits: usize,
+    /// Status polls of the follower in flight at once (HTTP calls to the
+    /// cluster manager, or a look at a child process: cheap).
+    pub max_concurrent_polls: usize,
+    /// The follower kills the applications of runs whose job was
+    /// unprovisioned (checked once per page of runs it follows); such
+    /// a run ends `KILLED` with the reason. Off (the default): they are
+    /// followed to their end.
+    pub kill_on_unprovision: bool,
+}
+
+impl SchedulerConfig {
+    pub fn new(instance_id: impl Into<String>) -> Self {
+        Self {
+            instance_id: instance_id.into(),
+            batch_size: 500,
+            idle_wait: Duration::from_secs(1),
+            look_ahead: Duration::from_millis(700),
+            misfire_threshold: Duration::from_secs(60),
+            checkin_interval: Duration::from_millis(7500),
+            dead_after: Duration::from_secs(20),
+            follow_interval: Duration::from_secs(5),
+            backend: LauncherBackend::Local,
+            max_concurrent_submits: default_max_concurrent_submits(),
+            max_concurrent_polls: 64,
+            kill_on_unprovision: false,
+        }
+    }
+
+    /// Checks the settings; the error names the setting and how to fix it.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.instance_id.trim().is_empty() || self.instance_id.len() > 190 {
+            return Err("scheduler.instance_id must be 1 to 190 characters; leave it unset for hostname+pid+random".into());
+        }
+        if self.batch_size == 0 {
+            return Err("scheduler.batch_size must be at least 1".into());
+        }
+        if self.dead_after <= self.checkin_interval {
+            return Err("scheduler dead_after must be longer than checkin_interval, or live instances are taken for dead".into());
+        }
+        if self.max_concurrent_submits == 0 {
+            return Err("scheduler.max_concurrent_submits must be at least 1".into());
+        }
+        if self.max_concurrent_polls == 0 {
+            return Err("scheduler.max_concurrent_polls must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// Memory one spark-submit may need, with room to spare: the launcher's
+/// bounded client JVM peaked at ~175 MB (~215 MB with Kerberos) on the real
+/// YARN of the test suite (`scripts/bench-spark-submit.sh`).
+pub const SUBMIT_MEMORY_BYTES: u64 = 400 << 20;
+
+/// The most spark-submits at once by default, whatever the machine.
+pub const MAX_DEFAULT_SUBMITS: usize = 8;
+
+/// The default of [`SchedulerConfig::max_concurrent_submits`]: two per CPU
+/// the process may use (spark-submit is CPU-bound: ~3.4 CPU-seconds each,
+/// so more at once only delays every application id), at most
+/// [`MAX_DEFAULT_SUBMITS`], and at most one per [`SUBMIT_MEMORY_BYTES`] of
+/// the container's memory limit (cgroup v2 `memory.max` or v1
+/// `memory.limit_in_bytes`, when there is one); at least 1.
+pub fn default_max_concurrent_submits() -> usize {
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    submits_for(cpus, cgroup_memory_limit())
+}
+
+/// [`default_max_concurrent_submits`] for `cpus` and a memory limit.
+pub fn submits_for(cpus: usize, memory_limit: Option<u64>) -> usize {
+    let by_cpu = cpus.saturating_mul(2).min(MAX_DEFAULT_SUBMITS);
+    let by_memory = memory_limit
+        .map(|limit| usize::try_from(limit / SUBMIT_MEMORY_BYTES).unwrap_or(usize::MAX))
+        .unwrap_or(usize::MAX);
+    by_cpu.min(by_memory).max(1)
+}
+
+/// The memory limit of this process's cgroup, if one is set.
+fn cgroup_memory_limit() -> Option<u64> {
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    // cgroup v2: the file of this process's own group.
+    let own = read("/proc/self/cgroup").and_then(|text| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("0::"))
+            .map(|p| p.trim().to_string())
+    });
+    let mut candidates = Vec::new();
+    if let Some(own) = own {
+        candidates.push(format!("/sys/fs/cgroup{own}/memory.max"));
+    }
+    candidates.push("/sys/fs/cgroup/memory.max".into());
+    candidates.push("/sys/fs/cgroup/memory/memory.limit_in_bytes".into());
+    candidates
+        .iter()
+        .filter_map(|path| read(path))
+        .find_map(|text| parse_memory_limit(&text))
+}
+
+/// `max` (none) or a byte count; v1's "no limit" is a huge number.
+fn parse_memory_limit(text: &str) -> Option<u64> {
+    let value: u64 = text.trim().parse().ok()?;
+    (value < (1 << 60)).then_some(value)
+}
+
+/// The default instance id: hostname, process id and a random suffix.
+pub fn default_instance_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &random[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_submits_follow_cpus_and_the_memory_limit() {
+        const GIB: u64 = 1 << 30;
+        // Two per CPU, at most eight.
+        assert_eq!(submits_for(1, None), 2);
+        assert_eq!(submits_for(2, None), 4);
+        assert_eq!(submits_for(16, None), MAX_DEFAULT_SUBMITS);
+        // One per 400 MiB of a container's limit, at least one.
+        assert_eq!(submits_for(16, Some(GIB)), 2);
+        assert_eq!(submits_for(16, Some(2 * GIB)), 5);
+        assert_eq!(submits_for(2, Some(8 * GIB)), 4);
+        assert_eq!(submits_for(4, Some(256 << 20)), 1);
+        assert_eq!(submits_for(0, None), 1);
+    }
+
+    #[test]
+    fn memory_limits_read_as_cgroups_write_them() {
+        assert_eq!(parse_memory_limit("max\n"), None);
+        assert_eq!(parse_memory_limit("1073741824\n"), Some(1 << 30));
+        // cgroup v1 without a limit: a page-rounded i64::MAX.
+        assert_eq!(parse_memory_limit("9223372036854771712\n"), None);
+        assert_eq!(parse_memory_limit(""), None);
+    }
+}

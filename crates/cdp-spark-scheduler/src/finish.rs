@@ -1,0 +1,48 @@
+//! Storing ended runs, and the retries of the failed ones.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use cdp_spark_domain::model::{RunRecord, RunState};
+use cdp_spark_domain::scheduling::retry_trigger;
+use tracing::{info, warn};
+
+use crate::Engine;
+
+/// Stores ended runs and adds retries for the failed ones with retries left.
+pub(crate) async fn finish(engine: &Arc<Engine>, runs: Vec<RunRecord>) {
+    let me = &engine.config.instance_id;
+    let stored = match engine.store.finish_runs(me, &runs).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            warn!(instance = %me, error = %e, "storing ended runs failed; the follower tries again");
+            return;
+        }
+    };
+    engine
+        .stats
+        .finished
+        .fetch_add(stored.len() as u64, Ordering::Relaxed);
+    for run in runs
+        .iter()
+        .filter(|r| r.state == RunState::Failed && stored.contains(&r.run_id))
+    {
+        let job = match engine.jobs.get_job(&run.job_key).await {
+            Ok(Some(job)) => job,
+            Ok(None) => continue,
+            Err(e) => {
+                warn!(run = %run.run_id, error = %e, "cannot read the job to retry");
+                continue;
+            }
+        };
+        if let Some(trigger) = retry_trigger(&job.run_policy, run, engine.clock.now()) {
+            match engine.jobs.add_trigger(&trigger).await {
+                Ok(_) => {
+                    info!(run = %run.run_id, retry = %trigger.key, "failed run will be retried");
+                    engine.wake.notify_one();
+                }
+                Err(e) => warn!(run = %run.run_id, error = %e, "could not store the retry"),
+            }
+        }
+    }
+}
