@@ -33,7 +33,6 @@ pub const FILE_SIZES: &[SizeException] = &[
     ("crates/cdp-spark-launcher/src/gssapi.rs", 853),
     ("crates/cdp-spark-provisioner/src/config.rs", 1954),
     ("crates/cdp-spark-provisioner/src/http/openapi.rs", 922),
-    ("crates/cdp-spark-scheduler/src/lib.rs", 1087),
 ];
 
 /// `#[path]` includes of a file outside the including file's crate:
