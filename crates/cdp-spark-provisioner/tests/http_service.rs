@@ -63,7 +63,7 @@ async fn health_ready_and_metrics() {
         Some("test-req-42")
     );
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(server.log().contains("test-req-42"), "{}", server.log());
+    assert!(server.logged("test-req-42"), "{}", server.log());
 }
 
 fn serve_with_env(env: &[(&str, &str)]) -> (Option<i32>, String) {

@@ -116,7 +116,7 @@ async fn scheduled_failing_and_manual_runs_reach_their_spark_final_status() {
         .env("CDP_SPARK_PROVISIONER__LAUNCHER__MASTER", "local[1]");
     let mut server = start_in(&place, &options);
     assert!(
-        server.log().contains("spark-submit from SPARK_HOME"),
+        server.logged("spark-submit from SPARK_HOME"),
         "{}",
         server.log()
     );

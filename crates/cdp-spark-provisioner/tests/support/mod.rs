@@ -345,6 +345,22 @@ impl Server {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// Whether the log holds `needle` within 10 s: stderr is read by its
+    /// own thread, so a line written before "listening on" may still be on
+    /// its way when the server answers.
+    pub fn logged(&self, needle: &str) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if self.log().contains(needle) {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let res = self
             .client
