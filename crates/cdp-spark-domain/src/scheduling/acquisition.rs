@@ -20,6 +20,9 @@ use super::{
 };
 
 /// A due trigger as the store read it.
+// Nearly every due trigger is readable: boxing the large variant would cost
+// an allocation each for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DueTrigger {
     /// The trigger and its job, decoded.

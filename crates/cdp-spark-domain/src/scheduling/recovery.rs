@@ -129,6 +129,9 @@ pub enum DropReason {
 }
 
 /// What becomes of an orphaned fired row.
+// Most orphaned rows are refired or carry a run: boxing would only add an
+// allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowAction {
     /// Acquired, never launched, its job still there: the row becomes this
@@ -173,10 +176,15 @@ impl RecoveryPlan {
     pub fn rows_to_me(&self, state: FiredState) -> Vec<String> {
         self.rows
             .iter()
-            .filter(|r| match (&r.action, state) {
-                (RowAction::Refire(_), FiredState::Acquired) => true,
-                (RowAction::Reattach | RowAction::LookUp(_), FiredState::Executing) => true,
-                _ => false,
+            .filter(|r| {
+                matches!(
+                    (&r.action, state),
+                    (RowAction::Refire(_), FiredState::Acquired)
+                        | (
+                            RowAction::Reattach | RowAction::LookUp(_),
+                            FiredState::Executing
+                        )
+                )
             })
             .map(|r| r.entry_id.clone())
             .collect()
