@@ -28,7 +28,7 @@ pub const FILE_SIZES: &[SizeException] = &[
     ("crates/cdp-spark-domain/tests/descriptor_rules.rs", 1021),
     ("crates/cdp-spark-hdfs/src/native.rs", 1047),
     ("crates/cdp-spark-hdfs/tests/real_hdfs.rs", 1106),
-    ("crates/cdp-spark-jobstore/src/scheduler.rs", 1113),
+    ("crates/cdp-spark-jobstore/src/scheduler.rs", 974),
     ("crates/cdp-spark-launcher/src/command.rs", 1063),
     ("crates/cdp-spark-launcher/src/gssapi.rs", 853),
     ("crates/cdp-spark-provisioner/src/config.rs", 1954),

@@ -22,21 +22,25 @@
 //!   fires are handed to the recovering instance to launch, their runs with
 //!   an application id are re-attached (followed by the recovering
 //!   instance) and their runs without one are marked `LOST`.
+//!
+//! The decisions are the domain's (`cdp_spark_domain::scheduling`:
+//! `acquisition` and `recovery`): this module reads the rows, decodes them,
+//! asks for the plan and writes it, within the same transaction.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use async_trait::async_trait;
-use cdp_spark_domain::model::{
-    JobDefinition, JobKey, RunRecord, RunState, TriggerDefinition, TriggerKey, TriggerSchedule,
-    TriggerState,
+use cdp_spark_domain::model::{JobKey, RunRecord, TriggerKey, TriggerState};
+use cdp_spark_domain::ports::{AcquireRequest, Acquired, Recovery, SchedulerStorePort, StoreError};
+use cdp_spark_domain::scheduling::acquisition::{
+    guarded_jobs, plan_acquisition, AcquisitionContext, DueTrigger, NewFiredRow, TriggerChange,
 };
-use cdp_spark_domain::ports::{
-    AcquireRequest, Acquired, Fire, Recovery, SchedulerStorePort, StoreError,
+use cdp_spark_domain::scheduling::recovery::{
+    find_orphans, plan_recovery, FiredEntry, InstanceCheckIn, RecoveryContext,
 };
-use cdp_spark_domain::scheduling::{
-    concurrency_decision, plan_fire, ConcurrencyDecision, ParsedSchedule,
-};
+use cdp_spark_domain::scheduling::{FiredState, ScheduleCache};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
@@ -47,7 +51,7 @@ use crate::connection::{write_transaction, AnyConnection};
 use crate::ddl::RUNS_TABLE;
 use crate::error::DbError;
 use crate::limits;
-use crate::rows::{bool_text, job_from_row, millis, run_from_row, trigger_from_row};
+use crate::rows::{bool_text, fire_millis, job_from_row, millis, run_from_row, trigger_from_row};
 use crate::sql::{
     aliased, bind_run, load_job, lock_row, lock_trigger_access, per_chunk, query, query_once,
     upsert, JobRow, Query, RunRow, Sql, TriggerRow, RUN_COLUMNS, STATE_ACCESS,
@@ -57,8 +61,8 @@ use crate::store::{Access, DieselJobStore, Inner};
 /// Rows per multi-row statement.
 const CHUNK: usize = 100;
 
-const FIRED_ACQUIRED: &str = "ACQUIRED";
-const FIRED_EXECUTING: &str = "EXECUTING";
+const FIRED_ACQUIRED: &str = FiredState::Acquired.as_quartz();
+const FIRED_EXECUTING: &str = FiredState::Executing.as_quartz();
 
 #[derive(Debug, QueryableByName)]
 struct NowRow {
@@ -159,45 +163,23 @@ fn db_now(conn: &mut AnyConnection, sql: &Sql) -> Result<DateTime<Utc>, DbError>
 }
 
 thread_local! {
-    static SCHEDULES: RefCell<HashMap<(String, String), Result<ParsedSchedule, String>>> =
-        RefCell::new(HashMap::new());
-}
-
-/// The parsed schedule of a trigger; cron expressions are parsed once per
-/// thread.
-fn parsed(t: &TriggerDefinition) -> Result<ParsedSchedule, String> {
-    let TriggerSchedule::Cron {
-        cron_expression,
-        time_zone,
-        end_time,
-        ..
-    } = &t.schedule
-    else {
-        return Ok(ParsedSchedule::Once);
-    };
-    let key = (cron_expression.clone(), time_zone.clone());
-    let base = SCHEDULES.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.len() > 10_000 {
-            cache.clear();
-        }
-        cache
-            .entry(key)
-            .or_insert_with(|| ParsedSchedule::parse(&t.key, &t.schedule).map_err(|e| e.problem))
-            .clone()
-    })?;
-    Ok(match base {
-        ParsedSchedule::Cron { cron, zone, .. } => ParsedSchedule::Cron {
-            cron,
-            zone,
-            end_time: *end_time,
-        },
-        ParsedSchedule::Once => ParsedSchedule::Once,
-    })
+    /// Cron expressions are parsed once per thread.
+    static SCHEDULES: RefCell<ScheduleCache> = RefCell::new(ScheduleCache::default());
 }
 
 fn new_run_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// A check-in time as stored; one beyond the times a `DateTime` holds
+/// reads as the earliest or the latest, so that it compares as the number
+/// did.
+fn check_in_time(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(if ms < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
 }
 
 // ------------------------------------------------------------ statements ---
@@ -211,7 +193,11 @@ fn run_columns_of(alias: &str) -> String {
 }
 
 /// Inserts or replaces runs, `CHUNK` rows per statement.
-fn upsert_runs(conn: &mut AnyConnection, inner: &Inner, runs: &[RunRecord]) -> Result<(), DbError> {
+fn upsert_runs<R: Borrow<RunRecord>>(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    runs: &[R],
+) -> Result<(), DbError> {
     let table = format!("{}{RUNS_TABLE}", p(inner));
     let one = upsert(
         inner.backend,
@@ -225,7 +211,9 @@ fn upsert_runs(conn: &mut AnyConnection, inner: &Inner, runs: &[RunRecord]) -> R
         let text = one.replacen(&single, &placeholders(chunk.len(), RUN_COLUMNS.len()), 1);
         chunk
             .iter()
-            .fold(query_once(&text), |q, run| bind_run(q, &inner.sched, run))
+            .fold(query_once(&text), |q, run| {
+                bind_run(q, &inner.sched, run.borrow())
+            })
             .execute(conn)?;
     }
     Ok(())
@@ -234,9 +222,7 @@ fn upsert_runs(conn: &mut AnyConnection, inner: &Inner, runs: &[RunRecord]) -> R
 fn insert_fired(
     conn: &mut AnyConnection,
     inner: &Inner,
-    instance: &str,
-    fires: &[(&RunRecord, i32, bool)],
-    now: DateTime<Utc>,
+    fires: &[NewFiredRow],
 ) -> Result<(), DbError> {
     let pre = p(inner);
     for chunk in fires.chunks(CHUNK) {
@@ -247,21 +233,21 @@ fn insert_fired(
             placeholders(chunk.len(), 13)
         );
         let mut q = query_once(&text);
-        for (run, priority, non_concurrent) in chunk {
+        for f in chunk {
             q = q
-                .bind::<Text, _>(inner.sched.clone())
-                .bind::<Text, _>(run.run_id.clone())
-                .bind::<Text, _>(run.trigger_key.name.clone())
-                .bind::<Text, _>(run.trigger_key.group.clone())
-                .bind::<Text, _>(instance.to_string())
-                .bind::<BigInt, _>(millis(now))
-                .bind::<BigInt, _>(millis(run.scheduled_fire_time))
-                .bind::<Integer, _>(*priority)
-                .bind::<Text, _>(FIRED_ACQUIRED)
-                .bind::<Text, _>(run.job_key.name.clone())
-                .bind::<Text, _>(run.job_key.group.clone())
-                .bind::<Text, _>(bool_text(*non_concurrent))
-                .bind::<Text, _>(bool_text(false));
+                .bind::<Text, _>(&inner.sched)
+                .bind::<Text, _>(&f.entry_id)
+                .bind::<Text, _>(&f.trigger.name)
+                .bind::<Text, _>(&f.trigger.group)
+                .bind::<Text, _>(&f.instance)
+                .bind::<BigInt, _>(millis(f.fired_at))
+                .bind::<BigInt, _>(millis(f.scheduled_at))
+                .bind::<Integer, _>(f.priority)
+                .bind::<Text, _>(f.state.as_quartz())
+                .bind::<Text, _>(&f.job.name)
+                .bind::<Text, _>(&f.job.group)
+                .bind::<Text, _>(bool_text(f.non_concurrent))
+                .bind::<Text, _>(bool_text(f.requests_recovery));
         }
         q.execute(conn)?;
     }
@@ -269,7 +255,7 @@ fn insert_fired(
 }
 
 /// A trigger's new next fire time (`-1` none), previous fire time and state.
-struct TriggerMove {
+struct TriggerUpdate {
     key: TriggerKey,
     next: i64,
     prev: i64,
@@ -277,14 +263,14 @@ struct TriggerMove {
 }
 
 /// Binds `TRIGGER_NAME = ? AND TRIGGER_GROUP = ?` to the trigger `m` moves.
-fn bind_key<'f>(q: Query<'f>, m: &'f TriggerMove) -> Query<'f> {
+fn bind_key<'f>(q: Query<'f>, m: &'f TriggerUpdate) -> Query<'f> {
     q.bind::<Text, _>(&m.key.name).bind::<Text, _>(&m.key.group)
 }
 
 fn move_triggers(
     conn: &mut AnyConnection,
     inner: &Inner,
-    moves: &[TriggerMove],
+    moves: &[TriggerUpdate],
 ) -> Result<(), DbError> {
     let pre = p(inner);
     for chunk in moves.chunks(CHUNK) {
@@ -565,153 +551,87 @@ fn acquire(
         .bind::<BigInt, _>(limit)
         .load(conn)?;
 
-    let mut due: Vec<(TriggerDefinition, JobDefinition)> = Vec::with_capacity(rows.len());
-    let mut broken: Vec<TriggerMove> = Vec::new();
+    // Decode; the previous fire time of each trigger is kept as read (or as
+    // decoded) for the ones the plan puts in ERROR.
+    let mut due: Vec<DueTrigger> = Vec::with_capacity(rows.len());
+    let mut kept_prev: HashMap<TriggerKey, i64> = HashMap::with_capacity(rows.len());
     for row in rows {
         let key = TriggerKey::new(
             row.trigger.trigger_group.clone(),
             row.trigger.trigger_name.clone(),
         );
-        let prev = row.trigger.prev_fire_time.unwrap_or(-1);
+        let raw_prev = row.trigger.prev_fire_time.unwrap_or(-1);
         match (trigger_from_row(row.trigger), job_from_row(row.job)) {
-            (Ok(t), Ok(j)) => due.push((t, j)),
+            (Ok(trigger), Ok(job)) => {
+                kept_prev.insert(key, fire_millis(trigger.previous_fire_time));
+                due.push(DueTrigger::Read { trigger, job });
+            }
             (t, j) => {
-                let e = t
+                let error = t
                     .err()
                     .or(j.err())
-                    .map(|e| e.into_store_error().to_string());
-                warn!(trigger = %key, error = e.as_deref().unwrap_or(""), "unreadable trigger or job moved to ERROR");
-                broken.push(TriggerMove {
-                    key,
+                    .map(|e| e.into_store_error().to_string())
+                    .unwrap_or_default();
+                kept_prev.insert(key.clone(), raw_prev);
+                due.push(DueTrigger::Unreadable { key, error });
+            }
+        }
+    }
+    let in_flight = in_flight_runs(conn, inner, &guarded_jobs(&due))?;
+    let ctx = AcquisitionContext {
+        now,
+        misfire_threshold: req.misfire_threshold,
+        instance_id: &req.instance_id,
+    };
+    let plan = SCHEDULES.with(|cache| {
+        plan_acquisition(
+            due,
+            in_flight,
+            &ctx,
+            &mut cache.borrow_mut(),
+            &mut new_run_id,
+        )
+    });
+
+    let mut moves: Vec<TriggerUpdate> = Vec::with_capacity(plan.triggers.len());
+    let mut completed: Vec<TriggerKey> = Vec::new();
+    for m in &plan.triggers {
+        match &m.change {
+            TriggerChange::Next {
+                next_fire_time,
+                previous_fire_time,
+            } => moves.push(TriggerUpdate {
+                key: m.key.clone(),
+                next: millis(*next_fire_time),
+                prev: fire_millis(*previous_fire_time),
+                state: TriggerState::Waiting.as_quartz(),
+            }),
+            TriggerChange::Delete => completed.push(m.key.clone()),
+            TriggerChange::Error { reason } => {
+                warn!(trigger = %m.key, reason, "unreadable trigger moved to ERROR");
+                moves.push(TriggerUpdate {
+                    key: m.key.clone(),
                     next: -1,
-                    prev,
+                    prev: kept_prev.get(&m.key).copied().unwrap_or(-1),
                     state: TriggerState::Error.as_quartz(),
                 });
             }
         }
     }
-    let guarded: BTreeSet<JobKey> = due
-        .iter()
-        .filter(|(_, j)| {
-            j.run_policy.concurrency != cdp_spark_domain::descriptor::ConcurrencyPolicy::Allow
-        })
-        .map(|(_, j)| j.key.clone())
-        .collect();
-    let guarded: Vec<JobKey> = guarded.into_iter().collect();
-    let mut flying: BTreeMap<JobKey, Vec<RunRecord>> = BTreeMap::new();
-    for r in in_flight_runs(conn, inner, &guarded)? {
-        flying.entry(r.job_key.clone()).or_default().push(r);
-    }
-
-    let threshold = req.misfire_threshold;
+    let runs: Vec<&RunRecord> = plan.new_runs().collect();
+    upsert_runs(conn, inner, &runs)?;
+    insert_fired(conn, inner, &plan.fired_rows)?;
+    move_triggers(conn, inner, &moves)?;
+    delete_completed(conn, inner, &completed)?;
     let mut out = Acquired {
         db_now: now,
         db_now_at_end: now,
-        fires: Vec::new(),
-        skipped: Vec::new(),
-        misfired: 0,
-        completed: 0,
+        completed: plan.completed(),
+        misfired: plan.misfired,
+        fires: plan.fires,
+        skipped: plan.skipped,
         next_due: None,
     };
-    let mut moves = broken;
-    let mut completed: Vec<TriggerKey> = Vec::new();
-    let mut fired_rows: Vec<(RunRecord, i32, bool)> = Vec::new();
-    for (t, job) in due {
-        let Some(due_at) = t.next_fire_time else {
-            continue;
-        };
-        let schedule = match parsed(&t) {
-            Ok(s) => s,
-            Err(problem) => {
-                warn!(trigger = %t.key, problem, "trigger with an unreadable schedule moved to ERROR");
-                moves.push(TriggerMove {
-                    key: t.key.clone(),
-                    next: -1,
-                    prev: t.previous_fire_time.map(millis).unwrap_or(-1),
-                    state: TriggerState::Error.as_quartz(),
-                });
-                continue;
-            }
-        };
-        let plan = plan_fire(&schedule, t.misfire_instruction, due_at, now, threshold);
-        if plan.misfired {
-            out.misfired += 1;
-        }
-        match plan.next_fire_time {
-            Some(next) => moves.push(TriggerMove {
-                key: t.key.clone(),
-                next: millis(next),
-                prev: plan
-                    .fire_at
-                    .or(t.previous_fire_time)
-                    .map(millis)
-                    .unwrap_or(-1),
-                state: TriggerState::Waiting.as_quartz(),
-            }),
-            // It will not fire again: deleted, as Quartz removes a trigger
-            // once it has fired for the last time. Its run keeps its key.
-            None => {
-                out.completed += 1;
-                completed.push(t.key.clone());
-            }
-        }
-        let Some(fire_at) = plan.fire_at else {
-            continue;
-        };
-        let in_flight = flying.get(&job.key).cloned().unwrap_or_default();
-        let refs: Vec<&RunRecord> = in_flight.iter().collect();
-        let decision = concurrency_decision(job.run_policy.concurrency, &refs);
-        let mut run = RunRecord {
-            run_id: new_run_id(),
-            job_key: job.key.clone(),
-            trigger_key: t.key.clone(),
-            scheduled_fire_time: fire_at,
-            actual_fire_time: fire_at.max(now),
-            application_id: None,
-            tracking_url: None,
-            state: RunState::Submitting,
-            final_status: None,
-            created_at: now,
-            updated_at: now,
-            ended_at: None,
-            error: None,
-        };
-        match decision {
-            ConcurrencyDecision::Skip { reason } => {
-                run.end(RunState::Skipped, Some(reason), now);
-                out.skipped.push(run);
-            }
-            ConcurrencyDecision::Start | ConcurrencyDecision::Replace { .. } => {
-                let replace = match decision {
-                    ConcurrencyDecision::Replace { .. } => in_flight,
-                    _ => Vec::new(),
-                };
-                if job.run_policy.concurrency
-                    != cdp_spark_domain::descriptor::ConcurrencyPolicy::Allow
-                {
-                    // A later fire of the same job in this batch sees this one.
-                    flying.entry(job.key.clone()).or_default().push(run.clone());
-                    if !replace.is_empty() {
-                        flying.insert(job.key.clone(), vec![run.clone()]);
-                    }
-                }
-                fired_rows.push((run.clone(), t.priority, job.non_concurrent));
-                out.fires.push(Fire { run, job, replace });
-            }
-        }
-    }
-    let runs: Vec<RunRecord> = out
-        .fires
-        .iter()
-        .map(|f| f.run.clone())
-        .chain(out.skipped.iter().cloned())
-        .collect();
-    upsert_runs(conn, inner, &runs)?;
-    let fired: Vec<(&RunRecord, i32, bool)> =
-        fired_rows.iter().map(|(r, p, n)| (r, *p, *n)).collect();
-    insert_fired(conn, inner, &req.instance_id, &fired, now)?;
-    move_triggers(conn, inner, &moves)?;
-    delete_completed(conn, inner, &completed)?;
     // The next due time and the database's clock now, in one round trip.
     let text = format!(
         "SELECT MIN(NEXT_FIRE_TIME) AS NEXT_DUE, {} AS NOW_MS FROM {pre}TRIGGERS WHERE SCHED_NAME = ? \
@@ -739,22 +659,6 @@ fn forget_instance(conn: &mut AnyConnection, inner: &Inner, name: &str) -> Resul
     .bind::<Text, _>(name)
     .execute(conn)?;
     Ok(())
-}
-
-/// Gives up on `run` for `reason`: marked `LOST` at `now` (saved with the
-/// `ended` runs), its fired row dropped and its id reported as lost.
-fn lose(
-    mut run: RunRecord,
-    reason: String,
-    now: DateTime<Utc>,
-    recovery: &mut Recovery,
-    drop_rows: &mut Vec<String>,
-    ended: &mut Vec<RunRecord>,
-) {
-    run.end(RunState::Lost, Some(reason), now);
-    drop_rows.push(run.run_id.clone());
-    recovery.lost.push(run.run_id.clone());
-    ended.push(run);
 }
 
 fn check_in(
@@ -791,116 +695,73 @@ fn check_in(
     ))
     .bind::<Text, _>(&inner.sched)
     .load(conn)?;
-    let deadline = millis(now - dead_after);
-    let mut dead: BTreeSet<String> = BTreeSet::new();
-    let mut live: BTreeSet<String> = BTreeSet::new();
-    for s in &states {
-        if s.instance_name != me && s.last_checkin < deadline {
-            dead.insert(s.instance_name.clone());
-        } else {
-            live.insert(s.instance_name.clone());
-        }
-    }
+    let instances: Vec<InstanceCheckIn> = states
+        .into_iter()
+        .map(|s| InstanceCheckIn {
+            name: s.instance_name,
+            last_check_in: check_in_time(s.last_checkin),
+        })
+        .collect();
     let owners: Vec<FiredRow> = query(&format!(
         "SELECT ENTRY_ID AS ENTRY_ID, INSTANCE_NAME AS INSTANCE_NAME, STATE AS STATE \
          FROM {pre}FIRED_TRIGGERS WHERE SCHED_NAME = ?"
     ))
     .bind::<Text, _>(&inner.sched)
     .load(conn)?;
-    let orphaned = |name: &str| {
-        dead.contains(name) || (name == me && recover_self) || (name != me && !live.contains(name))
+    let fired: Vec<FiredEntry> = owners
+        .into_iter()
+        .map(|f| FiredEntry {
+            state: FiredState::from_quartz(&f.state),
+            entry_id: f.entry_id,
+            instance: f.instance_name,
+        })
+        .collect();
+    let ctx = RecoveryContext {
+        me,
+        now,
+        dead_after,
+        recover_self,
     };
-    let mut gone: BTreeSet<String> = dead.clone();
-    let mut acquired: Vec<String> = Vec::new();
-    let mut executing: Vec<String> = Vec::new();
-    for f in &owners {
-        if orphaned(&f.instance_name) {
-            if f.instance_name != me {
-                gone.insert(f.instance_name.clone());
-            }
-            if f.state == FIRED_ACQUIRED {
-                acquired.push(f.entry_id.clone());
-            } else {
-                executing.push(f.entry_id.clone());
-            }
-        }
-    }
-    let mut recovery = Recovery {
-        dead_instances: gone.iter().cloned().collect(),
-        ..Recovery::default()
-    };
-    if gone.is_empty() && acquired.is_empty() && executing.is_empty() {
-        return Ok(recovery);
+    let orphans = find_orphans(&instances, &fired, &ctx);
+    if orphans.is_empty() {
+        return Ok(Recovery {
+            dead_instances: orphans.gone,
+            ..Recovery::default()
+        });
     }
     lock_trigger_access(conn, &inner.sql, &inner.sched)?;
-    let mut ended: Vec<RunRecord> = Vec::new();
-    let mut drop_rows: Vec<String> = Vec::new();
-    // Acquired, never launched: this instance launches them.
-    let runs = runs_by_id(conn, inner, &acquired)?;
-    let mut known: BTreeSet<String> = BTreeSet::new();
-    let mut jobs: HashMap<JobKey, Option<JobDefinition>> = HashMap::new();
-    let mut refire_ids: Vec<String> = Vec::new();
-    for run in runs {
-        known.insert(run.run_id.clone());
-        if !jobs.contains_key(&run.job_key) {
-            let job = load_job(conn, &inner.sql, &inner.sched, &run.job_key)?;
-            jobs.insert(run.job_key.clone(), job);
-        }
-        match jobs.get(&run.job_key).cloned().flatten() {
-            Some(job) => {
-                refire_ids.push(run.run_id.clone());
-                recovery.refire.push(Fire {
-                    run,
-                    job,
-                    replace: Vec::new(),
-                });
-            }
-            None => {
-                let reason = format!(
-                    "the instance that acquired this fire stopped before launching it, and job {} was unprovisioned meanwhile, so it was not launched",
-                    run.job_key
-                );
-                lose(run, reason, now, &mut recovery, &mut drop_rows, &mut ended);
-            }
+    // The runs of the orphaned rows, and the jobs of the acquired ones that
+    // still exist.
+    let mut runs = runs_by_id(conn, inner, &orphans.acquired)?;
+    let mut jobs = Vec::new();
+    let mut looked_up: HashSet<JobKey> = HashSet::new();
+    for run in &runs {
+        if looked_up.insert(run.job_key.clone()) {
+            jobs.extend(load_job(conn, &inner.sql, &inner.sched, &run.job_key)?);
         }
     }
-    drop_rows.extend(acquired.iter().filter(|id| !known.contains(*id)).cloned());
-    set_fired(conn, inner, &refire_ids, me, FIRED_ACQUIRED)?;
-    // Executing: re-attach the submitted ones; the ones whose spark-submit
-    // had not printed an id yet go to this instance to look up.
-    let runs = runs_by_id(conn, inner, &executing)?;
-    let mut known: BTreeSet<String> = BTreeSet::new();
-    let mut reattach: Vec<String> = Vec::new();
-    for run in runs {
-        known.insert(run.run_id.clone());
-        if run.state.is_final() {
-            drop_rows.push(run.run_id.clone());
-        } else if run.application_id.is_some() {
-            reattach.push(run.run_id.clone());
-        } else if run.state == RunState::Submitting {
-            recovery.unresolved.push(run);
-        } else {
-            let reason = format!(
-                "run in state {} without an application id on a stopped provisioner instance: cannot be followed",
-                run.state.as_str()
-            );
-            lose(run, reason, now, &mut recovery, &mut drop_rows, &mut ended);
-        }
-    }
-    drop_rows.extend(executing.iter().filter(|id| !known.contains(*id)).cloned());
-    set_fired(conn, inner, &reattach, me, FIRED_EXECUTING)?;
-    let unresolved: Vec<String> = recovery
-        .unresolved
-        .iter()
-        .map(|r| r.run_id.clone())
-        .collect();
-    set_fired(conn, inner, &unresolved, me, FIRED_EXECUTING)?;
-    recovery.reattached = reattach;
-    upsert_runs(conn, inner, &ended)?;
-    delete_fired(conn, inner, &drop_rows)?;
-    for name in &dead {
+    runs.extend(runs_by_id(conn, inner, &orphans.executing)?);
+    let plan = plan_recovery(&orphans, runs, jobs, now);
+    set_fired(
+        conn,
+        inner,
+        &plan.rows_to_me(FiredState::Acquired),
+        me,
+        FIRED_ACQUIRED,
+    )?;
+    set_fired(
+        conn,
+        inner,
+        &plan.rows_to_me(FiredState::Executing),
+        me,
+        FIRED_EXECUTING,
+    )?;
+    upsert_runs(conn, inner, &plan.ended_runs())?;
+    delete_fired(conn, inner, &plan.rows_to_delete())?;
+    for name in &plan.forget {
         forget_instance(conn, inner, name)?;
     }
+    let recovery = plan.into_recovery();
     info!(
         instance = me,
         dead = ?recovery.dead_instances,

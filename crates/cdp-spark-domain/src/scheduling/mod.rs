@@ -1,8 +1,13 @@
 //! Scheduling decisions, pure: when a trigger fires next, what a misfire
 //! does, what a fire does while a run of the same job is in flight, and
 //! whether a failed run is retried. The job store applies them inside its
-//! fire transaction; the scheduler engine applies the retry decision.
+//! fire transaction ([`acquisition`]: what one acquisition does with the
+//! due triggers it read; [`recovery`]: what a check-in does with the fires
+//! of stopped instances); the scheduler engine applies the retry decision.
+//! The texts users read about these decisions are in [`reasons`].
 //! Nothing here does I/O or reads a clock: "now" is always an argument.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -13,9 +18,16 @@ use crate::model::{
     MisfireInstruction, RunPolicy, RunRecord, TriggerDefinition, TriggerKey, TriggerSchedule,
 };
 
+pub mod acquisition;
 pub mod outcome;
+pub mod reasons;
+pub mod recovery;
 pub mod shutdown;
 
+#[cfg(test)]
+mod acquisition_tests;
+#[cfg(test)]
+mod recovery_tests;
 #[cfg(test)]
 mod tests;
 
@@ -50,15 +62,11 @@ impl ParsedSchedule {
             } => {
                 let cron = CronExpression::parse(cron_expression).map_err(|e| ScheduleError {
                     trigger: key.to_string(),
-                    problem: format!(
-                        "the stored cron expression '{cron_expression}' is invalid ({e}); re-provision the job with a valid cronExpression"
-                    ),
+                    problem: reasons::invalid_cron(cron_expression, &e.to_string()),
                 })?;
                 let zone: Tz = time_zone.parse().map_err(|_| ScheduleError {
                     trigger: key.to_string(),
-                    problem: format!(
-                        "the stored time zone '{time_zone}' is not an IANA zone id; re-provision the job with a valid timeZone"
-                    ),
+                    problem: reasons::invalid_time_zone(time_zone),
                 })?;
                 Ok(ParsedSchedule::Cron {
                     cron: Box::new(cron),
@@ -85,6 +93,80 @@ impl ParsedSchedule {
                     _ => Some(next),
                 }
             }
+        }
+    }
+}
+
+/// Parsed schedules by cron expression and time zone, so that a batch (and
+/// the batches after it, when the cache is kept) parses each expression
+/// once. Unreadable ones are remembered with their problem.
+#[derive(Debug, Default)]
+pub struct ScheduleCache {
+    parsed: HashMap<(String, String), Result<ParsedSchedule, String>>,
+}
+
+impl ScheduleCache {
+    /// Entries kept at most; the cache starts over beyond.
+    pub const MAX_ENTRIES: usize = 10_000;
+
+    /// The parsed schedule of `trigger`, or why it cannot be read (a text
+    /// for users: [`reasons::invalid_cron`], [`reasons::invalid_time_zone`]).
+    pub fn schedule_of(&mut self, trigger: &TriggerDefinition) -> Result<ParsedSchedule, String> {
+        let TriggerSchedule::Cron {
+            cron_expression,
+            time_zone,
+            end_time,
+            ..
+        } = &trigger.schedule
+        else {
+            return Ok(ParsedSchedule::Once);
+        };
+        if self.parsed.len() > Self::MAX_ENTRIES {
+            self.parsed.clear();
+        }
+        let base = self
+            .parsed
+            .entry((cron_expression.clone(), time_zone.clone()))
+            .or_insert_with(|| {
+                ParsedSchedule::parse(&trigger.key, &trigger.schedule).map_err(|e| e.problem)
+            })
+            .clone()?;
+        Ok(match base {
+            ParsedSchedule::Cron { cron, zone, .. } => ParsedSchedule::Cron {
+                cron,
+                zone,
+                end_time: *end_time,
+            },
+            ParsedSchedule::Once => ParsedSchedule::Once,
+        })
+    }
+}
+
+/// The state of a `QRTZ_FIRED_TRIGGERS` row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FiredState {
+    /// Acquired by an instance, not launched yet.
+    Acquired,
+    /// Claimed by its instance for launching (or launched).
+    Executing,
+}
+
+impl FiredState {
+    /// The text Quartz stores in `STATE`.
+    pub const fn as_quartz(self) -> &'static str {
+        match self {
+            FiredState::Acquired => "ACQUIRED",
+            FiredState::Executing => "EXECUTING",
+        }
+    }
+
+    /// `ACQUIRED` is a fire not launched yet; any other state (`EXECUTING`,
+    /// or one of Quartz's own such as `BLOCKED`) counts as launched.
+    pub fn from_quartz(state: &str) -> Self {
+        if state == FiredState::Acquired.as_quartz() {
+            FiredState::Acquired
+        } else {
+            FiredState::Executing
         }
     }
 }
@@ -171,11 +253,7 @@ pub fn concurrency_decision(
         ConcurrencyPolicy::Forbid => {
             let ids: Vec<&str> = in_flight.iter().map(|r| r.run_id.as_str()).collect();
             ConcurrencyDecision::Skip {
-                reason: format!(
-                    "skipped: run {} of this job is still {} and concurrencyPolicy is Forbid; set concurrencyPolicy to Allow or Replace to start runs while one is going",
-                    ids.join(", "),
-                    in_flight[0].state.as_str()
-                ),
+                reason: reasons::skipped_forbid(&ids, in_flight[0].state),
             }
         }
         ConcurrencyPolicy::Replace => ConcurrencyDecision::Replace {
