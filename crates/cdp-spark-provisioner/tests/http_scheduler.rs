@@ -128,6 +128,7 @@ async fn without_spark_the_service_starts_and_runs_fail_clearly() {
         .env("PATH", &path)
         .env("CDP_SPARK_PROVISIONER__SCHEDULER__IDLE_WAIT_MS", "200");
     let mut server = start_in(&place, &options);
+    server.logged("no Spark installation");
     let log = server.log();
     assert!(
         log.contains("no Spark installation") && log.contains("SPARK_HOME"),
@@ -188,6 +189,7 @@ async fn without_spark_the_service_starts_and_runs_fail_clearly() {
         .terminate(Duration::from_secs(30))
         .expect("stopped within 30 s");
     assert!(status.success(), "exit {status:?}\n{}", server.log());
+    server.logged("scheduler stopped");
     let log = server.log();
     assert!(
         log.contains("stopping the scheduler") && log.contains("scheduler stopped"),

@@ -369,6 +369,7 @@ async fn caller_values_cannot_forge_text_log_lines() {
     let place = Place::new(&Db::Sqlite);
     let server = start_in(&place, &ServerOptions::default());
     send_forging_requests(&server).await;
+    server.logged(r"\nFORGED");
     let log = server.log();
     assert!(!log.contains('\0'), "a raw NUL in the log:\n{log:?}");
     assert!(
@@ -395,6 +396,7 @@ async fn caller_values_cannot_forge_json_log_lines() {
         &ServerOptions::default().env("CDP_SPARK_PROVISIONER__LOG__FORMAT", "json"),
     );
     send_forging_requests(&server).await;
+    server.logged(r"\nFORGED");
     let log = server.log();
     assert!(!log.contains('\0'), "a raw NUL in the log");
     let mut forged_seen = false;
