@@ -394,3 +394,49 @@ fn the_descriptor_conf_policy_layers_into_the_domain_and_bad_patterns_name_the_k
         assert_eq!(e.key.as_deref(), Some(key), "{e}");
     }
 }
+
+#[test]
+fn environment_values_are_read_by_the_fields_type() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(&dir, "[hdfs.extra]\n\"dfs.a\" = \"1\"\n");
+    let overrides = Overrides {
+        config_file: Some(file),
+        ..Overrides::default()
+    };
+    let s = Settings::load_from(
+        &overrides,
+        env(&[
+            ("CDP_SPARK_PROVISIONER__ASYNC__PROVISION", "yes"),
+            ("CDP_SPARK_PROVISIONER__ASYNC__UNPROVISION", "off"),
+            ("CDP_SPARK_PROVISIONER__SERVER__WORKERS", "3"),
+            ("CDP_SPARK_PROVISIONER__AUTH__COORDINATOR_TOKEN", "true"),
+            ("CDP_SPARK_PROVISIONER__HDFS__EXTRA", "{\"dfs.b\" = \"2\"}"),
+        ]),
+    )
+    .expect("valid");
+    assert!(s.asynchronous.provision && !s.asynchronous.unprovision);
+    assert_eq!(s.server.workers, Some(3));
+    assert_eq!(s.auth.coordinator_token.as_deref(), Some("true"), "text");
+    assert_eq!(
+        s.hdfs.extra,
+        std::collections::BTreeMap::from([
+            ("dfs.a".to_string(), "1".to_string()),
+            ("dfs.b".to_string(), "2".to_string()),
+        ]),
+        "the variable's entries join the file's"
+    );
+    for (var, value, key) in [
+        ("HDFS__EXTRA", "dfs.b=2", "hdfs.extra"),
+        ("LAUNCHER__EXTRA_ENV", "{A = 1}", "launcher.extra_env"),
+        ("DESCRIPTOR__CONF_DENY", "[spark.a]", "descriptor.conf_deny"),
+        ("SERVER__WORKERS", "many", "server.workers"),
+    ] {
+        let e = Settings::load_from(
+            &Overrides::default(),
+            env(&[(&format!("{ENV_PREFIX}{var}"), value)]),
+        )
+        .expect_err(key);
+        assert_eq!(e.key.as_deref(), Some(key), "{e}");
+        assert!(e.to_string().contains("from the environment"), "{e}");
+    }
+}
