@@ -15,6 +15,7 @@
 pub mod api;
 pub mod artifact;
 pub mod clock;
+pub mod config_text;
 pub mod cron;
 pub mod descriptor;
 pub mod issues;

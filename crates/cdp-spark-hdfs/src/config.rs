@@ -1,10 +1,13 @@
 //! The HDFS part of the provisioner's configuration, made to be embedded in
-//! the application's settings (`[hdfs]` in its TOML file).
+//! the application's settings (`[hdfs]` in its TOML file). Its list and
+//! table keys also take text (`a, b`, `{k = "v"}`), as environment
+//! variables give them ([`cdp_spark_domain::config_text`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cdp_spark_domain::config_text;
 use serde::{Deserialize, Serialize};
 
 /// Default time a NameNode or DataNode call (one status, one range read)
@@ -43,9 +46,11 @@ pub struct HdfsConfig {
     /// default filesystem, the name services and NameNode addresses of the
     /// Hadoop configuration, and these: the provisioner never connects to
     /// an address a descriptor makes up.
+    #[serde(deserialize_with = "config_text::list")]
     pub allowed_namenodes: Vec<String>,
     /// Hadoop settings that override the XML files, e.g.
     /// `"dfs.client.failover.max.attempts" = "4"`.
+    #[serde(deserialize_with = "config_text::table")]
     pub extra: BTreeMap<String, String>,
     /// Kerberos principal of the provisioner (`name@REALM` or
     /// `name/host@REALM`). Turns Kerberos on.
@@ -280,6 +285,17 @@ mod tests {
         assert_eq!(c.timeout(), Duration::from_millis(2500));
         assert_eq!(c.user, None);
         assert_eq!(c.check(), Ok(()));
+        // Lists and tables as text, as an environment variable gives them.
+        let c: HdfsConfig = serde_json::from_value(serde_json::json!({
+            "allowed_namenodes": "nn2.example.com:8020, nn3.example.com:8020",
+            "extra": "{\"dfs.client.failover.max.attempts\" = \"4\"}"
+        }))
+        .expect("text");
+        assert_eq!(
+            c.allowed_namenodes,
+            ["nn2.example.com:8020", "nn3.example.com:8020"]
+        );
+        assert_eq!(c.extra["dfs.client.failover.max.attempts"], "4");
         let unknown = serde_json::from_value::<HdfsConfig>(serde_json::json!({"defaultFs": "x"}))
             .expect_err("unknown key");
         assert!(unknown.to_string().contains("defaultFs"), "{unknown}");

@@ -1,12 +1,15 @@
 //! Where the store lives and how it is named: database URL (SQLite file by
 //! default, MySQL/MariaDB for production), Quartz table prefix and
-//! `SCHED_NAME`, pool and timeouts.
+//! `SCHED_NAME`, pool and timeouts; and the `[store]` section of the
+//! application's configuration ([`StoreSettings`]) with its checks.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use cdp_spark_domain::config_text::KeyError;
 use cdp_spark_domain::ports::StoreError;
+use serde::{Deserialize, Serialize};
 
 /// Quartz's own default table prefix.
 pub const DEFAULT_TABLE_PREFIX: &str = "QRTZ_";
@@ -56,11 +59,16 @@ impl DatabaseUrl {
     /// Accepts `mysql://…`, `mariadb://…` (read as `mysql://…`),
     /// `sqlite://PATH`, `sqlite:PATH` or a plain file path.
     pub fn parse(text: &str) -> Result<Self, StoreError> {
+        Self::parse_text(text).map_err(|m| config_error(&m))
+    }
+
+    /// [`DatabaseUrl::parse`], its error the bare message.
+    fn parse_text(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(config_error(
-                "the database URL is empty: use mysql://USER:PASSWORD@HOST:PORT/DATABASE, sqlite://PATH or a file path",
-            ));
+            return Err(
+                "the database URL is empty: use mysql://USER:PASSWORD@HOST:PORT/DATABASE, sqlite://PATH or a file path".into(),
+            );
         }
         let lower = text.to_ascii_lowercase();
         if lower.starts_with("mysql://") {
@@ -78,16 +86,16 @@ impl DatabaseUrl {
         } else if lower.starts_with("sqlite:") {
             &text["sqlite:".len()..]
         } else if let Some(scheme) = url_scheme(text) {
-            return Err(config_error(&format!(
+            return Err(format!(
                 "the database URL scheme '{scheme}' is not supported: use mysql://USER:PASSWORD@HOST:PORT/DATABASE, sqlite://PATH or a file path"
-            )));
+            ));
         } else {
             text
         };
         if path.is_empty() || path.contains(":memory:") || path.starts_with("file::memory") {
-            return Err(config_error(&format!(
+            return Err(format!(
                 "'{text}' is not a SQLite database file: an in-memory database is not shared by the store's connections; give a file path"
-            )));
+            ));
         }
         Ok(DatabaseUrl::Sqlite {
             path: PathBuf::from(path),
@@ -208,23 +216,8 @@ impl StoreConfig {
 
     /// Checks the names that end up in SQL and in every row.
     pub fn validate(&self) -> Result<(), StoreError> {
-        let p = &self.table_prefix;
-        let valid_prefix = !p.is_empty()
-            && p.len() <= MAX_TABLE_PREFIX_LEN
-            && p.starts_with(|c: char| c.is_ascii_alphabetic())
-            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid_prefix {
-            return Err(config_error(&format!(
-                "table prefix '{p}' is not valid: use 1 to {MAX_TABLE_PREFIX_LEN} ASCII letters, digits or '_', starting with a letter (Quartz's default is {DEFAULT_TABLE_PREFIX})"
-            )));
-        }
-        let n = self.sched_name.chars().count();
-        if self.sched_name.trim().is_empty() || n > MAX_SCHED_NAME_LEN {
-            return Err(config_error(&format!(
-                "scheduler name (SCHED_NAME) '{}' must have 1 to {MAX_SCHED_NAME_LEN} characters (it has {n})",
-                self.sched_name
-            )));
-        }
+        check_table_prefix(&self.table_prefix).map_err(|m| config_error(&m))?;
+        check_sched_name(&self.sched_name).map_err(|m| config_error(&m))?;
         if self.max_connections == 0 {
             return Err(config_error(
                 "max_connections is 0: the pool needs at least one connection",
@@ -236,6 +229,119 @@ impl StoreConfig {
             ));
         }
         self.database().map(|_| ())
+    }
+}
+
+fn check_table_prefix(p: &str) -> Result<(), String> {
+    let valid = !p.is_empty()
+        && p.len() <= MAX_TABLE_PREFIX_LEN
+        && p.starts_with(|c: char| c.is_ascii_alphabetic())
+        && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "table prefix '{p}' is not valid: use 1 to {MAX_TABLE_PREFIX_LEN} ASCII letters, digits or '_', starting with a letter (Quartz's default is {DEFAULT_TABLE_PREFIX})"
+        ))
+    }
+}
+
+fn check_sched_name(name: &str) -> Result<(), String> {
+    let n = name.chars().count();
+    if name.trim().is_empty() || n > MAX_SCHED_NAME_LEN {
+        return Err(format!(
+            "scheduler name (SCHED_NAME) '{name}' must have 1 to {MAX_SCHED_NAME_LEN} characters (it has {n})"
+        ));
+    }
+    Ok(())
+}
+
+/// The `[store]` section: [`StoreConfig`] in whole seconds, its SQLite
+/// folder as `data_dir` (`--data-dir`), its database as `url`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// Where the embedded SQLite database lives (created when missing).
+    pub data_dir: PathBuf,
+    /// Database URL: `mysql://USER:PASSWORD@HOST:PORT/DB` (MariaDB or
+    /// MySQL), `sqlite://PATH` or a file path. Default: the SQLite file
+    /// `jobstore.sqlite3` in `data_dir`.
+    pub url: Option<String>,
+    /// Prefix of the Quartz tables and ours.
+    pub table_prefix: String,
+    /// Quartz `SCHED_NAME` of every row (a Quartz scheduler reading the
+    /// jobs needs the same `org.quartz.scheduler.instanceName`).
+    pub sched_name: String,
+    /// Most database connections held open.
+    pub max_connections: u32,
+    /// How long to wait for a connection before answering "unavailable".
+    pub connect_timeout_secs: u64,
+    /// How long a write waits for another one's lock.
+    pub lock_timeout_secs: u64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        let d = StoreConfig::default();
+        Self {
+            data_dir: PathBuf::from("./data"),
+            url: None,
+            table_prefix: d.table_prefix,
+            sched_name: d.sched_name,
+            max_connections: d.max_connections,
+            connect_timeout_secs: d.connect_timeout.as_secs(),
+            lock_timeout_secs: d.lock_timeout.as_secs(),
+        }
+    }
+}
+
+impl StoreSettings {
+    /// The job store's own configuration.
+    pub fn to_store_config(&self) -> StoreConfig {
+        StoreConfig {
+            database_url: self.url.clone(),
+            data_dir: self.data_dir.clone(),
+            table_prefix: self.table_prefix.clone(),
+            sched_name: self.sched_name.clone(),
+            max_connections: self.max_connections,
+            connect_timeout: Duration::from_secs(self.connect_timeout_secs),
+            lock_timeout: Duration::from_secs(self.lock_timeout_secs),
+            ..StoreConfig::default()
+        }
+    }
+
+    /// The database in effect, without password, for logs.
+    pub fn redacted_url(&self) -> String {
+        match self.to_store_config().database() {
+            Ok(db) => db.redacted(),
+            Err(_) => self.url.as_deref().map(redact_password).unwrap_or_default(),
+        }
+    }
+
+    /// Checks that need no database; the error names the key.
+    pub fn check(&self) -> Result<(), KeyError> {
+        if self.max_connections == 0 {
+            return Err(KeyError::new("store.max_connections", "must be at least 1"));
+        }
+        if self.connect_timeout_secs == 0 {
+            return Err(KeyError::new(
+                "store.connect_timeout_secs",
+                "must be at least 1",
+            ));
+        }
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(KeyError::new(
+                "store.data_dir",
+                "is empty; give a folder, e.g. ./data",
+            ));
+        }
+        if let Some(url) = &self.url {
+            DatabaseUrl::parse_text(url).map_err(|m| KeyError::new("store.url", m))?;
+        }
+        check_table_prefix(&self.table_prefix)
+            .map_err(|m| KeyError::new("store.table_prefix", m))?;
+        check_sched_name(&self.sched_name).map_err(|m| KeyError::new("store.sched_name", m))?;
+        Ok(())
     }
 }
 
@@ -316,6 +422,48 @@ mod tests {
             }
         );
         c.validate().expect("valid");
+    }
+
+    #[test]
+    fn the_section_converts_redacts_and_names_the_key() {
+        let d = StoreSettings::default();
+        assert_eq!(d.check(), Ok(()));
+        assert_eq!(d.redacted_url(), "sqlite://./data/jobstore.sqlite3");
+        assert_eq!(d.to_store_config().validate(), Ok(()));
+        let store = StoreSettings {
+            url: Some("mysql://sp:s3cret@db:3306/sp".into()),
+            ..StoreSettings::default()
+        };
+        assert_eq!(store.redacted_url(), "mysql://sp:***@db:3306/sp");
+        let key = |f: fn(&mut StoreSettings)| {
+            let mut s = StoreSettings::default();
+            f(&mut s);
+            s.check().map_err(|e| e.key)
+        };
+        assert_eq!(
+            key(|s| s.url = Some("postgres://x".into())),
+            Err("store.url".into())
+        );
+        assert_eq!(
+            key(|s| s.table_prefix = "1X".into()),
+            Err("store.table_prefix".into())
+        );
+        assert_eq!(
+            key(|s| s.sched_name = " ".into()),
+            Err("store.sched_name".into())
+        );
+        assert_eq!(
+            key(|s| s.max_connections = 0),
+            Err("store.max_connections".into())
+        );
+        assert_eq!(
+            key(|s| s.connect_timeout_secs = 0),
+            Err("store.connect_timeout_secs".into())
+        );
+        assert_eq!(
+            key(|s| s.data_dir = PathBuf::new()),
+            Err("store.data_dir".into())
+        );
     }
 
     #[test]

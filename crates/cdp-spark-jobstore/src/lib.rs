@@ -36,8 +36,8 @@ mod sqlite_file;
 mod store;
 
 pub use config::{
-    redact_password, Backend, DatabaseUrl, StoreConfig, DEFAULT_DATA_DIR, DEFAULT_SCHED_NAME,
-    DEFAULT_SQLITE_FILE, DEFAULT_TABLE_PREFIX,
+    redact_password, Backend, DatabaseUrl, StoreConfig, StoreSettings, DEFAULT_DATA_DIR,
+    DEFAULT_SCHED_NAME, DEFAULT_SQLITE_FILE, DEFAULT_TABLE_PREFIX,
 };
 pub use connection::AnyConnection;
 pub use job_data::{JOB_CLASS_NAME, JOB_DATA_VERSION};

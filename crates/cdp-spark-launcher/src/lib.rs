@@ -78,6 +78,7 @@ pub mod gssapi;
 pub mod launcher;
 pub mod local;
 mod process;
+pub mod settings;
 pub mod spnego;
 pub mod standalone;
 pub mod state;
@@ -93,6 +94,7 @@ pub use config::{
 };
 pub use launcher::SparkLauncher;
 pub use local::LocalApps;
+pub use settings::{LauncherMode, LauncherSettings, SparkSubmitLocation};
 pub use standalone::StandaloneRestClient;
 pub use state::{map_standalone_driver_state, map_yarn_state};
 pub use yarn::{KillOutcome, YarnApp, YarnRmClient};

@@ -1,9 +1,13 @@
 //! The settings of one scheduler instance and their defaults, some of
-//! which follow the machine (CPUs, the container's memory limit).
+//! which follow the machine (CPUs, the container's memory limit), and the
+//! `[scheduler]` section of the application's configuration
+//! ([`SchedulerSettings`]) with its checks.
 
 use std::time::Duration;
 
+use cdp_spark_domain::config_text::KeyError;
 use cdp_spark_domain::ports::LauncherBackend;
+use serde::{Deserialize, Serialize};
 
 /// Settings of one scheduler instance.
 #[derive(Debug, Clone)]
@@ -75,6 +79,126 @@ impl SchedulerConfig {
         }
         if self.max_concurrent_polls == 0 {
             return Err("scheduler.max_concurrent_polls must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// The `[scheduler]` section: [`SchedulerConfig`] flat, in whole
+/// milliseconds and seconds, plus what `serve` does with the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerSettings {
+    /// Run the engine in this instance: fire triggers, launch and follow
+    /// runs. `false` serves the API only (jobs are stored, nothing fires
+    /// here; another instance on the same database may fire them).
+    pub enabled: bool,
+    /// This instance's name in `QRTZ_SCHEDULER_STATE`; unique per instance.
+    /// Default: hostname, process id and a random suffix.
+    pub instance_id: Option<String>,
+    /// Most fires per acquisition (one transaction).
+    pub batch_size: usize,
+    /// Longest sleep of the fire loop with nothing due, in milliseconds.
+    pub idle_wait_ms: u64,
+    /// Triggers due within this are acquired ahead and launched on time, ms.
+    pub look_ahead_ms: u64,
+    /// A trigger later than this misfired and follows its misfire
+    /// instruction (default: fire once now, then resume), in seconds.
+    pub misfire_threshold_secs: u64,
+    /// How often this instance checks in (and recovers dead ones), in ms.
+    pub checkin_interval_ms: u64,
+    /// An instance whose check-in is older than this is dead and its work
+    /// is taken over, in seconds. Longer than the check-in interval.
+    pub dead_after_secs: u64,
+    /// How often runs in flight are polled for their final status, in ms.
+    pub follow_interval_ms: u64,
+    /// spark-submit calls in flight at once; default: two per CPU, at most
+    /// 8, at most one per 400 MiB of the container's memory limit
+    /// ([`default_max_concurrent_submits`]).
+    pub max_concurrent_submits: usize,
+    /// On SIGTERM, longest wait for launches in progress, in seconds.
+    pub stop_timeout_secs: u64,
+    /// Kill the Spark applications of runs in flight when their job is
+    /// unprovisioned (the run ends `KILLED` with the reason); `false`: they
+    /// are followed to their end.
+    pub kill_on_unprovision: bool,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        let d = SchedulerConfig::new("default");
+        Self {
+            enabled: true,
+            instance_id: None,
+            batch_size: d.batch_size,
+            idle_wait_ms: d.idle_wait.as_millis() as u64,
+            look_ahead_ms: d.look_ahead.as_millis() as u64,
+            misfire_threshold_secs: d.misfire_threshold.as_secs(),
+            checkin_interval_ms: d.checkin_interval.as_millis() as u64,
+            dead_after_secs: d.dead_after.as_secs(),
+            follow_interval_ms: d.follow_interval.as_millis() as u64,
+            max_concurrent_submits: d.max_concurrent_submits,
+            stop_timeout_secs: 30,
+            kill_on_unprovision: d.kill_on_unprovision,
+        }
+    }
+}
+
+impl SchedulerSettings {
+    /// The engine's configuration, for the launcher's cluster manager.
+    pub fn to_scheduler_config(&self, backend: LauncherBackend) -> SchedulerConfig {
+        let id = self
+            .instance_id
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(default_instance_id);
+        let mut c = SchedulerConfig::new(id);
+        c.batch_size = self.batch_size;
+        c.idle_wait = Duration::from_millis(self.idle_wait_ms);
+        c.look_ahead = Duration::from_millis(self.look_ahead_ms);
+        c.misfire_threshold = Duration::from_secs(self.misfire_threshold_secs);
+        c.checkin_interval = Duration::from_millis(self.checkin_interval_ms);
+        c.dead_after = Duration::from_secs(self.dead_after_secs);
+        c.follow_interval = Duration::from_millis(self.follow_interval_ms);
+        c.max_concurrent_submits = self.max_concurrent_submits;
+        c.kill_on_unprovision = self.kill_on_unprovision;
+        c.backend = backend;
+        c
+    }
+
+    /// Checks that need nothing but the section; the error names the key.
+    pub fn check(&self) -> Result<(), KeyError> {
+        if let Some(id) = &self.instance_id {
+            if id.trim().is_empty() || id.len() > 190 {
+                return Err(KeyError::new(
+                    "scheduler.instance_id",
+                    "must be 1 to 190 characters; leave it out for hostname+pid+random",
+                ));
+            }
+        }
+        for (key, value) in [
+            ("scheduler.batch_size", self.batch_size as u64),
+            ("scheduler.idle_wait_ms", self.idle_wait_ms),
+            ("scheduler.checkin_interval_ms", self.checkin_interval_ms),
+            ("scheduler.dead_after_secs", self.dead_after_secs),
+            ("scheduler.follow_interval_ms", self.follow_interval_ms),
+            (
+                "scheduler.max_concurrent_submits",
+                self.max_concurrent_submits as u64,
+            ),
+        ] {
+            if value == 0 {
+                return Err(KeyError::new(key, "must be at least 1"));
+            }
+        }
+        if self.dead_after_secs.saturating_mul(1000) <= self.checkin_interval_ms {
+            return Err(KeyError::new(
+                "scheduler.dead_after_secs",
+                format!(
+                    "{} s is not longer than scheduler.checkin_interval_ms ({} ms): live instances would be taken for dead; use at least 2-3 check-in intervals",
+                    self.dead_after_secs, self.checkin_interval_ms
+                ),
+            ));
         }
         Ok(())
     }
@@ -166,6 +290,43 @@ mod tests {
         assert_eq!(submits_for(2, Some(8 * GIB)), 4);
         assert_eq!(submits_for(4, Some(256 << 20)), 1);
         assert_eq!(submits_for(0, None), 1);
+    }
+
+    #[test]
+    fn the_section_converts_and_its_errors_name_the_key() {
+        let d = SchedulerSettings::default();
+        assert!(d.enabled && !d.kill_on_unprovision);
+        assert_eq!(d.check(), Ok(()));
+        let c = d.to_scheduler_config(LauncherBackend::Local);
+        assert!(!c.instance_id.is_empty() && c.validate().is_ok());
+        assert!(!c.kill_on_unprovision);
+        let s = SchedulerSettings {
+            instance_id: Some("42".into()),
+            batch_size: 50,
+            kill_on_unprovision: true,
+            ..SchedulerSettings::default()
+        };
+        let c = s.to_scheduler_config(LauncherBackend::Standalone);
+        assert_eq!((c.instance_id.as_str(), c.batch_size), ("42", 50));
+        assert_eq!(c.backend, LauncherBackend::Standalone);
+        assert!(c.kill_on_unprovision);
+        let key = |f: fn(&mut SchedulerSettings)| {
+            let mut s = SchedulerSettings::default();
+            f(&mut s);
+            s.check().map_err(|e| e.key)
+        };
+        assert_eq!(
+            key(|s| s.batch_size = 0),
+            Err("scheduler.batch_size".into())
+        );
+        assert_eq!(
+            key(|s| s.dead_after_secs = 5),
+            Err("scheduler.dead_after_secs".into())
+        );
+        assert_eq!(
+            key(|s| s.instance_id = Some(" ".into())),
+            Err("scheduler.instance_id".into())
+        );
     }
 
     #[test]

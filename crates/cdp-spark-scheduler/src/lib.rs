@@ -64,7 +64,7 @@ use tracing::{info, warn};
 
 pub use config::{
     default_instance_id, default_max_concurrent_submits, submits_for, SchedulerConfig,
-    MAX_DEFAULT_SUBMITS, SUBMIT_MEMORY_BYTES,
+    SchedulerSettings, MAX_DEFAULT_SUBMITS, SUBMIT_MEMORY_BYTES,
 };
 
 /// Counters of one instance.
