@@ -574,8 +574,7 @@ mod tests {
 
     use super::*;
     use crate::http::errors::Problem;
-    use crate::http::scheduler::RunsPage;
-    use cdp_spark_domain::model::{JobPause, JobStatusView, ManualTriggerAccepted};
+    use crate::http::scheduler::{JobPause, JobStatusView, ManualTriggerAccepted, RunsPage};
 
     fn doc() -> Value {
         serde_json::to_value(document()).expect("document serialises")

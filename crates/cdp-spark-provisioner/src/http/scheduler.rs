@@ -6,6 +6,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use cdp_spark_domain::model::{JobKey, RunFilter, RunRecord, RunState, TriggerKey, MAX_KEY_LEN};
+/// The answers of the job, start-now, pause and resume routes: the use
+/// cases' own types.
+pub use cdp_spark_domain::model::{JobPause, JobStatusView, ManualTriggerAccepted};
 
 use super::errors::{ApiError, ECHO_CHARS};
 #[allow(unused_imports)] // named by the OpenAPI annotations
@@ -223,7 +226,7 @@ pub async fn job(
 ) -> Result<HttpResponse, ApiError> {
     record_operation("job", None);
     let key = job_key(key.into_inner())?;
-    let view = state
+    let view: JobStatusView = state
         .control
         .job_status(&key)
         .await
@@ -290,7 +293,7 @@ pub async fn trigger_now(
 ) -> Result<HttpResponse, ApiError> {
     record_operation("trigger-now", None);
     let job_key = job_key(key.into_inner())?;
-    let accepted = state
+    let accepted: ManualTriggerAccepted = state
         .control
         .start_now(&job_key)
         .await
@@ -357,7 +360,7 @@ async fn set_paused(
     paused: bool,
 ) -> Result<HttpResponse, ApiError> {
     let job_key = job_key(key)?;
-    let answer = state
+    let answer: JobPause = state
         .control
         .set_paused(&job_key, paused)
         .await
