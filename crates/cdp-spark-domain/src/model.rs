@@ -477,6 +477,48 @@ pub struct JobView {
     pub last_runs: Vec<RunRecord>,
 }
 
+/// The job view with the job's status: its latest run's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobStatusView {
+    #[serde(flatten)]
+    pub view: JobView,
+    /// The latest run's state; `null` before the first run.
+    pub status: Option<RunState>,
+}
+
+impl JobStatusView {
+    /// The job's status is its latest run's state (runs come newest first).
+    pub fn new(view: JobView) -> Self {
+        let status = view.last_runs.first().map(|r| r.state);
+        Self { view, status }
+    }
+}
+
+/// The answer of pause and resume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobPause {
+    pub job_key: JobKey,
+    /// `true` after pause, `false` after resume.
+    pub paused: bool,
+    /// Triggers whose state changed (0 when they already were so).
+    pub triggers_changed: usize,
+    pub message: String,
+}
+
+/// The answer of a manual trigger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManualTriggerAccepted {
+    pub job_key: JobKey,
+    pub trigger_key: TriggerKey,
+    pub start_time: DateTime<Utc>,
+    /// The run, once a scheduler fired the trigger; `null` until then.
+    pub run_id: Option<String>,
+    pub message: String,
+}
+
 /// What an asynchronous operation does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -3,7 +3,9 @@
 //! use cases are written only against these traits.
 //!
 //! With the `mocks` feature (and in this crate's own tests) mockall mocks
-//! are generated: `MockHdfsPort`, `MockJobStorePort`, `MockSparkLauncherPort`.
+//! are generated: `MockHdfsPort`, `MockJobStorePort`, `MockSparkLauncherPort`,
+//! `MockOperationStorePort`, `MockSchedulerStorePort`, `MockTimerPort`,
+//! `MockEnginePort`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -250,6 +252,33 @@ pub trait OperationStorePort: Send + Sync {
 
     /// Delete the operations last updated before `before`; how many went.
     async fn purge_operations(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+// -------------------------------------------------------------- waiting ---
+
+/// Time passing, for the use cases that wait (the backoff between retries
+/// of a write): the domain has no runtime of its own. The binary's adapter
+/// sleeps on tokio's timer.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TimerPort: Send + Sync {
+    async fn sleep(&self, duration: std::time::Duration);
+}
+
+/// This instance's scheduler engine as the use cases reach it: only where
+/// the instance runs one (`scheduler.enabled`).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait EnginePort: Send + Sync {
+    /// Look for due triggers now (a manual trigger was stored, a job resumed).
+    fn wake(&self);
+
+    /// Returns once runs may have been stored or updated since the call
+    /// began, or after `at_most`, whichever comes first. An adapter without
+    /// a signal from the engine may simply wait a short poll interval
+    /// (never longer than `at_most`): the caller reads the runs again after
+    /// each return.
+    async fn runs_changed(&self, at_most: std::time::Duration);
 }
 
 // ------------------------------------------------------- spark launcher ---

@@ -687,7 +687,7 @@ impl OperationStorePort for DieselJobStore {
     async fn save_operation(&self, operation: &OperationRecord) -> Result<(), StoreError> {
         let mut op = operation.clone();
         if let Some(result) = &op.result {
-            if let Some(shorter) = bounded_result(op.kind, op.status, result) {
+            if let Some(shorter) = bounded_result(op.kind, op.status, result, op.updated_at) {
                 info!(
                     operation = %op.id,
                     kind = op.kind.as_str(),

@@ -9,6 +9,7 @@ mod http;
 mod logging;
 mod memory;
 mod offline;
+mod runtime;
 mod signals;
 
 use std::process::ExitCode;

@@ -1,16 +1,25 @@
 //! Use cases, written only against the ports: what `validate`, `provision`,
-//! `unprovision`, the job status API and the manual trigger do. Their results
-//! are the API model ([`crate::api`]), ready for HTTP or the CLI.
+//! `unprovision`, asynchronous operations, the job status API, pause and
+//! resume and the manual trigger do. Their results are the API model
+//! ([`crate::api`]), ready for HTTP or the CLI.
 
 mod artifacts;
+mod control;
+mod deploy;
 mod errors;
 mod gate;
 mod info;
 mod jobs;
+pub mod operation_results;
+pub mod operations;
 mod provision;
 mod unprovision;
 mod validate;
 
+#[cfg(test)]
+mod control_tests;
+#[cfg(test)]
+mod operations_tests;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +32,8 @@ use crate::ports::{HdfsPort, JobStorePort};
 use crate::redact::Redactor;
 use gate::Gate;
 
+pub use control::{JobControl, MANUAL_RUN_WAIT, NO_ENGINE_HERE};
+pub use deploy::Deployment;
 pub use errors::{fs_system_error, store_system_error, UseCaseError};
 pub use info::provisioning_info;
 pub use jobs::{job_definition, scheduled_trigger, ManualTrigger};

@@ -7,6 +7,7 @@ use super::info::provisioning_info;
 use super::jobs::{job_definition, scheduled_trigger};
 use super::Provisioner;
 use crate::api::{ProvisioningRequest, ProvisioningStatus};
+use crate::descriptor::ComponentDescriptor;
 use crate::ports::ReplaceOutcome;
 
 impl Provisioner {
@@ -16,8 +17,20 @@ impl Provisioner {
         &self,
         request: &ProvisioningRequest,
     ) -> Result<ProvisioningStatus, UseCaseError> {
+        let descriptor = self
+            .check_descriptor(request)
+            .map_err(UseCaseError::Invalid)?;
+        self.provision_descriptor(descriptor).await
+    }
+
+    /// Provision a descriptor that passed [`Self::check_descriptor`]: the
+    /// other rules (schedule, jar), then the job and its trigger stored.
+    pub async fn provision_descriptor(
+        &self,
+        descriptor: ComponentDescriptor,
+    ) -> Result<ProvisioningStatus, UseCaseError> {
         let started = Instant::now();
-        let validated = self.validate_request(request).await?;
+        let validated = self.validate_descriptor(descriptor).await?;
         let descriptor = &validated.descriptor;
         let now = self.clock.now();
         let job = job_definition(descriptor);

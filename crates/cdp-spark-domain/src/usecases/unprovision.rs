@@ -30,10 +30,19 @@ impl Provisioner {
         &self,
         request: &ProvisioningRequest,
     ) -> Result<ProvisioningStatus, UseCaseError> {
-        let started = Instant::now();
         let descriptor = self
             .check_descriptor_to_remove(request)
             .map_err(UseCaseError::Invalid)?;
+        self.unprovision_descriptor(descriptor).await
+    }
+
+    /// Unprovision a descriptor that passed
+    /// [`Self::check_descriptor_to_remove`]: delete its job and triggers.
+    pub async fn unprovision_descriptor(
+        &self,
+        descriptor: ComponentDescriptor,
+    ) -> Result<ProvisioningStatus, UseCaseError> {
+        let started = Instant::now();
         let key = job_definition(&descriptor).key;
         let existed = self.store.delete_job(&key).await?;
         info!(

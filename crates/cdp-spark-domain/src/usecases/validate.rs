@@ -39,6 +39,16 @@ impl Provisioner {
         let descriptor = self
             .check_descriptor(request)
             .map_err(UseCaseError::Invalid)?;
+        self.validate_descriptor(descriptor).await
+    }
+
+    /// The rules after the descriptor's own, for a descriptor that passed
+    /// [`Self::check_descriptor`]: the schedule's against the current time,
+    /// then the jar and its dependencies through `HdfsPort`.
+    pub async fn validate_descriptor(
+        &self,
+        descriptor: ComponentDescriptor,
+    ) -> Result<Validated, UseCaseError> {
         let mut issues = Issues::new();
         if let Err(issue) = scheduled_trigger(&descriptor, self.clock.now()) {
             issues.push(issue);

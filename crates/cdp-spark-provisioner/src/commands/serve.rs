@@ -18,11 +18,13 @@ use tracing_subscriber::EnvFilter;
 use cdp_spark_domain::clock::SystemClock;
 use cdp_spark_domain::model::RunRecord;
 use cdp_spark_domain::ports::{
-    JobStorePort, LauncherBackend, OperationStorePort, SchedulerStorePort, SparkLauncherPort,
+    EnginePort, JobStorePort, LauncherBackend, OperationStorePort, SchedulerStorePort,
+    SparkLauncherPort,
 };
 use cdp_spark_domain::redact::{self, Redactor};
 use cdp_spark_domain::scheduling::shutdown::{ends_runs_at_shutdown, shutdown_plan};
-use cdp_spark_domain::usecases::{Provisioner, UseCaseSettings};
+use cdp_spark_domain::usecases::operations::Settings as OperationSettings;
+use cdp_spark_domain::usecases::{JobControl, Provisioner, UseCaseSettings};
 use cdp_spark_jobstore::DieselJobStore;
 use cdp_spark_launcher::{ClusterMode, SparkLauncher};
 use cdp_spark_scheduler::{Scheduler, SchedulerHandle};
@@ -31,9 +33,10 @@ use super::EXIT_USAGE_OR_IO;
 use crate::cli::{LogFormat, ServeArgs};
 use crate::config::{LauncherMode, LogFormatSetting, Overrides, Settings, SparkSubmitLocation};
 use crate::http::metrics::Metrics;
-use crate::http::operations::Operations;
-use crate::http::{self, AppState, HttpOptions, SchedulerAccess};
+use crate::http::operations::{self, Operations};
+use crate::http::{self, AppState, HttpOptions};
 use crate::logging::{Escaping, LogWriter};
+use crate::runtime::{EngineWatch, TokioTimer};
 
 pub fn run(args: ServeArgs, log_format: LogFormat, verbose: u8) -> anyhow::Result<ExitCode> {
     let overrides = Overrides {
@@ -229,22 +232,30 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
         },
     )
     .with_redactor(secrets);
-    let operations = Arc::new(Operations::new(
+    let operations = Operations::new(
         operation_store,
-        Duration::from_secs(settings.asynchronous.abandon_after_secs),
-    ));
-    operations.spawn_purger(Duration::from_secs(
-        settings.asynchronous.retention_hours * 3600,
-    ));
+        Arc::new(TokioTimer),
+        OperationSettings {
+            abandon_after: Duration::from_secs(settings.asynchronous.abandon_after_secs),
+            retention: Duration::from_secs(settings.asynchronous.retention_hours * 3600),
+            ..OperationSettings::default()
+        },
+    );
+    operations::spawn_purger(operations.clone());
+    let engine_port: Option<Arc<dyn EnginePort>> = engine
+        .as_ref()
+        .map(|e| Arc::new(EngineWatch::new(e.handle.waker())) as Arc<dyn EnginePort>);
+    let control = JobControl::new(
+        provisioner.clone(),
+        Arc::clone(&scheduler_store),
+        engine_port,
+    );
     let state = web::Data::new(AppState {
         provisioner,
-        operations: Arc::clone(&operations),
+        operations: operations.clone(),
+        control,
         metrics: Arc::new(Metrics::new()),
         asynchronous: settings.asynchronous.clone(),
-        scheduler: SchedulerAccess {
-            store: Arc::clone(&scheduler_store),
-            waker: engine.as_ref().map(|e| e.handle.waker()),
-        },
     });
 
     let listener = TcpListener::bind(bind).with_context(|| {
@@ -285,7 +296,7 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
             .await;
     }
     served?;
-    let left = operations.drain(shutdown).await;
+    let left = operations::drain(&operations, shutdown).await;
     if left > 0 {
         warn!(left, "stopped with asynchronous operations still running; their tokens will answer FAILED once abandoned");
     }

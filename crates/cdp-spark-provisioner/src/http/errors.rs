@@ -15,8 +15,7 @@ use serde::{Deserialize, Serialize};
 use tracing::{error, info};
 
 use cdp_spark_domain::api::{ErrorMoreInfo, RequestValidationError, SystemError, ValidationResult};
-use cdp_spark_domain::ports::StoreError;
-use cdp_spark_domain::usecases::{store_system_error, UseCaseError};
+use cdp_spark_domain::usecases::UseCaseError;
 
 use super::metrics::method_label;
 use super::telemetry::{current_request_id, excerpt};
@@ -110,10 +109,6 @@ impl ApiError {
 
     pub fn bad_request(message: impl Into<String>) -> Self {
         ApiError::BadRequest(Problem::new("BAD_REQUEST", message))
-    }
-
-    pub fn store(e: &StoreError) -> Self {
-        ApiError::system(store_system_error(e))
     }
 
     /// A use-case failure on a Witboost route: invalid → 400
@@ -471,6 +466,8 @@ pub async fn no_route(req: HttpRequest) -> HttpResponse {
 mod tests {
     use super::*;
     use cdp_spark_domain::issues::Issues;
+    use cdp_spark_domain::ports::StoreError;
+    use cdp_spark_domain::usecases::store_system_error;
 
     #[test]
     fn use_case_errors_map_to_contract_statuses() {
@@ -486,7 +483,7 @@ mod tests {
         }
         let e = ApiError::from_status_api(UseCaseError::NotFound("no job a.b".into()));
         assert_eq!(e.status_code(), StatusCode::NOT_FOUND);
-        let e = ApiError::store(&StoreError::Unavailable("down".into()));
+        let e = ApiError::from_witboost(UseCaseError::from(StoreError::Unavailable("down".into())));
         assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(e.to_string().contains("down"));
     }

@@ -41,9 +41,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App};
 use utoipa_swagger_ui::SwaggerUi;
 
-use cdp_spark_domain::ports::SchedulerStorePort;
-use cdp_spark_domain::usecases::Provisioner;
-use cdp_spark_scheduler::SchedulerWaker;
+use cdp_spark_domain::usecases::{JobControl, Provisioner};
 
 use crate::config::{AsyncSettings, AuthSettings, ServerSettings, WriteAccess};
 use auth::{BearerAuth, RouteGroup};
@@ -51,31 +49,15 @@ use connection::ConnectionLimits;
 use metrics::Metrics;
 use operations::Operations;
 
-/// What the handlers share.
+/// What the handlers share: the use cases, the metrics and which
+/// operations answer with a token.
 pub struct AppState {
     pub provisioner: Provisioner,
-    pub operations: Arc<Operations>,
+    pub operations: Operations,
+    /// Pause, resume, start now (with this instance's engine, if any).
+    pub control: JobControl,
     pub metrics: Arc<Metrics>,
     pub asynchronous: AsyncSettings,
-    pub scheduler: SchedulerAccess,
-}
-
-/// The scheduler as the handlers reach it.
-pub struct SchedulerAccess {
-    /// Pause and resume (Quartz `PAUSED`), whether or not this instance
-    /// runs the engine.
-    pub store: Arc<dyn SchedulerStorePort>,
-    /// This instance's engine; `None` with `scheduler.enabled = false`.
-    pub waker: Option<SchedulerWaker>,
-}
-
-impl SchedulerAccess {
-    /// Look for due triggers now, when this instance runs the engine.
-    pub fn wake(&self) {
-        if let Some(w) = &self.waker {
-            w.wake();
-        }
-    }
 }
 
 /// HTTP options of the app.

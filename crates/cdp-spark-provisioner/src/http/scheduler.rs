@@ -2,15 +2,13 @@
 //! manual trigger. Group and name are the Quartz job key (group = data
 //! product id, name = `jobName`).
 
-use std::time::Duration;
-
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use cdp_spark_domain::model::{
-    JobKey, JobView, RunFilter, RunRecord, RunState, TriggerKey, MAX_KEY_LEN,
-};
+use cdp_spark_domain::model::{JobKey, RunFilter, RunRecord, RunState, TriggerKey, MAX_KEY_LEN};
+/// The answers of the job, start-now, pause and resume routes: the use
+/// cases' own types.
+pub use cdp_spark_domain::model::{JobPause, JobStatusView, ManualTriggerAccepted};
 
 use super::errors::{ApiError, ECHO_CHARS};
 #[allow(unused_imports)] // named by the OpenAPI annotations
@@ -27,12 +25,6 @@ const TAG: &str = "JobStatus";
 pub const DEFAULT_PAGE: u64 = 50;
 /// Most runs per page.
 pub const MAX_PAGE: u64 = 500;
-
-/// How long a manual trigger's answer waits for the run to exist.
-pub const MANUAL_RUN_WAIT: Duration = Duration::from_secs(3);
-
-/// The manual trigger's message when this instance runs no scheduler.
-pub const NO_ENGINE_HERE: &str = "The one-shot trigger is stored, but this instance does not run the scheduler (scheduler.enabled = false): another provisioner instance on the same database fires it; with none running, no run starts. Find its run with GET /v1/scheduler/runs?job=GROUP/NAME (the run's triggerKey is this trigger).";
 
 /// Largest `offset`: the databases' OFFSET is a signed 64-bit number.
 pub const MAX_OFFSET: u64 = i64::MAX as u64;
@@ -98,48 +90,6 @@ pub struct RunsPage {
     pub limit: u64,
     /// `offset` of the next page; `null` on the last one.
     pub next_offset: Option<u64>,
-}
-
-/// The answer of a manual trigger.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ManualTriggerAccepted {
-    pub job_key: JobKey,
-    pub trigger_key: TriggerKey,
-    pub start_time: DateTime<Utc>,
-    /// The run, once a scheduler fired the trigger; `null` until then.
-    pub run_id: Option<String>,
-    pub message: String,
-}
-
-/// The job view with the job's status: its latest run's state.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobStatusView {
-    #[serde(flatten)]
-    pub view: JobView,
-    /// The latest run's state; `null` before the first run.
-    pub status: Option<RunState>,
-}
-
-impl JobStatusView {
-    pub fn new(view: JobView) -> Self {
-        // Runs come newest first.
-        let status = view.last_runs.first().map(|r| r.state);
-        Self { view, status }
-    }
-}
-
-/// The answer of pause and resume.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobPause {
-    pub job_key: JobKey,
-    /// `true` after pause, `false` after resume.
-    pub paused: bool,
-    /// Triggers whose state changed (0 when they already were so).
-    pub triggers_changed: usize,
-    pub message: String,
 }
 
 fn parse_filter(q: &RunsQuery) -> Result<RunFilter, ApiError> {
@@ -276,12 +226,12 @@ pub async fn job(
 ) -> Result<HttpResponse, ApiError> {
     record_operation("job", None);
     let key = job_key(key.into_inner())?;
-    let view = state
-        .provisioner
-        .job_view(&key)
+    let view: JobStatusView = state
+        .control
+        .job_status(&key)
         .await
         .map_err(ApiError::from_status_api)?;
-    Ok(HttpResponse::Ok().json(JobStatusView::new(view)))
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// A trigger.
@@ -343,72 +293,12 @@ pub async fn trigger_now(
 ) -> Result<HttpResponse, ApiError> {
     record_operation("trigger-now", None);
     let job_key = job_key(key.into_inner())?;
-    let manual = state
-        .provisioner
-        .trigger_now(&job_key)
+    let accepted: ManualTriggerAccepted = state
+        .control
+        .start_now(&job_key)
         .await
         .map_err(ApiError::from_status_api)?;
-    let start_time = match &manual.trigger.schedule {
-        cdp_spark_domain::model::TriggerSchedule::Once { start_time } => *start_time,
-        cdp_spark_domain::model::TriggerSchedule::Cron { start_time, .. } => *start_time,
-    };
-    let trigger_key = manual.trigger.key;
-    let runs_path = format!(
-        "GET /v1/scheduler/runs?job={}/{}",
-        job_key.group, job_key.name
-    );
-    let (run_id, message) = if state.scheduler.waker.is_some() {
-        state.scheduler.wake();
-        match wait_for_run(&state, &job_key, &trigger_key).await {
-            Some(run) => {
-                let message = format!(
-                    "The job was started: run {} is {}; follow it with GET /v1/scheduler/runs/{}.",
-                    run.run_id,
-                    run.state.as_str(),
-                    run.run_id
-                );
-                (Some(run.run_id), message)
-            }
-            None => (
-                None,
-                format!(
-                    "The one-shot trigger is stored and the scheduler fires it shortly; its run is not there yet. Find it with {runs_path} (the run's triggerKey is this trigger)."
-                ),
-            ),
-        }
-    } else {
-        (None, NO_ENGINE_HERE.to_string())
-    };
-    Ok(HttpResponse::Accepted().json(ManualTriggerAccepted {
-        job_key,
-        trigger_key,
-        start_time,
-        run_id,
-        message,
-    }))
-}
-
-/// The run of the trigger, polled for up to [`MANUAL_RUN_WAIT`].
-async fn wait_for_run(state: &AppState, job: &JobKey, trigger: &TriggerKey) -> Option<RunRecord> {
-    let deadline = tokio::time::Instant::now() + MANUAL_RUN_WAIT;
-    loop {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let runs = state
-            .provisioner
-            .runs(&RunFilter {
-                job: Some(job.clone()),
-                limit: 20,
-                ..RunFilter::default()
-            })
-            .await
-            .ok()?;
-        if let Some(run) = runs.into_iter().find(|r| &r.trigger_key == trigger) {
-            return Some(run);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return None;
-        }
-    }
+    Ok(HttpResponse::Accepted().json(accepted))
 }
 
 /// Pause a job: its triggers go to Quartz's `PAUSED` state and do not fire
@@ -470,29 +360,12 @@ async fn set_paused(
     paused: bool,
 ) -> Result<HttpResponse, ApiError> {
     let job_key = job_key(key)?;
-    let changed = state
-        .scheduler
-        .store
-        .set_job_paused(&job_key, paused)
+    let answer: JobPause = state
+        .control
+        .set_paused(&job_key, paused)
         .await
-        .map_err(|e| ApiError::store(&e))?
-        .ok_or_else(|| ApiError::not_found(format!("no job {job_key} is provisioned")))?;
-    if !paused {
-        state.scheduler.wake();
-    }
-    let message = match (paused, changed) {
-        (true, 0) => "Nothing changed: the job's triggers were already paused (or it has none)",
-        (true, _) => "The job's triggers are PAUSED: nothing fires until it is resumed",
-        (false, 0) => "Nothing changed: the job's triggers were not paused (or it has none)",
-        (false, _) => "The job's triggers are WAITING again: they fire from their next fire time",
-    };
-    tracing::info!(job = %job_key, paused, triggers = changed, "job pause state set");
-    Ok(HttpResponse::Ok().json(JobPause {
-        job_key,
-        paused,
-        triggers_changed: changed,
-        message: message.to_string(),
-    }))
+        .map_err(ApiError::from_status_api)?;
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 #[cfg(test)]

@@ -12,13 +12,14 @@ use actix_web::web;
 use serde_json::{json, Value};
 
 use cdp_spark_domain::ports::{MockJobStorePort, StoreError};
-use cdp_spark_domain::usecases::{Provisioner, UseCaseSettings};
+use cdp_spark_domain::usecases::operations::{InMemoryOperationStore, Operations, Settings};
+use cdp_spark_domain::usecases::{JobControl, Provisioner, UseCaseSettings};
 use cdp_spark_hdfs::ArtifactFs;
 
 use super::metrics::Metrics;
-use super::operations::{InMemoryOperationStore, Operations};
 use super::{build_app, AppState, HttpOptions};
 use crate::config::{AsyncSettings, AuthSettings, ServerSettings};
+use crate::runtime::TokioTimer;
 
 #[path = "../../../cdp-spark-domain/tests/support/fixtures.rs"]
 mod fixtures;
@@ -32,22 +33,28 @@ fn down() -> StoreError {
 }
 
 fn state(store: MockJobStorePort) -> web::Data<AppState> {
+    let provisioner = Provisioner::new(
+        Arc::new(ArtifactFs::local_only()),
+        Arc::new(store),
+        UseCaseSettings::default(),
+    );
     web::Data::new(AppState {
-        provisioner: Provisioner::new(
-            Arc::new(ArtifactFs::local_only()),
-            Arc::new(store),
-            UseCaseSettings::default(),
+        control: JobControl::new(
+            provisioner.clone(),
+            Arc::new(cdp_spark_domain::ports::MockSchedulerStorePort::new()),
+            None,
         ),
-        operations: Arc::new(Operations::new(
+        provisioner,
+        operations: Operations::new(
             Arc::new(InMemoryOperationStore::new()),
-            Duration::from_secs(60),
-        )),
+            Arc::new(TokioTimer),
+            Settings {
+                abandon_after: Duration::from_secs(60),
+                ..Settings::default()
+            },
+        ),
         metrics: Arc::new(Metrics::new()),
         asynchronous: AsyncSettings::default(),
-        scheduler: super::SchedulerAccess {
-            store: Arc::new(cdp_spark_domain::ports::MockSchedulerStorePort::new()),
-            waker: None,
-        },
     })
 }
 

@@ -10,7 +10,8 @@ use cdp_spark_domain::api::{
     UpdateAclRequest, ValidationInfo, ValidationResult, ValidationStatus,
 };
 use cdp_spark_domain::model::{OperationKind, OperationRecord};
-use cdp_spark_domain::usecases::UseCaseError;
+use cdp_spark_domain::usecases::{Deployment, UseCaseError};
+use chrono::{DateTime, Utc};
 
 use super::body::Body;
 use super::errors::{log_system_error, public_system_error, ApiError, ECHO_CHARS};
@@ -20,7 +21,7 @@ use super::openapi::schemas::{
     ReverseProvisioningRequestDoc, ReverseProvisioningStatusDoc, SystemErrorDoc,
     UpdateAclRequestDoc, ValidationResultDoc, ValidationStatusDoc,
 };
-use super::operations::Outcome;
+use super::operations::{self, Outcome};
 use super::telemetry::{component_id_hint, excerpt, record_operation};
 use super::AppState;
 
@@ -86,7 +87,7 @@ pub async fn provision(
     state: web::Data<AppState>,
     request: Body<ProvisioningRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_provisioning(state, request.into_inner(), OperationKind::Provision).await
+    run_provisioning(state, request.into_inner(), Deployment::Provision).await
 }
 
 /// Undeploy a component given its descriptor. Idempotent.
@@ -105,7 +106,7 @@ pub async fn unprovision(
     state: web::Data<AppState>,
     request: Body<ProvisioningRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_provisioning(state, request.into_inner(), OperationKind::Unprovision).await
+    run_provisioning(state, request.into_inner(), Deployment::Unprovision).await
 }
 
 fn operation_name(kind: OperationKind) -> &'static str {
@@ -117,75 +118,85 @@ fn operation_name(kind: OperationKind) -> &'static str {
     }
 }
 
-async fn execute(
+/// Count a deployment's outcome: `completed`, `invalid` or `failed`.
+fn count(
     state: &AppState,
-    request: &ProvisioningRequest,
-    kind: OperationKind,
-) -> Result<ProvisioningStatus, UseCaseError> {
-    let outcome = match kind {
-        OperationKind::Unprovision => state.provisioner.unprovision(request).await,
-        _ => state.provisioner.provision(request).await,
-    };
-    let label = match &outcome {
+    deployment: Deployment,
+    outcome: &Result<ProvisioningStatus, UseCaseError>,
+) {
+    let label = match outcome {
         Ok(_) => "completed",
         Err(UseCaseError::Invalid(_)) => "invalid",
-        Err(_) => "failed",
+        Err(UseCaseError::NotFound(_)) | Err(UseCaseError::System(_)) => "failed",
     };
-    state.metrics.operation(operation_name(kind), label);
-    outcome
+    state
+        .metrics
+        .operation(operation_name(deployment.kind()), label);
+}
+
+/// Whether the configuration answers this deployment with a token.
+fn is_asynchronous(state: &AppState, deployment: Deployment) -> bool {
+    match deployment {
+        Deployment::Provision => state.asynchronous.provision,
+        Deployment::Unprovision => state.asynchronous.unprovision,
+    }
 }
 
 async fn run_provisioning(
     state: web::Data<AppState>,
     request: ProvisioningRequest,
-    kind: OperationKind,
+    deployment: Deployment,
 ) -> Result<HttpResponse, ApiError> {
+    let kind = deployment.kind();
     let component = component_id_hint(&request.descriptor).map(str::to_string);
     record_operation(operation_name(kind), component.as_deref());
-    let asynchronous = match kind {
-        OperationKind::Unprovision => state.asynchronous.unprovision,
-        _ => state.asynchronous.provision,
-    };
-    if !asynchronous {
-        let status = execute(&state, &request, kind)
-            .await
-            .map_err(ApiError::from_witboost)?;
+    if !is_asynchronous(&state, deployment) {
+        let outcome = state.provisioner.deploy(deployment, &request).await;
+        count(&state, deployment, &outcome);
+        let status = outcome.map_err(ApiError::from_witboost)?;
         return Ok(HttpResponse::Ok().json(status));
     }
     // A descriptor that breaks the operation's rules is refused at once, not
-    // polled for; unprovision checks only what it needs to find the job (a
-    // job stored under older rules can always be removed).
-    let checked = match kind {
-        OperationKind::Unprovision => state.provisioner.check_descriptor_to_remove(&request),
-        _ => state.provisioner.check_descriptor(&request),
-    };
-    checked.map_err(|issues| ApiError::invalid_body(issues.to_request_validation_error(None)))?;
+    // polled for; the parsed descriptor is what the work deploys.
+    let descriptor = state
+        .provisioner
+        .check_for(deployment, &request)
+        .map_err(|issues| ApiError::invalid_body(issues.to_request_validation_error(None)))?;
+    drop(request);
     let worker = state.clone();
-    let token = state
-        .operations
-        .start(kind, component, move |token| async move {
-            let status = match execute(&worker, &request, kind).await {
+    let token = operations::start(
+        &state.operations,
+        kind,
+        component,
+        move |token| async move {
+            let outcome = worker
+                .provisioner
+                .deploy_checked(deployment, descriptor)
+                .await;
+            let now = worker.operations.clock().now();
+            count(&worker, deployment, &outcome);
+            let status = match outcome {
                 Ok(status) => status,
                 Err(UseCaseError::Invalid(issues)) => {
                     let e = issues.to_request_validation_error(None);
                     let mut status = ProvisioningStatus::failed(
                         e.user_message.unwrap_or_else(|| issues.to_string()),
                     );
-                    status.logs = Some(error_logs(issues.messages()));
+                    status.logs = Some(error_logs(issues.messages(), now));
                     status
                 }
-                Err(UseCaseError::System(e)) => failed_status(&e, &token),
+                Err(UseCaseError::System(e)) => failed_status(&e, &token, now),
                 Err(UseCaseError::NotFound(m)) => ProvisioningStatus::failed(m),
             };
             Outcome::provisioning(&status)
-        })
-        .await?;
+        },
+    )
+    .await?;
     state.metrics.operation(operation_name(kind), "accepted");
     Ok(HttpResponse::build(StatusCode::ACCEPTED).json(token))
 }
 
-fn error_logs(messages: Vec<String>) -> Vec<cdp_spark_domain::api::Log> {
-    let now = chrono::Utc::now();
+fn error_logs(messages: Vec<String>, now: DateTime<Utc>) -> Vec<cdp_spark_domain::api::Log> {
     messages
         .into_iter()
         .map(|message| cdp_spark_domain::api::Log {
@@ -200,7 +211,7 @@ fn error_logs(messages: Vec<String>) -> Vec<cdp_spark_domain::api::Log> {
 /// The stored result of an asynchronous operation that failed on a fault
 /// of ours or of a dependency: the caller's short reason with the token as
 /// reference; the detail goes to the log.
-fn failed_status(e: &SystemError, token: &str) -> ProvisioningStatus {
+fn failed_status(e: &SystemError, token: &str, now: DateTime<Utc>) -> ProvisioningStatus {
     let reference = format!("operation token {token}");
     log_system_error(e, &reference);
     let shown = public_system_error(e, &reference);
@@ -214,7 +225,7 @@ fn failed_status(e: &SystemError, token: &str) -> ProvisioningStatus {
     if let Some(more) = shown.more_info {
         messages.extend(more.solutions);
     }
-    status.logs = Some(error_logs(messages));
+    status.logs = Some(error_logs(messages, now));
     status
 }
 
@@ -259,7 +270,8 @@ where
     let record = state
         .operations
         .get(token, route.kinds)
-        .await?
+        .await
+        .map_err(ApiError::from_witboost)?
         .ok_or_else(|| unknown_token(token, route.what))?;
     let body = match (&record.status, &record.result) {
         (Status::Running, _) | (_, None) => running(&record),
@@ -328,28 +340,27 @@ pub async fn validate_async(
     let component = component_id_hint(&request.descriptor).map(str::to_string);
     record_operation("validate-async", component.as_deref());
     let worker = state.clone();
-    let token = state
-        .operations
-        .start(
-            OperationKind::Validate,
-            component,
-            move |token| async move {
-                let (status, public_info) = match counted_validation(&worker, &request).await {
-                    Ok(result) => (Status::Completed, result),
-                    Err(e) => {
-                        let reference = format!("operation token {token}");
-                        log_system_error(&e, &reference);
-                        let shown = public_system_error(&e, &reference);
-                        (Status::Failed, ValidationResult::invalid(vec![shown.error]))
-                    }
-                };
-                Outcome::validation(&ValidationStatus {
-                    status,
-                    info: Some(ValidationInfo { public_info }),
-                })
-            },
-        )
-        .await?;
+    let token = operations::start(
+        &state.operations,
+        OperationKind::Validate,
+        component,
+        move |token| async move {
+            let (status, public_info) = match counted_validation(&worker, &request).await {
+                Ok(result) => (Status::Completed, result),
+                Err(e) => {
+                    let reference = format!("operation token {token}");
+                    log_system_error(&e, &reference);
+                    let shown = public_system_error(&e, &reference);
+                    (Status::Failed, ValidationResult::invalid(vec![shown.error]))
+                }
+            };
+            Outcome::validation(&ValidationStatus {
+                status,
+                info: Some(ValidationInfo { public_info }),
+            })
+        },
+    )
+    .await?;
     Ok(HttpResponse::build(StatusCode::ACCEPTED).json(token))
 }
 
