@@ -20,13 +20,14 @@ impl TimerPort for TokioTimer {
     }
 }
 
-/// How often [`EngineWatch`] lets its caller look at the runs again.
-pub const RUNS_POLL: Duration = Duration::from_millis(100);
+/// The longest [`EngineWatch`] waits for this engine's signal before its
+/// caller looks at the runs again: runs stored by another instance of a
+/// cluster are not signalled here.
+pub const RUNS_LOOK_AGAIN: Duration = Duration::from_millis(500);
 
-/// This instance's engine. The engine signals no stored run today, so
-/// [`EnginePort::runs_changed`] is a poll: it returns after [`RUNS_POLL`]
-/// (or sooner, at the caller's limit), and the use case reads the runs
-/// again.
+/// This instance's engine: wakes it, and waits for it to store runs
+/// ([`SchedulerWaker::runs_changed`]), at most [`RUNS_LOOK_AGAIN`] (or the
+/// caller's limit), after which the use case reads the runs again.
 #[derive(Debug, Clone)]
 pub struct EngineWatch {
     waker: SchedulerWaker,
@@ -45,6 +46,6 @@ impl EnginePort for EngineWatch {
     }
 
     async fn runs_changed(&self, at_most: Duration) {
-        tokio::time::sleep(RUNS_POLL.min(at_most)).await;
+        self.waker.runs_changed(RUNS_LOOK_AGAIN.min(at_most)).await;
     }
 }

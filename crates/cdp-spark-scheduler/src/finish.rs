@@ -19,6 +19,7 @@ pub(crate) async fn finish(engine: &Arc<Engine>, runs: Vec<RunRecord>) {
             return;
         }
     };
+    engine.stored_runs();
     engine
         .stats
         .finished

@@ -50,6 +50,9 @@ pub(crate) async fn fire_loop(engine: Arc<Engine>) {
         // `db_now_at_end` is read just before the acquisition commits: the
         // local instant that matches it best.
         let taken_at = Instant::now();
+        if !acquired.fires.is_empty() || !acquired.skipped.is_empty() {
+            engine.stored_runs();
+        }
         let db_anchor = acquired.db_now_at_end;
         let stats = &engine.stats;
         stats.acquisitions.fetch_add(1, Ordering::Relaxed);

@@ -63,8 +63,11 @@ pub(crate) async fn launch_group(engine: Arc<Engine>, fires: Vec<Fire>) {
     while let Some(done) = submits.join_next().await {
         collect(done);
     }
-    if let Err(e) = engine.store.update_runs(&running).await {
-        warn!(instance = %me, error = %e, runs = running.len(), "storing submitted runs failed");
+    match engine.store.update_runs(&running).await {
+        Ok(()) => engine.stored_runs(),
+        Err(e) => {
+            warn!(instance = %me, error = %e, runs = running.len(), "storing submitted runs failed")
+        }
     }
     if !failed.is_empty() {
         engine

@@ -96,6 +96,9 @@ struct Engine {
     stats: SchedulerStats,
     /// Becomes true after the first successful check-in.
     checked_in: watch::Sender<bool>,
+    /// Counts the times this engine stored runs (fired, submitted, ended,
+    /// re-attached): what [`SchedulerWaker::runs_changed`] waits on.
+    runs_stored: watch::Sender<u64>,
     /// Cancelled by a graceful stop: the loops end at their next wait,
     /// launches in progress finish.
     stop: CancellationToken,
@@ -107,6 +110,12 @@ struct Engine {
 }
 
 impl Engine {
+    /// Tells those waiting in [`SchedulerWaker::runs_changed`] that runs
+    /// were stored.
+    fn stored_runs(&self) {
+        self.runs_stored.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     /// Runs `task` on the engine's task set, dropped where it is on a crash.
     fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
         let crash = self.crash.clone();
@@ -165,6 +174,17 @@ impl SchedulerWaker {
     pub fn instance_id(&self) -> &str {
         &self.engine.config.instance_id
     }
+
+    /// Returns when this engine next stores runs (a fire, a submit, an
+    /// end), or after `at_most`: runs stored by other instances are not
+    /// signalled here, so callers look again at least that often.
+    pub async fn runs_changed(&self, at_most: Duration) {
+        let mut stored = self.engine.runs_stored.subscribe();
+        // Waiting on `changed` without marking the current value seen
+        // would return at once for any earlier change.
+        stored.borrow_and_update();
+        let _ = tokio::time::timeout(at_most, stored.changed()).await;
+    }
 }
 
 impl std::fmt::Debug for SchedulerWaker {
@@ -198,6 +218,7 @@ impl Scheduler {
             wake: Notify::new(),
             stats: SchedulerStats::default(),
             checked_in: watch::channel(false).0,
+            runs_stored: watch::channel(0).0,
             stop: CancellationToken::new(),
             crash: CancellationToken::new(),
             tasks: TaskTracker::new(),

@@ -134,8 +134,11 @@ pub(crate) async fn resolve(engine: Arc<Engine>, runs: Vec<RunRecord>) {
         .reattached
         .fetch_add(found.len() as u64, Ordering::Relaxed);
     stats.lost.fetch_add(lost.len() as u64, Ordering::Relaxed);
-    if let Err(e) = engine.store.update_runs(&found).await {
-        warn!(instance = %engine.config.instance_id, error = %e, runs = found.len(), "storing re-attached runs failed; they are looked up again when this instance is recovered");
+    match engine.store.update_runs(&found).await {
+        Ok(()) => engine.stored_runs(),
+        Err(e) => {
+            warn!(instance = %engine.config.instance_id, error = %e, runs = found.len(), "storing re-attached runs failed; they are looked up again when this instance is recovered")
+        }
     }
     if !lost.is_empty() {
         finish(&engine, lost).await;

@@ -582,3 +582,23 @@ async fn the_fire_loop_waits_for_the_first_check_in_and_then_the_idle_wait() {
     assert_eq!(store.acquisitions.load(Ordering::SeqCst), 12, "woken");
     engine.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn waiting_for_runs_returns_when_the_engine_stores_them_or_at_the_limit() {
+    let store = Store::following(vec![run("r1", "j", Some("app-1"))]);
+    let launcher = Arc::new(Launcher::default());
+    launcher.script("app-1", vec![running(), Ok(ApplicationState::Succeeded)]);
+    let started = Instant::now();
+    let engine = start(config(false), &store, &["j"], &launcher);
+    let waker = engine.waker();
+    // Nothing stored in the first follow round: the limit ends the wait.
+    waker.runs_changed(FOLLOW / 2).await;
+    assert_eq!(Instant::now() - started, FOLLOW / 2);
+    assert!(store.finished().is_empty());
+    // The run ends on the second round: the wait returns then, not at its
+    // limit.
+    waker.runs_changed(FOLLOW * 10).await;
+    assert_eq!(Instant::now() - started, FOLLOW * 2);
+    assert_eq!(store.finished().len(), 1);
+    engine.stop().await;
+}
