@@ -123,7 +123,7 @@ impl ArtifactUri {
     /// (the redaction rule keeps a location a location: scheme and path
     /// around the secret stay). Text that no longer parses is shown as a
     /// local path: a shown location is never opened.
-    pub fn shown(&self, redactor: &Redactor) -> ArtifactUri {
+    pub fn show(&self, redactor: &Redactor) -> ArtifactUri {
         let shown = redactor.text(self.as_str());
         if shown == self.as_str() {
             return self.clone();

@@ -276,13 +276,8 @@ impl Redactor {
     pub fn job(&self, mut job: JobDefinition) -> JobDefinition {
         job.spec.conf = self.conf(&job.spec.conf);
         job.spec.args = self.args(&job.spec.args);
-        job.spec.jar = job.spec.jar.shown(self);
-        job.spec.dependencies = job
-            .spec
-            .dependencies
-            .iter()
-            .map(|d| d.shown(self))
-            .collect();
+        job.spec.jar = job.spec.jar.show(self);
+        job.spec.dependencies = job.spec.dependencies.iter().map(|d| d.show(self)).collect();
         job.description = job.description.map(|d| self.text(&d));
         job
     }
