@@ -1,6 +1,9 @@
 //! Where a jar lives: an `hdfs://` URI, a `file:` URI or a local path.
 
 use std::fmt;
+use std::str::FromStr;
+
+use crate::redact::Redactor;
 
 /// URI schemes accepted for `jar` and `dependencies`.
 pub const SUPPORTED_SCHEMES: &[&str] = &["hdfs://", "file:", "a local path"];
@@ -115,11 +118,61 @@ impl ArtifactUri {
     pub fn is_hdfs(&self) -> bool {
         matches!(self, ArtifactUri::Hdfs { .. })
     }
+
+    /// The location as it may be shown, its text redacted by `redactor`
+    /// (the redaction rule keeps a location a location: scheme and path
+    /// around the secret stay). Text that no longer parses is shown as a
+    /// local path: a shown location is never opened.
+    pub fn show(&self, redactor: &Redactor) -> ArtifactUri {
+        let shown = redactor.text(self.as_str());
+        if shown == self.as_str() {
+            return self.clone();
+        }
+        ArtifactUri::parse(&shown).unwrap_or_else(|_| ArtifactUri::Local {
+            path: shown.clone(),
+            original: shown,
+        })
+    }
 }
 
 impl fmt::Display for ArtifactUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ArtifactUri {
+    type Err = ArtifactUriError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+impl PartialEq<str> for ArtifactUri {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ArtifactUri {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+// As JSON (the job view, `JOB_DATA`'s `dependencies`): the location as
+// written; read back through `parse`.
+impl serde::Serialize for ArtifactUri {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ArtifactUri {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

@@ -8,6 +8,9 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::artifact::ArtifactUri;
+use crate::descriptor::{JavaClassName, MemorySize, PositiveCount, SparkLogLevel, YarnQueue};
+
 // What the job store can hold. The descriptor rules refuse, naming the
 // field, whatever would not fit (so that validate never answers valid for a
 // job provision cannot store); the job store checks again before writing.
@@ -75,32 +78,56 @@ impl fmt::Display for TriggerKey {
     }
 }
 
-/// Everything spark-submit needs to launch the job's application.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Everything spark-submit needs to launch the job's application, as the
+/// descriptor rules parsed it: a spec holds only values its types accept
+/// (the job store parses them again when it reads a job). As JSON (the job
+/// view) and in `JOB_DATA` every value is the text it was written as
+/// (memory sizes trimmed, log levels upper case).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SparkJobSpec {
-    pub jar: String,
-    pub class_name: String,
+    pub jar: ArtifactUri,
+    pub class_name: JavaClassName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue: Option<String>,
+    pub queue: Option<YarnQueue>,
     #[serde(default)]
     pub args: Vec<String>,
     #[serde(default)]
-    pub dependencies: Vec<String>,
+    pub dependencies: Vec<ArtifactUri>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driver_cores: Option<u32>,
+    pub driver_cores: Option<PositiveCount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driver_memory: Option<String>,
+    pub driver_memory: Option<MemorySize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub executor_cores: Option<u32>,
+    pub executor_cores: Option<PositiveCount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub executor_memory: Option<String>,
+    pub executor_memory: Option<MemorySize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub num_executors: Option<u32>,
+    pub num_executors: Option<PositiveCount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub log_level: Option<String>,
+    pub log_level: Option<SparkLogLevel>,
     #[serde(default)]
     pub conf: BTreeMap<String, String>,
+}
+
+impl SparkJobSpec {
+    /// The application `class_name` in `jar`, with nothing else set.
+    pub fn new(jar: ArtifactUri, class_name: JavaClassName) -> Self {
+        Self {
+            jar,
+            class_name,
+            queue: None,
+            args: Vec::new(),
+            dependencies: Vec::new(),
+            driver_cores: None,
+            driver_memory: None,
+            executor_cores: None,
+            executor_memory: None,
+            num_executors: None,
+            log_level: None,
+            conf: BTreeMap::new(),
+        }
+    }
 }
 
 /// A stored job (Quartz `JOB_DETAILS` row plus what we derive from it).
@@ -170,7 +197,7 @@ pub mod job_data {
 
     /// The JSON text of a list or map value, as the store writes it.
     pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
-        // Vec<String> and BTreeMap<String, String> always serialize.
+        // Lists of strings or locations and maps of strings always serialize.
         serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
     }
 }
@@ -211,8 +238,8 @@ impl JobDefinition {
         let mut entries: Vec<(&'static str, String)> = vec![
             (k::VERSION, k::VERSION_VALUE.to_string()),
             (k::COMPONENT_ID, self.component_id.clone()),
-            (k::JAR, spec.jar.clone()),
-            (k::CLASS_NAME, spec.class_name.clone()),
+            (k::JAR, spec.jar.to_string()),
+            (k::CLASS_NAME, spec.class_name.to_string()),
             (k::ARGS, k::json_text(&spec.args)),
             (k::DEPENDENCIES, k::json_text(&spec.dependencies)),
             (k::CONF, k::json_text(&spec.conf)),
@@ -227,16 +254,22 @@ impl JobDefinition {
             ),
         ];
         let optional = [
-            (k::QUEUE, spec.queue.clone()),
+            (k::QUEUE, spec.queue.as_ref().map(|q| q.to_string())),
             (k::DRIVER_CORES, spec.driver_cores.map(|n| n.to_string())),
-            (k::DRIVER_MEMORY, spec.driver_memory.clone()),
+            (
+                k::DRIVER_MEMORY,
+                spec.driver_memory.as_ref().map(|m| m.to_string()),
+            ),
             (
                 k::EXECUTOR_CORES,
                 spec.executor_cores.map(|n| n.to_string()),
             ),
-            (k::EXECUTOR_MEMORY, spec.executor_memory.clone()),
+            (
+                k::EXECUTOR_MEMORY,
+                spec.executor_memory.as_ref().map(|m| m.to_string()),
+            ),
             (k::NUM_EXECUTORS, spec.num_executors.map(|n| n.to_string())),
-            (k::LOG_LEVEL, spec.log_level.clone()),
+            (k::LOG_LEVEL, spec.log_level.map(|l| l.to_string())),
         ];
         entries.extend(
             optional
@@ -573,6 +606,38 @@ pub struct OperationRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spec_is_its_text_as_json_and_is_parsed_back() {
+        let text = r#"{"jar":"hdfs://ns1/a.jar","className":"com.acme.Main","queue":"root.q","args":["--x"],"dependencies":["/opt/b.jar"],"driverCores":2,"driverMemory":"2G","executorMemory":"512m","numExecutors":3,"logLevel":"WARN","conf":{"spark.a":"1"}}"#;
+        let spec: SparkJobSpec = serde_json::from_str(text).expect("a valid spec");
+        assert_eq!(
+            spec.driver_memory.as_ref().map(MemorySize::bytes),
+            Some(2 << 30)
+        );
+        assert_eq!(spec.log_level, Some(SparkLogLevel::Warn));
+        assert!(spec.jar.is_hdfs());
+        assert_eq!(serde_json::to_string(&spec).expect("json"), text);
+        for (field, bad) in [
+            ("jar", "s3a://b/a.jar"),
+            ("className", "com.acme.class"),
+            ("driverMemory", "1.5g"),
+            ("logLevel", "LOUD"),
+        ] {
+            let json = text.replacen(
+                &format!("\"{field}\":\""),
+                &format!("\"{field}\":\"{bad}\",\"x\":\""),
+                1,
+            );
+            let e = serde_json::from_str::<SparkJobSpec>(&json).expect_err(field);
+            assert!(
+                e.to_string().contains(bad) || field == "jar",
+                "{field}: {e}"
+            );
+        }
+        let zero = text.replace("\"driverCores\":2", "\"driverCores\":0");
+        assert!(serde_json::from_str::<SparkJobSpec>(&zero).is_err());
+    }
 
     #[test]
     fn ending_a_run_sets_its_state_reason_and_times() {

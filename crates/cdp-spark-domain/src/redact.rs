@@ -276,8 +276,8 @@ impl Redactor {
     pub fn job(&self, mut job: JobDefinition) -> JobDefinition {
         job.spec.conf = self.conf(&job.spec.conf);
         job.spec.args = self.args(&job.spec.args);
-        job.spec.jar = self.text(&job.spec.jar);
-        job.spec.dependencies = job.spec.dependencies.iter().map(|d| self.text(d)).collect();
+        job.spec.jar = job.spec.jar.show(self);
+        job.spec.dependencies = job.spec.dependencies.iter().map(|d| d.show(self)).collect();
         job.description = job.description.map(|d| self.text(&d));
         job
     }
@@ -797,13 +797,12 @@ mod tests {
     fn jobs_and_runs_are_shown_redacted() {
         use crate::model::{JobKey, SparkJobSpec};
         let r = Redactor::new();
+        let jar = "hdfs://u:jarpw@repo/a.jar".parse().expect("location");
         let job = JobDefinition {
             key: JobKey::new("dp", "j"),
             component_id: "c".into(),
             description: Some("reads with password=p1".into()),
             spec: SparkJobSpec {
-                jar: "https://u:jarpw@repo/a.jar".into(),
-                class_name: "A".into(),
                 args: vec![
                     "--password".into(),
                     "p2".into(),
@@ -811,7 +810,7 @@ mod tests {
                     "--date".into(),
                     "2024-01-01".into(),
                 ],
-                dependencies: vec!["https://u:deppw@repo/b.jar".into()],
+                dependencies: vec!["hdfs://u:deppw@repo/b.jar".parse().expect("location")],
                 conf: BTreeMap::from([
                     ("spark.hadoop.fs.s3a.secret.key".into(), "p4".into()),
                     ("spark.sql.shuffle.partitions".into(), "8".into()),
@@ -820,7 +819,7 @@ mod tests {
                         "-Dx.password=p5 -Xss4m".into(),
                     ),
                 ]),
-                ..SparkJobSpec::default()
+                ..SparkJobSpec::new(jar, "A".parse().expect("class"))
             },
             non_concurrent: true,
             run_policy: Default::default(),
@@ -830,8 +829,8 @@ mod tests {
             shown.description.as_deref(),
             Some("reads with password=***")
         );
-        assert_eq!(shown.spec.jar, "https://u:***@repo/a.jar");
-        assert_eq!(shown.spec.dependencies, ["https://u:***@repo/b.jar"]);
+        assert_eq!(shown.spec.jar, "hdfs://u:***@repo/a.jar");
+        assert_eq!(shown.spec.dependencies, ["hdfs://u:***@repo/b.jar"]);
         assert_eq!(
             shown.spec.args,
             ["--password", "***", "--token=***", "--date", "2024-01-01"]

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cdp_spark_domain::descriptor::PositiveCount;
 use cdp_spark_domain::model::{
     JobDefinition, JobKey, MisfireInstruction, SparkJobSpec, TriggerDefinition, TriggerSchedule,
     TriggerState,
@@ -28,16 +29,21 @@ fn pair(group: &str, name: &str, version: usize) -> (JobDefinition, TriggerDefin
         component_id: format!("urn:dmb:cmp:bench:0:{name}"),
         description: Some("benchmark job".into()),
         spec: SparkJobSpec {
-            jar: "hdfs://nameservice1/apps/bench/app-1.0.jar".into(),
-            class_name: "com.acme.bench.Main".into(),
-            queue: Some("root.bench".into()),
+            queue: Some("root.bench".parse().expect("queue")),
             args: vec!["--version".into(), version.to_string()],
-            dependencies: vec!["hdfs://nameservice1/apps/lib/common.jar".into()],
-            driver_memory: Some("2g".into()),
-            executor_memory: Some("4g".into()),
-            num_executors: Some(4),
+            dependencies: vec!["hdfs://nameservice1/apps/lib/common.jar"
+                .parse()
+                .expect("dependency")],
+            driver_memory: Some("2g".parse().expect("memory")),
+            executor_memory: Some("4g".parse().expect("memory")),
+            num_executors: PositiveCount::new(4),
             conf: BTreeMap::from([("spark.sql.shuffle.partitions".into(), "64".into())]),
-            ..SparkJobSpec::default()
+            ..SparkJobSpec::new(
+                "hdfs://nameservice1/apps/bench/app-1.0.jar"
+                    .parse()
+                    .expect("jar"),
+                "com.acme.bench.Main".parse().expect("class name"),
+            )
         },
         non_concurrent: true,
         run_policy: Default::default(),

@@ -14,8 +14,12 @@
 //! | `concurrencyPolicy`, `retries`, `retryDelaySecs` | the run policy (absent: `Forbid`, 0, 0) |
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
-use cdp_spark_domain::descriptor::ConcurrencyPolicy;
+use cdp_spark_domain::artifact::ArtifactUri;
+use cdp_spark_domain::descriptor::{
+    ConcurrencyPolicy, JavaClassName, MemorySize, PositiveCount, SparkLogLevel, YarnQueue,
+};
 use cdp_spark_domain::model::{JobDefinition, JobKey, RunPolicy, SparkJobSpec};
 
 use crate::properties;
@@ -42,8 +46,8 @@ pub fn job_data_map(job: &JobDefinition) -> BTreeMap<String, String> {
     };
     put(keys::VERSION, JOB_DATA_VERSION.to_string());
     put(keys::COMPONENT_ID, job.component_id.clone());
-    put(keys::JAR, spec.jar.clone());
-    put(keys::CLASS_NAME, spec.class_name.clone());
+    put(keys::JAR, spec.jar.to_string());
+    put(keys::CLASS_NAME, spec.class_name.to_string());
     put(keys::ARGS, keys::json_text(&spec.args));
     put(keys::DEPENDENCIES, keys::json_text(&spec.dependencies));
     put(keys::CONF, keys::json_text(&spec.conf));
@@ -57,19 +61,25 @@ pub fn job_data_map(job: &JobDefinition) -> BTreeMap<String, String> {
         job.run_policy.retry_delay_secs.to_string(),
     );
     let optional = [
-        (keys::QUEUE, spec.queue.clone()),
+        (keys::QUEUE, spec.queue.as_ref().map(|q| q.to_string())),
         (keys::DRIVER_CORES, spec.driver_cores.map(|n| n.to_string())),
-        (keys::DRIVER_MEMORY, spec.driver_memory.clone()),
+        (
+            keys::DRIVER_MEMORY,
+            spec.driver_memory.as_ref().map(|m| m.to_string()),
+        ),
         (
             keys::EXECUTOR_CORES,
             spec.executor_cores.map(|n| n.to_string()),
         ),
-        (keys::EXECUTOR_MEMORY, spec.executor_memory.clone()),
+        (
+            keys::EXECUTOR_MEMORY,
+            spec.executor_memory.as_ref().map(|m| m.to_string()),
+        ),
         (
             keys::NUM_EXECUTORS,
             spec.num_executors.map(|n| n.to_string()),
         ),
-        (keys::LOG_LEVEL, spec.log_level.clone()),
+        (keys::LOG_LEVEL, spec.log_level.map(|l| l.to_string())),
     ];
     for (k, v) in optional {
         if let Some(v) = v {
@@ -126,6 +136,14 @@ pub fn decode_job_data_with_policy(
     let component_id = required(keys::COMPONENT_ID)?;
     let jar = required(keys::JAR)?;
     let class_name = required(keys::CLASS_NAME)?;
+    // Every value is parsed here, once, into the domain's types: a value
+    // their rules refuse makes the row unreadable, naming the entry.
+    let parsed = |k: &str, v: &str, e: &dyn std::fmt::Display| {
+        err(format!("entry '{k}' = '{v}' cannot be read: {e}"))
+    };
+    let jar = ArtifactUri::parse(&jar).map_err(|e| parsed(keys::JAR, &jar, &e))?;
+    let class_name =
+        JavaClassName::parse(&class_name).map_err(|e| parsed(keys::CLASS_NAME, &class_name, &e))?;
     let list = |m: &mut BTreeMap<String, String>, k: &str| -> Result<Vec<String>, JobDataError> {
         match m.remove(k) {
             None => Ok(Vec::new()),
@@ -134,7 +152,14 @@ pub fn decode_job_data_with_policy(
         }
     };
     let args = list(&mut m, keys::ARGS)?;
-    let dependencies = list(&mut m, keys::DEPENDENCIES)?;
+    let dependencies = list(&mut m, keys::DEPENDENCIES)?
+        .into_iter()
+        .enumerate()
+        .map(|(n, d)| {
+            ArtifactUri::parse(&d)
+                .map_err(|e| parsed(&format!("{}[{n}]", keys::DEPENDENCIES), &d, &e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let conf = match m.remove(keys::CONF) {
         None => BTreeMap::new(),
         Some(v) => serde_json::from_str(&v).map_err(|e| {
@@ -153,6 +178,29 @@ pub fn decode_job_data_with_policy(
             })
             .transpose()
     };
+    let count = |m: &mut BTreeMap<String, String>,
+                 k: &str|
+     -> Result<Option<PositiveCount>, JobDataError> {
+        number(m, k)?
+            .map(|n| {
+                PositiveCount::new(n)
+                    .ok_or_else(|| err(format!("entry '{k}' = '{n}' is not at least 1")))
+            })
+            .transpose()
+    };
+    /// An optional entry read by its type's parser.
+    fn typed<T: FromStr>(
+        m: &mut BTreeMap<String, String>,
+        k: &str,
+        parsed: impl Fn(&str, &str, &dyn std::fmt::Display) -> JobDataError,
+    ) -> Result<Option<T>, JobDataError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        m.remove(k)
+            .map(|v| v.parse::<T>().map_err(|e| parsed(k, &v, &e)))
+            .transpose()
+    }
     let concurrency = match m.remove(keys::CONCURRENCY_POLICY) {
         None => ConcurrencyPolicy::default(),
         Some(v) => ConcurrencyPolicy::parse(&v).ok_or_else(|| {
@@ -180,15 +228,15 @@ pub fn decode_job_data_with_policy(
     let spec = SparkJobSpec {
         jar,
         class_name,
-        queue: m.remove(keys::QUEUE),
+        queue: typed::<YarnQueue>(&mut m, keys::QUEUE, parsed)?,
         args,
         dependencies,
-        driver_cores: number(&mut m, keys::DRIVER_CORES)?,
-        driver_memory: m.remove(keys::DRIVER_MEMORY),
-        executor_cores: number(&mut m, keys::EXECUTOR_CORES)?,
-        executor_memory: m.remove(keys::EXECUTOR_MEMORY),
-        num_executors: number(&mut m, keys::NUM_EXECUTORS)?,
-        log_level: m.remove(keys::LOG_LEVEL),
+        driver_cores: count(&mut m, keys::DRIVER_CORES)?,
+        driver_memory: typed::<MemorySize>(&mut m, keys::DRIVER_MEMORY, parsed)?,
+        executor_cores: count(&mut m, keys::EXECUTOR_CORES)?,
+        executor_memory: typed::<MemorySize>(&mut m, keys::EXECUTOR_MEMORY, parsed)?,
+        num_executors: count(&mut m, keys::NUM_EXECUTORS)?,
+        log_level: typed::<SparkLogLevel>(&mut m, keys::LOG_LEVEL, parsed)?,
         conf,
     };
     Ok((component_id, spec, policy))
@@ -205,17 +253,17 @@ mod tests {
             component_id: "urn:dmb:cmp:finance:sales:0:daily-agg".into(),
             description: Some("Daily aggregation".into()),
             spec: SparkJobSpec {
-                jar: "hdfs://ns1/apps/agg.jar".into(),
-                class_name: "com.acme.Agg".into(),
-                queue: Some("root.finance".into()),
+                jar: "hdfs://ns1/apps/agg.jar".parse().expect("jar"),
+                class_name: "com.acme.Agg".parse().expect("class name"),
+                queue: Some("root.finance".parse().expect("queue")),
                 args: vec!["--date".into(), "a=b: c#d!".into(), "città\n".into()],
-                dependencies: vec!["hdfs://ns1/lib/dep.jar".into()],
-                driver_cores: Some(2),
-                driver_memory: Some("2g".into()),
+                dependencies: vec!["hdfs://ns1/lib/dep.jar".parse().expect("dependency")],
+                driver_cores: PositiveCount::new(2),
+                driver_memory: Some("2g".parse().expect("memory")),
                 executor_cores: None,
-                executor_memory: Some("4g".into()),
-                num_executors: Some(3),
-                log_level: Some("INFO".into()),
+                executor_memory: Some("4g".parse().expect("memory")),
+                num_executors: PositiveCount::new(3),
+                log_level: Some(SparkLogLevel::Info),
                 conf: [("spark.sql.shuffle.partitions".to_string(), "8".to_string())]
                     .into_iter()
                     .collect(),
@@ -271,28 +319,34 @@ mod tests {
         ];
         let mut jobs = vec![job()];
         let mut bare = job();
-        bare.spec = SparkJobSpec {
-            jar: "j.jar".into(),
-            class_name: "C".into(),
-            ..SparkJobSpec::default()
-        };
+        bare.spec = SparkJobSpec::new(
+            "j.jar".parse().expect("jar"),
+            "C".parse().expect("class name"),
+        );
         jobs.push(bare);
         for (n, text) in awkward.iter().enumerate() {
             let mut j = job();
             j.component_id = format!("{text}{n}");
-            j.spec.jar = format!("{text}.jar");
-            j.spec.class_name = text.to_string();
-            j.spec.queue = Some(text.to_string());
+            // Each typed value takes the text where its type accepts it.
+            if let Ok(jar) = format!("{text}.jar").parse() {
+                j.spec.jar = jar;
+            }
+            let letters: String = text.chars().filter(|c| c.is_alphanumeric()).collect();
+            j.spec.class_name = format!("C{n}{letters}$In").parse().expect("class name");
+            j.spec.queue = text.parse().ok();
             j.spec.args = awkward.iter().map(|a| format!("{a}{text}")).collect();
-            j.spec.dependencies = vec![text.to_string(), format!(" {text}")];
+            j.spec.dependencies = [text.to_string(), format!(" {text}.jar")]
+                .iter()
+                .filter_map(|d| d.parse().ok())
+                .collect();
             j.spec.conf = awkward
                 .iter()
                 .map(|a| (format!("spark.{a}{n}"), format!("{text}{a}")))
                 .collect();
-            j.spec.driver_memory = Some(text.to_string());
-            j.spec.executor_memory = Some(format!(" {text}"));
-            j.spec.log_level = Some(text.to_string());
-            j.spec.executor_cores = Some(u32::MAX);
+            j.spec.driver_memory = Some(format!("{}k", n + 1).parse().expect("memory"));
+            j.spec.executor_memory = Some(format!(" {n}1G ").parse().expect("memory"));
+            j.spec.log_level = Some(SparkLogLevel::ALL_LEVELS[n % 8]);
+            j.spec.executor_cores = PositiveCount::new(u32::MAX);
             j.run_policy = RunPolicy {
                 concurrency: ConcurrencyPolicy::Allow,
                 retries: u32::MAX,
@@ -338,5 +392,33 @@ mod tests {
         )
         .expect_err("bad number");
         assert!(e.to_string().contains("numExecutors"), "{e}");
+    }
+
+    #[test]
+    fn values_their_types_refuse_make_the_data_unreadable_naming_the_entry() {
+        let k = JobKey::new("g", "n");
+        let base = "componentId=c\njar=/a.jar\nclassName=a.Main\n";
+        assert!(decode_job_data(&k, Some(base.as_bytes())).is_ok());
+        for (entry, line) in [
+            ("jar", "jar=s3a\\://b/a.jar"),
+            ("className", "className=a.class.Main"),
+            ("queue", "queue=root..q"),
+            (
+                "dependencies[1]",
+                "dependencies=[\"/b.jar\", \"hdfs\\://nn\"]",
+            ),
+            ("driverCores", "driverCores=0"),
+            ("driverMemory", "driverMemory=1.5g"),
+            ("executorMemory", "executorMemory=lots"),
+            ("logLevel", "logLevel=LOUD"),
+        ] {
+            let e =
+                decode_job_data(&k, Some(format!("{base}{line}\n").as_bytes())).expect_err(entry);
+            let text = e.to_string();
+            assert!(
+                text.contains("g.n") && text.contains(&format!("'{entry}'")),
+                "{entry}: {text}"
+            );
+        }
     }
 }

@@ -8,6 +8,7 @@
 
 mod common;
 
+use cdp_spark_domain::descriptor::PositiveCount;
 use cdp_spark_domain::model::{
     JobKey, MisfireInstruction, SparkJobSpec, TriggerKey, TriggerSchedule, TriggerState,
 };
@@ -179,9 +180,7 @@ async fn real_quartz_reads_our_rows_and_we_read_its_rows() {
     assert_eq!(
         made.spec,
         SparkJobSpec {
-            jar: "hdfs://ns1/apps/quartz made/app=1.jar".into(),
-            class_name: "com.acme.QuartzMade".into(),
-            queue: Some("root.ünï".into()),
+            queue: Some("root.ünï".parse().expect("queue")),
             args: vec![
                 "x=1".into(),
                 "ü € 🚀".into(),
@@ -189,11 +188,16 @@ async fn real_quartz_reads_our_rows_and_we_read_its_rows() {
                 "#!:".into()
             ],
             dependencies: vec![],
-            num_executors: Some(2),
+            num_executors: PositiveCount::new(2),
             conf: [("spark.executor.instances".to_string(), "2".to_string())]
                 .into_iter()
                 .collect(),
-            ..SparkJobSpec::default()
+            ..SparkJobSpec::new(
+                "hdfs://ns1/apps/quartz made/app=1.jar"
+                    .parse()
+                    .expect("jar"),
+                "com.acme.QuartzMade".parse().expect("class name")
+            )
         }
     );
     assert!(

@@ -33,6 +33,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cdp_spark_domain::descriptor::PositiveCount;
 use cdp_spark_domain::model::{JobKey, SparkJobSpec};
 use cdp_spark_domain::ports::LaunchRequest;
 use cdp_spark_launcher::{
@@ -287,13 +288,14 @@ async fn main() -> ExitCode {
                 job_key: JobKey::new("bench", "spark-submit"),
                 app_name: format!("bench-spark-submit-{}-{i}", args.label),
                 spec: SparkJobSpec {
-                    jar: args.jar.clone(),
-                    class_name: args.class.clone(),
                     args: vec!["600".into()],
-                    driver_memory: Some("512m".into()),
-                    executor_memory: Some("512m".into()),
-                    num_executors: Some(1),
-                    ..SparkJobSpec::default()
+                    driver_memory: Some("512m".parse().expect("memory")),
+                    executor_memory: Some("512m".parse().expect("memory")),
+                    num_executors: PositiveCount::new(1),
+                    ..SparkJobSpec::new(
+                        args.jar.parse().expect("jar"),
+                        args.class.parse().expect("class name"),
+                    )
                 },
                 scheduled_fire_time: chrono::Utc::now(),
             };

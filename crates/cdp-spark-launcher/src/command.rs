@@ -24,8 +24,15 @@
 //! alone it cannot be expressed and is left out with a warning.
 //!
 //! The log level goes as `--conf spark.log.level=LEVEL` (Spark ≥ 3.5: the
-//! driver's SparkContext applies it as if `setLogLevel` were called; Spark 4
-//! accepts ALL, DEBUG, ERROR, FATAL, INFO, OFF, TRACE, WARN).
+//! driver's SparkContext applies it as if `setLogLevel` were called; the
+//! spec holds one of the levels Spark 4 accepts, the domain's
+//! `SparkLogLevel`).
+//!
+//! The spec holds parsed values (`ArtifactUri`, `JavaClassName`,
+//! `MemorySize`, ...): the command is built from them without checking
+//! again what their types guarantee. It refuses only what the command line
+//! cannot take: an application jar starting with `-`, a dependency with
+//! `,`, a conf key that is empty or holds `=`.
 //!
 //! The operator's settings come after the job's: `spark_conf` entries (a
 //! job conf entry with the same key is left out, with a warning;
@@ -59,11 +66,6 @@ use cdp_spark_domain::redact::Redactor;
 use tracing::warn;
 
 use crate::config::{ClusterMode, LauncherConfig};
-
-/// Levels `spark.log.level` accepts (Spark's `SparkContext.VALID_LOG_LEVELS`).
-pub const SPARK_LOG_LEVELS: [&str; 8] = [
-    "ALL", "DEBUG", "ERROR", "FATAL", "INFO", "OFF", "TRACE", "WARN",
-];
 
 /// Conf keys the launcher sets itself, whatever the job's conf says.
 pub(crate) const ENFORCED_CONF: [&str; 3] = [
@@ -153,10 +155,10 @@ impl SparkSubmitCommand {
             ))
         };
 
-        let jar = spec.jar.trim();
-        if jar.is_empty() {
-            return Err(invalid("jar", "is empty".into(), "set the application jar"));
-        }
+        // The spec holds parsed values (a location, a Java class name, a
+        // log level, ...): what their types guarantee is not checked again.
+        // What remains is what the command line itself cannot take.
+        let jar = spec.jar.as_str();
         if jar.starts_with('-') {
             return Err(invalid(
                 "jar",
@@ -164,20 +166,11 @@ impl SparkSubmitCommand {
                 "give an hdfs://, file: or absolute path",
             ));
         }
-        if spec.class_name.trim().is_empty() {
-            return Err(invalid(
-                "className",
-                "is empty".into(),
-                "set the fully qualified main class",
-            ));
-        }
         for (n, dep) in spec.dependencies.iter().enumerate() {
-            if dep.trim().is_empty() || dep.contains(',') {
+            if dep.as_str().contains(',') {
                 return Err(invalid(
                     &format!("dependencies[{n}]"),
-                    format!(
-                        "'{dep}' is empty or contains ',' (spark-submit joins --jars with commas)"
-                    ),
+                    format!("'{dep}' contains ',' (spark-submit joins --jars with commas)"),
                     "give one jar location per entry",
                 ));
             }
@@ -191,20 +184,7 @@ impl SparkSubmitCommand {
                 ));
             }
         }
-        let log_level = match &spec.log_level {
-            Some(level) => {
-                let upper = level.trim().to_ascii_uppercase();
-                if !SPARK_LOG_LEVELS.contains(&upper.as_str()) {
-                    return Err(invalid(
-                        "logLevel",
-                        format!("'{level}' is not a Spark log level"),
-                        "use one of ALL, DEBUG, ERROR, FATAL, INFO, OFF, TRACE, WARN",
-                    ));
-                }
-                Some(upper)
-            }
-            None => None,
-        };
+        let log_level = spec.log_level;
 
         let (master, deploy_mode) = match &config.mode {
             ClusterMode::Yarn => ("yarn".to_string(), "cluster"),
@@ -230,11 +210,11 @@ impl SparkSubmitCommand {
         };
         opt("--master", master);
         opt("--deploy-mode", deploy_mode.to_string());
-        opt("--class", spec.class_name.trim().to_string());
+        opt("--class", spec.class_name.to_string());
         opt("--name", name);
         if yarn {
             if let Some(queue) = &spec.queue {
-                opt("--queue", queue.clone());
+                opt("--queue", queue.to_string());
             }
         }
         if cluster {
@@ -243,14 +223,14 @@ impl SparkSubmitCommand {
             }
         }
         if let Some(memory) = &spec.driver_memory {
-            opt("--driver-memory", memory.clone());
+            opt("--driver-memory", memory.to_string());
         }
         if cluster {
             if let Some(cores) = spec.executor_cores {
                 opt("--executor-cores", cores.to_string());
             }
             if let Some(memory) = &spec.executor_memory {
-                opt("--executor-memory", memory.clone());
+                opt("--executor-memory", memory.to_string());
             }
         }
         if let Some(n) = spec.num_executors {
@@ -261,7 +241,7 @@ impl SparkSubmitCommand {
                     Some(cores) if !spec.conf.contains_key("spark.cores.max") => {
                         opt(
                             "--total-executor-cores",
-                            (u64::from(n) * u64::from(cores)).to_string(),
+                            (u64::from(n.get()) * u64::from(cores.get())).to_string(),
                         );
                     }
                     Some(_) => {}
@@ -273,7 +253,7 @@ impl SparkSubmitCommand {
             }
         }
         if !spec.dependencies.is_empty() {
-            let jars: Vec<&str> = spec.dependencies.iter().map(|d| d.trim()).collect();
+            let jars: Vec<&str> = spec.dependencies.iter().map(|d| d.as_str()).collect();
             opt("--jars", jars.join(","));
         }
         if !standalone {
@@ -479,6 +459,7 @@ pub(crate) fn rest_submission_master(rest_url: &str) -> Result<String, LaunchErr
 mod tests {
     use std::collections::BTreeMap;
 
+    use cdp_spark_domain::descriptor::PositiveCount;
     use cdp_spark_domain::model::{JobKey, SparkJobSpec};
     use chrono::{TimeZone, Utc};
 
@@ -500,17 +481,20 @@ mod tests {
 
     fn full_spec() -> SparkJobSpec {
         SparkJobSpec {
-            jar: "hdfs://ns1/apps/job.jar".into(),
-            class_name: "com.example.Main".into(),
-            queue: Some("etl".into()),
+            jar: "hdfs://ns1/apps/job.jar".parse().expect("jar"),
+            class_name: "com.example.Main".parse().expect("class name"),
+            queue: Some("etl".parse().expect("queue")),
             args: vec!["--date".into(), "; rm -rf /".into(), "$(id)".into()],
-            dependencies: vec!["hdfs://ns1/lib/a.jar".into(), "/opt/lib/b.jar".into()],
-            driver_cores: Some(2),
-            driver_memory: Some("2g".into()),
-            executor_cores: Some(4),
-            executor_memory: Some("8g".into()),
-            num_executors: Some(3),
-            log_level: Some("warn".into()),
+            dependencies: vec![
+                "hdfs://ns1/lib/a.jar".parse().expect("dependency"),
+                "/opt/lib/b.jar".parse().expect("dependency"),
+            ],
+            driver_cores: PositiveCount::new(2),
+            driver_memory: Some("2g".parse().expect("memory")),
+            executor_cores: PositiveCount::new(4),
+            executor_memory: Some("8g".parse().expect("memory")),
+            num_executors: PositiveCount::new(3),
+            log_level: Some("warn".parse().expect("log level")),
             conf: BTreeMap::from([
                 (
                     "spark.sql.shuffle.partitions".to_string(),
@@ -724,11 +708,10 @@ mod tests {
 
     #[test]
     fn minimal_spec_gives_minimal_argv() {
-        let spec = SparkJobSpec {
-            jar: "/opt/a.jar".into(),
-            class_name: "A".into(),
-            ..SparkJobSpec::default()
-        };
+        let spec = SparkJobSpec::new(
+            "/opt/a.jar".parse().expect("jar"),
+            "A".parse().expect("class name"),
+        );
         let mut req = request(spec);
         req.app_name = String::new();
         let cmd = SparkSubmitCommand::build(&LauncherConfig::default(), &req).expect("builds");
@@ -762,28 +745,26 @@ mod tests {
 
     #[test]
     fn bad_jobs_are_refused_naming_the_field() {
-        // Each case spoils a valid spec in one field.
+        // Each case spoils a valid spec in one field. An empty jar or class
+        // name or an unknown log level cannot be in a spec: its types
+        // refuse them (the domain's tests).
         type Spoil = fn(&mut SparkJobSpec);
-        let cases: [(Spoil, &str); 6] = [
-            (|s| s.jar = " ".into(), "jar"),
-            (|s| s.jar = "--help".into(), "jar"),
-            (|s| s.class_name = String::new(), "className"),
+        let cases: [(Spoil, &str); 3] = [
+            (|s| s.jar = "--help".parse().expect("a local path"), "jar"),
             (
-                |s| s.dependencies = vec!["/x.jar,/y.jar".into()],
+                |s| s.dependencies = vec!["/x.jar,/y.jar".parse().expect("a local path")],
                 "dependencies[0]",
             ),
             (
                 |s| s.conf = BTreeMap::from([("a=b".to_string(), "c".to_string())]),
                 "conf.a=b",
             ),
-            (|s| s.log_level = Some("LOUD".into()), "logLevel"),
         ];
         for (spoil, field) in cases {
-            let mut spec = SparkJobSpec {
-                jar: "/a.jar".into(),
-                class_name: "A".into(),
-                ..Default::default()
-            };
+            let mut spec = SparkJobSpec::new(
+                "/a.jar".parse().expect("jar"),
+                "A".parse().expect("class name"),
+            );
             spoil(&mut spec);
             let err = SparkSubmitCommand::build(&LauncherConfig::default(), &request(spec))
                 .expect_err(field);

@@ -56,11 +56,10 @@ fn request() -> LaunchRequest {
         run_id: "run-env-1".into(),
         job_key: JobKey::new("dp-env", "job"),
         app_name: "env".into(),
-        spec: SparkJobSpec {
-            jar: "/nonexistent/app.jar".into(),
-            class_name: "A".into(),
-            ..SparkJobSpec::default()
-        },
+        spec: SparkJobSpec::new(
+            "/nonexistent/app.jar".parse().expect("jar"),
+            "A".parse().expect("class name"),
+        ),
         scheduled_fire_time: Utc::now(),
     }
 }

@@ -131,7 +131,7 @@ async fn a_missing_spark_submit_says_how_to_fix_it() {
     };
     let launcher = SparkLauncher::new(config).expect("valid");
     let mut req = request("cdptest.WriteArgs", vec![]);
-    req.spec.jar = "/opt/none.jar".into();
+    req.spec.jar = "/opt/none.jar".parse().expect("jar");
     match launcher.submit(&req).await {
         Err(LaunchError::Submit(msg)) => assert!(
             msg.contains("spark_home") && msg.contains("not found"),

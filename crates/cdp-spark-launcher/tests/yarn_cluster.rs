@@ -47,7 +47,7 @@ async fn a_succeeding_application_ends_succeeded_and_reports_what_the_rm_reports
     let run = run_id("ok");
     let mut request = job(d, "cdptest.spark.Succeed", &["a b", "$(id)"], &run);
     let queue = d.cluster.var("CDP_TEST_YARN_QUEUE").to_string();
-    request.spec.queue = Some(queue.clone());
+    request.spec.queue = Some(queue.parse().expect("queue"));
 
     let handle = launcher.submit(&request).await.expect("submit");
     assert_eq!(handle.backend, LauncherBackend::Yarn);
@@ -288,7 +288,7 @@ async fn a_dependency_on_hdfs_is_shipped_and_without_it_the_application_fails() 
     let d = plain();
     let launcher = launcher(plain_config());
     let mut with = job(d, "cdptest.spark.NeedsDependency", &[], &run_id("dep"));
-    with.spec.dependencies = vec![d.dependency.clone()];
+    with.spec.dependencies = vec![d.dependency.parse().expect("dependency")];
     let mut without = job(d, "cdptest.spark.NeedsDependency", &[], &run_id("nodep"));
     without.spec.conf = BTreeMap::from([("spark.yarn.maxAppAttempts".into(), "1".into())]);
     let (with, without) = tokio::join!(launcher.submit(&with), launcher.submit(&without));

@@ -545,8 +545,8 @@ const TIMED_OUT: &str = "spark-submit did not finish within 1 s and was killed";
 
 fn yarn_request(args: Vec<String>) -> cdp_spark_domain::ports::LaunchRequest {
     let mut req = request("com.example.Main", args);
-    req.spec.jar = "hdfs://ns1/apps/job.jar".into();
-    req.spec.queue = Some("etl".into());
+    req.spec.jar = "hdfs://ns1/apps/job.jar".parse().expect("jar");
+    req.spec.queue = Some("etl".parse().expect("queue"));
     req
 }
 

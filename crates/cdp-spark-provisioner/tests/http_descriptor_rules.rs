@@ -331,7 +331,7 @@ async fn args_and_conf_values_reach_the_spark_submit_argv_as_written() {
     let jar_at = command
         .args
         .iter()
-        .position(|a| a == &spec.jar)
+        .position(|a| a == spec.jar.as_str())
         .expect("the jar in argv");
     assert_eq!(&command.args[jar_at + 1..], WRITTEN);
     for (n, v) in WRITTEN.iter().enumerate() {

@@ -302,11 +302,10 @@ where
             key: key.clone(),
             component_id: format!("urn:dmb:cmp:bench:0:job{i:05}"),
             description: None,
-            spec: SparkJobSpec {
-                jar: "hdfs://ns1/bench.jar".into(),
-                class_name: "Bench".into(),
-                ..SparkJobSpec::default()
-            },
+            spec: SparkJobSpec::new(
+                "hdfs://ns1/bench.jar".parse().expect("jar"),
+                "Bench".parse().expect("class name"),
+            ),
             non_concurrent: false,
             run_policy: RunPolicy {
                 concurrency: ConcurrencyPolicy::Allow,

@@ -7,7 +7,7 @@ use super::types::{ComponentDescriptor, ConcurrencyPolicy};
 impl ComponentDescriptor {
     /// The Quartz job of this descriptor: key (data product id, `jobName`)
     /// and the Spark application to launch, every value as the descriptor
-    /// gives it.
+    /// rules parsed it (the spec holds the parsed types, not their text).
     pub fn job_definition(&self) -> JobDefinition {
         let w = &self.component.specific;
         let c = &w.job_config;
@@ -20,17 +20,17 @@ impl ComponentDescriptor {
                 .clone()
                 .or_else(|| self.component.name.clone()),
             spec: SparkJobSpec {
-                jar: w.jar.to_string(),
-                class_name: w.class_name.to_string(),
-                queue: w.queue.as_ref().map(|q| q.to_string()),
+                jar: w.jar.clone(),
+                class_name: w.class_name.clone(),
+                queue: w.queue.clone(),
                 args: c.args.clone(),
-                dependencies: c.dependencies.iter().map(|d| d.to_string()).collect(),
-                driver_cores: c.driver_cores.map(|n| n.get()),
-                driver_memory: c.driver_memory.as_ref().map(|m| m.to_string()),
-                executor_cores: c.executor_cores.map(|n| n.get()),
-                executor_memory: c.executor_memory.as_ref().map(|m| m.to_string()),
-                num_executors: c.num_executors.map(|n| n.get()),
-                log_level: c.log_level.map(|l| l.as_str().to_string()),
+                dependencies: c.dependencies.clone(),
+                driver_cores: c.driver_cores,
+                driver_memory: c.driver_memory.clone(),
+                executor_cores: c.executor_cores,
+                executor_memory: c.executor_memory.clone(),
+                num_executors: c.num_executors,
+                log_level: c.log_level,
                 conf: c.conf.clone(),
             },
             non_concurrent: c

@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -172,6 +173,38 @@ impl fmt::Display for InvalidValue {
 }
 
 impl std::error::Error for InvalidValue {}
+
+/// JSON (the job view) and `JOB_DATA` hold these types as the text
+/// `as_str` gives; reading them back parses that text again, so that a
+/// stored job holds only what its rules accept.
+macro_rules! serde_as_text {
+    ($name:ident) => {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
 
 macro_rules! string_newtype {
     ($(#[$doc:meta])* $name:ident) => {
@@ -424,6 +457,25 @@ impl YarnQueue {
     }
 }
 
+impl FromStr for JavaClassName {
+    type Err = InvalidValue;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+impl FromStr for YarnQueue {
+    type Err = InvalidValue;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+serde_as_text!(JavaClassName);
+serde_as_text!(YarnQueue);
+
 /// Units of Spark's size strings (`JavaUtils.byteStringAs`), with their
 /// size in bytes.
 const MEMORY_UNITS: &[(&str, u64)] = &[
@@ -540,6 +592,16 @@ impl AsRef<str> for MemorySize {
     }
 }
 
+impl FromStr for MemorySize {
+    type Err = InvalidValue;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+serde_as_text!(MemorySize);
+
 /// A positive integer (cores, executors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PositiveCount(u32);
@@ -551,6 +613,26 @@ impl PositiveCount {
 
     pub fn get(self) -> u32 {
         self.0
+    }
+}
+
+impl fmt::Display for PositiveCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+// As JSON: the number.
+impl serde::Serialize for PositiveCount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u32(self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PositiveCount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let n = <u32 as serde::Deserialize>::deserialize(deserializer)?;
+        Self::new(n).ok_or_else(|| serde::de::Error::custom("is 0; it must be at least 1"))
     }
 }
 
@@ -599,6 +681,28 @@ impl SparkLogLevel {
             .find(|l| l.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
+
+impl fmt::Display for SparkLogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SparkLogLevel {
+    type Err = InvalidValue;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text).ok_or_else(|| {
+            let levels: Vec<&str> = Self::ALL_LEVELS.iter().map(|l| l.as_str()).collect();
+            InvalidValue::new(
+                format!("'{}' is not a Spark log level", text.trim()),
+                format!("use one of {}", levels.join(", ")),
+            )
+        })
+    }
+}
+
+serde_as_text!(SparkLogLevel);
 
 #[cfg(test)]
 mod tests {

@@ -31,11 +31,10 @@ fn job(policy: ConcurrencyPolicy) -> JobDefinition {
         key: job_key(),
         component_id: "urn:dmb:cmp:dp:0:job".into(),
         description: None,
-        spec: SparkJobSpec {
-            jar: "hdfs:///jars/job.jar".into(),
-            class_name: "com.example.Main".into(),
-            ..SparkJobSpec::default()
-        },
+        spec: SparkJobSpec::new(
+            "hdfs:///jars/job.jar".parse().expect("jar"),
+            "com.example.Main".parse().expect("class name"),
+        ),
         non_concurrent: policy == ConcurrencyPolicy::Forbid,
         run_policy: RunPolicy {
             concurrency: policy,

@@ -42,11 +42,10 @@ fn job() -> JobDefinition {
         key: job_key(),
         component_id: "urn:dmb:cmp:dp:0:job".into(),
         description: None,
-        spec: SparkJobSpec {
-            jar: "hdfs:///jars/job.jar".into(),
-            class_name: "com.example.Main".into(),
-            ..SparkJobSpec::default()
-        },
+        spec: SparkJobSpec::new(
+            "hdfs:///jars/job.jar".parse().expect("jar"),
+            "com.example.Main".parse().expect("class name"),
+        ),
         non_concurrent: true,
         run_policy: RunPolicy::default(),
     }

@@ -8,6 +8,7 @@ pub mod quartz;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use cdp_spark_domain::descriptor::PositiveCount;
 use cdp_spark_domain::model::{
     JobDefinition, JobKey, MisfireInstruction, SparkJobSpec, TriggerDefinition, TriggerKey,
     TriggerSchedule, TriggerState,
@@ -215,17 +216,21 @@ pub fn sample_job(group: &str, name: &str) -> JobDefinition {
         component_id: format!("{group}:{name}"),
         description: Some("Daily aggregation of the sales".into()),
         spec: SparkJobSpec {
-            jar: "hdfs://nameservice1/apps/sales/agg-1.2.0.jar".into(),
-            class_name: "com.acme.sales.Aggregate".into(),
-            queue: Some("root.finance".into()),
+            jar: "hdfs://nameservice1/apps/sales/agg-1.2.0.jar"
+                .parse()
+                .expect("jar"),
+            class_name: "com.acme.sales.Aggregate".parse().expect("class name"),
+            queue: Some("root.finance".parse().expect("queue")),
             args: vec!["--date".into(), "${today}".into()],
-            dependencies: vec!["hdfs://nameservice1/apps/lib/common.jar".into()],
-            driver_cores: Some(1),
-            driver_memory: Some("2g".into()),
-            executor_cores: Some(2),
-            executor_memory: Some("4g".into()),
-            num_executors: Some(3),
-            log_level: Some("WARN".into()),
+            dependencies: vec!["hdfs://nameservice1/apps/lib/common.jar"
+                .parse()
+                .expect("dependency")],
+            driver_cores: PositiveCount::new(1),
+            driver_memory: Some("2g".parse().expect("memory")),
+            executor_cores: PositiveCount::new(2),
+            executor_memory: Some("4g".parse().expect("memory")),
+            num_executors: PositiveCount::new(3),
+            log_level: Some("WARN".parse().expect("log level")),
             conf: BTreeMap::from([
                 ("spark.sql.shuffle.partitions".to_string(), "16".to_string()),
                 ("spark.yarn.maxAppAttempts".to_string(), "1".to_string()),

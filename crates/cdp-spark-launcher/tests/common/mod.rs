@@ -101,13 +101,14 @@ pub fn request(class: &str, args: Vec<String>) -> LaunchRequest {
         job_key: JobKey::new("dp-test", class.rsplit('.').next().unwrap_or(class)),
         app_name: format!("{class} {}", Utc::now().to_rfc3339()),
         spec: SparkJobSpec {
-            jar: test_jar().to_string_lossy().into_owned(),
-            class_name: class.to_string(),
             args,
-            driver_memory: Some("512m".into()),
-            log_level: Some("WARN".into()),
+            driver_memory: Some("512m".parse().expect("memory")),
+            log_level: Some("WARN".parse().expect("log level")),
             conf: BTreeMap::from([("spark.ui.enabled".to_string(), "false".to_string())]),
-            ..SparkJobSpec::default()
+            ..SparkJobSpec::new(
+                test_jar().to_string_lossy().parse().expect("jar"),
+                class.parse().expect("class name"),
+            )
         },
         scheduled_fire_time: Utc::now(),
     }

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use cdp_spark_domain::descriptor::PositiveCount;
 use cdp_spark_domain::model::{JobKey, SparkJobSpec};
 use cdp_spark_domain::ports::{ApplicationHandle, ApplicationState, LaunchRequest};
 use cdp_spark_launcher::{ClusterMode, LauncherConfig, SparkLauncher, YarnApp, YarnConfig};
@@ -116,16 +117,17 @@ pub fn job(d: &Deployed, class: &str, args: &[&str], run: &str) -> LaunchRequest
         job_key: JobKey::new("dp-yarn-test", name),
         app_name: format!("cdptest-{name}-{run}"),
         spec: SparkJobSpec {
-            jar: d.jar.clone(),
-            class_name: class.to_string(),
             args: args.iter().map(|a| a.to_string()).collect(),
-            driver_memory: Some("512m".into()),
-            driver_cores: Some(1),
-            executor_memory: Some("512m".into()),
-            executor_cores: Some(1),
-            num_executors: Some(1),
-            log_level: Some("WARN".into()),
-            ..SparkJobSpec::default()
+            driver_memory: Some("512m".parse().expect("memory")),
+            driver_cores: PositiveCount::new(1),
+            executor_memory: Some("512m".parse().expect("memory")),
+            executor_cores: PositiveCount::new(1),
+            num_executors: PositiveCount::new(1),
+            log_level: Some("WARN".parse().expect("log level")),
+            ..SparkJobSpec::new(
+                d.jar.parse().expect("jar"),
+                class.parse().expect("class name"),
+            )
         },
         scheduled_fire_time: Utc::now(),
     }

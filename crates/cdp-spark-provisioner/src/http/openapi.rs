@@ -678,17 +678,17 @@ mod tests {
 
     fn full_spec() -> SparkJobSpec {
         SparkJobSpec {
-            jar: "hdfs://ns/a.jar".into(),
-            class_name: "a.Main".into(),
-            queue: Some("root.q".into()),
+            jar: "hdfs://ns/a.jar".parse().expect("jar"),
+            class_name: "a.Main".parse().expect("class name"),
+            queue: Some("root.q".parse().expect("queue")),
             args: vec!["--x".into()],
-            dependencies: vec!["hdfs://ns/b.jar".into()],
-            driver_cores: Some(1),
-            driver_memory: Some("1g".into()),
-            executor_cores: Some(2),
-            executor_memory: Some("2g".into()),
-            num_executors: Some(3),
-            log_level: Some("INFO".into()),
+            dependencies: vec!["hdfs://ns/b.jar".parse().expect("dependency")],
+            driver_cores: cdp_spark_domain::descriptor::PositiveCount::new(1),
+            driver_memory: Some("1g".parse().expect("memory")),
+            executor_cores: cdp_spark_domain::descriptor::PositiveCount::new(2),
+            executor_memory: Some("2g".parse().expect("memory")),
+            num_executors: cdp_spark_domain::descriptor::PositiveCount::new(3),
+            log_level: Some("INFO".parse().expect("log level")),
             conf: BTreeMap::from([("spark.a".to_string(), "1".to_string())]),
         }
     }

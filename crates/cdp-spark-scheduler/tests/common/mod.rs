@@ -30,11 +30,10 @@ pub fn job(key: JobKey, run_policy: RunPolicy) -> JobDefinition {
         component_id: format!("urn:dmb:cmp:test:0:{}", key.name),
         key,
         description: None,
-        spec: SparkJobSpec {
-            jar: "hdfs://ns1/apps/app.jar".into(),
-            class_name: "com.acme.App".into(),
-            ..SparkJobSpec::default()
-        },
+        spec: SparkJobSpec::new(
+            "hdfs://ns1/apps/app.jar".parse().expect("jar"),
+            "com.acme.App".parse().expect("class name"),
+        ),
         non_concurrent: run_policy.concurrency != ConcurrencyPolicy::Allow,
         run_policy,
     }
