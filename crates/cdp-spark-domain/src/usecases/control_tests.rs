@@ -132,7 +132,10 @@ async fn the_job_status_is_its_latest_runs_state() {
             key: k.clone(),
             component_id: "urn:c".into(),
             description: None,
-            spec: Default::default(),
+            spec: crate::model::SparkJobSpec::new(
+                "/jobs/app.jar".parse().expect("jar"),
+                "com.example.Main".parse().expect("class name"),
+            ),
             non_concurrent: false,
             run_policy: Default::default(),
         }))
