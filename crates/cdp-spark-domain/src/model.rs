@@ -31,6 +31,7 @@ pub const MAX_JOB_DATA_BYTES: usize = 65_535;
 
 /// Quartz job key: group = data product id, name = `jobName`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobKey {
     pub group: String,
     pub name: String,
@@ -58,6 +59,7 @@ impl fmt::Display for JobKey {
 
 /// Quartz trigger key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TriggerKey {
     pub group: String,
     pub name: String,
@@ -296,8 +298,10 @@ pub struct RunPolicy {
     pub retry_delay_secs: u64,
 }
 
-/// Quartz misfire instructions we write and honour.
+/// Quartz misfire instructions.
+// The ones we write and honour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MisfireInstruction {
     /// Quartz `MISFIRE_INSTRUCTION_SMART_POLICY` (0).
@@ -350,8 +354,10 @@ pub enum TriggerSchedule {
     Once { start_time: DateTime<Utc> },
 }
 
-/// Quartz `TRIGGER_STATE` values.
+/// Quartz trigger states.
+// Quartz's `TRIGGER_STATE` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TriggerState {
     Waiting,
@@ -413,6 +419,7 @@ pub struct TriggerDefinition {
 
 /// States of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RunState {
     Submitting,
@@ -501,7 +508,8 @@ pub struct RunFilter {
     pub limit: u64,
 }
 
-/// A job with its triggers and latest runs, as the job status API shows it.
+/// A job with its triggers and latest runs, as the use cases read them
+/// (redacted); the job status API answers [`crate::api::JobStatusView`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobView {
@@ -510,45 +518,32 @@ pub struct JobView {
     pub last_runs: Vec<RunRecord>,
 }
 
-/// The job view with the job's status: its latest run's state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobStatusView {
-    #[serde(flatten)]
-    pub view: JobView,
-    /// The latest run's state; `null` before the first run.
-    pub status: Option<RunState>,
-}
-
-impl JobStatusView {
-    /// The job's status is its latest run's state (runs come newest first).
-    pub fn new(view: JobView) -> Self {
-        let status = view.last_runs.first().map(|r| r.state);
-        Self { view, status }
-    }
-}
-
 /// The answer of pause and resume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct JobPause {
     pub job_key: JobKey,
-    /// `true` after pause, `false` after resume.
+    /// `true` after pause (triggers `PAUSED`), `false` after resume (`WAITING`).
     pub paused: bool,
     /// Triggers whose state changed (0 when they already were so).
+    #[cfg_attr(feature = "openapi", schema(value_type = u64))]
     pub triggers_changed: usize,
     pub message: String,
 }
 
 /// The answer of a manual trigger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ManualTriggerAccepted {
     pub job_key: JobKey,
     pub trigger_key: TriggerKey,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub start_time: DateTime<Utc>,
     /// The run, once a scheduler fired the trigger; `null` until then.
     pub run_id: Option<String>,
+    /// Where the run is, or how to find it.
     pub message: String,
 }
 

@@ -1,40 +1,60 @@
 use serde::{Deserialize, Serialize};
 
-/// `ErrorMoreInfo`: one problem and one solution per failed rule.
+/// Object that will include the more in-depth, specific information about the error.
+// One problem and one solution per failed rule.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorMoreInfo {
+    /// One entry per problem (field path: problem).
     pub problems: Vec<String>,
+    /// How to fix each problem, in the same order.
     pub solutions: Vec<String>,
 }
 
-/// `RequestValidationError`: the caller sent something we cannot accept.
+/// The request cannot be accepted: what is wrong and how to fix it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RequestValidationError {
+    #[cfg_attr(feature = "openapi", schema(deprecated))]
     pub errors: Vec<String>,
+    /// User-readable message to be displayed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
     pub user_message: Option<String>,
+    /// The file or descriptor that raised the error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
     pub input: Option<String>,
+    /// The field path (in dot format) that raised the error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
     pub input_error_field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = ErrorMoreInfo, required = false))]
     pub more_info: Option<ErrorMoreInfo>,
 }
 
-/// `SystemError`: a fault of ours or of a dependency (database, NameNode).
+/// A fault of ours or of a dependency (database, NameNode).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SystemError {
+    #[cfg_attr(feature = "openapi", schema(deprecated))]
     pub error: String,
+    /// User-readable message to be displayed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
     pub user_message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
     pub input: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
     pub input_error_field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = ErrorMoreInfo, required = false))]
     pub more_info: Option<ErrorMoreInfo>,
 }
 

@@ -10,9 +10,9 @@ use tracing::info;
 
 use super::errors::UseCaseError;
 use super::Provisioner;
+use crate::api::JobStatusView;
 use crate::model::{
-    JobKey, JobPause, JobStatusView, ManualTriggerAccepted, RunFilter, RunRecord, TriggerKey,
-    TriggerSchedule,
+    JobKey, JobPause, ManualTriggerAccepted, RunFilter, RunRecord, TriggerKey, TriggerSchedule,
 };
 use crate::ports::{EnginePort, SchedulerStorePort};
 

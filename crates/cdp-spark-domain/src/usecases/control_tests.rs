@@ -152,11 +152,22 @@ async fn the_job_status_is_its_latest_runs_state() {
     let control = JobControl::new(jobs(store), Arc::new(MockSchedulerStorePort::new()), None);
     let view = control.job_status(&key()).await.expect("view");
     assert_eq!(view.status, Some(RunState::Failed));
-    assert_eq!(view.view.last_runs.len(), 2);
+    assert_eq!(view.last_runs.len(), 2);
 
-    let empty = crate::model::JobStatusView::new(JobView {
+    let empty = crate::api::JobStatusView::new(JobView {
+        job: JobDefinition {
+            key: key(),
+            component_id: "urn:c".into(),
+            description: None,
+            spec: crate::model::SparkJobSpec::new(
+                "/jobs/app.jar".parse().expect("jar"),
+                "com.example.Main".parse().expect("class name"),
+            ),
+            non_concurrent: false,
+            run_policy: Default::default(),
+        },
+        triggers: vec![],
         last_runs: vec![],
-        ..view.view
     });
     assert_eq!(empty.status, None, "no run yet, no status");
 }

@@ -24,14 +24,16 @@ use super::telemetry::{current_request_id, excerpt};
 /// an answer repeats.
 pub const ECHO_CHARS: usize = 80;
 
-/// Body of the job status API's 400, 401, 403 and 404 answers (and of 401
-/// on every route, and of any answer given before routing): a short code
-/// and a sentence for the caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An error of the job status API (and any 401 or unknown route).
+// The body of the job status API's 400, 401, 403 and 404 answers (and of
+// 401 on every route, and of any answer given before routing): a short
+// code and a sentence for the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
-    /// The status in words: `NOT_FOUND`, `BAD_REQUEST`, `UNAUTHORIZED`,
-    /// `FORBIDDEN`, `METHOD_NOT_ALLOWED`, `URI_TOO_LONG`, ...
+    /// `NOT_FOUND`, `BAD_REQUEST` or `UNAUTHORIZED`.
+    // The status in words: also `FORBIDDEN`, `METHOD_NOT_ALLOWED`,
+    // `URI_TOO_LONG`, ...
     pub error: String,
     /// What went wrong and what to do about it.
     pub message: String,

@@ -2,19 +2,43 @@
 
 use actix_web::{web, HttpResponse};
 use cdp_spark_domain::ports::StoreError;
+use serde::Serialize;
 use serde_json::json;
 
-#[allow(unused_imports)] // named by the OpenAPI annotations
-use super::openapi::schemas::HealthDoc;
 use super::AppState;
+
+/// Liveness or readiness.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `UP` or `DOWN`.
+    pub status: &'static str,
+    /// Why not ready, in a few words (readiness only; the log has the detail).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false)]
+    pub reason: Option<&'static str>,
+}
+
+impl Health {
+    const UP: Health = Health {
+        status: "UP",
+        reason: None,
+    };
+
+    fn down(reason: &'static str) -> Self {
+        Health {
+            status: "DOWN",
+            reason: Some(reason),
+        }
+    }
+}
 
 /// Liveness: the process answers.
 #[utoipa::path(
     get, path = "/health", tag = "Service", operation_id = "health",
-    responses((status = 200, description = "The process is up", body = HealthDoc))
+    responses((status = 200, description = "The process is up", body = Health))
 )]
 pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "UP"}))
+    HttpResponse::Ok().json(Health::UP)
 }
 
 /// Readiness: the job store answers (and a SQLite store's file is still the
@@ -24,13 +48,13 @@ pub async fn health() -> HttpResponse {
 #[utoipa::path(
     get, path = "/ready", tag = "Service", operation_id = "ready",
     responses(
-        (status = 200, description = "The job store answers", body = HealthDoc),
-        (status = 503, description = "The job store does not answer; `reason` says why in a few words (the log has the detail)", body = HealthDoc),
+        (status = 200, description = "The job store answers", body = Health),
+        (status = 503, description = "The job store does not answer; `reason` says why in a few words (the log has the detail)", body = Health),
     )
 )]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     match state.provisioner.store().ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "UP"})),
+        Ok(()) => HttpResponse::Ok().json(Health::UP),
         Err(e) => {
             let reason = not_ready_reason(&e);
             if cdp_spark_jobstore::is_database_file_gone(&e) {
@@ -38,7 +62,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
             } else {
                 tracing::warn!(error = %e, reason, "not ready");
             }
-            HttpResponse::ServiceUnavailable().json(json!({"status": "DOWN", "reason": reason}))
+            HttpResponse::ServiceUnavailable().json(Health::down(reason))
         }
     }
 }

@@ -5,17 +5,12 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use cdp_spark_domain::model::{JobKey, RunFilter, RunRecord, RunState, TriggerKey, MAX_KEY_LEN};
-/// The answers of the job, start-now, pause and resume routes: the use
-/// cases' own types.
-pub use cdp_spark_domain::model::{JobPause, JobStatusView, ManualTriggerAccepted};
-
-use super::errors::{ApiError, ECHO_CHARS};
-#[allow(unused_imports)] // named by the OpenAPI annotations
-use super::openapi::schemas::{
-    JobPauseDoc, JobViewDoc, ManualTriggerAcceptedDoc, ProblemDoc, RunRecordDoc, RunsPageDoc,
-    SystemErrorDoc, TriggerDefinitionDoc,
+use cdp_spark_domain::api::{JobStatusView, RunView, SystemError, TriggerView};
+use cdp_spark_domain::model::{
+    JobKey, JobPause, ManualTriggerAccepted, RunFilter, RunState, TriggerKey, MAX_KEY_LEN,
 };
+
+use super::errors::{ApiError, Problem, ECHO_CHARS};
 use super::telemetry::{excerpt, record_operation};
 use super::AppState;
 
@@ -82,10 +77,10 @@ fn number(parameter: &str, value: Option<&str>, max: u64) -> Result<Option<u64>,
 }
 
 /// A page of runs, newest first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RunsPage {
-    pub runs: Vec<RunRecord>,
+    pub runs: Vec<RunView>,
     pub offset: u64,
     pub limit: u64,
     /// `offset` of the next page; `null` on the last one.
@@ -140,10 +135,10 @@ fn parse_filter(q: &RunsQuery) -> Result<RunFilter, ApiError> {
     get, path = "/v1/scheduler/runs", tag = TAG, operation_id = "listRuns",
     params(RunsQuery),
     responses(
-        (status = 200, description = "A page of runs, newest first", body = RunsPageDoc),
-        (status = 400, description = "A query parameter is not valid", body = ProblemDoc),
-        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = ProblemDoc),
-        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+        (status = 200, description = "A page of runs, newest first", body = RunsPage),
+        (status = 400, description = "A query parameter is not valid", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
     ),
     security((), ("status" = []))
 )]
@@ -167,7 +162,7 @@ pub async fn runs(
     let more = runs.len() as u64 > limit;
     runs.truncate(limit as usize);
     Ok(HttpResponse::Ok().json(RunsPage {
-        runs,
+        runs: runs.into_iter().map(RunView::from).collect(),
         offset,
         limit,
         next_offset: more.then(|| offset.saturating_add(limit)),
@@ -180,11 +175,11 @@ pub async fn runs(
     get, path = "/v1/scheduler/runs/{runId}", tag = TAG, operation_id = "getRun",
     params(("runId" = String, Path, description = "The run id")),
     responses(
-        (status = 200, description = "The run", body = RunRecordDoc),
-        (status = 400, description = "A run id longer than the 190 characters run ids hold", body = ProblemDoc),
-        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = ProblemDoc),
-        (status = 404, description = "No run has this id", body = ProblemDoc),
-        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+        (status = 200, description = "The run", body = RunView),
+        (status = 400, description = "A run id longer than the 190 characters run ids hold", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = Problem),
+        (status = 404, description = "No run has this id", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
     ),
     security((), ("status" = []))
 )]
@@ -199,7 +194,7 @@ pub async fn run(
         .run(&run_id)
         .await
         .map_err(ApiError::from_status_api)?;
-    Ok(HttpResponse::Ok().json(run))
+    Ok(HttpResponse::Ok().json(RunView::from(run)))
 }
 
 /// A job: its data (jar, class, resources, queue), its triggers with next
@@ -212,11 +207,11 @@ pub async fn run(
         ("name" = String, Path, description = "Job name: the descriptor's jobName"),
     ),
     responses(
-        (status = 200, description = "The job, its triggers and its last runs", body = JobViewDoc),
-        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = ProblemDoc),
-        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = ProblemDoc),
-        (status = 404, description = "No job has this key", body = ProblemDoc),
-        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+        (status = 200, description = "The job, its triggers and its last runs", body = JobStatusView),
+        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = Problem),
+        (status = 404, description = "No job has this key", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
     ),
     security((), ("status" = []))
 )]
@@ -242,11 +237,11 @@ pub async fn job(
         ("name" = String, Path, description = "Trigger name: jobName + `Trigger`, or `manual-...`"),
     ),
     responses(
-        (status = 200, description = "The trigger", body = TriggerDefinitionDoc),
-        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = ProblemDoc),
-        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = ProblemDoc),
-        (status = 404, description = "No trigger has this key", body = ProblemDoc),
-        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+        (status = 200, description = "The trigger", body = TriggerView),
+        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = Problem),
+        (status = 404, description = "No trigger has this key", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
     ),
     security((), ("status" = []))
 )]
@@ -263,7 +258,7 @@ pub async fn trigger(
         .trigger(&TriggerKey::new(group, name))
         .await
         .map_err(ApiError::from_status_api)?;
-    Ok(HttpResponse::Ok().json(trigger))
+    Ok(HttpResponse::Ok().json(TriggerView::from(trigger)))
 }
 
 /// Start the job now: a one-shot trigger with immediate start, also for a
@@ -278,12 +273,12 @@ pub async fn trigger(
         ("name" = String, Path, description = "Job name: the descriptor's jobName"),
     ),
     responses(
-        (status = 202, description = "The one-shot trigger was stored; `runId` is the run once it exists, `message` says where to follow it", body = ManualTriggerAcceptedDoc),
-        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = ProblemDoc),
-        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = ProblemDoc),
-        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = ProblemDoc),
-        (status = 404, description = "No job has this key", body = ProblemDoc),
-        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+        (status = 202, description = "The one-shot trigger was stored; `runId` is the run once it exists, `message` says where to follow it", body = ManualTriggerAccepted),
+        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = Problem),
+        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = Problem),
+        (status = 404, description = "No job has this key", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
     ),
     security((), ("trigger" = []))
 )]
@@ -310,12 +305,12 @@ pub async fn trigger_now(
         ("name" = String, Path, description = "Job name: the descriptor's jobName"),
     ),
     responses(
-        (status = 200, description = "The job's triggers are paused", body = JobPauseDoc),
-        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = ProblemDoc),
-        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = ProblemDoc),
-        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = ProblemDoc),
-        (status = 404, description = "No job has this key", body = ProblemDoc),
-        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+        (status = 200, description = "The job's triggers are paused", body = JobPause),
+        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = Problem),
+        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = Problem),
+        (status = 404, description = "No job has this key", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
     ),
     security((), ("trigger" = []))
 )]
@@ -337,12 +332,12 @@ pub async fn pause(
         ("name" = String, Path, description = "Job name: the descriptor's jobName"),
     ),
     responses(
-        (status = 200, description = "The job's triggers wait again", body = JobPauseDoc),
-        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = ProblemDoc),
-        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = ProblemDoc),
-        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = ProblemDoc),
-        (status = 404, description = "No job has this key", body = ProblemDoc),
-        (status = 500, description = "System problem (database)", body = SystemErrorDoc),
+        (status = 200, description = "The job's triggers wait again", body = JobPause),
+        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = Problem),
+        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = Problem),
+        (status = 404, description = "No job has this key", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
     ),
     security((), ("trigger" = []))
 )]

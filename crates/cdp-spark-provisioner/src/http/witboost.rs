@@ -6,8 +6,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use cdp_spark_domain::api::{
-    ProvisioningRequest, ProvisioningStatus, ReverseProvisioningRequest, Status, SystemError,
-    UpdateAclRequest, ValidationInfo, ValidationResult, ValidationStatus,
+    ProvisioningRequest, ProvisioningStatus, RequestValidationError, ReverseProvisioningRequest,
+    ReverseProvisioningStatus, Status, SystemError, UpdateAclRequest, ValidationInfo,
+    ValidationResult, ValidationStatus,
 };
 use cdp_spark_domain::model::{OperationKind, OperationRecord};
 use cdp_spark_domain::usecases::{Deployment, UseCaseError};
@@ -15,12 +16,6 @@ use chrono::{DateTime, Utc};
 
 use super::body::Body;
 use super::errors::{log_system_error, public_system_error, ApiError, ECHO_CHARS};
-#[allow(unused_imports)] // named by the OpenAPI annotations
-use super::openapi::schemas::{
-    ProvisioningRequestDoc, ProvisioningStatusDoc, RequestValidationErrorDoc,
-    ReverseProvisioningRequestDoc, ReverseProvisioningStatusDoc, SystemErrorDoc,
-    UpdateAclRequestDoc, ValidationResultDoc, ValidationStatusDoc,
-};
 use super::operations::{self, Outcome};
 use super::telemetry::{component_id_hint, excerpt, record_operation};
 use super::AppState;
@@ -35,10 +30,10 @@ const TAG: &str = "SpecificProvisioner";
 /// dependency (HDFS, database).
 #[utoipa::path(
     post, path = "/v1/validate", tag = TAG, operation_id = "validate",
-    request_body(content = ProvisioningRequestDoc, description = "Details of a provisioning request to be validated"),
+    request_body(content = ProvisioningRequest, description = "Details of a provisioning request to be validated"),
     responses(
-        (status = 200, description = "It synchronously returns a specific reply containing the validation result (valid: false with the problems for an invalid descriptor or an unreadable body)", body = ValidationResultDoc),
-        (status = 500, description = "System problem", body = SystemErrorDoc),
+        (status = 200, description = "It synchronously returns a specific reply containing the validation result (valid: false with the problems for an invalid descriptor or an unreadable body)", body = ValidationResult),
+        (status = 500, description = "System problem", body = SystemError),
     ),
     security((), ("coordinator" = []))
 )]
@@ -74,12 +69,12 @@ async fn counted_validation(
 /// with a token to poll at `/v1/provision/{token}/status`.
 #[utoipa::path(
     post, path = "/v1/provision", tag = TAG, operation_id = "provision",
-    request_body(content = ProvisioningRequestDoc, description = "Provisioning descriptor"),
+    request_body(content = ProvisioningRequest, description = "Provisioning descriptor"),
     responses(
-        (status = 200, description = "It synchronously returns the request result", body = ProvisioningStatusDoc),
+        (status = 200, description = "It synchronously returns the request result", body = ProvisioningStatus),
         (status = 202, description = "If successful returns a provisioning deployment task token that can be used for polling the request status", body = String, content_type = "application/json"),
-        (status = 400, description = "Invalid input", body = RequestValidationErrorDoc),
-        (status = 500, description = "System problem", body = SystemErrorDoc),
+        (status = 400, description = "Invalid input", body = RequestValidationError),
+        (status = 500, description = "System problem", body = SystemError),
     ),
     security((), ("coordinator" = []))
 )]
@@ -93,12 +88,12 @@ pub async fn provision(
 /// Undeploy a component given its descriptor. Idempotent.
 #[utoipa::path(
     post, path = "/v1/unprovision", tag = TAG, operation_id = "unprovision",
-    request_body(content = ProvisioningRequestDoc, description = "Provisioning descriptor"),
+    request_body(content = ProvisioningRequest, description = "Provisioning descriptor"),
     responses(
-        (status = 200, description = "It synchronously returns the request result", body = ProvisioningStatusDoc),
+        (status = 200, description = "It synchronously returns the request result", body = ProvisioningStatus),
         (status = 202, description = "If successful returns a provisioning deployment task token that can be used for polling the request status", body = String, content_type = "application/json"),
-        (status = 400, description = "Invalid input", body = RequestValidationErrorDoc),
-        (status = 500, description = "System problem", body = SystemErrorDoc),
+        (status = 400, description = "Invalid input", body = RequestValidationError),
+        (status = 500, description = "System problem", body = SystemError),
     ),
     security((), ("coordinator" = []))
 )]
@@ -294,9 +289,9 @@ where
     get, path = "/v1/provision/{token}/status", tag = TAG, operation_id = "getStatus",
     params(("token" = String, Path, description = "token that identifies the request")),
     responses(
-        (status = 200, description = "The request status", body = ProvisioningStatusDoc),
-        (status = 400, description = "Invalid input: no operation has this token", body = RequestValidationErrorDoc),
-        (status = 500, description = "System problem", body = SystemErrorDoc),
+        (status = 200, description = "The request status", body = ProvisioningStatus),
+        (status = 400, description = "Invalid input: no operation has this token", body = RequestValidationError),
+        (status = 500, description = "System problem", body = SystemError),
     ),
     security((), ("coordinator" = []))
 )]
@@ -324,11 +319,11 @@ pub async fn provision_status(
 /// Asynchronously validate a provisioning request: a token to poll.
 #[utoipa::path(
     post, path = "/v2/validate", tag = TAG, operation_id = "asyncValidate",
-    request_body(content = ProvisioningRequestDoc, description = "Details of a provisioning request to be validated"),
+    request_body(content = ProvisioningRequest, description = "Details of a provisioning request to be validated"),
     responses(
         (status = 202, description = "It returns a token that can be used for polling the async validation operation status and results", body = String, content_type = "application/json"),
-        (status = 400, description = "Invalid input", body = RequestValidationErrorDoc),
-        (status = 500, description = "System problem", body = SystemErrorDoc),
+        (status = 400, description = "Invalid input", body = RequestValidationError),
+        (status = 500, description = "System problem", body = SystemError),
     ),
     security((), ("coordinator" = []))
 )]
@@ -369,9 +364,9 @@ pub async fn validate_async(
     get, path = "/v2/validate/{token}/status", tag = TAG, operation_id = "getValidationStatus",
     params(("token" = String, Path, description = "token that identifies the request")),
     responses(
-        (status = 200, description = "The request status", body = ValidationStatusDoc),
-        (status = 400, description = "Invalid input: no validation has this token", body = RequestValidationErrorDoc),
-        (status = 500, description = "System problem", body = SystemErrorDoc),
+        (status = 200, description = "The request status", body = ValidationStatus),
+        (status = 400, description = "Invalid input: no validation has this token", body = RequestValidationError),
+        (status = 500, description = "System problem", body = SystemError),
     ),
     security((), ("coordinator" = []))
 )]
@@ -404,12 +399,12 @@ pub const REVERSE_UNSUPPORTED: &str = "The CDP Spark provisioner does not suppor
 /// Always a 500 `SystemError` whose `userMessage` explains why.
 #[utoipa::path(
     post, path = "/v1/updateacl", tag = TAG, operation_id = "updateacl",
-    request_body(content = UpdateAclRequestDoc, description = "An access request object"),
+    request_body(content = UpdateAclRequest, description = "An access request object"),
     responses(
-        (status = 200, description = "Never answered: Spark jobs have no ACL", body = ProvisioningStatusDoc),
+        (status = 200, description = "Never answered: Spark jobs have no ACL", body = ProvisioningStatus),
         (status = 202, description = "Never answered: Spark jobs have no ACL", body = String, content_type = "application/json"),
-        (status = 400, description = "Invalid input (malformed body)", body = RequestValidationErrorDoc),
-        (status = 500, description = "Always: updating ACLs is not supported by this provisioner (see userMessage)", body = SystemErrorDoc),
+        (status = 400, description = "Invalid input (malformed body)", body = RequestValidationError),
+        (status = 500, description = "Always: updating ACLs is not supported by this provisioner (see userMessage)", body = SystemError),
     ),
     security((), ("coordinator" = []))
 )]
@@ -435,12 +430,12 @@ pub async fn update_acl(request: Body<UpdateAclRequest>) -> Result<HttpResponse,
 /// Always a 500 `SystemError` whose `userMessage` explains why.
 #[utoipa::path(
     post, path = "/v1/reverse-provisioning", tag = TAG, operation_id = "runReverseProvisioning",
-    request_body(content = ReverseProvisioningRequestDoc),
+    request_body(content = ReverseProvisioningRequest),
     responses(
-        (status = 200, description = "Never answered: reverse provisioning is not supported", body = ReverseProvisioningStatusDoc),
+        (status = 200, description = "Never answered: reverse provisioning is not supported", body = ReverseProvisioningStatus),
         (status = 202, description = "Never answered: reverse provisioning is not supported", body = String, content_type = "application/json"),
-        (status = 400, description = "Invalid input (malformed body)", body = RequestValidationErrorDoc),
-        (status = 500, description = "Always: reverse provisioning is not supported by this provisioner (see userMessage)", body = SystemErrorDoc),
+        (status = 400, description = "Invalid input (malformed body)", body = RequestValidationError),
+        (status = 500, description = "Always: reverse provisioning is not supported by this provisioner (see userMessage)", body = SystemError),
     ),
     security((), ("coordinator" = []))
 )]
@@ -470,9 +465,9 @@ pub async fn reverse_provisioning(
     get, path = "/v1/reverse-provisioning/{token}/status", tag = TAG, operation_id = "getReverseProvisioningStatus",
     params(("token" = String, Path, description = "token that identifies the request")),
     responses(
-        (status = 200, description = "Never answered: no reverse provisioning operation exists", body = ReverseProvisioningStatusDoc),
-        (status = 400, description = "Always: no reverse provisioning operation has this token", body = RequestValidationErrorDoc),
-        (status = 500, description = "System problem", body = SystemErrorDoc),
+        (status = 200, description = "Never answered: no reverse provisioning operation exists", body = ReverseProvisioningStatus),
+        (status = 400, description = "Always: no reverse provisioning operation has this token", body = RequestValidationError),
+        (status = 500, description = "System problem", body = SystemError),
     ),
     security((), ("coordinator" = []))
 )]

@@ -1,0 +1,395 @@
+//! The job status API's answers: what `/v1/scheduler` serves of a job, its
+//! triggers and its runs. The storage records of `model.rs` are mapped to
+//! these types, so that a change to what the store keeps does not change
+//! the API by accident (and the other way round). Their JSON is the API's;
+//! their OpenAPI schemas keep the names the API has always published
+//! (`JobView`, `JobDefinition`, `SparkJobSpec`, `TriggerDefinition`,
+//! `TriggerSchedule`, `RunRecord`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::model::{
+    JobDefinition, JobKey, JobView, MisfireInstruction, RunRecord, RunState, SparkJobSpec,
+    TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
+};
+
+/// A job with its triggers, last runs (newest first) and status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = JobView))]
+#[serde(rename_all = "camelCase")]
+pub struct JobStatusView {
+    pub job: JobDefinitionView,
+    pub triggers: Vec<TriggerView>,
+    pub last_runs: Vec<RunView>,
+    /// The job's status: its latest run's state; `null` before the first run.
+    pub status: Option<RunState>,
+}
+
+impl JobStatusView {
+    /// The answer for a job view; the job's status is its latest run's
+    /// state (runs come newest first).
+    pub fn new(view: JobView) -> Self {
+        let status = view.last_runs.first().map(|r| r.state);
+        Self {
+            job: JobDefinitionView::from(view.job),
+            triggers: view.triggers.into_iter().map(TriggerView::from).collect(),
+            last_runs: view.last_runs.into_iter().map(RunView::from).collect(),
+            status,
+        }
+    }
+}
+
+/// A stored job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = JobDefinition))]
+#[serde(rename_all = "camelCase")]
+pub struct JobDefinitionView {
+    pub key: JobKey,
+    /// The Witboost component the job was provisioned from.
+    pub component_id: String,
+    pub description: Option<String>,
+    pub spec: SparkJobSpecView,
+    /// A run does not start while another run of the job is running.
+    pub non_concurrent: bool,
+}
+
+impl From<JobDefinition> for JobDefinitionView {
+    fn from(job: JobDefinition) -> Self {
+        Self {
+            key: job.key,
+            component_id: job.component_id,
+            description: job.description,
+            spec: SparkJobSpecView::from(job.spec),
+            non_concurrent: job.non_concurrent,
+        }
+    }
+}
+
+/// What spark-submit launches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SparkJobSpec))]
+#[serde(rename_all = "camelCase")]
+pub struct SparkJobSpecView {
+    pub jar: String,
+    pub class_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
+    pub queue: Option<String>,
+    pub args: Vec<String>,
+    pub dependencies: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = u32, required = false))]
+    pub driver_cores: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
+    pub driver_memory: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = u32, required = false))]
+    pub executor_cores: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
+    pub executor_memory: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = u32, required = false))]
+    pub num_executors: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
+    pub log_level: Option<String>,
+    /// Spark configuration (`--conf key=value`).
+    pub conf: BTreeMap<String, String>,
+}
+
+impl From<SparkJobSpec> for SparkJobSpecView {
+    fn from(spec: SparkJobSpec) -> Self {
+        Self {
+            jar: spec.jar.to_string(),
+            class_name: spec.class_name.to_string(),
+            queue: spec.queue.map(|q| q.to_string()),
+            args: spec.args,
+            dependencies: spec.dependencies.iter().map(|d| d.to_string()).collect(),
+            driver_cores: spec.driver_cores.map(|n| n.get()),
+            driver_memory: spec.driver_memory.map(|m| m.to_string()),
+            executor_cores: spec.executor_cores.map(|n| n.get()),
+            executor_memory: spec.executor_memory.map(|m| m.to_string()),
+            num_executors: spec.num_executors.map(|n| n.get()),
+            log_level: spec.log_level.map(|l| l.to_string()),
+            conf: spec.conf,
+        }
+    }
+}
+
+/// A trigger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TriggerDefinition))]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerView {
+    pub key: TriggerKey,
+    pub job_key: JobKey,
+    pub schedule: TriggerScheduleView,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub next_fire_time: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub previous_fire_time: Option<DateTime<Utc>>,
+    pub state: TriggerState,
+    pub misfire_instruction: MisfireInstruction,
+    pub priority: i32,
+}
+
+impl From<TriggerDefinition> for TriggerView {
+    fn from(t: TriggerDefinition) -> Self {
+        Self {
+            key: t.key,
+            job_key: t.job_key,
+            schedule: TriggerScheduleView::from(t.schedule),
+            next_fire_time: t.next_fire_time,
+            previous_fire_time: t.previous_fire_time,
+            state: t.state,
+            misfire_instruction: t.misfire_instruction,
+            priority: t.priority,
+        }
+    }
+}
+
+/// When a trigger fires: `CRON` (Quartz cron expression in a time zone) or `ONCE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TriggerSchedule))]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TriggerScheduleView {
+    #[serde(rename_all = "camelCase")]
+    Cron {
+        cron_expression: String,
+        /// IANA time zone id.
+        time_zone: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        start_time: DateTime<Utc>,
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+        end_time: Option<DateTime<Utc>>,
+    },
+    #[serde(rename_all = "camelCase")]
+    Once {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        start_time: DateTime<Utc>,
+    },
+}
+
+impl From<TriggerSchedule> for TriggerScheduleView {
+    fn from(s: TriggerSchedule) -> Self {
+        match s {
+            TriggerSchedule::Cron {
+                cron_expression,
+                time_zone,
+                start_time,
+                end_time,
+            } => TriggerScheduleView::Cron {
+                cron_expression,
+                time_zone,
+                start_time,
+                end_time,
+            },
+            TriggerSchedule::Once { start_time } => TriggerScheduleView::Once { start_time },
+        }
+    }
+}
+
+/// One fire of a trigger and the Spark application it launched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RunRecord))]
+#[serde(rename_all = "camelCase")]
+pub struct RunView {
+    pub run_id: String,
+    pub job_key: JobKey,
+    pub trigger_key: TriggerKey,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub scheduled_fire_time: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub actual_fire_time: DateTime<Utc>,
+    /// YARN application id (or driver id).
+    pub application_id: Option<String>,
+    pub tracking_url: Option<String>,
+    pub state: RunState,
+    /// The application's final status as its cluster manager reported it.
+    pub final_status: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub updated_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub ended_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
+impl From<RunRecord> for RunView {
+    fn from(r: RunRecord) -> Self {
+        Self {
+            run_id: r.run_id,
+            job_key: r.job_key,
+            trigger_key: r.trigger_key,
+            scheduled_fire_time: r.scheduled_fire_time,
+            actual_fire_time: r.actual_fire_time,
+            application_id: r.application_id,
+            tracking_url: r.tracking_url,
+            state: r.state,
+            final_status: r.final_status,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            ended_at: r.ended_at,
+            error: r.error,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::descriptor::PositiveCount;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_767_225_600 + s, 0)
+            .single()
+            .expect("valid instant")
+    }
+
+    fn run(state: RunState, error: Option<&str>) -> RunRecord {
+        RunRecord {
+            run_id: "r1".into(),
+            job_key: JobKey::new("g", "n"),
+            trigger_key: TriggerKey::new("g", "nTrigger"),
+            scheduled_fire_time: t(0),
+            actual_fire_time: t(1),
+            application_id: Some("application_1_1".into()),
+            tracking_url: None,
+            state,
+            final_status: Some("FAILED".into()),
+            created_at: t(0),
+            updated_at: t(2),
+            ended_at: Some(t(3)),
+            error: error.map(str::to_string),
+        }
+    }
+
+    fn cron() -> TriggerDefinition {
+        TriggerDefinition {
+            key: TriggerKey::new("g", "nTrigger"),
+            job_key: JobKey::new("g", "n"),
+            schedule: TriggerSchedule::Cron {
+                cron_expression: "0 0 1 * * ?".into(),
+                time_zone: "Europe/Rome".into(),
+                start_time: t(0),
+                end_time: None,
+            },
+            next_fire_time: Some(t(10)),
+            previous_fire_time: None,
+            state: TriggerState::PausedBlocked,
+            misfire_instruction: MisfireInstruction::FireOnceNow,
+            priority: 5,
+        }
+    }
+
+    fn job(spec: SparkJobSpec) -> JobDefinition {
+        JobDefinition {
+            key: JobKey::new("g", "n"),
+            component_id: "urn:c".into(),
+            description: None,
+            spec,
+            non_concurrent: true,
+            run_policy: Default::default(),
+        }
+    }
+
+    fn text<T: Serialize>(value: &T) -> String {
+        serde_json::to_string(value).expect("serialises")
+    }
+
+    #[test]
+    fn runs_and_triggers_answer_the_json_of_their_records() {
+        for r in [
+            run(RunState::Failed, Some("boom")),
+            run(RunState::Running, None),
+        ] {
+            assert_eq!(text(&RunView::from(r.clone())), text(&r));
+        }
+        let once = TriggerDefinition {
+            schedule: TriggerSchedule::Once { start_time: t(0) },
+            ..cron()
+        };
+        for trigger in [cron(), once] {
+            assert_eq!(text(&TriggerView::from(trigger.clone())), text(&trigger));
+        }
+    }
+
+    #[test]
+    fn a_job_answers_the_json_of_its_record_without_the_run_policy() {
+        fn p<T: std::str::FromStr>(text: &str) -> T
+        where
+            T::Err: std::fmt::Debug,
+        {
+            text.parse().expect("a valid value")
+        }
+        let full = SparkJobSpec {
+            queue: Some(p("root.q")),
+            args: vec!["--x".into()],
+            dependencies: vec![p("hdfs://ns/b.jar")],
+            driver_cores: PositiveCount::new(1),
+            driver_memory: Some(p("1g")),
+            executor_cores: PositiveCount::new(2),
+            executor_memory: Some(p("2g")),
+            num_executors: PositiveCount::new(3),
+            log_level: Some(p("INFO")),
+            conf: BTreeMap::from([("spark.a".to_string(), "1".to_string())]),
+            ..SparkJobSpec::new(p("hdfs://ns/a.jar"), p("a.Main"))
+        };
+        let bare = SparkJobSpec::new(p("hdfs://ns/a.jar"), p("a.Main"));
+        for spec in [full, bare] {
+            let record = job(spec);
+            assert_eq!(
+                text(&JobDefinitionView::from(record.clone())),
+                text(&record)
+            );
+        }
+    }
+
+    #[test]
+    fn the_job_status_is_the_view_with_the_latest_runs_state() {
+        let view = JobView {
+            job: job(SparkJobSpec::new(
+                "hdfs://ns/a.jar".parse().expect("jar"),
+                "a.Main".parse().expect("class name"),
+            )),
+            triggers: vec![cron()],
+            last_runs: vec![
+                run(RunState::Failed, Some("boom")),
+                run(RunState::Succeeded, None),
+            ],
+        };
+        let mut expected = serde_json::to_value(&view).expect("serialises");
+        expected["status"] = json!("FAILED");
+        let answer = JobStatusView::new(view);
+        assert_eq!(answer.status, Some(RunState::Failed));
+        assert_eq!(serde_json::to_value(&answer).expect("serialises"), expected);
+
+        let empty = JobStatusView::new(JobView {
+            job: job(SparkJobSpec::new(
+                "hdfs://ns/a.jar".parse().expect("jar"),
+                "a.Main".parse().expect("class name"),
+            )),
+            triggers: vec![],
+            last_runs: vec![],
+        });
+        let v: Value = serde_json::to_value(&empty).expect("serialises");
+        assert_eq!(v["status"], Value::Null, "null before the first run");
+        // The fields in the order served so far (the record's, then status).
+        let served = text(&empty);
+        let at = |key: &str| served.find(&format!("\"{key}\":")).expect(key);
+        assert!(at("job") < at("triggers") && at("triggers") < at("lastRuns"));
+        assert!(
+            served.ends_with(r#""lastRuns":[],"status":null}"#),
+            "{served}"
+        );
+    }
+}
