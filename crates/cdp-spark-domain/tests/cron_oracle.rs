@@ -2,8 +2,7 @@
 //! answered by the real Quartz 2.3.2; `scripts/quartz-cron-oracle.sh`
 //! regenerates and checks it) must be answered identically.
 
-#[path = "support/fixtures.rs"]
-mod fixtures;
+use cdp_spark_testkit::fixtures;
 
 use cdp_spark_domain::cron::batch;
 

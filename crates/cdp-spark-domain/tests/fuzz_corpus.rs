@@ -3,8 +3,7 @@
 //! through the same calls as the fuzz targets (fuzz/fuzz_targets): none may
 //! panic. `scripts/fuzz.sh` grows the corpora; this keeps what they found.
 
-#[path = "support/zipjar.rs"]
-mod zipjar;
+use cdp_spark_testkit::zipjar;
 
 use std::path::{Path, PathBuf};
 

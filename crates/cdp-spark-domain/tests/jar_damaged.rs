@@ -3,10 +3,8 @@
 
 #[path = "support/byte_sources.rs"]
 mod byte_sources;
-#[path = "support/javajar.rs"]
-mod javajar;
-#[path = "support/zipjar.rs"]
-mod zipjar;
+use cdp_spark_testkit::javajar;
+use cdp_spark_testkit::zipjar;
 
 use byte_sources::{Counting, MemSource};
 use cdp_spark_domain::jar::{check_main_class, JarError, MainClassCheck};

@@ -5,10 +5,9 @@
 
 #[path = "support/byte_sources.rs"]
 mod byte_sources;
-#[path = "support/javajar.rs"]
-mod javajar;
-#[path = "support/zipjar.rs"]
-mod zipjar;
+use cdp_spark_testkit::javajar;
+use cdp_spark_testkit::zipjar;
+use cdp_spark_testkit::zipjar::crc32;
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -260,21 +259,6 @@ impl Seek for SparseReader<'_> {
         };
         Ok(self.pos)
     }
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 /// A zip whose class entry sits past 4 GiB, behind a 5 GiB stored entry

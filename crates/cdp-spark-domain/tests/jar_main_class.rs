@@ -3,8 +3,7 @@
 
 #[path = "support/byte_sources.rs"]
 mod byte_sources;
-#[path = "support/javajar.rs"]
-mod javajar;
+use cdp_spark_testkit::javajar;
 
 use std::collections::BTreeMap;
 use std::path::Path;

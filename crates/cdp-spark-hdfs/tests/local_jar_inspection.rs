@@ -1,8 +1,7 @@
 //! The whole path a use case takes for a local jar: `ArtifactFs` status,
 //! then `check_main_class` over a `PortByteSource`.
 
-#[path = "../../cdp-spark-domain/tests/support/javajar.rs"]
-mod javajar;
+use cdp_spark_testkit::javajar;
 
 use cdp_spark_domain::artifact::ArtifactUri;
 use cdp_spark_domain::jar::{check_main_class, JarError, MainClassCheck, PortByteSource};

@@ -7,10 +7,6 @@
 
 #[path = "support/jars.rs"]
 mod jars;
-#[path = "../../cdp-spark-domain/tests/support/javajar.rs"]
-mod javajar;
-#[path = "../../cdp-spark-domain/tests/support/zipjar.rs"]
-mod zipjar;
 
 use std::path::Path;
 

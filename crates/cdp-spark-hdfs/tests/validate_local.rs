@@ -3,8 +3,6 @@
 //! its read, symlink loops and overlong names, locations outside the
 //! operator's roots, dependencies that are not jars.
 
-#[path = "../../cdp-spark-domain/tests/support/fixtures.rs"]
-mod fixtures;
 #[path = "support/validation.rs"]
 mod validation;
 

@@ -1,7 +1,6 @@
 //! The `cron next` command, end to end through the built binary.
 
-#[path = "../../cdp-spark-domain/tests/support/fixtures.rs"]
-mod fixtures;
+use cdp_spark_testkit::fixtures;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

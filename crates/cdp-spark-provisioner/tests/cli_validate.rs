@@ -1,10 +1,8 @@
 //! `validate` end to end through the built binary, on the descriptor
 //! fixture with its jar pointed at a real jar built with javac + jar.
 
-#[path = "../../cdp-spark-domain/tests/support/fixtures.rs"]
-mod fixtures;
-#[path = "../../cdp-spark-domain/tests/support/javajar.rs"]
-mod javajar;
+use cdp_spark_testkit::fixtures;
+use cdp_spark_testkit::javajar;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

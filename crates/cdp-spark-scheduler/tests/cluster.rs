@@ -22,47 +22,21 @@ use cdp_spark_domain::ports::JobStorePort;
 use cdp_spark_jobstore::{DieselJobStore, StoreConfig};
 use cdp_spark_scheduler::recording::{RecordedFire, RecordingLauncher};
 use cdp_spark_scheduler::{Scheduler, SchedulerConfig, SchedulerHandle};
+// A database of its own on the test MariaDB (`CDP_TEST_MYSQL_URL`), dropped on drop.
+use cdp_spark_testkit::mariadb::Database;
 use chrono::{DateTime, Utc};
-use diesel::connection::SimpleConnection;
 use diesel::sql_types::BigInt;
 use diesel::{Connection, MysqlConnection, QueryableByName, RunQueryDsl};
 
 const TRIGGERS: usize = 200;
 const CRON: &str = "*/2 * * * * ?";
 
-fn server_url() -> String {
-    match std::env::var("CDP_TEST_MYSQL_URL") {
-        Ok(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_string(),
-        _ => panic!(
-            "CDP_TEST_MYSQL_URL is not set: the clustering tests need a MariaDB server. Run them with \
-             `bash -c 'source scripts/mariadb.sh && mariadb_start && cargo test -p cdp-spark-scheduler'` \
-             (or scripts/test.sh)"
-        ),
-    }
+/// `SELECT COUNT(*) AS n …` on the test's database.
+trait Count {
+    fn count(&self, sql: &str) -> i64;
 }
 
-struct Database {
-    server: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    fn create(tag: &str) -> Self {
-        let server = server_url();
-        let name = format!(
-            "cdp_sched_{tag}_{}_{}",
-            std::process::id(),
-            Utc::now().timestamp_subsec_nanos()
-        );
-        let mut conn = MysqlConnection::establish(&server)
-            .unwrap_or_else(|e| panic!("cannot connect to the test MariaDB at {server}: {e}"));
-        conn.batch_execute(&format!("CREATE DATABASE `{name}`"))
-            .expect("create database");
-        let url = format!("{server}/{name}");
-        Self { server, name, url }
-    }
-
+impl Count for Database {
     fn count(&self, sql: &str) -> i64 {
         #[derive(QueryableByName)]
         struct N {
@@ -72,14 +46,6 @@ impl Database {
         let mut conn = MysqlConnection::establish(&self.url).expect("connect");
         let rows: Vec<N> = diesel::sql_query(sql).load(&mut conn).expect(sql);
         rows[0].n
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = MysqlConnection::establish(&self.server) {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS `{}`", self.name));
-        }
     }
 }
 

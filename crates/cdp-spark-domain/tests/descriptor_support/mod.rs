@@ -8,8 +8,7 @@ use cdp_spark_domain::api::DescriptorKind;
 use cdp_spark_domain::descriptor::{parse_request, ComponentDescriptor, DescriptorSettings};
 use cdp_spark_domain::issues::{Issue, Issues};
 
-#[path = "../support/fixtures.rs"]
-mod fixtures;
+use cdp_spark_testkit::fixtures;
 
 /// Index of the workload in the fixture's `dataProduct.components`.
 pub const C: &str = "dataProduct.components[1]";

@@ -6,7 +6,6 @@
 pub mod quartz;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use cdp_spark_domain::model::{
     JobDefinition, JobKey, MisfireInstruction, SparkJobSpec, TriggerDefinition, TriggerKey,
@@ -16,7 +15,7 @@ use cdp_spark_jobstore::{DieselJobStore, StoreConfig};
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::BigInt;
-use diesel::{Connection, MysqlConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
 
 /// The two backends every store test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,59 +24,9 @@ pub enum Db {
     Mariadb,
 }
 
-/// The MariaDB server of the test run (`mysql://root@127.0.0.1:PORT`, no
-/// database). Fails the test when it is not set.
-pub fn mysql_server_url() -> String {
-    match std::env::var("CDP_TEST_MYSQL_URL") {
-        Ok(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_string(),
-        _ => panic!(
-            "CDP_TEST_MYSQL_URL is not set: the job store tests need a MariaDB server. Run them with \
-             `bash -c 'source scripts/mariadb.sh && mariadb_start && cargo test -p cdp-spark-jobstore'` \
-             (or scripts/test.sh), which starts a throw-away MariaDB and sets it"
-        ),
-    }
-}
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// A database name no other test uses.
-pub fn unique_name(tag: &str) -> String {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let nanos = Utc::now().timestamp_subsec_nanos();
-    format!("cdp_{tag}_{}_{n}_{nanos}", std::process::id())
-}
-
-/// A database created on the test MariaDB server, dropped on drop.
-pub struct MysqlDatabase {
-    pub name: String,
-    pub url: String,
-    server: String,
-}
-
-impl MysqlDatabase {
-    pub fn create(tag: &str) -> Self {
-        let server = mysql_server_url();
-        let name = unique_name(tag);
-        let mut conn = MysqlConnection::establish(&server)
-            .unwrap_or_else(|e| panic!("cannot connect to the test MariaDB at {server}: {e}"));
-        conn.batch_execute(&format!("CREATE DATABASE `{name}`"))
-            .expect("create test database");
-        let url = format!("{server}/{name}");
-        Self { name, url, server }
-    }
-
-    pub fn connect(&self) -> MysqlConnection {
-        MysqlConnection::establish(&self.url).expect("connect to the test database")
-    }
-}
-
-impl Drop for MysqlDatabase {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = MysqlConnection::establish(&self.server) {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS `{}`", self.name));
-        }
-    }
-}
+/// A database of its own on the test MariaDB (`CDP_TEST_MYSQL_URL`),
+/// dropped on drop.
+pub use cdp_spark_testkit::mariadb::Database as MysqlDatabase;
 
 /// Where a test store lives; keeps the directory or database alive.
 pub enum Place {

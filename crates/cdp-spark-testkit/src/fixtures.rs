@@ -1,16 +1,9 @@
 //! The repository's test fixtures, `tests/fixtures/` at the workspace root
 //! (the Quartz cron oracle, the Witboost descriptors, the specific-provisioner
-//! contract; see its README.md). Include it from any crate of the workspace
-//! with
-//!
-//! ```ignore
-//! #[path = "support/fixtures.rs"]  // relative to the including file
-//! mod fixtures;
-//! ```
+//! contract; see its README.md).
 //!
 //! Every crate sits at `crates/<name>`, so the workspace root is two levels
-//! above `CARGO_MANIFEST_DIR` of whichever crate includes this file.
-#![allow(dead_code)]
+//! above this crate's `CARGO_MANIFEST_DIR`.
 
 use std::path::{Path, PathBuf};
 

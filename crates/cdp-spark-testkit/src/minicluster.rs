@@ -1,12 +1,6 @@
 //! The real Hadoop mini clusters of the test suite (`tests/hadoop`, started
 //! once per suite by `scripts/test.sh` through
 //! `scripts/hadoop-minicluster.sh`): where they are and how to move them.
-//! Include it from a test crate with
-//!
-//! ```ignore
-//! #[path = "../../../tests/support/minicluster.rs"]
-//! mod minicluster;
-//! ```
 //!
 //! - [`MiniCluster::plain`]: `CDP_TEST_MINICLUSTER`, an HA nameservice of two
 //!   NameNodes, a DataNode, a ResourceManager and a NodeManager, simple
@@ -20,7 +14,6 @@
 //! that file, not from the process environment, so one test binary can use
 //! both clusters and nothing leaks into tests that read `HADOOP_CONF_DIR`.
 //! Without the variable a test fails saying how to start the cluster.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -192,7 +185,7 @@ impl MiniCluster {
     }
 }
 
-/// The workspace root: the nearest folder above the test crate that holds
+/// The workspace root: the nearest folder above this crate that holds
 /// `scripts/hadoop-minicluster.sh`.
 pub fn workspace_root() -> PathBuf {
     let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

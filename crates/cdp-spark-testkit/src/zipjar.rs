@@ -1,7 +1,7 @@
 //! Jars built with the `zip` crate, for shapes the jar tool does not make
 //! (ZIP64, tens of thousands of entries, huge entries, comments, aligned
-//! entries). Include with `#[path = "support/zipjar.rs"] mod zipjar;`.
-#![allow(dead_code)]
+//! entries), pseudo-random bytes, and the one CRC-32 of the test code
+//! ([`crc32`]) for zips written byte by byte.
 
 use std::io::{Cursor, Seek, Write};
 
@@ -69,4 +69,23 @@ pub fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
     }
     out.truncate(len);
     out
+}
+
+/// The CRC-32 of zip entries (IEEE 802.3, reflected, polynomial
+/// `0xEDB88320`), bit by bit: for tests that write zip records by hand. The
+/// domain's `jar::zip` has its own; this one is independent of it, so that
+/// a jar built here checks the domain's.
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }

@@ -1,18 +1,12 @@
 //! Real jars for tests, built with the JDK's `javac` and `jar` (JDK 17+;
-//! `scripts/install-deps.sh test` installs one). Include it from a test
-//! crate with
+//! `scripts/install-deps.sh test` installs one).
 //!
-//! ```ignore
-//! #[path = "support/javajar.rs"]
-//! mod javajar;
-//! ```
-//!
-//! Builds are cached under Cargo's `CARGO_TARGET_TMPDIR`, keyed by the
+//! Builds are cached under the target directory's `tmp/` (Cargo's
+//! `CARGO_TARGET_TMPDIR` for tests and benches), keyed by the
 //! sources and options, so a suite compiles each set of sources once; the
 //! cache entry is made in a scratch folder and renamed into place, so test
 //! binaries running at the same time do not see half-built jars. A missing
 //! JDK fails the test with a message saying what to install.
-#![allow(dead_code)]
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -162,8 +156,16 @@ fn run(mut cmd: Command, what: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `<target>/tmp/javajar`: the target directory is three levels above the
+/// running test or bench binary (`<target>/<profile>/deps/<binary>`), the
+/// folder Cargo gives tests as `CARGO_TARGET_TMPDIR`.
 fn cache_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("javajar");
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .unwrap_or_else(|| panic!("{} is not under a target directory", exe.display()));
+    let root = target.join("tmp").join("javajar");
     std::fs::create_dir_all(&root).expect("create the test jar cache");
     root
 }

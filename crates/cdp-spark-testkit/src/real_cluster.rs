@@ -1,16 +1,7 @@
 //! What the tests against the real mini clusters share: writing files as
 //! the HDFS superuser with hdfs-native, the provisioner's configuration as
 //! an operator writes it, validations through the domain's use case, and
-//! the daemons' JMX counters. Include after `minicluster.rs`, `javajar.rs`,
-//! `zipjar.rs` and `jars.rs`:
-//!
-//! ```ignore
-//! #[path = "../../../tests/support/minicluster.rs"]
-//! mod minicluster;
-//! #[path = "support/real_cluster.rs"]
-//! mod real_cluster;
-//! ```
-#![allow(dead_code)]
+//! the daemons' JMX counters (with [`crate::minicluster`]).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};

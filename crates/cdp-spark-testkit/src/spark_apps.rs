@@ -1,14 +1,6 @@
 //! The Spark test applications of `tests/spark-apps` (see its README),
-//! compiled against the Spark installation the tests use. Include it with
-//! `javajar.rs` beside it:
-//!
-//! ```ignore
-//! #[path = "../../cdp-spark-domain/tests/support/javajar.rs"]
-//! mod javajar;
-//! #[path = "../../../tests/support/spark_apps.rs"]
-//! mod spark_apps;
-//! ```
-#![allow(dead_code)]
+//! compiled against the Spark installation the tests use (with
+//! [`crate::javajar`]).
 
 use std::path::{Path, PathBuf};
 
@@ -66,7 +58,7 @@ fn source_root() -> PathBuf {
     while !dir.join("tests/spark-apps").is_dir() {
         assert!(
             dir.pop(),
-            "tests/spark-apps was not found above the test crate"
+            "tests/spark-apps was not found above the testkit crate"
         );
     }
     dir.join("tests/spark-apps")
