@@ -30,3 +30,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Tests: cargo-nextest runs the suite (scripts/test.sh, .config/nextest.toml),
+# from crates.io when missing (a few minutes of compiling on two cores).
+if [ "$mode" = test ] && ! cargo nextest --version >/dev/null 2>&1; then
+  echo "install-deps: installing cargo-nextest (cargo install --locked)" >&2
+  cargo install cargo-nextest --locked
+fi

@@ -8,8 +8,8 @@ use crate::checks::{CrateException, DepKind, PathException, SizeException};
 /// Dependencies between workspace crates against the graph of
 /// docs/ARCHITECTURE.md ("Which way dependencies point").
 pub const CRATE_DEPENDENCIES: &[CrateException] = &[
-    // The engine's tests run it on the real job store (tests/*_sqlite.rs on
-    // SQLite, tests/cluster.rs on MariaDB), so the scheduler's tests build
+    // The engine's tests run it on the real job store (tests/it/*_sqlite.rs on
+    // SQLite, tests/it/cluster.rs on MariaDB), so the scheduler's tests build
     // the jobstore adapter. Its [dependencies] name the domain only.
     (
         "cdp-spark-scheduler",
@@ -25,7 +25,7 @@ pub const CRATE_DEPENDENCIES: &[CrateException] = &[
 pub const FILE_SIZES: &[SizeException] = &[
     ("crates/cdp-spark-domain/src/jar/zip.rs", 820),
     ("crates/cdp-spark-domain/src/redact.rs", 846),
-    ("crates/cdp-spark-domain/tests/descriptor_rules.rs", 1021),
+    ("crates/cdp-spark-domain/tests/it/descriptor_rules.rs", 1021),
     ("crates/cdp-spark-hdfs/src/native.rs", 1047),
     ("crates/cdp-spark-hdfs/tests/real_hdfs.rs", 1106),
     ("crates/cdp-spark-jobstore/src/scheduler.rs", 974),
