@@ -2,7 +2,7 @@
 //! oversized bodies, missing or wrong bearer tokens, unsupported
 //! operations, unknown routes. Always JSON with a message naming the problem.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::{

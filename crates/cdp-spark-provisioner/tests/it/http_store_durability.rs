@@ -5,7 +5,7 @@
 //! lost or killing the process, and `/ready` says DOWN with a short reason
 //! that gives nothing of the database away.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

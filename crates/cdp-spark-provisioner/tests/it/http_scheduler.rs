@@ -3,7 +3,7 @@
 //! installation (the service runs, says so, and runs fail with a clear
 //! reason); the manual trigger's answer with the engine running.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

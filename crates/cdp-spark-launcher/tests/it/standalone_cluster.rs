@@ -3,7 +3,7 @@
 //! free ports), shared by every scenario and torn down at the end, also
 //! when a scenario fails.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

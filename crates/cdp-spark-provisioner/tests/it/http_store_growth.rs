@@ -3,7 +3,7 @@
 //! one-shot trigger is deleted once it fired, as Quartz does), and a
 //! `/v2/validate` of a descriptor with huge ids stores a bounded result.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

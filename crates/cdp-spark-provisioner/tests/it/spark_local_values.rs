@@ -4,7 +4,7 @@
 //! `1000.0`, `true`, null). Needs `SPARK_HOME` (scripts/test.sh exports it
 //! from scripts/install-spark.sh) and a JDK.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -26,7 +26,7 @@ async fn the_job_receives_args_and_conf_values_as_written() {
             .is_some_and(|h| h.join("bin/spark-submit").is_file()),
         "SPARK_HOME is not set to a Spark installation ({home:?}): this test runs real Spark. \
          Run it with scripts/test.sh, or `SPARK_HOME=$(scripts/install-spark.sh) cargo test -p \
-         cdp-spark-provisioner --test spark_local_values`"
+         cdp-spark-provisioner --test it -- spark_local_values::`"
     );
     // The driver (local mode: on this host) writes what it received: its
     // arguments after the first (the output file), then the spark.test.*

@@ -2,7 +2,7 @@
 //! binary on a random port, driven over HTTP with the fixture
 //! descriptor and jars built by the test.
 
-mod support;
+use crate::support;
 
 use support::flows;
 

@@ -10,7 +10,7 @@
 //! - local mode on an address other hosts can reach needs the operator's
 //!   explicit opt-in.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};

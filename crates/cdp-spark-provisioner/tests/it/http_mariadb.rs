@@ -1,7 +1,7 @@
 //! The same scenarios as `http_api.rs`, on MariaDB (`CDP_TEST_MYSQL_URL`,
 //! set by scripts/test.sh; the tests fail without it).
 
-mod support;
+use crate::support;
 
 use support::flows;
 

@@ -1,7 +1,7 @@
 //! The service around the API: health, readiness, metrics, configuration
 //! errors at start-up, graceful shutdown on SIGTERM.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

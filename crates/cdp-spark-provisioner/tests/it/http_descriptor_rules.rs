@@ -4,7 +4,7 @@
 //! refuses keys that would steer spark-submit on the provisioner's host;
 //! args and conf values reach spark-submit's argv exactly as written.
 
-mod support;
+use crate::support;
 
 use cdp_spark_domain::model::SparkJobSpec;
 use cdp_spark_domain::ports::LaunchRequest;

@@ -4,7 +4,7 @@
 //! that names the problem (never a 500, never an empty body), and nothing it
 //! sends makes the server's memory (the metrics) grow.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -1,7 +1,7 @@
 //! Local mode on a real Spark 4 (`SPARK_HOME` or spark-submit on PATH):
 //! spark-submit runs the test jar as a child process.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::time::Duration;

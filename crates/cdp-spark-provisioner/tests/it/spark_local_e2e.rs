@@ -4,7 +4,7 @@
 //! a schedule reaches SUCCEEDED. Needs `SPARK_HOME` (scripts/test.sh exports
 //! it from scripts/install-spark.sh) and a JDK.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -19,7 +19,7 @@ fn spark_home() -> PathBuf {
         other => panic!(
             "SPARK_HOME is not set to a Spark installation ({other:?}): this test runs real Spark. \
              Run it with scripts/test.sh, or `SPARK_HOME=$(scripts/install-spark.sh) cargo test -p \
-             cdp-spark-provisioner --test spark_local_e2e`"
+             cdp-spark-provisioner --test it -- spark_local_e2e::`"
         ),
     }
 }

@@ -3,7 +3,7 @@
 //! service keeps answering), and outside the operator's roots (or in a
 //! cluster mode without them) every local location gets the same answer.
 
-mod support;
+use crate::support;
 
 use std::ffi::CString;
 use std::path::Path;

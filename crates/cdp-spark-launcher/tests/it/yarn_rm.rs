@@ -5,7 +5,7 @@
 //! a run's application by its tag (`find_by_run`), and a spark-submit that
 //! ends without printing the id but whose application YARN has.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
