@@ -82,7 +82,7 @@ root=$(pwd)
 # Not checked: positive_data_acceptance (a random descriptor is rightly
 # refused with 400) and negative_data_rejection (removeData is accepted
 # when missing, as its documented default false), ignored_auth (no tokens
-# configured here; auth is tested in tests/http_errors.rs).
+# configured here; auth is tested in tests/it/http_errors.rs).
 conformance="not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,unsupported_method,allow_header_conformance,missing_required_header"
 
 # 2a. Every Witboost route but the two unsupported ones: nothing off-contract, no 5xx.

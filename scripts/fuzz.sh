@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing (libFuzzer through cargo-fuzz, nightly Rust) of the
 # parsers that read what callers send: descriptors, Quartz cron expressions,
 # jars and class files (fuzz/). Bounded in time; not part of every CI run
-# (the corpora are replayed on stable by crates/cdp-spark-domain/tests/fuzz_corpus.rs).
+# (the corpora are replayed on stable by crates/cdp-spark-domain/tests/it/fuzz_corpus.rs).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]    (default 300 s each; all targets)
 #   scripts/fuzz.sh --save [SECONDS] [TARGET...]

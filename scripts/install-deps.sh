@@ -30,3 +30,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Tests: cargo-nextest runs the suite (scripts/test.sh, .config/nextest.toml),
+# from crates.io when missing. A debug build: it only starts and watches test
+# processes, and compiles in about half the time of the release build.
+if [ "$mode" = test ] && ! cargo nextest --version >/dev/null 2>&1; then
+  echo "install-deps: installing cargo-nextest (cargo install --locked --debug)" >&2
+  started=$(date +%s)
+  cargo install cargo-nextest --locked --debug --quiet
+  echo "install-deps: cargo-nextest installed in $(( $(date +%s) - started )) s" >&2
+fi

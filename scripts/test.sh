@@ -32,6 +32,19 @@ trap cleanup EXIT
 log=$(mktemp -t cdp-test-log.XXXXXX)
 start=$(date +%s)
 
+# The tests against the mini clusters run with `cargo test`, one binary
+# after another, each binary's tests as threads of one process: they rely
+# on it (real_hdfs.rs's failover and outage tests hold a process-wide lock
+# that keeps the other tests of the binary off the cluster; the Spark apps
+# are deployed once per binary; a failover must not overlap another
+# binary's use of the same cluster). Every other test runs under
+# `cargo nextest run --profile ci` (.config/nextest.toml), a process each.
+cluster_tests=(real_hdfs real_hdfs_kerberos yarn_cluster yarn_cluster_kerberos cli_validate_hdfs yarn_e2e)
+cluster_filter=$(printf 'binary(=%s) | ' "${cluster_tests[@]}")
+cluster_filter=${cluster_filter% | }
+cluster_args=()
+for t in "${cluster_tests[@]}"; do cluster_args+=(--test "$t"); done
+
 # One build of every test target, then run them.
 cargo test --workspace --all-targets --no-run
 
@@ -58,8 +71,16 @@ export CDP_TEST_MINICLUSTER="$minicluster_root/plain"
 export CDP_TEST_MINICLUSTER_KERBEROS="$minicluster_root/kerberos"
 export CDP_TEST_SPARK_ARCHIVE="hdfs:///apps/$spark_version-jars.zip"
 echo "test.sh: mini clusters up, Spark's jars at $CDP_TEST_SPARK_ARCHIVE" >&2
-cargo test --workspace --all-targets "$@" 2>&1 | tee -a "$log"
-cargo test --workspace --doc 2>&1 | tee -a "$log"
+# Every run goes on when one fails, so that the closing line counts them all.
+status=0
+# Libraries, binaries and integration tests (not the benches: nextest
+# cannot list a harness-less bench). The filter names whole binaries, so
+# nextest does not even list the cluster tests (they are not "skipped").
+cargo nextest run --profile ci --workspace -E "not ($cluster_filter)" "$@" 2>&1 | tee -a "$log" || status=1
+cargo test --workspace "${cluster_args[@]}" "$@" 2>&1 | tee -a "$log" || status=1
+# The benches once each in test mode, as `cargo test --all-targets` ran them.
+cargo test --workspace --benches 2>&1 | tee -a "$log" || status=1
+cargo test --workspace --doc 2>&1 | tee -a "$log" || status=1
 
 # --- HTTP API contract test (issue 4): schemathesis (PyPI) against the
 # running server, the Witboost 2.2.0 contract and our /openapi.json.
@@ -68,8 +89,15 @@ scripts/contract-test.sh
 # methods, huge heads and bodies): RSS stays flat, /health answers.
 scripts/abuse-http.sh 15
 
-# One closing line for the whole suite (the sum of every `test result`).
+# One closing line for the whole suite: the sum of every `test result`
+# (cargo test) and of nextest's `Summary` (failed and timed out count as
+# failed).
 echo "test.sh: suite ran in $(( $(date +%s) - start )) s"
-awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1); if ($i ~ /^ignored/) s += $(i-1) } }
-     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+awk '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1); if ($i ~ /^ignored/) s += $(i-1) } }
+  /^ *Summary \[/ { for (i = 2; i <= NF; i++) { w = $i; sub(/,$/, "", w)
+                      if (w == "passed") p += $(i-1); if (w == "failed") f += $(i-1); if (w == "skipped") s += $(i-1)
+                      if (w == "out" && $(i-1) == "timed") f += $(i-2) } }
+  END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 rm -f "$log"
+exit "$status"

@@ -20,6 +20,11 @@ pub const ADAPTERS: &[&str] = &[
 ];
 /// The app crate: the one place where adapters meet.
 pub const APP: &str = "cdp-spark-provisioner";
+/// The shared test helpers: any crate may have it among its
+/// `[dev-dependencies]`, none in `[dependencies]` or
+/// `[build-dependencies]`; it may depend on the domain and the adapters,
+/// never on the app.
+pub const TESTKIT: &str = "cdp-spark-testkit";
 
 /// Lines a file under `crates/*/src/` may have.
 pub const SRC_BUDGET: usize = 800;
@@ -217,18 +222,32 @@ pub fn crate_graph(packages: &[Package], known: &[CrateException]) -> Vec<Failur
     let members: BTreeSet<&str> = packages.iter().map(|p| p.name.as_str()).collect();
     let mut used = BTreeSet::new();
     for p in packages {
+        for d in p
+            .deps
+            .iter()
+            .filter(|d| d.name == TESTKIT && d.kind != DepKind::Dev)
+        {
+            out.push(failure(
+                &p.manifest,
+                RULE,
+                format!("`{}` has the test helpers `{TESTKIT}` in {}: the testkit is only ever a dev-dependency", p.name, d.kind.section()),
+                format!("move `{TESTKIT}` to [dev-dependencies] in {}; what the product needs belongs in the product's crates", p.manifest),
+            ));
+        }
         let role = if p.name == DOMAIN {
             "domain"
         } else if ADAPTERS.contains(&p.name.as_str()) {
             "adapter"
+        } else if p.name == TESTKIT {
+            "testkit"
         } else if p.name == APP || p.name == "xtask" {
             continue;
         } else {
             out.push(failure(
                 &p.manifest,
                 RULE,
-                format!("crate `{}` has no place in the architecture the check knows (domain, adapters, app)", p.name),
-                format!("add it to DOMAIN/ADAPTERS/APP in xtask/src/checks.rs and describe it in {DOC} (\"The crates\", \"Source files\")"),
+                format!("crate `{}` has no place in the architecture the check knows (domain, adapters, app, testkit)", p.name),
+                format!("add it to DOMAIN/ADAPTERS/APP/TESTKIT in xtask/src/checks.rs and describe it in {DOC} (\"The crates\", \"Source files\")"),
             ));
             continue;
         };
@@ -236,12 +255,21 @@ pub fn crate_graph(packages: &[Package], known: &[CrateException]) -> Vec<Failur
             if role == "adapter" && d.name == DOMAIN {
                 continue;
             }
+            // The testkit's own section is checked above, for every crate.
+            if d.name == TESTKIT {
+                continue;
+            }
+            if role == "testkit" && (d.name == DOMAIN || ADAPTERS.contains(&d.name.as_str())) {
+                continue;
+            }
             let key = (p.name.as_str(), d.name.as_str(), d.kind);
             if let Some(e) = known.iter().find(|e| (e.0, e.1, e.2) == key) {
                 used.insert((e.0, e.1, e.2));
                 continue;
             }
-            let problem = if role == "domain" {
+            let problem = if role == "testkit" {
+                format!("`{TESTKIT}` depends on `{}` ({}): the test helpers depend on the domain and the adapters only, never on the app", d.name, d.kind.section())
+            } else if role == "domain" {
                 format!("`{DOMAIN}` depends on `{}` ({}): the domain depends on no crate of the workspace", d.name, d.kind.section())
             } else {
                 format!(

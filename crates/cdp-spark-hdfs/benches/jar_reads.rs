@@ -27,10 +27,6 @@
 
 #[path = "../tests/support/jars.rs"]
 mod jars;
-#[path = "../../cdp-spark-domain/tests/support/javajar.rs"]
-mod javajar;
-#[path = "../../cdp-spark-domain/tests/support/zipjar.rs"]
-mod zipjar;
 
 use std::time::{Duration, Instant};
 

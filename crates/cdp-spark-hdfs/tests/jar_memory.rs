@@ -10,8 +10,6 @@
 //! runs its cases one after the other: the peak is what one validation (or
 //! six at once) held on top of what was live before it.
 
-#[path = "../../cdp-spark-domain/tests/support/fixtures.rs"]
-mod fixtures;
 #[path = "support/validation.rs"]
 mod validation;
 

@@ -13,18 +13,12 @@
 //! `cargo test -p cdp-spark-hdfs --test real_hdfs -- --nocapture` shows the
 //! timings and the figures.
 
-#[path = "../../cdp-spark-domain/tests/support/fixtures.rs"]
-mod fixtures;
+use cdp_spark_testkit::fixtures;
 #[path = "support/jars.rs"]
 mod jars;
-#[path = "../../cdp-spark-domain/tests/support/javajar.rs"]
-mod javajar;
-#[path = "../../../tests/support/minicluster.rs"]
-mod minicluster;
-#[path = "support/real_cluster.rs"]
-mod real_cluster;
-#[path = "../../cdp-spark-domain/tests/support/zipjar.rs"]
-mod zipjar;
+use cdp_spark_testkit::javajar;
+use cdp_spark_testkit::minicluster;
+use cdp_spark_testkit::real_cluster;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

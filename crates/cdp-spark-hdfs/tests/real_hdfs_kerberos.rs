@@ -10,18 +10,12 @@
 //! process environment: [`cluster`] sets them once, before any client is
 //! built, and every test starts with it, so none races on them.
 
-#[path = "../../cdp-spark-domain/tests/support/fixtures.rs"]
-mod fixtures;
+use cdp_spark_testkit::fixtures;
 #[path = "support/jars.rs"]
 mod jars;
-#[path = "../../cdp-spark-domain/tests/support/javajar.rs"]
-mod javajar;
-#[path = "../../../tests/support/minicluster.rs"]
-mod minicluster;
-#[path = "support/real_cluster.rs"]
-mod real_cluster;
-#[path = "../../cdp-spark-domain/tests/support/zipjar.rs"]
-mod zipjar;
+use cdp_spark_testkit::javajar;
+use cdp_spark_testkit::minicluster;
+use cdp_spark_testkit::real_cluster;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};

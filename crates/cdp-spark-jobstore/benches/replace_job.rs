@@ -187,9 +187,8 @@ fn main() {
             }
         };
         run_backend("SQLite", StoreConfig::sqlite_in(dir.path()), ops).await;
-        match std::env::var("CDP_TEST_MYSQL_URL") {
-            Ok(server) if !server.trim().is_empty() => {
-                let server = server.trim().trim_end_matches('/').to_string();
+        match cdp_spark_testkit::mariadb::optional_server_url() {
+            Some(server) => {
                 let name = format!("cdp_bench_{}", std::process::id());
                 let created = MysqlConnection::establish(&server)
                     .map_err(|e| e.to_string())
@@ -213,7 +212,7 @@ fn main() {
                 .await;
                 let _ = admin.batch_execute(&format!("DROP DATABASE `{name}`"));
             }
-            _ => println!(
+            None => println!(
                 "MariaDB: skipped (CDP_TEST_MYSQL_URL is not set; see scripts/bench-store.sh)"
             ),
         }

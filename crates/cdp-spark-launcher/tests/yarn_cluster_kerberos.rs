@@ -14,13 +14,8 @@
 //! the provisioner's service environment would.
 
 mod common;
-#[path = "../../cdp-spark-domain/tests/support/javajar.rs"]
-mod javajar;
-#[path = "../../../tests/support/minicluster.rs"]
-mod minicluster;
+use cdp_spark_testkit::minicluster;
 mod real_yarn;
-#[path = "../../../tests/support/spark_apps.rs"]
-mod spark_apps;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -7,14 +7,10 @@
 //! the user `cdpprov`. Jars are written once per run by the HDFS superuser
 //! and named both as `hdfs:///…` and `hdfs://cdpns/…`.
 
-#[path = "../../cdp-spark-domain/tests/support/fixtures.rs"]
-mod fixtures;
-#[path = "../../cdp-spark-domain/tests/support/javajar.rs"]
-mod javajar;
-#[path = "../../../tests/support/minicluster.rs"]
-mod minicluster;
-#[path = "../../cdp-spark-hdfs/tests/support/real_cluster.rs"]
-mod real_cluster;
+use cdp_spark_testkit::fixtures;
+use cdp_spark_testkit::javajar;
+use cdp_spark_testkit::minicluster;
+use cdp_spark_testkit::real_cluster;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

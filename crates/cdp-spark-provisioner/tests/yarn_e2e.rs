@@ -13,17 +13,14 @@
 
 mod support;
 
-#[path = "../../../tests/support/minicluster.rs"]
-mod minicluster;
-#[path = "../../../tests/support/spark_apps.rs"]
-mod spark_apps;
+use cdp_spark_testkit::minicluster;
+use cdp_spark_testkit::spark_apps;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use minicluster::MiniCluster;
 use serde_json::Value;
-use support::javajar;
 use support::*;
 
 fn spark_home() -> PathBuf {

@@ -159,6 +159,59 @@ fn the_domain_depends_on_no_crate_of_ours_and_new_crates_must_be_placed() {
     assert!(f[1].problem.contains("`cdp-spark-new`"), "{}", f[1]);
 }
 
+#[test]
+fn the_testkit_is_only_a_dev_dependency_and_depends_on_no_app() {
+    let ok = vec![
+        package(DOMAIN, vec![dep(TESTKIT, DepKind::Dev)]),
+        package(
+            "cdp-spark-hdfs",
+            vec![dep(DOMAIN, DepKind::Normal), dep(TESTKIT, DepKind::Dev)],
+        ),
+        package(
+            TESTKIT,
+            vec![
+                dep(DOMAIN, DepKind::Normal),
+                dep("cdp-spark-hdfs", DepKind::Normal),
+            ],
+        ),
+        package(
+            APP,
+            vec![
+                dep("cdp-spark-hdfs", DepKind::Normal),
+                dep(TESTKIT, DepKind::Dev),
+            ],
+        ),
+    ];
+    assert_eq!(crate_graph(&ok, &[]), vec![]);
+
+    // In [dependencies] (or [build-dependencies]) of any crate: refused.
+    for (i, kind) in [
+        (0, DepKind::Normal),
+        (1, DepKind::Build),
+        (3, DepKind::Normal),
+    ] {
+        let mut planted = ok.clone();
+        planted[i].deps.retain(|d| d.name != TESTKIT);
+        planted[i].deps.push(dep(TESTKIT, kind));
+        let f = crate_graph(&planted, &[]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].file, planted[i].manifest);
+        assert!(
+            f[0].problem.contains("only ever a dev-dependency"),
+            "{}",
+            f[0]
+        );
+    }
+
+    // The testkit never depends on the app.
+    let mut planted = ok.clone();
+    planted[2].deps.push(dep(APP, DepKind::Normal));
+    let f = crate_graph(&planted, &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].file, "crates/cdp-spark-testkit/Cargo.toml");
+    assert!(f[0].problem.contains("never on the app"), "{}", f[0]);
+}
+
 const DOC_FILES: &str = "\
 ## Source files
 

@@ -4,7 +4,7 @@
 //! `new org.quartz.CronExpression(text)`, and [`CronExpression::next_after`]
 //! answers what `getNextValidTimeAfter` answers in a time zone, daylight
 //! saving time and Quartz's own corners included. Both are checked against
-//! the real Quartz jar (`tests/cron_oracle.rs`, `tests/cron_differential.rs`).
+//! the real Quartz jar (`tests/it/cron_oracle.rs`, `tests/it/cron_differential.rs`).
 //!
 //! Inside:
 //! - `parser`: Quartz's grammar, field by field, with our error messages;

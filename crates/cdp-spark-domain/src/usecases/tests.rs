@@ -24,8 +24,8 @@ fn now() -> DateTime<Utc> {
         .expect("valid instant")
 }
 
-#[path = "../../tests/support/fixtures.rs"]
-mod fixtures;
+use cdp_spark_testkit::fixtures;
+use cdp_spark_testkit::zipjar::crc32;
 
 /// The scheduled-component fixture with its jar on local disk.
 fn fixture() -> String {
@@ -50,21 +50,6 @@ fn provisioner(fs: MockHdfsPort, store: MockJobStorePort) -> Provisioner {
 }
 
 // ----------------------------------------------------- an in-memory jar ---
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
 
 /// A minimal class file: `public class <name>` with
 /// `public static void main(String[])` when `with_main`.

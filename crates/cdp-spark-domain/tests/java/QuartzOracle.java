@@ -8,7 +8,7 @@
 // has not returned after HANG_MILLIS (e.g. '0W' in day-of-month, on which
 // Quartz loops forever).
 //
-// Used by tests/cron_differential.rs, which compiles it into a temporary
+// Used by tests/it/cron_differential.rs, which compiles it into a temporary
 // directory against /usr/share/java/quartz2.jar, and by
 // scripts/quartz-cron-oracle.sh, which answers, regenerates and checks the
 // oracle with it. The committed oracle holds only fire times, INVALID and

@@ -1,23 +1,14 @@
 //! Jar files on disk of a chosen size and entry count, for the port-level
-//! inspection tests and the `jar_reads` bench. Builds on the domain's test
-//! helpers (`javajar.rs` compiles the main class, `zipjar.rs` writes zips);
-//! include those two first, then this file:
-//!
-//! ```ignore
-//! #[path = "../../cdp-spark-domain/tests/support/javajar.rs"]
-//! mod javajar;
-//! #[path = "../../cdp-spark-domain/tests/support/zipjar.rs"]
-//! mod zipjar;
-//! #[path = "support/jars.rs"]
-//! mod jars;
-//! ```
+//! inspection tests and the `jar_reads` bench. Builds on the testkit
+//! (`javajar` compiles the main class, `zipjar` writes zips). Include with
+//! `#[path = "support/jars.rs"] mod jars;`.
 #![allow(dead_code)]
 
 use std::io::Write;
 use std::path::Path;
 
-use crate::javajar;
-use crate::zipjar::{self, JarWriter};
+use cdp_spark_testkit::javajar;
+use cdp_spark_testkit::zipjar::{self, JarWriter};
 
 /// The class the jars hold and the checks look for.
 pub const MAIN_CLASS: &str = "com.acme.app.Main";

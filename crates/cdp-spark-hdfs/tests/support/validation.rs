@@ -1,14 +1,7 @@
 //! Validations through the domain's use case on local files: the
 //! descriptor fixture with its jar, class and dependencies replaced, and a
-//! provisioner whose job store must not be touched. Include after
-//! `fixtures.rs`:
-//!
-//! ```ignore
-//! #[path = "../../cdp-spark-domain/tests/support/fixtures.rs"]
-//! mod fixtures;
-//! #[path = "support/validation.rs"]
-//! mod validation;
-//! ```
+//! provisioner whose job store must not be touched. Include with
+//! `#[path = "support/validation.rs"] mod validation;`.
 #![allow(dead_code)]
 
 use std::sync::Arc;
@@ -17,7 +10,7 @@ use cdp_spark_domain::api::{DescriptorKind, ProvisioningRequest, ValidationResul
 use cdp_spark_domain::ports::{HdfsPort, MockJobStorePort};
 use cdp_spark_domain::usecases::{Provisioner, UseCaseSettings};
 
-use crate::fixtures;
+use cdp_spark_testkit::fixtures;
 
 /// The descriptor fixture's component, as the field paths name it.
 pub const COMPONENT: &str = "dataProduct.components[1]";

@@ -4,7 +4,7 @@
 //! ResourceManager's own JSON, and finding the spark-submit of a run among
 //! this machine's processes.
 //!
-//! Include it after `common`, `javajar`, `minicluster` and `spark_apps`.
+//! Include it after `common`; it uses the testkit's `minicluster` and `spark_apps`.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -16,8 +16,8 @@ use cdp_spark_domain::ports::{ApplicationHandle, ApplicationState, LaunchRequest
 use cdp_spark_launcher::{ClusterMode, LauncherConfig, SparkLauncher, YarnApp, YarnConfig};
 use chrono::Utc;
 
-use crate::minicluster::MiniCluster;
-use crate::spark_apps;
+use cdp_spark_testkit::minicluster::MiniCluster;
+use cdp_spark_testkit::spark_apps;
 
 /// Longest wait for an application to reach a state.
 pub const LIMIT: Duration = Duration::from_secs(180);

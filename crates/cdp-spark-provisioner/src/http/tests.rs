@@ -21,8 +21,7 @@ use super::{build_app, AppState, HttpOptions};
 use crate::config::{AsyncSettings, AuthSettings, ServerSettings};
 use crate::runtime::TokioTimer;
 
-#[path = "../../../cdp-spark-domain/tests/support/fixtures.rs"]
-mod fixtures;
+use cdp_spark_testkit::fixtures;
 
 fn fixture() -> String {
     fixtures::read(fixtures::SCHEDULED_DESCRIPTOR)

@@ -4,17 +4,14 @@
 //! the descriptor fixture (`tests/fixtures/`) into requests.
 #![allow(dead_code)]
 
-#[path = "../../../cdp-spark-domain/tests/support/fixtures.rs"]
-pub mod fixtures;
-#[path = "../../../cdp-spark-domain/tests/support/javajar.rs"]
-pub mod javajar;
+pub use cdp_spark_testkit::fixtures;
+pub use cdp_spark_testkit::javajar;
 
 pub mod flows;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -123,57 +120,10 @@ pub enum Db {
 }
 
 /// The MariaDB server of the test run (`mysql://root@127.0.0.1:PORT`).
-pub fn mysql_server_url() -> String {
-    match std::env::var("CDP_TEST_MYSQL_URL") {
-        Ok(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_string(),
-        _ => panic!(
-            "CDP_TEST_MYSQL_URL is not set: the MariaDB tests of the HTTP API need a MariaDB server. Run \
-             them with scripts/test.sh, or `bash -c 'source scripts/mariadb.sh && mariadb_start && cargo \
-             test -p cdp-spark-provisioner'`, which start a throw-away MariaDB and set it"
-        ),
-    }
-}
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
+#[allow(unused_imports)] // used by the MariaDB tests only
+pub use cdp_spark_testkit::mariadb::server_url as mysql_server_url;
 /// A database of its own on the test MariaDB, dropped at the end.
-pub struct MysqlDatabase {
-    pub url: String,
-    name: String,
-    server: String,
-}
-
-impl MysqlDatabase {
-    pub fn create() -> Self {
-        use diesel::connection::SimpleConnection;
-        use diesel::Connection;
-        let server = mysql_server_url();
-        let name = format!(
-            "cdp_http_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut conn = diesel::MysqlConnection::establish(&server)
-            .unwrap_or_else(|e| panic!("cannot connect to the test MariaDB at {server}: {e}"));
-        conn.batch_execute(&format!("CREATE DATABASE `{name}`"))
-            .expect("create the test database");
-        Self {
-            url: format!("{server}/{name}"),
-            name,
-            server,
-        }
-    }
-}
-
-impl Drop for MysqlDatabase {
-    fn drop(&mut self) {
-        use diesel::connection::SimpleConnection;
-        use diesel::Connection;
-        if let Ok(mut conn) = diesel::MysqlConnection::establish(&self.server) {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS `{}`", self.name));
-        }
-    }
-}
+pub use cdp_spark_testkit::mariadb::Database as MysqlDatabase;
 
 // ---------------------------------------------------------------- server ---
 
@@ -232,7 +182,7 @@ impl Place {
             dir: tempfile::tempdir().expect("temporary folder"),
             mysql: match db {
                 Db::Sqlite => None,
-                Db::Mariadb => Some(MysqlDatabase::create()),
+                Db::Mariadb => Some(MysqlDatabase::create("http")),
             },
         }
     }

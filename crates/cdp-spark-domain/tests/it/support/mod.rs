@@ -1,0 +1,3 @@
+//! Shared by the tests: `ByteSource`s over files and memory, counting reads.
+
+pub mod byte_sources;

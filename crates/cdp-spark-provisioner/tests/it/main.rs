@@ -1,0 +1,28 @@
+//! The app's integration tests, one binary (`cargo test -p
+//! cdp-spark-provisioner --test it`; one module's tests with its name as
+//! the filter, e.g. `-- http_api::`): each module was a test binary of its
+//! own. Three stay binaries of their own: `cli_validate_hdfs` and
+//! `yarn_e2e` run on the mini clusters (`scripts/test.sh` runs them with
+//! `cargo test`), and `http_openapi` follows the OpenAPI document's own
+//! changes.
+
+/// Shared with the binaries above.
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli_cron;
+mod cli_migrate;
+mod cli_validate;
+mod http_api;
+mod http_artifacts;
+mod http_descriptor_rules;
+mod http_errors;
+mod http_hostile;
+mod http_mariadb;
+mod http_scheduler;
+mod http_secrets;
+mod http_service;
+mod http_store_durability;
+mod http_store_growth;
+mod spark_local_e2e;
+mod spark_local_values;
