@@ -78,8 +78,10 @@ status=0
 # nextest does not even list the cluster tests (they are not "skipped").
 cargo nextest run --profile ci --workspace -E "not ($cluster_filter)" "$@" 2>&1 | tee -a "$log" || status=1
 cargo test --workspace "${cluster_args[@]}" "$@" 2>&1 | tee -a "$log" || status=1
-# The benches once each in test mode, as `cargo test --all-targets` ran them.
-cargo test --workspace --benches 2>&1 | tee -a "$log" || status=1
+# The benches once each in test mode, as `cargo test --all-targets` ran them
+# (`--bench '*'`: the bench targets alone; `--benches` would run every
+# library's unit tests again and count them twice).
+cargo test --workspace --bench '*' 2>&1 | tee -a "$log" || status=1
 cargo test --workspace --doc 2>&1 | tee -a "$log" || status=1
 
 # --- HTTP API contract test (issue 4): schemathesis (PyPI) against the
