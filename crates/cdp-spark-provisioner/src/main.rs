@@ -8,7 +8,6 @@ mod config;
 mod http;
 mod logging;
 mod memory;
-mod offline;
 mod runtime;
 mod signals;
 

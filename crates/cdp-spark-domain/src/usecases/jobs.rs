@@ -144,7 +144,7 @@ impl Provisioner {
     /// Start the job now: a one-shot trigger with immediate start, also for
     /// a job that has no trigger of its own.
     pub async fn trigger_now(&self, key: &JobKey) -> Result<ManualTrigger, UseCaseError> {
-        let now = self.clock.now();
+        let now = self.validator.clock.now();
         let trigger = TriggerDefinition {
             key: TriggerKey::new(
                 key.group.clone(),

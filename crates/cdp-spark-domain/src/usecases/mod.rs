@@ -75,15 +75,49 @@ impl Default for ArtifactSettings {
     }
 }
 
-/// The use cases, holding the ports they work through.
+/// Validation: the descriptor's rules, the schedule's and the artifact
+/// checks through `HdfsPort`. It needs no job store, so offline commands
+/// (`validate`) use it alone.
 #[derive(Clone)]
-pub struct Provisioner {
+pub struct Validator {
     fs: Arc<dyn HdfsPort>,
-    store: Arc<dyn JobStorePort>,
     clock: Arc<dyn Clock>,
     settings: UseCaseSettings,
     /// Bounds the artifact checks in flight (shared by the clones).
     artifact_checks: Arc<Gate>,
+}
+
+impl Validator {
+    pub fn new(fs: Arc<dyn HdfsPort>, settings: UseCaseSettings) -> Self {
+        Self {
+            fs,
+            clock: Arc::new(SystemClock),
+            artifact_checks: Arc::new(Gate::new(settings.artifacts.max_concurrent_checks)),
+            settings,
+        }
+    }
+
+    /// Replace the clock (tests, skewed-clock simulations).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn settings(&self) -> &UseCaseSettings {
+        &self.settings
+    }
+
+    pub fn fs(&self) -> &Arc<dyn HdfsPort> {
+        &self.fs
+    }
+}
+
+/// The use cases, holding the ports they work through: validation, and
+/// the job store for what provisioning keeps.
+#[derive(Clone)]
+pub struct Provisioner {
+    validator: Validator,
+    store: Arc<dyn JobStorePort>,
     /// Hides secrets in what the job status API shows (jobs, runs).
     redactor: Redactor,
 }
@@ -95,11 +129,8 @@ impl Provisioner {
         settings: UseCaseSettings,
     ) -> Self {
         Self {
-            fs,
+            validator: Validator::new(fs, settings),
             store,
-            clock: Arc::new(SystemClock),
-            artifact_checks: Arc::new(Gate::new(settings.artifacts.max_concurrent_checks)),
-            settings,
             redactor: Redactor::default(),
         }
     }
@@ -118,12 +149,12 @@ impl Provisioner {
 
     /// Replace the clock (tests, skewed-clock simulations).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.validator = self.validator.with_clock(clock);
         self
     }
 
     pub fn settings(&self) -> &UseCaseSettings {
-        &self.settings
+        self.validator.settings()
     }
 
     pub fn store(&self) -> &Arc<dyn JobStorePort> {
@@ -131,6 +162,11 @@ impl Provisioner {
     }
 
     pub fn fs(&self) -> &Arc<dyn HdfsPort> {
-        &self.fs
+        self.validator.fs()
+    }
+
+    /// The validation use cases this provisioner runs.
+    pub fn validator(&self) -> &Validator {
+        &self.validator
     }
 }

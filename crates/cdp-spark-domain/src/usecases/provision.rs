@@ -32,7 +32,7 @@ impl Provisioner {
         let started = Instant::now();
         let validated = self.validate_descriptor(descriptor).await?;
         let descriptor = &validated.descriptor;
-        let now = self.clock.now();
+        let now = self.validator.clock.now();
         let job = job_definition(descriptor);
         let trigger =
             scheduled_trigger(descriptor, now).map_err(|i| UseCaseError::Invalid(i.into()))?;
@@ -68,7 +68,7 @@ impl Provisioner {
             &job,
             trigger.as_ref(),
             now,
-            self.settings.public_base_url.as_deref(),
+            self.validator.settings.public_base_url.as_deref(),
         );
         Ok(ProvisioningStatus::completed(result, Some(info)))
     }

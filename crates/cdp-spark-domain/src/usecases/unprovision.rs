@@ -20,7 +20,7 @@ impl Provisioner {
         parse_request_to_remove(
             request.descriptor_kind,
             &request.descriptor,
-            &self.settings.descriptor,
+            &self.validator.settings.descriptor,
         )
     }
 

@@ -5,7 +5,7 @@ use tracing::{info, warn};
 use super::artifacts::check_artifacts;
 use super::errors::{fs_system_error, UseCaseError};
 use super::jobs::scheduled_trigger;
-use super::Provisioner;
+use super::{Provisioner, Validator};
 use crate::api::{ProvisioningRequest, SystemError, ValidationResult};
 use crate::descriptor::{parse_request, ComponentDescriptor};
 use crate::issues::Issues;
@@ -17,7 +17,7 @@ pub struct Validated {
     pub descriptor: ComponentDescriptor,
 }
 
-impl Provisioner {
+impl Validator {
     /// Descriptor rules only (no filesystem): what unprovision checks.
     pub fn check_descriptor(
         &self,
@@ -103,5 +103,39 @@ impl Provisioner {
             Err(UseCaseError::System(e)) => Err(e),
             Err(UseCaseError::NotFound(m)) => Err(SystemError::new(m.clone(), m)),
         }
+    }
+}
+
+impl Provisioner {
+    /// See [`Validator::check_descriptor`].
+    pub fn check_descriptor(
+        &self,
+        request: &ProvisioningRequest,
+    ) -> Result<ComponentDescriptor, Issues> {
+        self.validator.check_descriptor(request)
+    }
+
+    /// See [`Validator::validate_request`].
+    pub async fn validate_request(
+        &self,
+        request: &ProvisioningRequest,
+    ) -> Result<Validated, UseCaseError> {
+        self.validator.validate_request(request).await
+    }
+
+    /// See [`Validator::validate_descriptor`].
+    pub async fn validate_descriptor(
+        &self,
+        descriptor: ComponentDescriptor,
+    ) -> Result<Validated, UseCaseError> {
+        self.validator.validate_descriptor(descriptor).await
+    }
+
+    /// See [`Validator::validate`].
+    pub async fn validate(
+        &self,
+        request: &ProvisioningRequest,
+    ) -> Result<ValidationResult, SystemError> {
+        self.validator.validate(request).await
     }
 }

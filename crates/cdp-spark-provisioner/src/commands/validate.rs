@@ -7,12 +7,11 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
 use cdp_spark_domain::api::{DescriptorKind, ProvisioningRequest};
-use cdp_spark_domain::usecases::{Provisioner, UseCaseSettings};
+use cdp_spark_domain::usecases::{UseCaseSettings, Validator};
 
 use super::EXIT_USAGE_OR_IO;
 use crate::cli::ValidateArgs;
 use crate::config::{Overrides, Settings};
-use crate::offline::OfflineJobStore;
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let text = if args.descriptor.as_os_str() == "-" {
@@ -41,9 +40,9 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         descriptor.accepted_use_case_templates = args.accepted_templates.clone();
     }
     let fs = settings.artifact_fs()?;
-    let provisioner = Provisioner::new(
+    // Validation needs no job store: offline, only the filesystems.
+    let validator = Validator::new(
         Arc::new(fs),
-        Arc::new(OfflineJobStore),
         UseCaseSettings {
             descriptor,
             public_base_url: None,
@@ -60,7 +59,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    match runtime.block_on(provisioner.validate(&request)) {
+    match runtime.block_on(validator.validate(&request)) {
         Ok(result) => {
             println!("{}", serde_json::to_string_pretty(&result)?);
             Ok(if result.valid {
