@@ -402,21 +402,24 @@ async fn system_errors_give_the_caller_a_reason_and_the_log_the_detail() {
     logged_error(&server, &id, "QRTZ_CDP_OPERATIONS");
 }
 
+/// HDFS on, its default filesystem a NameNode address nothing listens on
+/// (port 9), calls bounded to 2 s.
+fn hdfs_where_nothing_listens() -> ServerOptions {
+    ServerOptions::default()
+        .env("CDP_SPARK_PROVISIONER__HDFS__ENABLED", "true")
+        .env(
+            "CDP_SPARK_PROVISIONER__HDFS__DEFAULT_FS",
+            "hdfs://127.0.0.1:9",
+        )
+        .env("CDP_SPARK_PROVISIONER__HDFS__TIMEOUT_MS", "2000")
+}
+
 #[tokio::test]
 async fn an_unreachable_namenode_is_not_shown_to_the_caller() {
     // HDFS at an address nothing listens on: the NameNode's address is the
     // operator's business, in the log; the caller learns HDFS is unreachable.
     let place = Place::new(&support::Db::Sqlite);
-    let server = start_in(
-        &place,
-        &ServerOptions::default()
-            .env("CDP_SPARK_PROVISIONER__HDFS__ENABLED", "true")
-            .env(
-                "CDP_SPARK_PROVISIONER__HDFS__DEFAULT_FS",
-                "hdfs://127.0.0.1:9",
-            )
-            .env("CDP_SPARK_PROVISIONER__HDFS__TIMEOUT_MS", "2000"),
-    );
+    let server = start_in(&place, &hdfs_where_nothing_listens());
     let descriptor =
         support::fixture_descriptor().replace("hdfs://nameservice1/", "hdfs://127.0.0.1:9/");
     let c = &server.client;
@@ -450,16 +453,7 @@ async fn an_unreachable_namenode_is_not_shown_to_the_caller() {
 #[tokio::test]
 async fn a_namenode_address_the_configuration_does_not_name_is_a_field_problem() {
     let place = Place::new(&support::Db::Sqlite);
-    let server = start_in(
-        &place,
-        &ServerOptions::default()
-            .env("CDP_SPARK_PROVISIONER__HDFS__ENABLED", "true")
-            .env(
-                "CDP_SPARK_PROVISIONER__HDFS__DEFAULT_FS",
-                "hdfs://127.0.0.1:9",
-            )
-            .env("CDP_SPARK_PROVISIONER__HDFS__TIMEOUT_MS", "2000"),
-    );
+    let server = start_in(&place, &hdfs_where_nothing_listens());
     let own = server
         .url("/")
         .trim_start_matches("http://")
