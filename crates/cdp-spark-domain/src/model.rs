@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::cron::CronExpression;
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::ArtifactUri;
@@ -336,22 +339,53 @@ impl MisfireInstruction {
     }
 }
 
-/// When a trigger fires.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+/// When a trigger fires: the schedule parsed, as the store decoded it (a
+/// row whose expression or zone cannot be read is reported when it is
+/// decoded, never evaluated).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TriggerSchedule {
     /// Quartz `CRON` trigger.
-    #[serde(rename_all = "camelCase")]
     Cron {
-        cron_expression: String,
-        /// IANA zone id, Quartz `TIME_ZONE_ID`.
-        time_zone: String,
+        /// `CRON_EXPRESSION`, parsed.
+        cron_expression: CronExpression,
+        /// `TIME_ZONE_ID`, the zone the expression is evaluated in.
+        time_zone: Tz,
         start_time: DateTime<Utc>,
         end_time: Option<DateTime<Utc>>,
     },
     /// Quartz `SIMPLE` trigger firing once (`REPEAT_COUNT` 0).
-    #[serde(rename_all = "camelCase")]
     Once { start_time: DateTime<Utc> },
+}
+
+impl TriggerSchedule {
+    /// When the schedule starts.
+    pub fn start_time(&self) -> DateTime<Utc> {
+        match self {
+            TriggerSchedule::Cron { start_time, .. } | TriggerSchedule::Once { start_time } => {
+                *start_time
+            }
+        }
+    }
+
+    /// The first fire time strictly after `after`, `None` when the schedule
+    /// has none left (one-shot, or past its end time).
+    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            TriggerSchedule::Once { .. } => None,
+            TriggerSchedule::Cron {
+                cron_expression,
+                time_zone,
+                end_time,
+                ..
+            } => {
+                let next = cron_expression.next_after(after, *time_zone)?;
+                match end_time {
+                    Some(end) if next > *end => None,
+                    _ => Some(next),
+                }
+            }
+        }
+    }
 }
 
 /// Quartz trigger states.
@@ -404,8 +438,7 @@ impl TriggerState {
 }
 
 /// A trigger as written to and read from the store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TriggerDefinition {
     pub key: TriggerKey,
     pub job_key: JobKey,
@@ -510,8 +543,7 @@ pub struct RunFilter {
 
 /// A job with its triggers and latest runs, as the use cases read them
 /// (redacted); the job status API answers [`crate::api::JobStatusView`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobView {
     pub job: JobDefinition,
     pub triggers: Vec<TriggerDefinition>,

@@ -56,8 +56,8 @@ fn pair(group: &str, name: &str, version: usize) -> (JobDefinition, TriggerDefin
         key: job.key.scheduled_trigger_key(),
         job_key: job.key.clone(),
         schedule: TriggerSchedule::Cron {
-            cron_expression: "0 0 3 * * ?".into(),
-            time_zone: "Europe/Rome".into(),
+            cron_expression: "0 0 3 * * ?".parse().expect("a valid cron expression"),
+            time_zone: "Europe/Rome".parse().expect("a known time zone"),
             start_time: start,
             end_time: None,
         },

@@ -3,6 +3,7 @@
 //! (retried by the store first), rows we cannot read are `Corrupt`.
 
 use cdp_spark_domain::ports::StoreError;
+use cdp_spark_domain::scheduling::ScheduleError;
 use diesel::result::{ConnectionError, DatabaseErrorKind, Error as DieselError};
 
 use crate::limits::RowError;
@@ -15,6 +16,9 @@ pub(crate) enum DbError {
     Db(DieselError),
     /// A decided outcome (bad input, unreadable row, a key taken): never retried.
     Store(StoreError),
+    /// A cron trigger whose stored expression or zone cannot be read: a
+    /// corrupt row, which an acquisition puts in `ERROR` with the reason.
+    Schedule(ScheduleError),
 }
 
 impl From<DieselError> for DbError {
@@ -44,7 +48,7 @@ impl DbError {
     pub(crate) fn is_retryable(&self) -> bool {
         match self {
             DbError::Db(e) => matches!(classify(e), StoreError::Conflict(_)),
-            DbError::Store(_) => false,
+            DbError::Store(_) | DbError::Schedule(_) => false,
         }
     }
 
@@ -52,6 +56,7 @@ impl DbError {
         match self {
             DbError::Db(e) => classify(&e),
             DbError::Store(e) => e,
+            DbError::Schedule(e) => StoreError::Corrupt(e.to_string()),
         }
     }
 }

@@ -164,14 +164,14 @@ pub fn check_trigger(trigger: &TriggerDefinition) -> Result<(), RowError> {
                     trigger.key
                 )
             },
-            cron_expression,
+            cron_expression.as_str(),
             "CRON_EXPRESSION",
             CRON_EXPRESSION_LEN,
             "write the expression with at most 120 characters (e.g. use ranges and lists)",
         )?;
         text(
             || format!("the time zone '{time_zone}' of trigger {}", trigger.key),
-            time_zone,
+            time_zone.name(),
             "TIME_ZONE_ID",
             TIME_ZONE_LEN,
             "use an IANA zone id such as Europe/Rome",

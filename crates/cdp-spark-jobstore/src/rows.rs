@@ -7,6 +7,7 @@ use cdp_spark_domain::model::{
     JobDefinition, JobKey, MisfireInstruction, OperationKind, OperationRecord, RunRecord, RunState,
     TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
 };
+use cdp_spark_domain::scheduling::decode_cron_schedule;
 use chrono::{DateTime, Utc};
 use tracing::warn;
 
@@ -95,12 +96,14 @@ pub(crate) fn trigger_from_row(row: TriggerRow) -> Result<TriggerDefinition, DbE
             let time_zone = row.time_zone_id.ok_or_else(|| {
                 DbError::corrupt(format!("cron trigger {key} has no TIME_ZONE_ID"))
             })?;
-            TriggerSchedule::Cron {
-                cron_expression,
-                time_zone,
+            decode_cron_schedule(
+                &key,
+                &cron_expression,
+                &time_zone,
                 start_time,
-                end_time: optional_instant(row.end_time, || format!("END_TIME of trigger {key}"))?,
-            }
+                optional_instant(row.end_time, || format!("END_TIME of trigger {key}"))?,
+            )
+            .map_err(DbError::Schedule)?
         }
         TYPE_SIMPLE => match row.repeat_count {
             Some(0) => TriggerSchedule::Once { start_time },
@@ -270,6 +273,40 @@ mod tests {
         let mut row = cron_row();
         row.trigger_type = "CAL_INT".into();
         assert!(trigger_from_row(row).is_err());
+    }
+
+    #[test]
+    fn cron_schedules_are_decoded_once_with_the_reason_when_unreadable() {
+        let t = trigger_from_row(cron_row()).expect("valid");
+        match &t.schedule {
+            TriggerSchedule::Cron {
+                cron_expression,
+                time_zone,
+                ..
+            } => {
+                assert_eq!(cron_expression.as_str(), "0 0 3 * * ?");
+                assert_eq!(time_zone.name(), "Europe/Rome");
+            }
+            other => panic!("expected a cron schedule, got {other:?}"),
+        }
+        let mut row = cron_row();
+        row.cron_expression = Some("0 0 3 * *".into());
+        match trigger_from_row(row) {
+            Err(DbError::Schedule(e)) => assert!(
+                e.trigger == "g.jTrigger" && e.problem.contains("'0 0 3 * *'"),
+                "{e}"
+            ),
+            other => panic!("expected a schedule error, got {other:?}"),
+        }
+        let mut row = cron_row();
+        row.time_zone_id = Some("Mars/Olympus".into());
+        let e = trigger_from_row(row)
+            .expect_err("unknown zone")
+            .into_store_error();
+        assert!(
+            matches!(e, cdp_spark_domain::ports::StoreError::Corrupt(ref m) if m.contains("Mars/Olympus")),
+            "{e}"
+        );
     }
 
     #[test]

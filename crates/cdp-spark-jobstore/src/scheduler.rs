@@ -28,7 +28,6 @@
 //! asks for the plan and writes it, within the same transaction.
 
 use std::borrow::Borrow;
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use async_trait::async_trait;
@@ -40,7 +39,7 @@ use cdp_spark_domain::scheduling::acquisition::{
 use cdp_spark_domain::scheduling::recovery::{
     find_orphans, plan_recovery, FiredEntry, InstanceCheckIn, RecoveryContext,
 };
-use cdp_spark_domain::scheduling::{FiredState, ScheduleCache};
+use cdp_spark_domain::scheduling::FiredState;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
@@ -160,11 +159,6 @@ fn db_now(conn: &mut AnyConnection, sql: &Sql) -> Result<DateTime<Utc>, DbError>
         .map(|r| r.now_ms)
         .ok_or_else(|| DbError::corrupt("the database answered no current time"))?;
     db_time(ms)
-}
-
-thread_local! {
-    /// Cron expressions are parsed once per thread.
-    static SCHEDULES: RefCell<ScheduleCache> = RefCell::new(ScheduleCache::default());
 }
 
 fn new_run_id() -> String {
@@ -566,6 +560,10 @@ fn acquire(
                 kept_prev.insert(key, fire_millis(trigger.previous_fire_time));
                 due.push(DueTrigger::Read { trigger, job });
             }
+            (Err(DbError::Schedule(error)), Ok(_)) => {
+                kept_prev.insert(key.clone(), raw_prev);
+                due.push(DueTrigger::BadSchedule { key, error });
+            }
             (t, j) => {
                 let error = t
                     .err()
@@ -583,15 +581,7 @@ fn acquire(
         misfire_threshold: req.misfire_threshold,
         instance_id: &req.instance_id,
     };
-    let plan = SCHEDULES.with(|cache| {
-        plan_acquisition(
-            due,
-            in_flight,
-            &ctx,
-            &mut cache.borrow_mut(),
-            &mut new_run_id,
-        )
-    });
+    let plan = plan_acquisition(due, in_flight, &ctx, &mut new_run_id);
 
     let mut moves: Vec<TriggerUpdate> = Vec::with_capacity(plan.triggers.len());
     let mut completed: Vec<TriggerKey> = Vec::new();

@@ -423,8 +423,8 @@ fn insert_trigger(
                 .bind::<Text, _>(&inner.sched)
                 .bind::<Text, _>(&t.key.name)
                 .bind::<Text, _>(&t.key.group)
-                .bind::<Text, _>(cron_expression)
-                .bind::<Text, _>(time_zone)
+                .bind::<Text, _>(cron_expression.as_str())
+                .bind::<Text, _>(time_zone.name())
                 .execute(conn)?;
         }
         TriggerSchedule::Once { .. } => {

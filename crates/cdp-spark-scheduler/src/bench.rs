@@ -316,8 +316,8 @@ where
             key: key.scheduled_trigger_key(),
             job_key: key,
             schedule: TriggerSchedule::Cron {
-                cron_expression: "* * * * * ?".into(),
-                time_zone: "UTC".into(),
+                cron_expression: "* * * * * ?".parse().expect("a valid cron expression"),
+                time_zone: "UTC".parse().expect("a known time zone"),
                 start_time: start,
                 end_time: None,
             },

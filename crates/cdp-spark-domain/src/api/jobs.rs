@@ -184,8 +184,8 @@ impl From<TriggerSchedule> for TriggerScheduleView {
                 start_time,
                 end_time,
             } => TriggerScheduleView::Cron {
-                cron_expression,
-                time_zone,
+                cron_expression: cron_expression.as_str().to_string(),
+                time_zone: time_zone.name().to_string(),
                 start_time,
                 end_time,
             },
@@ -278,8 +278,8 @@ mod tests {
             key: TriggerKey::new("g", "nTrigger"),
             job_key: JobKey::new("g", "n"),
             schedule: TriggerSchedule::Cron {
-                cron_expression: "0 0 1 * * ?".into(),
-                time_zone: "Europe/Rome".into(),
+                cron_expression: "0 0 1 * * ?".parse().expect("a valid cron expression"),
+                time_zone: "Europe/Rome".parse().expect("a known time zone"),
                 start_time: t(0),
                 end_time: None,
             },
@@ -302,6 +302,10 @@ mod tests {
         }
     }
 
+    fn value<T: Serialize>(v: &T) -> Value {
+        serde_json::to_value(v).expect("serialises")
+    }
+
     fn text<T: Serialize>(value: &T) -> String {
         serde_json::to_string(value).expect("serialises")
     }
@@ -318,8 +322,29 @@ mod tests {
             schedule: TriggerSchedule::Once { start_time: t(0) },
             ..cron()
         };
-        for trigger in [cron(), once] {
-            assert_eq!(text(&TriggerView::from(trigger.clone())), text(&trigger));
+        let cron_schedule = json!({
+            "type": "CRON",
+            "cronExpression": "0 0 1 * * ?",
+            "timeZone": "Europe/Rome",
+            "startTime": t(0),
+            "endTime": null,
+        });
+        let once_schedule = json!({"type": "ONCE", "startTime": t(0)});
+        for (trigger, schedule) in [(cron(), cron_schedule), (once, once_schedule)] {
+            let expected = json!({
+                "key": value(&trigger.key),
+                "jobKey": value(&trigger.job_key),
+                "schedule": schedule,
+                "nextFireTime": t(10),
+                "previousFireTime": null,
+                "state": "PAUSED_BLOCKED",
+                "misfireInstruction": value(&trigger.misfire_instruction),
+                "priority": 5,
+            });
+            assert_eq!(
+                serde_json::to_value(TriggerView::from(trigger)).expect("serialises"),
+                expected
+            );
         }
     }
 
@@ -367,8 +392,12 @@ mod tests {
                 run(RunState::Succeeded, None),
             ],
         };
-        let mut expected = serde_json::to_value(&view).expect("serialises");
-        expected["status"] = json!("FAILED");
+        let expected = json!({
+            "job": serde_json::to_value(JobDefinitionView::from(view.job.clone())).expect("serialises"),
+            "triggers": [serde_json::to_value(TriggerView::from(cron())).expect("serialises")],
+            "lastRuns": view.last_runs.iter().map(|r| serde_json::to_value(RunView::from(r.clone())).expect("serialises")).collect::<Vec<_>>(),
+            "status": "FAILED",
+        });
         let answer = JobStatusView::new(view);
         assert_eq!(answer.status, Some(RunState::Failed));
         assert_eq!(serde_json::to_value(&answer).expect("serialises"), expected);

@@ -83,6 +83,13 @@ pub(crate) fn max_year() -> i32 {
 /// A valid Quartz cron expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CronExpression {
+    /// Shared: a trigger's schedule is cloned with the trigger, and the
+    /// parsed fields stay one allocation however many copies there are.
+    inner: std::sync::Arc<Parsed>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Parsed {
     text: String,
     spec: parser::Spec,
 }
@@ -96,14 +103,16 @@ impl CronExpression {
     pub fn parse(text: &str) -> Result<Self, CronError> {
         let spec = parser::parse(text)?;
         Ok(Self {
-            text: text.to_string(),
-            spec,
+            inner: std::sync::Arc::new(Parsed {
+                text: text.to_string(),
+                spec,
+            }),
         })
     }
 
     /// The expression as written.
     pub fn as_str(&self) -> &str {
-        &self.text
+        &self.inner.text
     }
 
     /// The first fire time strictly after `after`, evaluated in `tz`, as
@@ -121,7 +130,7 @@ impl CronExpression {
     }
 
     pub(crate) fn search(&self, after: i64, tz: Tz) -> Next {
-        eval::time_after(&self.spec, after, zone::model(tz))
+        eval::time_after(&self.inner.spec, after, zone::model(tz))
     }
 
     /// The next `count` fire times after `after`.
@@ -143,13 +152,21 @@ impl CronExpression {
     /// A short English reading, e.g. "at 02:30:00, Monday to Friday".
     /// Best effort, for display only.
     pub fn describe(&self) -> String {
-        describe::describe(&self.spec.texts)
+        describe::describe(&self.inner.spec.texts)
+    }
+}
+
+impl std::str::FromStr for CronExpression {
+    type Err = CronError;
+
+    fn from_str(text: &str) -> Result<Self, CronError> {
+        Self::parse(text)
     }
 }
 
 impl fmt::Display for CronExpression {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&self.inner.text)
     }
 }
 

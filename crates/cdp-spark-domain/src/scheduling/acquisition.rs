@@ -15,9 +15,7 @@ use crate::descriptor::ConcurrencyPolicy;
 use crate::model::{JobDefinition, JobKey, RunRecord, RunState, TriggerDefinition, TriggerKey};
 use crate::ports::Fire;
 
-use super::{
-    concurrency_decision, plan_fire, reasons, ConcurrencyDecision, FiredState, ScheduleCache,
-};
+use super::{concurrency_decision, plan_fire, reasons, ConcurrencyDecision, FiredState};
 
 /// A due trigger as the store read it.
 // Nearly every due trigger is readable: boxing the large variant would cost
@@ -33,6 +31,11 @@ pub enum DueTrigger {
     /// A trigger whose row, or whose job's row, cannot be decoded: `error`
     /// says what is wrong with it.
     Unreadable { key: TriggerKey, error: String },
+    /// A cron trigger whose stored expression or time zone cannot be read.
+    BadSchedule {
+        key: TriggerKey,
+        error: super::ScheduleError,
+    },
 }
 
 /// The circumstances of one acquisition.
@@ -161,7 +164,6 @@ pub fn plan_acquisition(
     due: Vec<DueTrigger>,
     in_flight: Vec<RunRecord>,
     ctx: &AcquisitionContext<'_>,
-    schedules: &mut ScheduleCache,
     new_id: &mut dyn FnMut() -> String,
 ) -> AcquisitionPlan {
     let now = ctx.now;
@@ -182,22 +184,21 @@ pub fn plan_acquisition(
                 });
                 continue;
             }
-        };
-        let Some(due_at) = t.next_fire_time else {
-            continue;
-        };
-        let schedule = match schedules.schedule_of(&t) {
-            Ok(s) => s,
-            Err(reason) => {
+            DueTrigger::BadSchedule { key, error } => {
                 plan.triggers.push(TriggerMove {
-                    key: t.key,
-                    change: TriggerChange::Error { reason },
+                    key,
+                    change: TriggerChange::Error {
+                        reason: error.problem,
+                    },
                 });
                 continue;
             }
         };
+        let Some(due_at) = t.next_fire_time else {
+            continue;
+        };
         let fire = plan_fire(
-            &schedule,
+            &t.schedule,
             t.misfire_instruction,
             due_at,
             now,

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::acquisition::*;
-use super::{FiredState, ScheduleCache};
+use super::{decode_cron_schedule, FiredState};
 use crate::descriptor::ConcurrencyPolicy;
 use crate::model::{
     JobDefinition, JobKey, MisfireInstruction, RunPolicy, RunRecord, RunState, SparkJobSpec,
@@ -59,8 +59,8 @@ fn trigger(name: &str, schedule: TriggerSchedule, due: DateTime<Utc>) -> Trigger
 
 fn cron(expr: &str, end: Option<DateTime<Utc>>) -> TriggerSchedule {
     TriggerSchedule::Cron {
-        cron_expression: expr.into(),
-        time_zone: "Europe/Rome".into(),
+        cron_expression: expr.parse().expect("a valid cron expression"),
+        time_zone: "Europe/Rome".parse().expect("a known time zone"),
         start_time: at(0, 0, 0),
         end_time: end,
     }
@@ -104,13 +104,7 @@ fn plan(
         misfire_threshold: threshold,
         instance_id: ME,
     };
-    plan_acquisition(
-        due,
-        in_flight,
-        &ctx,
-        &mut ScheduleCache::default(),
-        &mut ids(),
-    )
+    plan_acquisition(due, in_flight, &ctx, &mut ids())
 }
 
 fn read(t: TriggerDefinition, j: JobDefinition) -> DueTrigger {
@@ -505,20 +499,18 @@ fn runs_in_flight_of_another_job_do_not_matter() {
 #[test]
 fn unreadable_triggers_and_schedules_go_to_error_with_the_reason() {
     let now = at(10, 0, 0);
-    let mut bad_zone = trigger("zone", cron("0 0 * * * ?", None), now);
-    if let TriggerSchedule::Cron { time_zone, .. } = &mut bad_zone.schedule {
-        *time_zone = "Mars/Olympus".into();
-    }
+    let bad = |name: &str, expr: &str, zone: &str| DueTrigger::BadSchedule {
+        key: TriggerKey::new("dp", name),
+        error: decode_cron_schedule(&TriggerKey::new("dp", name), expr, zone, at(0, 0, 0), None)
+            .expect_err("unreadable"),
+    };
     let due = vec![
         DueTrigger::Unreadable {
             key: TriggerKey::new("dp", "rows"),
             error: "MISFIRE_INSTR holds 42".into(),
         },
-        read(
-            trigger("cron", cron("nonsense", None), now),
-            job(ConcurrencyPolicy::Allow),
-        ),
-        read(bad_zone, job(ConcurrencyPolicy::Allow)),
+        bad("cron", "nonsense", "Europe/Rome"),
+        bad("zone", "0 0 * * * ?", "Mars/Olympus"),
         read(
             trigger("fine", cron("0 0 * * * ?", None), now),
             job(ConcurrencyPolicy::Allow),
@@ -652,34 +644,19 @@ fn guarded_jobs_are_the_non_allow_ones_once_each_sorted() {
 }
 
 #[test]
-fn the_schedule_cache_keeps_each_triggers_end_time() {
-    let mut cache = ScheduleCache::default();
+fn each_trigger_keeps_its_own_end_time() {
     let now = at(10, 0, 0);
-    let open = trigger("open", cron("0 0 * * * ?", None), now);
-    let ended = trigger("ended", cron("0 0 * * * ?", Some(at(10, 30, 0))), now);
-    let a = cache.schedule_of(&open).expect("valid");
-    let b = cache.schedule_of(&ended).expect("valid");
-    assert_eq!(a.next_after(now), Some(at(11, 0, 0)));
-    assert_eq!(b.next_after(now), None, "same expression, its own end time");
-    let broken = trigger("broken", cron("nonsense", None), now);
-    let first = cache.schedule_of(&broken).expect_err("invalid");
-    let again = cache.schedule_of(&broken).expect_err("invalid");
-    assert_eq!(first, again);
-    let once = trigger("once", TriggerSchedule::Once { start_time: now }, now);
-    assert!(matches!(
-        cache.schedule_of(&once),
-        Ok(super::ParsedSchedule::Once)
-    ));
-    for i in 0..=ScheduleCache::MAX_ENTRIES + 1 {
-        let mut t = open.clone();
-        if let TriggerSchedule::Cron { time_zone, .. } = &mut t.schedule {
-            *time_zone = format!("Nowhere/{i}");
-        }
-        assert!(cache.schedule_of(&t).is_err());
-    }
-    assert!(
-        cache.schedule_of(&open).is_ok(),
-        "still answers after starting over"
+    let open = cron("0 0 * * * ?", None);
+    let ended = cron("0 0 * * * ?", Some(at(10, 30, 0)));
+    assert_eq!(open.next_after(now), Some(at(11, 0, 0)));
+    assert_eq!(
+        ended.next_after(now),
+        None,
+        "same expression, its own end time"
+    );
+    assert_eq!(
+        TriggerSchedule::Once { start_time: now }.next_after(now),
+        None
     );
 }
 

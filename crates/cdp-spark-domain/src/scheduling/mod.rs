@@ -7,8 +7,6 @@
 //! The texts users read about these decisions are in [`reasons`].
 //! Nothing here does I/O or reads a clock: "now" is always an argument.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
@@ -31,7 +29,7 @@ mod recovery_tests;
 #[cfg(test)]
 mod tests;
 
-/// Why a trigger cannot be planned (its stored schedule is unreadable).
+/// Why a stored cron schedule cannot be read: its expression or zone.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("trigger {trigger}: {problem}")]
 pub struct ScheduleError {
@@ -39,107 +37,30 @@ pub struct ScheduleError {
     pub problem: String,
 }
 
-/// A trigger's schedule, parsed once.
-#[derive(Debug, Clone)]
-pub enum ParsedSchedule {
-    Cron {
-        cron: Box<CronExpression>,
-        zone: Tz,
-        end_time: Option<DateTime<Utc>>,
-    },
-    Once,
-}
-
-impl ParsedSchedule {
-    pub fn parse(key: &TriggerKey, schedule: &TriggerSchedule) -> Result<Self, ScheduleError> {
-        match schedule {
-            TriggerSchedule::Once { .. } => Ok(ParsedSchedule::Once),
-            TriggerSchedule::Cron {
-                cron_expression,
-                time_zone,
-                end_time,
-                ..
-            } => {
-                let cron = CronExpression::parse(cron_expression).map_err(|e| ScheduleError {
-                    trigger: key.to_string(),
-                    problem: reasons::invalid_cron(cron_expression, &e.to_string()),
-                })?;
-                let zone: Tz = time_zone.parse().map_err(|_| ScheduleError {
-                    trigger: key.to_string(),
-                    problem: reasons::invalid_time_zone(time_zone),
-                })?;
-                Ok(ParsedSchedule::Cron {
-                    cron: Box::new(cron),
-                    zone,
-                    end_time: *end_time,
-                })
-            }
-        }
-    }
-
-    /// The first fire time strictly after `after`, `None` when the schedule
-    /// has none left (one-shot, or past its end time).
-    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        match self {
-            ParsedSchedule::Once => None,
-            ParsedSchedule::Cron {
-                cron,
-                zone,
-                end_time,
-            } => {
-                let next = cron.next_after(after, *zone)?;
-                match end_time {
-                    Some(end) if next > *end => None,
-                    _ => Some(next),
-                }
-            }
-        }
-    }
-}
-
-/// Parsed schedules by cron expression and time zone, so that a batch (and
-/// the batches after it, when the cache is kept) parses each expression
-/// once. Unreadable ones are remembered with their problem.
-#[derive(Debug, Default)]
-pub struct ScheduleCache {
-    parsed: HashMap<(String, String), Result<ParsedSchedule, String>>,
-}
-
-impl ScheduleCache {
-    /// Entries kept at most; the cache starts over beyond.
-    pub const MAX_ENTRIES: usize = 10_000;
-
-    /// The parsed schedule of `trigger`, or why it cannot be read (a text
-    /// for users: [`reasons::invalid_cron`], [`reasons::invalid_time_zone`]).
-    pub fn schedule_of(&mut self, trigger: &TriggerDefinition) -> Result<ParsedSchedule, String> {
-        let TriggerSchedule::Cron {
-            cron_expression,
-            time_zone,
-            end_time,
-            ..
-        } = &trigger.schedule
-        else {
-            return Ok(ParsedSchedule::Once);
-        };
-        if self.parsed.len() > Self::MAX_ENTRIES {
-            self.parsed.clear();
-        }
-        let base = self
-            .parsed
-            .entry((cron_expression.clone(), time_zone.clone()))
-            .or_insert_with(|| {
-                ParsedSchedule::parse(&trigger.key, &trigger.schedule).map_err(|e| e.problem)
-            })
-            .clone()?;
-        Ok(match base {
-            ParsedSchedule::Cron { cron, zone, .. } => ParsedSchedule::Cron {
-                cron,
-                zone,
-                end_time: *end_time,
-            },
-            ParsedSchedule::Once => ParsedSchedule::Once,
-        })
-    }
+/// Decodes a stored cron schedule (`CRON_EXPRESSION`, `TIME_ZONE_ID`) once,
+/// when its row is read; the problem is a text for users
+/// ([`reasons::invalid_cron`], [`reasons::invalid_time_zone`]).
+pub fn decode_cron_schedule(
+    key: &TriggerKey,
+    cron_expression: &str,
+    time_zone: &str,
+    start_time: DateTime<Utc>,
+    end_time: Option<DateTime<Utc>>,
+) -> Result<TriggerSchedule, ScheduleError> {
+    let cron = CronExpression::parse(cron_expression).map_err(|e| ScheduleError {
+        trigger: key.to_string(),
+        problem: reasons::invalid_cron(cron_expression, &e.to_string()),
+    })?;
+    let zone: Tz = time_zone.parse().map_err(|_| ScheduleError {
+        trigger: key.to_string(),
+        problem: reasons::invalid_time_zone(time_zone),
+    })?;
+    Ok(TriggerSchedule::Cron {
+        cron_expression: cron,
+        time_zone: zone,
+        start_time,
+        end_time,
+    })
 }
 
 /// The state of a `QRTZ_FIRED_TRIGGERS` row.
@@ -191,7 +112,7 @@ pub struct FirePlan {
 /// nothing until the next time after now, or (ignore misfires) fire the
 /// missed time and let the next ones follow one by one.
 pub fn plan_fire(
-    schedule: &ParsedSchedule,
+    schedule: &TriggerSchedule,
     instruction: MisfireInstruction,
     due: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -209,12 +130,12 @@ pub fn plan_fire(
         MisfireInstruction::DoNothing => match schedule {
             // A one-shot that misfired with "do nothing" still runs once:
             // Quartz's smart policy for simple triggers fires it now.
-            ParsedSchedule::Once => FirePlan {
+            TriggerSchedule::Once { .. } => FirePlan {
                 fire_at: Some(now),
                 next_fire_time: None,
                 misfired: true,
             },
-            ParsedSchedule::Cron { .. } => FirePlan {
+            TriggerSchedule::Cron { .. } => FirePlan {
                 fire_at: None,
                 next_fire_time: schedule.next_after(now),
                 misfired: true,

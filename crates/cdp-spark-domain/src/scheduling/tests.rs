@@ -9,15 +9,13 @@ fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
         .expect("valid")
 }
 
-fn cron(expr: &str, end: Option<DateTime<Utc>>) -> ParsedSchedule {
-    ParsedSchedule::parse(
+fn cron(expr: &str, end: Option<DateTime<Utc>>) -> TriggerSchedule {
+    decode_cron_schedule(
         &TriggerKey::new("g", "t"),
-        &TriggerSchedule::Cron {
-            cron_expression: expr.into(),
-            time_zone: "Europe/Rome".into(),
-            start_time: at(0, 0, 0),
-            end_time: end,
-        },
+        expr,
+        "Europe/Rome",
+        at(0, 0, 0),
+        end,
     )
     .expect("valid")
 }
@@ -124,7 +122,9 @@ fn a_trigger_completes_after_its_end_time_or_its_only_fire() {
     assert_eq!(p.fire_at, Some(at(2, 0, 0)));
     assert_eq!(p.next_fire_time, None, "03:00 is after the end time");
     let once = plan_fire(
-        &ParsedSchedule::Once,
+        &TriggerSchedule::Once {
+            start_time: at(0, 0, 0),
+        },
         MisfireInstruction::DoNothing,
         at(1, 0, 0),
         at(5, 0, 0),
@@ -140,25 +140,21 @@ fn a_trigger_completes_after_its_end_time_or_its_only_fire() {
 
 #[test]
 fn unreadable_schedules_name_the_trigger_and_the_fix() {
-    let e = ParsedSchedule::parse(
+    let e = decode_cron_schedule(
         &TriggerKey::new("g", "broken"),
-        &TriggerSchedule::Cron {
-            cron_expression: "nonsense".into(),
-            time_zone: "UTC".into(),
-            start_time: at(0, 0, 0),
-            end_time: None,
-        },
+        "nonsense",
+        "UTC",
+        at(0, 0, 0),
+        None,
     )
     .expect_err("invalid");
     assert!(e.to_string().contains("g.broken") && e.to_string().contains("re-provision"));
-    let e = ParsedSchedule::parse(
+    let e = decode_cron_schedule(
         &TriggerKey::new("g", "tz"),
-        &TriggerSchedule::Cron {
-            cron_expression: "0 0 * * * ?".into(),
-            time_zone: "Mars/Olympus".into(),
-            start_time: at(0, 0, 0),
-            end_time: None,
-        },
+        "0 0 * * * ?",
+        "Mars/Olympus",
+        at(0, 0, 0),
+        None,
     )
     .expect_err("invalid zone");
     assert!(e.to_string().contains("Mars/Olympus"));

@@ -66,8 +66,8 @@ pub fn scheduled_trigger(
         key: job.key.scheduled_trigger_key(),
         job_key: job.key.clone(),
         schedule: TriggerSchedule::Cron {
-            cron_expression: schedule.cron.as_str().to_string(),
-            time_zone: schedule.time_zone.name().to_string(),
+            cron_expression: schedule.cron.clone(),
+            time_zone: schedule.time_zone,
             start_time: schedule.start_date.unwrap_or(now),
             end_time: schedule.end_date,
         },

@@ -144,8 +144,10 @@ async fn real_quartz_reads_our_rows_and_we_read_its_rows() {
     assert_eq!(
         ours.schedule,
         TriggerSchedule::Cron {
-            cron_expression: "0 15 10 ? * MON-FRI".into(),
-            time_zone: "America/New_York".into(),
+            cron_expression: "0 15 10 ? * MON-FRI"
+                .parse()
+                .expect("a valid cron expression"),
+            time_zone: "America/New_York".parse().expect("a known time zone"),
             start_time: at(2030, 1, 1, 0, 0, 0),
             end_time: None,
         }

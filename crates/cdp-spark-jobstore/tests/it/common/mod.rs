@@ -199,8 +199,8 @@ pub fn cron_trigger(
         key: job.key.scheduled_trigger_key(),
         job_key: job.key.clone(),
         schedule: TriggerSchedule::Cron {
-            cron_expression: expression.into(),
-            time_zone: "Europe/Rome".into(),
+            cron_expression: expression.parse().expect("a valid cron expression"),
+            time_zone: "Europe/Rome".parse().expect("a known time zone"),
             start_time: at(2030, 1, 1, 0, 0, 0),
             end_time: Some(at(2031, 1, 1, 0, 0, 0)),
         },

@@ -51,8 +51,8 @@ pub fn cron(
         key: job.scheduled_trigger_key(),
         job_key: job.clone(),
         schedule: TriggerSchedule::Cron {
-            cron_expression: expression.into(),
-            time_zone: "UTC".into(),
+            cron_expression: expression.parse().expect("a valid cron expression"),
+            time_zone: "UTC".parse().expect("a known time zone"),
             start_time,
             end_time: None,
         },
