@@ -6,9 +6,18 @@ CASE is `default` (the chart's defaults), `production`
 (helm/examples/production.yaml) or `created-secrets` (tokens and the
 database URL given as values). Prints one line per failed check and exits 1
 when any failed.
+
+       helm-checks.py materialize MANIFESTS.yaml ROOT
+writes what the container would see under ROOT: each ConfigMap mount's
+files at ROOT/MOUNTPATH, a Secret mount's items as placeholder files (the
+Secret is not rendered: an existing one), ROOT/config.toml and ROOT/env
+(the container's literal variables as `export` lines), every mount path
+they name moved under ROOT, so that the real binary can start on them.
 """
 
+import os
 import re
+import shlex
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
@@ -189,7 +198,43 @@ def secret_refs(env):
     return {n: e["valueFrom"]["secretKeyRef"] for n, e in env.items() if "secretKeyRef" in e.get("valueFrom", {})}
 
 
+def materialize(path, root):
+    docs, by_kind = load(path)
+    spec = by_kind["Deployment"][0]["spec"]["template"]["spec"]
+    c = spec["containers"][0]
+    cms = {d["metadata"]["name"]: d for d in by_kind.get("ConfigMap", [])}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    config_path = c["args"][2]
+    for m in c["volumeMounts"]:
+        v = volumes[m["name"]]
+        folder = root + m["mountPath"]
+        os.makedirs(folder, exist_ok=True)
+        if "configMap" in v:
+            for key, text in cms[v["configMap"]["name"]]["data"].items():
+                with open(f"{folder}/{key}", "w", encoding="utf-8") as f:
+                    f.write(text)
+        elif "secret" in v:
+            for item in v["secret"]["items"]:
+                with open(f"{folder}/{item['path']}", "wb") as f:
+                    f.write(b"\x05\x02")  # a keytab with no entry (format 0x0502)
+    mounts = sorted({m["mountPath"] for m in c["volumeMounts"]}, key=len, reverse=True)
+    where = re.compile(r'(?<![\w/.-])(' + "|".join(re.escape(p) for p in mounts) + r')(?=/|"|$)')
+    def moved(text):
+        return where.sub(lambda mo: root + mo.group(1), text)
+    with open(root + config_path, encoding="utf-8") as f:
+        config = f.read()
+    with open(f"{root}/config.toml", "w", encoding="utf-8") as f:
+        f.write(moved(config))
+    with open(f"{root}/env", "w", encoding="utf-8") as f:
+        for e in c["env"]:
+            if "value" in e and e["name"] not in ("HOME", "TMPDIR"):
+                f.write(f"export {e['name']}={shlex.quote(moved(e['value']))}\n")
+
+
 def main():
+    if sys.argv[1] == "materialize":
+        materialize(sys.argv[2], sys.argv[3])
+        return
     case, path = sys.argv[1], sys.argv[2]
     app_version = sys.argv[3] if len(sys.argv) > 3 else "0.0.0"
     docs, by_kind = load(path)

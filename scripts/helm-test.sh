@@ -7,9 +7,10 @@
 #      in a ConfigMap, replicas, image reference, Kerberos and Hadoop files,
 #      the ServiceMonitor, the custom root CA);
 #   3. settings the chart must refuse, each with the message naming the value;
-#   4. the real binary started on the rendered default configuration and
-#      environment: /health, /ready and /metrics answer as the probes and the
-#      ServiceMonitor expect.
+#   4. the real binary on the rendered files and environment: the production
+#      example's configuration accepted up to the job store (no database
+#      here), the defaults serving /health, /ready and /metrics as the probes
+#      and the ServiceMonitor expect.
 # Fails on the first violated check, saying which. Takes seconds once helm
 # is built (a few minutes the first time, through `go install`).
 # Usage: scripts/helm-test.sh     Env: HELM (a helm binary; default: installed)
@@ -93,35 +94,50 @@ refuse "image.digest must be" --set image.digest=latest
 refuse "is not a file name" --set 'hadoopConf.files.a/b=x'
 echo "helm-test: 7 refusals green" >&2
 
-# The binary on the rendered default configuration and environment (its
-# literal variables; the data folder and the port moved to this machine's
-# scratch by the flags, which win over both).
+# The binary on what the container would see (scripts/helm-checks.py
+# materialize: the ConfigMaps' files, the configuration and the literal
+# variables, mount paths moved under a scratch folder; the data folder and
+# the port moved by the flags, which win over both).
 cargo build -q -p cdp-spark-provisioner
-"$python" - "$work/default.yaml" "$work" <<'EOF'
-import sys, yaml, shlex
-docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
-dep = next(d for d in docs if d["kind"] == "Deployment")
-c = dep["spec"]["template"]["spec"]["containers"][0]
-cm = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].endswith("-config"))
-open(f"{sys.argv[2]}/config.toml", "w").write(cm["data"]["config.toml"])
-with open(f"{sys.argv[2]}/env", "w") as f:
-    for e in c["env"]:
-        if "value" in e and e["name"] not in ("HOME", "TMPDIR"):
-            f.write(f"export {e['name']}={shlex.quote(e['value'])}\n")
-EOF
-(
-  # shellcheck source=/dev/null
-  source "$work/env"
-  exec target/debug/cdp-spark-provisioner serve --config "$work/config.toml" \
-    --bind 127.0.0.1:0 --data-dir "$work/data" >"$work/stdout" 2>"$work/stderr"
-) &
-server_pid=$!
+start_binary() { # ROOT [VAR=VALUE...]: starts serve on ROOT's files
+  local root=$1
+  shift
+  (
+    # shellcheck source=/dev/null
+    source "$root/env"
+    for kv in "$@"; do export "${kv?}"; done
+    exec target/debug/cdp-spark-provisioner serve --config "$root/config.toml" \
+      --bind 127.0.0.1:0 --data-dir "$root/data" >"$root/stdout" 2>"$root/stderr"
+  ) &
+  server_pid=$!
+}
+
+# 1. The production example: every key of its configuration is accepted, the
+# Hadoop configuration read, Kerberos set up from the mounted files, up to
+# the job store, which is not there (port 9 of this machine).
+"$python" scripts/helm-checks.py materialize "$work/production.yaml" "$work/prod"
+start_binary "$work/prod" 'CDP_SPARK_PROVISIONER__STORE__URL=mysql://prov:pw@127.0.0.1:9/provisioner' \
+  CDP_SPARK_PROVISIONER__STORE__CONNECT_TIMEOUT_SECS=1
+wait "$server_pid" && status=0 || status=$?
+server_pid=
+if [ "$status" = 0 ] || grep -q 'invalid configuration' "$work/prod/stderr" \
+  || ! grep -q 'nameservice1 (NameNodes nn1.example.com:8020, nn2.example.com:8020)' "$work/prod/stderr" \
+  || ! grep -q 'the job store at mysql://prov:\*\*\*@127.0.0.1:9/provisioner could not be opened' "$work/prod/stderr"; then
+  cat "$work/prod/stderr" >&2
+  echo "helm-test: FAILED: the production example's configuration did not take the binary up to its job store" >&2
+  exit 1
+fi
+echo "helm-test: the binary accepts the production example's configuration and mounts (up to the job store)" >&2
+
+# 2. The defaults: it starts and serves /health, /ready and /metrics.
+"$python" scripts/helm-checks.py materialize "$work/default.yaml" "$work/def"
+start_binary "$work/def"
 base=
 for _ in $(seq 1 200); do
-  base=$(sed -n 's/^cdp-spark-provisioner listening on //p' "$work/stdout" | head -1)
+  base=$(sed -n 's/^cdp-spark-provisioner listening on //p' "$work/def/stdout" | head -1)
   [ -n "$base" ] && break
   if ! kill -0 "$server_pid" 2>/dev/null; then
-    cat "$work/stderr" >&2
+    cat "$work/def/stderr" >&2
     echo "helm-test: FAILED: the binary did not start on the chart's default configuration" >&2
     exit 1
   fi
@@ -137,7 +153,7 @@ curl -fsS --max-time 5 -D "$work/metrics.head" -o "$work/metrics" "$base/metrics
 grep -qi '^content-type: application/openmetrics-text' "$work/metrics.head" \
   || { echo "helm-test: FAILED: /metrics is not OpenMetrics text" >&2; exit 1; }
 grep -q '^# EOF' "$work/metrics" || { echo "helm-test: FAILED: /metrics has no '# EOF' line" >&2; exit 1; }
-grep -q '"level":"INFO"\|"level":"info"' "$work/stderr" \
+grep -q '"level":"INFO"' "$work/def/stderr" \
   || { echo "helm-test: FAILED: the chart's configuration did not give JSON logs" >&2; exit 1; }
 echo "helm-test: the binary serves /health, /ready and /metrics on the chart's default configuration" >&2
 echo "helm-test: green"
