@@ -2,10 +2,12 @@
 # The Helm chart (helm/) tested with a real helm (scripts/install-helm.sh):
 #   1. `helm lint --strict` with the default values, the production example
 #      (helm/examples/production.yaml) and secrets given as values;
-#   2. `helm template` of each, checked by scripts/helm-checks.py (probes,
-#      security context, mounts, secrets only through secretKeyRef and never
-#      in a ConfigMap, replicas, image reference, Kerberos and Hadoop files,
-#      the ServiceMonitor, the custom root CA);
+#   2. `helm template` of each, every manifest decoded strictly into its
+#      Kubernetes API type (scripts/k8s-strict: no unknown field, valid
+#      quantities, names and labels), then checked by scripts/helm-checks.py
+#      (probes, security context, mounts, secrets only through secretKeyRef
+#      and never in a ConfigMap, replicas, image reference, Kerberos and
+#      Hadoop files, the ServiceMonitor, the custom root CA);
 #   3. settings the chart must refuse, each with the message naming the value;
 #   4. the real binary on the rendered files and environment: the production
 #      example's configuration accepted up to the job store (no database
@@ -38,6 +40,10 @@ if ! "$venv/bin/python" -c 'import yaml' 2>/dev/null; then
 fi
 python="$venv/bin/python"
 
+# The manifests' strict decoder (scripts/k8s-strict: Kubernetes' own Go
+# types, from the Go module proxy like helm's): seconds once built.
+(cd scripts/k8s-strict && GOFLAGS=-mod=readonly go build -o ../../target/k8s-strict .)
+
 work=$(mktemp -d -t cdp-helm.XXXXXX)
 server_pid=
 cleanup() {
@@ -65,9 +71,13 @@ for case in default production created-secrets; do
   }
   # shellcheck disable=SC2086
   "$helm" template spark-provisioner "$chart" --namespace witboost ${case_args[$case]} >"$work/$case.yaml"
+  target/k8s-strict "$work/$case.yaml" || {
+    echo "helm-test: FAILED: the $case manifests are not valid Kubernetes objects" >&2
+    exit 1
+  }
   "$python" scripts/helm-checks.py "$case" "$work/$case.yaml" "$app_version"
 done
-echo "helm-test: lint --strict and template checks green (default, production, created-secrets)" >&2
+echo "helm-test: lint --strict, strict decoding and template checks green (default, production, created-secrets)" >&2
 
 # What the chart refuses: `helm template` fails with a message naming the value.
 refuse() {
