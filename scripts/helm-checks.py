@@ -3,8 +3,8 @@ scripts/helm-test.sh, with PyYAML from its virtualenv).
 
 Usage: helm-checks.py CASE MANIFESTS.yaml [APP_VERSION]
 CASE is `default` (the chart's defaults), `production`
-(helm/examples/production.yaml) or `created-secrets` (tokens and the
-database URL given as values). Prints one line per failed check and exits 1
+(helm/examples/production.yaml), `created-secrets` (tokens and the
+database URL given as values) or `sqlite-persistent` (SQLite on a claim). Prints one line per failed check and exits 1
 when any failed.
 
        helm-checks.py materialize MANIFESTS.yaml ROOT
@@ -252,8 +252,12 @@ def main():
         check("imagePullSecrets" not in spec, "no pull secret by default")
         check(spec.get("serviceAccountName") == dep["metadata"]["name"], "the created ServiceAccount")
     elif case == "production":
-        check(kinds == ["ConfigMap", "Deployment", "Service", "ServiceAccount", "ServiceMonitor"],
+        check(kinds == ["ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceAccount", "ServiceMonitor"],
               f"production kinds, not {kinds}")
+        pdb = one(by_kind, "PodDisruptionBudget")
+        check(pdb.get("spec", {}).get("maxUnavailable") == 1, "a drain takes one replica at a time")
+        check(pdb.get("spec", {}).get("selector", {}).get("matchLabels") == dep["spec"]["selector"]["matchLabels"],
+              "the PodDisruptionBudget selects the Deployment's pods")
         check(dep["spec"]["replicas"] == 3, "three replicas")
         check(dep["spec"]["strategy"]["type"] == "RollingUpdate", "a shared database: rolling updates")
         check(c["image"] == "registry.example.com/witboost/cdp-spark-provisioner:0.0.0-spark4",
@@ -341,6 +345,16 @@ def main():
         raw = open(path, encoding="utf-8").read()
         for value in ["s3cr3t-db-pass", "coordinator-s3cr3t"]:
             check(value not in raw, f"{value!r} appears nowhere in clear")
+    elif case == "sqlite-persistent":
+        check(kinds == ["ConfigMap", "Deployment", "PersistentVolumeClaim", "Service", "ServiceAccount"],
+              f"persistent SQLite kinds, not {kinds}")
+        pvc = one(by_kind, "PersistentVolumeClaim")
+        check(pvc["metadata"].get("annotations", {}).get("helm.sh/resource-policy") == "keep",
+              "the job store's claim outlives an uninstall")
+        data = mounts.get("/var/lib/cdp-spark-provisioner", {})
+        claim = volumes.get(data.get("name"), {}).get("persistentVolumeClaim", {}).get("claimName")
+        check(claim == pvc["metadata"]["name"], "the data folder is the claim")
+        check(dep["spec"]["strategy"]["type"] == "Recreate", "one pod on the claim at a time")
     else:
         sys.exit(f"helm-checks: unknown case {case}")
 

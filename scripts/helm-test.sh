@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Helm chart (helm/) tested with a real helm (scripts/install-helm.sh):
 #   1. `helm lint --strict` with the default values, the production example
-#      (helm/examples/production.yaml) and secrets given as values;
+#      (helm/examples/production.yaml), secrets given as values and SQLite
+#      on a claim;
 #   2. `helm template` of each, every manifest decoded strictly into its
 #      Kubernetes API type (scripts/k8s-strict: no unknown field, valid
 #      quantities, names and labels), then checked by scripts/helm-checks.py
@@ -61,8 +62,9 @@ declare -A case_args=(
   [default]=""
   [production]="-f $chart/examples/production.yaml"
   [created-secrets]="--set replicas=2 --set secrets.databaseUrl=mysql://prov:s3cr3t-db-pass@db:3306/p --set secrets.coordinatorToken=coordinator-s3cr3t"
+  [sqlite-persistent]="--set persistence.enabled=true --set persistence.size=5Gi"
 )
-for case in default production created-secrets; do
+for case in default production created-secrets sqlite-persistent; do
   # shellcheck disable=SC2086 # the arguments are words
   "$helm" lint --strict --quiet "$chart" ${case_args[$case]} >"$work/lint.log" 2>&1 || {
     cat "$work/lint.log" >&2
@@ -77,7 +79,7 @@ for case in default production created-secrets; do
   }
   "$python" scripts/helm-checks.py "$case" "$work/$case.yaml" "$app_version"
 done
-echo "helm-test: lint --strict, strict decoding and template checks green (default, production, created-secrets)" >&2
+echo "helm-test: lint --strict, strict decoding and template checks green (default, production, created-secrets, sqlite-persistent)" >&2
 
 # What the chart refuses: `helm template` fails with a message naming the value.
 refuse() {
