@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine: installs what the tests
-# need (MariaDB, a JDK with Maven, Quartz 2.3.2, a KDC, Spark from PyPI),
+# need (MariaDB, a JDK with Maven, Quartz 2.3.2, a KDC, Spark from PyPI,
+# helm built with Go),
 # starts a throw-away MariaDB and two real Hadoop mini clusters (HDFS HA +
 # YARN; and a Kerberos one) on 127.0.0.1, builds the workspace once and runs
 # every test against them.
@@ -45,6 +46,12 @@ cluster_filter=${cluster_filter% | }
 cluster_args=()
 for t in "${cluster_tests[@]}"; do cluster_args+=(--test "$t"); done
 
+# helm for scripts/helm-test.sh: built with `go install` the first time (a
+# few minutes), in the background while the workspace builds.
+mkdir -p target
+scripts/install-helm.sh >target/helm-path 2>target/helm-install.log &
+helm_pid=$!
+
 # One build of every test target, then run them.
 cargo test --workspace --all-targets --no-run
 
@@ -87,6 +94,10 @@ cargo test --workspace --doc 2>&1 | tee -a "$log" || status=1
 # --- HTTP API contract test (issue 4): schemathesis (PyPI) against the
 # running server, the Witboost 2.2.0 contract and our /openapi.json.
 scripts/contract-test.sh
+# --- The Helm chart: helm lint --strict, helm template checked, the binary
+# on the chart's configuration (seconds once helm is built).
+wait "$helm_pid" || { cat target/helm-install.log >&2; echo "test.sh: installing helm failed" >&2; exit 1; }
+HELM=$(cat target/helm-path) scripts/helm-test.sh
 # --- Abusive HTTP traffic for 15 s (slowloris, idle connections, invented
 # methods, huge heads and bodies): RSS stays flat, /health answers.
 scripts/abuse-http.sh 15

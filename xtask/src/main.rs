@@ -1,19 +1,23 @@
 //! `cargo xtask tidy`: checks that the repository keeps the invariants
 //! written in `docs/ARCHITECTURE.md` (what each rule is, and its known
-//! exceptions, are in `checks.rs` and `exceptions.rs`).
+//! exceptions, are in `checks.rs` and `exceptions.rs`), and that
+//! `helm/README.md` is what `cargo xtask helm-docs` generates
+//! (`helm_docs.rs`).
 //!
-//! It reads `cargo metadata --format-version 1 --no-deps` and the files
-//! under `crates/`; it builds nothing else, so it takes a second or two.
+//! It reads `cargo metadata --format-version 1 --no-deps`, the files under
+//! `crates/` and the chart's; it builds nothing else, so it takes a second
+//! or two.
 
 mod checks;
 mod exceptions;
+mod helm_docs;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use checks::{Dep, DepKind, Failure, Package, SourceFile};
 
-const USAGE: &str = "usage: cargo xtask tidy";
+const USAGE: &str = "usage: cargo xtask tidy | cargo xtask helm-docs";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,6 +48,16 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["helm-docs"] => match write_helm_readme() {
+            Ok(path) => {
+                println!("helm-docs: wrote {path}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("helm-docs: {e}");
+                ExitCode::FAILURE
+            }
+        },
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
@@ -57,7 +71,45 @@ fn tidy() -> Result<Vec<Failure>, String> {
     let doc = std::fs::read_to_string(&doc_path)
         .map_err(|e| format!("reading {}: {e}", doc_path.display()))?;
     let files = source_files(&root)?;
-    Ok(checks::all(&doc, &packages, &files))
+    let mut failures = checks::all(&doc, &packages, &files);
+    failures.extend(helm_readme(&root)?);
+    Ok(failures)
+}
+
+/// `helm/README.md` as generated from the chart.
+fn generated_helm_readme(root: &Path) -> Result<String, String> {
+    let read = |rel: &str| {
+        std::fs::read_to_string(root.join(rel)).map_err(|e| format!("reading {rel}: {e}"))
+    };
+    helm_docs::render(
+        &read(helm_docs::TEMPLATE)?,
+        &read(helm_docs::CHART)?,
+        &read(helm_docs::VALUES)?,
+    )
+}
+
+fn write_helm_readme() -> Result<&'static str, String> {
+    let (root, _) = metadata()?;
+    let text = generated_helm_readme(&root)?;
+    std::fs::write(root.join(helm_docs::README), text)
+        .map_err(|e| format!("writing {}: {e}", helm_docs::README))?;
+    Ok(helm_docs::README)
+}
+
+/// The rule `helm-readme`: the committed README is the generated one.
+fn helm_readme(root: &Path) -> Result<Option<Failure>, String> {
+    let want = generated_helm_readme(root)?;
+    let have = std::fs::read_to_string(root.join(helm_docs::README)).unwrap_or_default();
+    Ok((have != want).then(|| Failure {
+        file: helm_docs::README.to_string(),
+        rule: "helm-readme",
+        problem: format!(
+            "differs from what {} and {} generate",
+            helm_docs::VALUES,
+            helm_docs::TEMPLATE
+        ),
+        fix: "run `cargo xtask helm-docs` and commit helm/README.md".to_string(),
+    }))
 }
 
 /// The workspace root and its members, from `cargo metadata`.
