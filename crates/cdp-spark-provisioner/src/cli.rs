@@ -104,7 +104,7 @@ pub struct BenchSchedulerArgs {
 pub struct MigrateArgs {
     /// Database URL: `mysql://user:password@host:3306/db`, `sqlite://path`
     /// or a file path. Default: SQLite under --data-dir.
-    #[arg(long, env = "CDP_SPARK_PROVISIONER__STORE__DATABASE_URL")]
+    #[arg(long, env = "CDP_SPARK_PROVISIONER__STORE__URL")]
     pub database_url: Option<String>,
 
     /// Data directory of the embedded SQLite database.
