@@ -19,6 +19,7 @@ use crate::model::{
 };
 
 pub mod acquisition;
+pub mod explain;
 pub mod outcome;
 pub mod reasons;
 pub mod recovery;
@@ -26,6 +27,8 @@ pub mod shutdown;
 
 #[cfg(test)]
 mod acquisition_tests;
+#[cfg(test)]
+mod explain_tests;
 #[cfg(test)]
 mod recovery_tests;
 #[cfg(test)]
