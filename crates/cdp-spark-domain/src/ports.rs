@@ -15,6 +15,7 @@ use crate::model::{
     JobDefinition, JobKey, OperationRecord, RunFilter, RunRecord, SparkJobSpec, TriggerDefinition,
     TriggerKey,
 };
+use crate::scheduling::recovery::TriggerRepair;
 
 // ---------------------------------------------------------------- files ---
 
@@ -221,6 +222,56 @@ pub trait JobStorePort: Send + Sync {
 
     /// Runs matching the filter, newest first.
     async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError>;
+
+    /// Runs of the job whose scheduled fire time is within `[from, to]`,
+    /// oldest first, at most `limit` (the "why didn't my job run?" answer).
+    /// The default pages through [`Self::list_runs`] (newest first by
+    /// actual fire time, which is never before the scheduled one); stores
+    /// on a database answer with one query.
+    async fn runs_scheduled_between(
+        &self,
+        job: &JobKey,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        const PAGE: u64 = 500;
+        let mut out = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = self
+                .list_runs(&RunFilter {
+                    job: Some(job.clone()),
+                    offset,
+                    limit: PAGE,
+                    ..RunFilter::default()
+                })
+                .await?;
+            let done = (page.len() as u64) < PAGE
+                || page.last().is_some_and(|r| r.actual_fire_time < from);
+            out.extend(
+                page.into_iter()
+                    .filter(|r| r.scheduled_fire_time >= from && r.scheduled_fire_time <= to),
+            );
+            if done || out.len() > limit {
+                break;
+            }
+            offset += PAGE;
+        }
+        out.sort_by(|a, b| {
+            (a.scheduled_fire_time, &a.run_id).cmp(&(b.scheduled_fire_time, &b.run_id))
+        });
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// The repairs recovery made to the job's triggers (the last one of
+    /// each trigger; see `scheduling::recovery::TriggerRepair`). Stores
+    /// that keep none answer the default, none.
+    async fn trigger_repairs(&self, job: &JobKey) -> Result<Vec<TriggerRepair>, StoreError> {
+        let _ = job;
+        Ok(Vec::new())
+    }
 
     /// Insert the run, or replace the stored run with the same `run_id`
     /// (a run's state, application id and end change as it progresses).

@@ -20,12 +20,11 @@
 //! - **Recovery.** Check-ins (`SCHEDULER_STATE`, database time) find dead
 //!   instances; under `STATE_ACCESS` then `TRIGGER_ACCESS` their `ACQUIRED`
 //!   fires are handed to the recovering instance to launch, their runs with
-//!   an application id are re-attached (followed by the recovering
-//!   instance) and their runs without one are marked `LOST`.
+//!   an application id re-attached, those without one marked `LOST`, and
+//!   triggers stuck in a state no live instance owns repaired (`repair.rs`).
 //!
-//! The decisions are the domain's (`cdp_spark_domain::scheduling`:
-//! `acquisition` and `recovery`): this module reads the rows, decodes them,
-//! asks for the plan and writes it, within the same transaction.
+//! The decisions are the domain's (`scheduling::acquisition`, `recovery`):
+//! this module reads the rows, asks for the plan and writes it, in one go.
 
 use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -151,7 +150,7 @@ fn db_time(ms: i64) -> Result<DateTime<Utc>, DbError> {
         .ok_or_else(|| DbError::corrupt(format!("the database clock answered {ms} ms")))
 }
 
-fn db_now(conn: &mut AnyConnection, sql: &Sql) -> Result<DateTime<Utc>, DbError> {
+pub(crate) fn db_now(conn: &mut AnyConnection, sql: &Sql) -> Result<DateTime<Utc>, DbError> {
     let text = format!("SELECT {} AS NOW_MS", now_ms_expr(sql));
     let rows: Vec<NowRow> = query(&text).load(conn)?;
     let ms = rows
@@ -923,6 +922,7 @@ impl SchedulerStorePort for DieselJobStore {
         self.with_conn("check_in", Access::Write, move |conn, inner| {
             write_transaction(conn, |conn| {
                 check_in(conn, inner, &me, interval, dead_after, recover_self)
+                    .and_then(|r| crate::repair::repair_stuck_triggers(conn, inner).map(|_| r))
             })
         })
         .await

@@ -17,6 +17,7 @@ use cdp_spark_domain::model::{
     TriggerSchedule,
 };
 use cdp_spark_domain::ports::{JobStorePort, OperationStorePort, ReplaceOutcome, StoreError};
+use cdp_spark_domain::scheduling::recovery::TriggerRepair;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Binary, Integer, Nullable, SmallInt, Text};
 use diesel::{QueryableByName, RunQueryDsl};
@@ -655,6 +656,28 @@ impl JobStorePort for DieselJobStore {
                 .bind::<BigInt, _>(offset)
                 .load(conn)?;
             rows.into_iter().map(run_from_row).collect()
+        })
+        .await
+    }
+
+    async fn runs_scheduled_between(
+        &self,
+        job: &JobKey,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let job = job.clone();
+        self.with_conn("runs_scheduled_between", Access::Read, move |c, inner| {
+            crate::repair::runs_scheduled_between(c, inner, &job, (from, to), limit)
+        })
+        .await
+    }
+
+    async fn trigger_repairs(&self, job: &JobKey) -> Result<Vec<TriggerRepair>, StoreError> {
+        let job = job.clone();
+        self.with_conn("trigger_repairs", Access::Read, move |c, inner| {
+            crate::repair::trigger_repairs(c, inner, &job)
         })
         .await
     }

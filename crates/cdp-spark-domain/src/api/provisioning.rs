@@ -106,7 +106,7 @@ impl ProvisioningStatus {
 }
 
 /// `publicInfo` is rendered by the Witboost marketplace: entries shaped
-/// `{type: "string", label, value}` or `{type: "link", label, value, href}`.
+/// `{type: "string", label, value}`, with `href` when the value is a link.
 /// `privateInfo` is stored in the deployed descriptor only (job and trigger keys).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -3,7 +3,9 @@
 //! whether a failed run is retried. The job store applies them inside its
 //! fire transaction ([`acquisition`]: what one acquisition does with the
 //! due triggers it read; [`recovery`]: what a check-in does with the fires
-//! of stopped instances); the scheduler engine applies the retry decision.
+//! of stopped instances, and the repair of triggers stuck in a state no
+//! live instance owns); the scheduler engine applies the retry decision.
+//! [`explain`] tells, for a window, what became of each fire time.
 //! The texts users read about these decisions are in [`reasons`].
 //! Nothing here does I/O or reads a clock: "now" is always an argument.
 
@@ -17,6 +19,7 @@ use crate::model::{
 };
 
 pub mod acquisition;
+pub mod explain;
 pub mod outcome;
 pub mod reasons;
 pub mod recovery;
@@ -24,6 +27,8 @@ pub mod shutdown;
 
 #[cfg(test)]
 mod acquisition_tests;
+#[cfg(test)]
+mod explain_tests;
 #[cfg(test)]
 mod recovery_tests;
 #[cfg(test)]

@@ -53,3 +53,23 @@ pub fn lost_without_application(state: RunState) -> String {
         state.as_str()
     )
 }
+
+/// The run ids a [`skipped_forbid`] text names (none for another text).
+pub fn skipped_blockers(reason: &str) -> Vec<String> {
+    reason
+        .strip_prefix("skipped: run ")
+        .and_then(|rest| rest.split_once(" of this job is still "))
+        .map(|(ids, _)| {
+            ids.split(", ")
+                .filter(|id| !id.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The note recovery leaves on a trigger it repaired (see
+/// `recovery::TriggerRepair::note`), for people reading the table.
+pub fn trigger_repaired(state_before: &str) -> String {
+    format!("repaired by recovery: was {state_before} with no live instance owning it")
+}

@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::model::{JobDefinition, JobKey, RunRecord, RunState};
+use crate::model::{JobDefinition, JobKey, RunRecord, RunState, TriggerKey, TriggerState};
 use crate::ports::{Fire, Recovery};
 
 use super::{reasons, FiredState};
@@ -316,4 +316,110 @@ fn dropped(ids: &[String], known: &HashSet<String>, rows: &mut Vec<RowRecovery>)
                 action: RowAction::Drop(DropReason::NoRun),
             }),
     );
+}
+
+// ------------------------------------------------------ stuck triggers ---
+
+/// Trigger states only a firing Quartz instance puts a trigger in, and
+/// takes it out of when the fire ends. This engine never leaves a trigger
+/// in one (it moves a trigger on in the transaction that fires it), so a
+/// trigger found in one that no live instance's fired row names was left by
+/// an instance that died mid-fire: nothing would ever fire it again.
+pub const STUCK_STATES: [TriggerState; 4] = [
+    TriggerState::Acquired,
+    TriggerState::Executing,
+    TriggerState::Blocked,
+    TriggerState::PausedBlocked,
+];
+
+/// A trigger read in one of [`STUCK_STATES`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StuckTrigger {
+    pub key: TriggerKey,
+    pub state: TriggerState,
+    pub next_fire_time: Option<DateTime<Utc>>,
+}
+
+/// A repair recovery made to a stuck trigger: what the store writes (the
+/// state) and keeps as the record (the trigger's `DESCRIPTION`, see
+/// [`TriggerRepair::note`]; the last repair of a trigger is kept, and a
+/// re-provision, which rewrites the trigger, clears it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerRepair {
+    pub trigger: TriggerKey,
+    pub state_before: TriggerState,
+    /// `WAITING`, or `PAUSED` for `PAUSED_BLOCKED`.
+    pub state_after: TriggerState,
+    /// The fire time it was stuck at (its next fire time when repaired).
+    pub stuck_since: DateTime<Utc>,
+    pub repaired_at: DateTime<Utc>,
+}
+
+const NOTE_TAG: &str = "cdp-repair;v1";
+
+impl TriggerRepair {
+    /// The record as the trigger's `DESCRIPTION` holds it (under 250
+    /// characters): machine-readable fields, then a sentence for people.
+    pub fn note(&self) -> String {
+        format!(
+            "{NOTE_TAG};before={};since={};at={}; {}",
+            self.state_before.as_quartz(),
+            self.stuck_since.timestamp_millis(),
+            self.repaired_at.timestamp_millis(),
+            reasons::trigger_repaired(self.state_before.as_quartz())
+        )
+    }
+
+    /// The record a `DESCRIPTION` holds, `None` when it holds none.
+    pub fn from_note(trigger: TriggerKey, note: &str) -> Option<Self> {
+        let rest = note.strip_prefix(NOTE_TAG)?.strip_prefix(';')?;
+        let mut fields = rest.splitn(4, ';');
+        let before = TriggerState::from_quartz(fields.next()?.strip_prefix("before=")?)?;
+        let millis = |f: Option<&str>, name: &str| {
+            f?.strip_prefix(name)?
+                .parse::<i64>()
+                .ok()
+                .and_then(DateTime::from_timestamp_millis)
+        };
+        let stuck_since = millis(fields.next(), "since=")?;
+        let repaired_at = millis(fields.next(), "at=")?;
+        Some(TriggerRepair {
+            trigger,
+            state_before: before,
+            state_after: repaired_state(before),
+            stuck_since,
+            repaired_at,
+        })
+    }
+}
+
+fn repaired_state(before: TriggerState) -> TriggerState {
+    if before == TriggerState::PausedBlocked {
+        TriggerState::Paused
+    } else {
+        TriggerState::Waiting
+    }
+}
+
+/// The repairs of the `stuck` triggers that no fired row names (`owned`:
+/// the triggers of the fired rows left after this check-in's recovery, all
+/// of live instances): each goes back to `WAITING` (`PAUSED` when it was
+/// `PAUSED_BLOCKED`), keeping its next fire time, so that the next
+/// acquisition fires it, through its misfire instruction when it is late.
+pub fn plan_trigger_repairs(
+    stuck: Vec<StuckTrigger>,
+    owned: &HashSet<TriggerKey>,
+    now: DateTime<Utc>,
+) -> Vec<TriggerRepair> {
+    stuck
+        .into_iter()
+        .filter(|t| STUCK_STATES.contains(&t.state) && !owned.contains(&t.key))
+        .map(|t| TriggerRepair {
+            state_after: repaired_state(t.state),
+            state_before: t.state,
+            stuck_since: t.next_fire_time.unwrap_or(now).min(now),
+            repaired_at: now,
+            trigger: t.key,
+        })
+        .collect()
 }

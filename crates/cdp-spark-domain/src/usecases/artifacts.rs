@@ -20,11 +20,12 @@ const DEPENDENCY_CHECKS_AT_ONCE: usize = 8;
 /// Check every artifact of the descriptor. Rule failures come back as
 /// issues; a filesystem fault (cluster unreachable, HDFS not configured, a
 /// local disk that does not answer) stops the check as an error.
+/// The issues, and the jar's size in bytes when it was found.
 pub(crate) async fn check_artifacts(
     fs: &dyn HdfsPort,
     descriptor: &ComponentDescriptor,
     budget: &ReadBudget,
-) -> Result<Issues, FsError> {
+) -> Result<(Issues, Option<u64>), FsError> {
     let workload = &descriptor.component.specific;
     let jar_field = descriptor.component_field("specific.jar");
     let mut issues = Issues::new();
@@ -56,9 +57,11 @@ pub(crate) async fn check_artifacts(
         }
     }
 
+    let mut jar_bytes = None;
     match jar_status? {
         Err(issue) => issues.push(issue),
         Ok(status) => {
+            jar_bytes = Some(status.length);
             let source = PortByteSource::new(fs, &workload.jar, status.length);
             let class = workload.class_name.as_str();
             let class_field = descriptor.component_field("specific.className");
@@ -92,7 +95,7 @@ pub(crate) async fn check_artifacts(
             }
         }
     }
-    Ok(issues)
+    Ok((issues, jar_bytes))
 }
 
 /// A dependency is a file and a jar: its zip end record reads. `None` when

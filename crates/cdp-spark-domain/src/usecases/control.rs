@@ -33,6 +33,8 @@ pub struct JobControl {
     scheduler: Arc<dyn SchedulerStorePort>,
     engine: Option<Arc<dyn EnginePort>>,
     run_wait: Duration,
+    /// The scheduler's misfire threshold (what "late" means to explain).
+    misfire_threshold: chrono::Duration,
 }
 
 impl JobControl {
@@ -48,7 +50,24 @@ impl JobControl {
             scheduler,
             engine,
             run_wait: MANUAL_RUN_WAIT,
+            misfire_threshold: chrono::Duration::seconds(60),
         }
+    }
+
+    /// The scheduler's misfire threshold (`scheduler.misfire_threshold_secs`;
+    /// 60 s unless set), which explain uses to tell late from due.
+    pub fn with_misfire_threshold(mut self, threshold: chrono::Duration) -> Self {
+        self.misfire_threshold = threshold;
+        self
+    }
+
+    pub fn misfire_threshold(&self) -> chrono::Duration {
+        self.misfire_threshold
+    }
+
+    /// The job queries this control reads through.
+    pub fn provisioner(&self) -> &Provisioner {
+        &self.jobs
     }
 
     /// How long [`Self::start_now`] waits for the run (tests).

@@ -285,3 +285,75 @@ async fn start_now_of_an_unknown_job_is_not_found() {
         Err(UseCaseError::NotFound(_))
     ));
 }
+
+// -------------------------------------------------------------- explain ---
+
+#[tokio::test]
+async fn explain_reads_the_window_through_the_store() {
+    let from = now() - chrono::Duration::hours(1);
+    let mut store = MockJobStorePort::new();
+    store.expect_get_job().returning(|k| {
+        Ok(Some(JobDefinition {
+            key: k.clone(),
+            component_id: "urn:c".into(),
+            description: None,
+            spec: crate::model::SparkJobSpec::new(
+                "/jobs/app.jar".parse().expect("jar"),
+                "com.example.Main".parse().expect("class name"),
+            ),
+            non_concurrent: false,
+            run_policy: Default::default(),
+        }))
+    });
+    store
+        .expect_get_trigger()
+        .with(eq(key().scheduled_trigger_key()))
+        .returning(|_| Ok(None));
+    store
+        .expect_runs_scheduled_between()
+        .withf(move |k, f, t, limit| {
+            *k == key() && *f == from && *t == now() && *limit == 2 * 1000 + 1
+        })
+        .returning(|_, _, _, _| {
+            Ok(vec![run(
+                "m1",
+                TriggerKey::new("g", "manual-1"),
+                RunState::Failed,
+            )])
+        });
+    store.expect_trigger_repairs().returning(|_| Ok(vec![]));
+    let control = JobControl::new(jobs(store), Arc::new(MockSchedulerStorePort::new()), None);
+    let answer = control
+        .explain(&key(), from, now())
+        .await
+        .expect("explained");
+    assert_eq!(answer.now, now(), "now is the clock's");
+    assert_eq!(answer.fires.len(), 1);
+    assert_eq!(answer.fires[0].run_id.as_deref(), Some("m1"));
+    assert!(
+        answer.notes[0].contains("no scheduled trigger"),
+        "{:?}",
+        answer.notes
+    );
+
+    // A window the wrong way round is the caller's mistake, before any read.
+    let control = JobControl::new(
+        jobs(MockJobStorePort::new()),
+        Arc::new(MockSchedulerStorePort::new()),
+        None,
+    );
+    match control.explain(&key(), now(), from).await {
+        Err(UseCaseError::Invalid(issues)) => {
+            assert!(issues.to_string().contains("must be before to"), "{issues}")
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    // An unknown job is not found.
+    let mut store = MockJobStorePort::new();
+    store.expect_get_job().returning(|_| Ok(None));
+    let control = JobControl::new(jobs(store), Arc::new(MockSchedulerStorePort::new()), None);
+    assert!(matches!(
+        control.explain(&key(), from, now()).await,
+        Err(UseCaseError::NotFound(_))
+    ));
+}

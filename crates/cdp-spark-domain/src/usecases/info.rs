@@ -9,12 +9,15 @@ use crate::api::Info;
 use crate::descriptor::ComponentDescriptor;
 use crate::model::{JobDefinition, TriggerDefinition};
 
+// Witboost's marketplace renders a `publicInfo` entry shaped
+// `{type: "string", label, value}`; with `href` the value is a link.
+
 fn string_entry(label: &str, value: impl Into<String>) -> Value {
     json!({"type": "string", "label": label, "value": value.into()})
 }
 
 fn link_entry(label: &str, value: impl Into<String>, href: impl Into<String>) -> Value {
-    json!({"type": "link", "label": label, "value": value.into(), "href": href.into()})
+    json!({"type": "string", "label": label, "value": value.into(), "href": href.into()})
 }
 
 /// Percent-encode a path segment (RFC 3986 unreserved characters kept).
@@ -113,14 +116,26 @@ pub fn provisioning_info(
     }
     if let Some(base) = base_url {
         let base = base.trim_end_matches('/');
-        let job_href = format!(
-            "{base}/v1/scheduler/jobs/{}/{}",
+        let key_path = format!(
+            "{}/{}",
             encode_segment(&job.key.group),
             encode_segment(&job.key.name)
         );
         public.insert(
             "jobStatus".into(),
-            link_entry("Job status", job.key.name.clone(), job_href),
+            link_entry(
+                "Job status",
+                job.key.name.clone(),
+                format!("{base}/v1/scheduler/jobs/{key_path}"),
+            ),
+        );
+        public.insert(
+            "console".into(),
+            link_entry(
+                "Console",
+                format!("{} in the provisioner's console", job.key.name),
+                format!("{base}/ui/jobs/{key_path}"),
+            ),
         );
         if let Some(t) = trigger {
             let href = format!(

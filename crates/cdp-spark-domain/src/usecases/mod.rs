@@ -7,12 +7,14 @@ mod artifacts;
 mod control;
 mod deploy;
 mod errors;
+mod explain;
 mod gate;
 mod info;
 mod jobs;
 pub mod operation_results;
 pub mod operations;
 mod provision;
+mod steps;
 mod unprovision;
 mod validate;
 
@@ -109,6 +111,11 @@ impl Validator {
 
     pub fn fs(&self) -> &Arc<dyn HdfsPort> {
         &self.fs
+    }
+
+    /// The clock "now" comes from.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 }
 

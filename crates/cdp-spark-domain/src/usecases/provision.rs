@@ -5,6 +5,7 @@ use tracing::info;
 use super::errors::UseCaseError;
 use super::info::provisioning_info;
 use super::jobs::{job_definition, scheduled_trigger};
+use super::steps::PHASE_STORE;
 use super::Provisioner;
 use crate::api::{ProvisioningRequest, ProvisioningStatus};
 use crate::descriptor::ComponentDescriptor;
@@ -31,6 +32,7 @@ impl Provisioner {
     ) -> Result<ProvisioningStatus, UseCaseError> {
         let started = Instant::now();
         let validated = self.validate_descriptor(descriptor).await?;
+        let mut steps = validated.steps.clone();
         let descriptor = &validated.descriptor;
         let now = self.validator.clock.now();
         let job = job_definition(descriptor);
@@ -55,6 +57,22 @@ impl Provisioner {
                 job.key
             ),
         };
+        steps.info(
+            PHASE_STORE,
+            match &trigger {
+                Some(t) => format!("job {} {verb}; trigger {} written", job.key, t.key),
+                None => format!("job {} {verb}; no trigger (no schedule)", job.key),
+            },
+        );
+        if let Some(t) = &trigger {
+            steps.info(
+                PHASE_STORE,
+                match t.next_fire_time {
+                    Some(n) => format!("next fire time: {}", n.to_rfc3339()),
+                    None => "no next fire time: the schedule has none left".to_string(),
+                },
+            );
+        }
         info!(
             component = %descriptor.component.id,
             job = %job.key,
@@ -70,6 +88,8 @@ impl Provisioner {
             now,
             self.validator.settings.public_base_url.as_deref(),
         );
-        Ok(ProvisioningStatus::completed(result, Some(info)))
+        let mut status = ProvisioningStatus::completed(result, Some(info));
+        status.logs = Some(steps.into_logs(&self.redactor));
+        Ok(status)
     }
 }

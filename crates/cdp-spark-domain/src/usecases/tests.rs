@@ -518,16 +518,64 @@ async fn provision_stores_the_job_and_its_cron_trigger() {
                     if cron_expression.as_str() == "0 30 2 ? * MON-FRI" && *time_zone == chrono_tz::Tz::UTC)
         })
         .returning(|_, _| Ok(ReplaceOutcome::Created));
-    let p = provisioner(fs_serving(good_jar()), store);
+    let p = Provisioner::new(
+        Arc::new(fs_serving(good_jar())),
+        Arc::new(store),
+        UseCaseSettings {
+            public_base_url: Some("https://sp.example.com/".into()),
+            ..UseCaseSettings::default()
+        },
+    )
+    .with_clock(Arc::new(FixedClock(now())));
     let status = p.provision(&request(fixture())).await.expect("provisioned");
     assert_eq!(status.status, Status::Completed);
+    // The steps, stamped by the clock, in order.
+    let logs = status.logs.as_ref().expect("logs");
+    let messages: Vec<&str> = logs.iter().map(|l| l.message.as_str()).collect();
+    let jar_step = format!("({} bytes); main class {CLASS} found", good_jar().len());
+    for (i, needle) in [
+        "descriptor checked: component ",
+        "schedule checked: 0 30 2 ? * MON-FRI in time zone UTC",
+        jar_step.as_str(),
+        "dependencies checked: ",
+        &format!("job {GROUP}.{JOB_NAME} created; trigger {GROUP}.{JOB_NAME}Trigger written"),
+        "next fire time: 2026-11-25T02:30:00+00:00",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(messages[i].contains(needle), "{i}: {messages:?}");
+    }
+    assert_eq!(logs.len(), 6, "{messages:?}");
+    assert!(logs
+        .iter()
+        .all(|l| l.timestamp == now() && l.level == crate::api::LogLevel::Info));
+    assert_eq!(logs[0].phase.as_deref(), Some("validate"));
+    assert_eq!(logs[5].phase.as_deref(), Some("store"));
     let info = status.info.expect("info");
     assert_eq!(info.private_info["jobName"], JOB_NAME);
     assert_eq!(
         info.private_info["triggerName"],
         format!("{JOB_NAME}Trigger")
     );
-    assert_eq!(info.public_info["jobName"]["type"], "string");
+    // Every entry is {type: "string", label, value, href?}.
+    for (key, entry) in &info.public_info {
+        assert_eq!(entry["type"], "string", "{key}: {entry}");
+        assert!(
+            entry["label"].is_string() && entry["value"].is_string(),
+            "{key}"
+        );
+    }
+    let encoded_group = "urn%3Admb%3Adp%3Afinance%3Acashflow%3A0";
+    assert_eq!(
+        info.public_info["jobStatus"]["href"],
+        format!("https://sp.example.com/v1/scheduler/jobs/{encoded_group}/{JOB_NAME}")
+    );
+    assert_eq!(
+        info.public_info["console"]["href"],
+        format!("https://sp.example.com/ui/jobs/{encoded_group}/{JOB_NAME}")
+    );
+    assert!(info.public_info["jobName"].get("href").is_none());
     let next = info.public_info["nextRuns"]["value"]
         .as_str()
         .expect("text");

@@ -4,6 +4,7 @@ use tracing::info;
 
 use super::errors::UseCaseError;
 use super::jobs::job_definition;
+use super::steps::{Steps, PHASE_STORE, PHASE_VALIDATE};
 use super::Provisioner;
 use crate::api::{ProvisioningRequest, ProvisioningStatus};
 use crate::descriptor::{parse_request_to_remove, ComponentDescriptor};
@@ -57,6 +58,11 @@ impl Provisioner {
         } else {
             format!("Nothing to remove: no job {key} was provisioned")
         };
-        Ok(ProvisioningStatus::completed(result, None))
+        let mut steps = Steps::new(self.validator.clock.clone());
+        steps.info(PHASE_VALIDATE, format!("descriptor checked: job {key}"));
+        steps.info(PHASE_STORE, result.clone());
+        let mut status = ProvisioningStatus::completed(result, None);
+        status.logs = Some(steps.into_logs(&self.redactor));
+        Ok(status)
     }
 }

@@ -5,6 +5,7 @@ use tracing::{info, warn};
 use super::artifacts::check_artifacts;
 use super::errors::{fs_system_error, UseCaseError};
 use super::jobs::scheduled_trigger;
+use super::steps::{Steps, PHASE_VALIDATE};
 use super::{Provisioner, Validator};
 use crate::api::{ProvisioningRequest, SystemError, ValidationResult};
 use crate::descriptor::{parse_request, ComponentDescriptor};
@@ -15,6 +16,8 @@ use crate::jar::ReadBudget;
 #[derive(Debug, Clone)]
 pub struct Validated {
     pub descriptor: ComponentDescriptor,
+    /// What was checked, for `ProvisioningStatus.logs`.
+    pub steps: Steps,
 }
 
 impl Validator {
@@ -49,9 +52,33 @@ impl Validator {
         &self,
         descriptor: ComponentDescriptor,
     ) -> Result<Validated, UseCaseError> {
+        let mut steps = Steps::new(self.clock.clone());
+        let w = &descriptor.component.specific;
+        steps.info(
+            PHASE_VALIDATE,
+            format!(
+                "descriptor checked: component {}, job {}",
+                descriptor.component.id,
+                w.job_name.as_str()
+            ),
+        );
         let mut issues = Issues::new();
         if let Err(issue) = scheduled_trigger(&descriptor, self.clock.now()) {
             issues.push(issue);
+        }
+        match &w.job_config.schedule {
+            Some(s) => steps.info(
+                PHASE_VALIDATE,
+                format!(
+                    "schedule checked: {} in time zone {}",
+                    s.cron.as_str(),
+                    s.time_zone.name()
+                ),
+            ),
+            None => steps.info(
+                PHASE_VALIDATE,
+                "no schedule: the job runs only when triggered manually",
+            ),
         }
         let started = Instant::now();
         // At most `artifacts.max_concurrent_checks` validations read jars at
@@ -62,10 +89,31 @@ impl Validator {
         let budget = ReadBudget::new(self.settings.artifacts.max_read_bytes);
         let checked = check_artifacts(self.fs.as_ref(), &descriptor, &budget).await;
         drop(permit);
-        let artifact_issues = checked.map_err(|e| {
+        let (artifact_issues, jar_bytes) = checked.map_err(|e| {
             warn!(component = %descriptor.component.id, error = %e, "artifact check failed");
             UseCaseError::System(fs_system_error(&e))
         })?;
+        if artifact_issues.is_empty() {
+            let w = &descriptor.component.specific;
+            steps.info(
+                PHASE_VALIDATE,
+                format!(
+                    "jar found: {} ({} bytes); main class {} found with public static void main(String[])",
+                    crate::redact::text(w.jar.as_str()),
+                    jar_bytes.unwrap_or(0),
+                    w.class_name.as_str()
+                ),
+            );
+            let deps = w.job_config.dependencies.len();
+            steps.info(
+                PHASE_VALIDATE,
+                match deps {
+                    0 => "dependencies checked: none declared".to_string(),
+                    1 => "dependencies checked: the 1 declared jar was found".to_string(),
+                    n => format!("dependencies checked: all {n} declared jars were found"),
+                },
+            );
+        }
         info!(
             component = %descriptor.component.id,
             jar = %descriptor.component.specific.jar,
@@ -78,7 +126,7 @@ impl Validator {
         issues.extend(artifact_issues);
         issues
             .into_result(descriptor)
-            .map(|descriptor| Validated { descriptor })
+            .map(|descriptor| Validated { descriptor, steps })
             .map_err(UseCaseError::Invalid)
     }
 

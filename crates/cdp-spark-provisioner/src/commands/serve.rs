@@ -249,7 +249,10 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
         provisioner.clone(),
         Arc::clone(&scheduler_store),
         engine_port,
-    );
+    )
+    .with_misfire_threshold(chrono::Duration::seconds(
+        i64::try_from(settings.scheduler.misfire_threshold_secs).unwrap_or(i64::MAX / 1000),
+    ));
     let state = web::Data::new(AppState {
         provisioner,
         operations: operations.clone(),

@@ -204,6 +204,12 @@ pub fn build_app(
             web::get().to(scheduler::job),
         ))
         .service(endpoint(
+            "/v1/scheduler/jobs/{group}/{name}/explain",
+            &status,
+            "GET",
+            web::get().to(scheduler::explain),
+        ))
+        .service(endpoint(
             "/v1/scheduler/triggers/{group}/{name}",
             &status,
             "GET",

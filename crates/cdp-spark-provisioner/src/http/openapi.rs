@@ -66,6 +66,7 @@ impl Modify for BearerSchemes {
         scheduler::runs,
         scheduler::run,
         scheduler::job,
+        scheduler::explain,
         scheduler::trigger,
         scheduler::trigger_now,
         scheduler::pause,
@@ -102,7 +103,7 @@ mod tests {
     fn every_operation_is_tagged_and_documents_its_errors() {
         let d = doc();
         let paths = d["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 19, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 20, "{:?}", paths.keys().collect::<Vec<_>>());
         for p in [
             "/v1/scheduler/jobs/{group}/{name}/trigger",
             "/v1/scheduler/jobs/{group}/{name}/pause",
@@ -118,6 +119,7 @@ mod tests {
         }
         for p in [
             "/v1/scheduler/jobs/{group}/{name}",
+            "/v1/scheduler/jobs/{group}/{name}/explain",
             "/v1/scheduler/triggers/{group}/{name}",
             "/v1/scheduler/runs/{runId}",
         ] {
@@ -151,9 +153,12 @@ mod tests {
         let published = [
             "DescriptorKind",
             "ErrorMoreInfo",
+            "FireExplanation",
+            "FireSource",
             "Health",
             "Info",
             "JobDefinition",
+            "JobExplanation",
             "JobKey",
             "JobPause",
             "JobView",
@@ -183,6 +188,7 @@ mod tests {
             "ValidationInfo",
             "ValidationResult",
             "ValidationStatus",
+            "Verdict",
         ];
         assert_eq!(names, published.into_iter().collect());
     }

@@ -25,5 +25,6 @@ mod http_service;
 mod http_store_durability;
 mod http_store_growth;
 mod spark_local_e2e;
+mod spark_local_explain;
 mod spark_local_shutdown;
 mod spark_local_values;

@@ -80,7 +80,7 @@ pub(crate) fn descriptor(component: &str, app: &Path, cron: Option<&str>) -> Str
     text
 }
 
-fn job_name(component: &str) -> String {
+pub(crate) fn job_name(component: &str) -> String {
     format!("finance-cashflow-0-{component}-development")
 }
 

@@ -84,20 +84,56 @@ pub async fn provisioning_lifecycle(db: Db) {
             .is_some_and(|r| r.contains("created")),
         "{body}"
     );
+    // Every publicInfo entry is one the marketplace renders:
+    // {type: "string", label, value, href?}.
     let public = body["info"]["publicInfo"].as_object().expect("publicInfo");
     for (key, entry) in public {
-        let kind = entry["type"]
-            .as_str()
+        let fields = entry
+            .as_object()
             .unwrap_or_else(|| panic!("{key}: {entry}"));
-        assert!(kind == "string" || kind == "link", "{key}: {entry}");
+        assert_eq!(entry["type"], "string", "{key}: {entry}");
         assert!(
             entry["label"].is_string() && entry["value"].is_string(),
             "{key}: {entry}"
         );
-        if kind == "link" {
-            assert!(entry["href"].is_string(), "{key}: {entry}");
-        }
+        assert!(
+            fields
+                .keys()
+                .all(|k| ["type", "label", "value", "href"].contains(&k.as_str())),
+            "{key}: {entry}"
+        );
+        assert!(
+            entry.get("href").is_none_or(|h| h.is_string()),
+            "{key}: {entry}"
+        );
     }
+    // The steps of the operation, stamped and in order.
+    let logs = body["logs"].as_array().expect("logs");
+    let messages: Vec<&str> = logs
+        .iter()
+        .map(|l| l["message"].as_str().expect("message"))
+        .collect();
+    for (step, needle) in [
+        (0, "descriptor checked"),
+        (1, "schedule checked"),
+        (2, "jar found"),
+        (2, "bytes); main class"),
+        (3, "dependencies checked"),
+        (4, "created; trigger"),
+        (5, "next fire time: "),
+    ] {
+        assert!(
+            messages.get(step).is_some_and(|m| m.contains(needle)),
+            "step {step} {needle}: {messages:?}"
+        );
+    }
+    assert!(
+        logs.iter().all(|l| l["level"] == "INFO"
+            && l["timestamp"]
+                .as_str()
+                .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok())),
+        "{logs:?}"
+    );
     assert_eq!(public["jobName"]["value"], FIXTURE_JOB);
     assert_eq!(public["queue"]["value"], "root.finance");
     let next = public["nextRuns"]["value"].as_str().expect("next runs");
@@ -110,10 +146,17 @@ pub async fn provisioning_lifecycle(db: Db) {
         let path = href
             .strip_prefix("https://spark-sp.example.com")
             .unwrap_or_else(|| panic!("{key}: {href} is not under the public base URL"));
-        assert_eq!(public[key]["type"], "link");
         let (code, linked) = server.get(path).await;
         assert_eq!(code, 200, "{href}: {linked}");
     }
+    // The console page (served by the web console, when there is one).
+    assert_eq!(
+        public["console"]["href"],
+        format!(
+            "https://spark-sp.example.com/ui/jobs/{}/{FIXTURE_JOB}",
+            seg(FIXTURE_GROUP)
+        )
+    );
     let private = &body["info"]["privateInfo"];
     assert_eq!(private["jobGroup"], FIXTURE_GROUP);
     assert_eq!(private["jobName"], FIXTURE_JOB);
@@ -271,6 +314,21 @@ pub async fn async_tokens_survive_restart(db: Db) {
     let done = poll_until_done(&server, &status_path).await;
     assert_eq!(done["status"], "COMPLETED", "{done}");
     assert_eq!(done["info"]["privateInfo"]["jobName"], FIXTURE_JOB);
+    // The stored answer keeps the steps.
+    let steps: Vec<&str> = done["logs"]
+        .as_array()
+        .expect("logs")
+        .iter()
+        .filter_map(|l| l["message"].as_str())
+        .collect();
+    assert!(
+        steps
+            .first()
+            .is_some_and(|m| m.contains("descriptor checked"))
+            && steps.iter().any(|m| m.contains("jar found"))
+            && steps.iter().any(|m| m.starts_with("next fire time: ")),
+        "{steps:?}"
+    );
 
     // A descriptor that breaks its rules is refused at once, even in async mode.
     let (code, body) = server
@@ -322,6 +380,12 @@ pub async fn async_tokens_survive_restart(db: Db) {
     )
     .await;
     assert_eq!(udone["status"], "COMPLETED", "{udone}");
+    assert!(
+        udone["logs"][1]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("removed")),
+        "{udone}"
+    );
 
     // Restart on the same store: the tokens still answer.
     let status = server
