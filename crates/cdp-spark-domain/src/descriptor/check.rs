@@ -41,6 +41,19 @@ impl Checker {
         self.issues.add(field, invalid.problem, invalid.hint);
     }
 
+    /// The placeholders of one `args` element or `conf` value
+    /// ([`crate::placeholders::check`]); `false` with an issue when one is
+    /// unknown or malformed.
+    pub(crate) fn placeholders(&mut self, field: &str, text: &str) -> bool {
+        match crate::placeholders::check(text) {
+            Ok(()) => true,
+            Err(e) => {
+                self.invalid(field, e);
+                false
+            }
+        }
+    }
+
     /// "expected X, found Y".
     pub(crate) fn wrong_type(&mut self, field: &str, expected: &str, found: &Node, hint: &str) {
         self.add(
