@@ -172,7 +172,10 @@ async fn a_run_longer_than_its_max_duration_is_killed_and_placeholders_are_repla
     // driver's process id is in the log (local mode: spark-submit is the
     // driver).
     let run = run_until_ended(&server, &slow, deadline).await;
-    let app_id = run["applicationId"].as_str().expect("an application id").to_string();
+    let app_id = run["applicationId"]
+        .as_str()
+        .expect("an application id")
+        .to_string();
     let log = server.log();
     let pid: u32 = log
         .lines()
