@@ -32,6 +32,7 @@ pub(crate) fn component_descriptor(
     let mut c = Checker {
         conf_policy: provisioning.then(|| settings.conf_policy.clone()),
         store_limits: provisioning,
+        placeholder_names: provisioning,
         ..Checker::default()
     };
     if !matches!(root, Node::Map(_)) {

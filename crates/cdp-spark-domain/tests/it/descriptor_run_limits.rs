@@ -3,6 +3,8 @@
 
 use crate::descriptor_support;
 
+use cdp_spark_domain::api::DescriptorKind;
+use cdp_spark_domain::descriptor::{parse_request_to_remove, DescriptorSettings};
 use cdp_spark_domain::usecases::job_definition;
 use descriptor_support::{fixture_with, issues, ok, only_issue, J};
 
@@ -92,4 +94,17 @@ fn unknown_or_malformed_placeholders_name_the_field() {
     // Every bad value is reported at once.
     let both = fixture_with(&[(ARGS_LINE, "          args: [\"${a}\", \"${b}\"]\n")]);
     assert_eq!(issues(&both).len(), 2);
+}
+
+#[test]
+fn a_job_with_unknown_placeholders_can_still_be_unprovisioned() {
+    let text = fixture_with(&[(ARGS_LINE, "          args: [\"${old}\"]\n")]);
+    assert_eq!(issues(&text).len(), 1, "refused for provisioning");
+    let d = parse_request_to_remove(
+        DescriptorKind::ComponentDescriptor,
+        &text,
+        &DescriptorSettings::default(),
+    )
+    .unwrap_or_else(|e| panic!("unprovisioning is not refused: {e:?}"));
+    assert_eq!(d.component.specific.job_config.args, ["${old}"]);
 }
