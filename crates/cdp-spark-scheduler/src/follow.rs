@@ -194,7 +194,8 @@ async fn follow_page(engine: &Arc<Engine>, state: &mut FollowState, runs: Vec<Ru
 }
 
 /// One run of a follow round: its state asked, and what the domain makes
-/// of it done (kill the application of an unprovisioned job).
+/// of it done (kill the application of an unprovisioned job, or of a run
+/// past its job's `maxDuration`).
 async fn follow_run(engine: &Engine, run: RunRecord, job: JobPresence) -> Followed {
     let _permit = engine.submits.acquire().await;
     let Some(handle) = engine.handle_of(&run) else {

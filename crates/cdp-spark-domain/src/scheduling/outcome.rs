@@ -77,7 +77,8 @@ fn application_of(run: &RunRecord) -> &str {
 /// What the follower knows about a run's job this round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobPresence {
-    /// The job exists (or `kill_on_unprovision` is off): the run is
+    /// The job exists (or `kill_on_unprovision` is off) without a
+    /// `maxDuration` (or its limit cannot be read now): the run is
     /// followed to its end.
     Provisioned,
     /// The job was unprovisioned and `kill_on_unprovision` is on;
