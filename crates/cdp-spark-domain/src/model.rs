@@ -12,7 +12,9 @@ use crate::cron::CronExpression;
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::ArtifactUri;
-use crate::descriptor::{JavaClassName, MemorySize, PositiveCount, SparkLogLevel, YarnQueue};
+use crate::descriptor::{
+    JavaClassName, MaxDuration, MemorySize, PositiveCount, SparkLogLevel, YarnQueue,
+};
 
 // What the job store can hold. The descriptor rules refuse, naming the
 // field, whatever would not fit (so that validate never answers valid for a
@@ -177,6 +179,8 @@ pub mod job_data {
     pub const CONCURRENCY_POLICY: &str = "concurrencyPolicy";
     pub const RETRIES: &str = "retries";
     pub const RETRY_DELAY_SECS: &str = "retryDelaySecs";
+    /// `jobConfig.maxDuration` as its text (`90m`); absent: no limit.
+    pub const MAX_DURATION: &str = "maxDuration";
 
     /// Bytes of `text` in `java.util.Properties` text as the store writes
     /// it (`Properties.store` escaping, pure ASCII): a backslash, tab,
@@ -275,6 +279,10 @@ impl JobDefinition {
             ),
             (k::NUM_EXECUTORS, spec.num_executors.map(|n| n.to_string())),
             (k::LOG_LEVEL, spec.log_level.map(|l| l.to_string())),
+            (
+                k::MAX_DURATION,
+                self.run_policy.max_duration.map(|d| d.to_string()),
+            ),
         ];
         entries.extend(
             optional
@@ -290,7 +298,8 @@ impl JobDefinition {
     }
 }
 
-/// How the scheduler treats a job's runs: overlap and retries.
+/// How the scheduler treats a job's runs: overlap, retries and their time
+/// limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RunPolicy {
     /// What a fire does while a run of the job is still going.
@@ -299,6 +308,10 @@ pub struct RunPolicy {
     pub retries: u32,
     /// Seconds to wait before a retry.
     pub retry_delay_secs: u64,
+    /// `jobConfig.maxDuration`: a run still going this long after its
+    /// spark-submit started is killed and ends `TIMED_OUT` (`None`: no
+    /// limit).
+    pub max_duration: Option<MaxDuration>,
 }
 
 /// Quartz misfire instructions.
@@ -462,10 +475,12 @@ pub enum RunState {
     Killed,
     Skipped,
     Lost,
+    /// Ran longer than its job's `maxDuration`: its application was killed.
+    TimedOut,
 }
 
 impl RunState {
-    pub const ALL: [RunState; 7] = [
+    pub const ALL: [RunState; 8] = [
         RunState::Submitting,
         RunState::Running,
         RunState::Succeeded,
@@ -473,6 +488,7 @@ impl RunState {
         RunState::Killed,
         RunState::Skipped,
         RunState::Lost,
+        RunState::TimedOut,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -484,6 +500,7 @@ impl RunState {
             RunState::Killed => "KILLED",
             RunState::Skipped => "SKIPPED",
             RunState::Lost => "LOST",
+            RunState::TimedOut => "TIMED_OUT",
         }
     }
 

@@ -12,13 +12,15 @@
 //! | `args`, `dependencies` | JSON arrays of strings |
 //! | `conf` | JSON object of string values |
 //! | `concurrencyPolicy`, `retries`, `retryDelaySecs` | the run policy (absent: `Forbid`, 0, 0) |
+//! | `maxDuration` | the runs' time limit as its text (`90m`); absent: no limit |
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use cdp_spark_domain::artifact::ArtifactUri;
 use cdp_spark_domain::descriptor::{
-    ConcurrencyPolicy, JavaClassName, MemorySize, PositiveCount, SparkLogLevel, YarnQueue,
+    ConcurrencyPolicy, JavaClassName, MaxDuration, MemorySize, PositiveCount, SparkLogLevel,
+    YarnQueue,
 };
 use cdp_spark_domain::model::{JobDefinition, JobKey, RunPolicy, SparkJobSpec};
 
@@ -80,6 +82,10 @@ pub fn job_data_map(job: &JobDefinition) -> BTreeMap<String, String> {
             spec.num_executors.map(|n| n.to_string()),
         ),
         (keys::LOG_LEVEL, spec.log_level.map(|l| l.to_string())),
+        (
+            keys::MAX_DURATION,
+            job.run_policy.max_duration.map(|d| d.to_string()),
+        ),
     ];
     for (k, v) in optional {
         if let Some(v) = v {
@@ -224,6 +230,7 @@ pub fn decode_job_data_with_policy(
         concurrency,
         retries: number(&mut m, keys::RETRIES)?.unwrap_or(0),
         retry_delay_secs: wide(&mut m, keys::RETRY_DELAY_SECS)?,
+        max_duration: typed::<MaxDuration>(&mut m, keys::MAX_DURATION, parsed)?,
     };
     let spec = SparkJobSpec {
         jar,
@@ -286,10 +293,13 @@ mod tests {
             concurrency: ConcurrencyPolicy::Replace,
             retries: 2,
             retry_delay_secs: 30,
+            max_duration: Some("PT90M".parse().expect("max duration")),
         };
         let (_, _, policy) =
             decode_job_data_with_policy(&k.key, Some(&encode_job_data(&k))).expect("decode");
         assert_eq!(policy, k.run_policy);
+        let limited = String::from_utf8(encode_job_data(&k)).expect("ascii");
+        assert!(limited.contains("maxDuration=90m\n"), "{limited}");
         let text = String::from_utf8(bytes).expect("ascii");
         assert!(text.contains(&format!("jobDataVersion={JOB_DATA_VERSION}\n")));
         assert!(text.contains("jar=hdfs\\://ns1/apps/agg.jar\n"), "{text}");
@@ -351,6 +361,9 @@ mod tests {
                 concurrency: ConcurrencyPolicy::Allow,
                 retries: u32::MAX,
                 retry_delay_secs: u64::MAX,
+                max_duration: cdp_spark_domain::descriptor::MaxDuration::from_secs(
+                    1 + n as u64 * 3600,
+                ),
             };
             jobs.push(j);
         }
@@ -411,6 +424,8 @@ mod tests {
             ("driverMemory", "driverMemory=1.5g"),
             ("executorMemory", "executorMemory=lots"),
             ("logLevel", "logLevel=LOUD"),
+            ("maxDuration", "maxDuration=0s"),
+            ("maxDuration", "maxDuration=PT1D"),
         ] {
             let e =
                 decode_job_data(&k, Some(format!("{base}{line}\n").as_bytes())).expect_err(entry);

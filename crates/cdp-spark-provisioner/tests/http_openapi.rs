@@ -397,3 +397,39 @@ async fn the_docs_page_is_served_from_the_binary() {
     let init = init.text().await.expect("text");
     assert!(init.contains("/openapi.json"), "{init}");
 }
+
+#[tokio::test]
+async fn the_document_describes_timed_out_runs_their_nominal_time_and_job_limits() {
+    let place = Place::new(&support::Db::Sqlite);
+    let server = start_in(&place, &ServerOptions::default());
+    let doc = served_document(&server).await;
+    let states = enum_values(&doc, &doc["components"]["schemas"]["RunState"]);
+    let expected: BTreeSet<String> = [
+        "SUBMITTING",
+        "RUNNING",
+        "SUCCEEDED",
+        "FAILED",
+        "KILLED",
+        "SKIPPED",
+        "LOST",
+        "TIMED_OUT",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(states, Some(expected), "RunState");
+    assert!(property_names(&doc, "RunRecord").contains("nominalTime"));
+    assert!(required_names(&doc, "RunRecord").contains("nominalTime"));
+    assert!(property_names(&doc, "JobDefinition").contains("maxDuration"));
+    assert!(!required_names(&doc, "JobDefinition").contains("maxDuration"));
+    let runs = &doc["paths"]["/v1/scheduler/runs"]["get"]["parameters"];
+    let state = runs
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "state"))
+        .unwrap_or_else(|| panic!("no state parameter: {runs}"));
+    assert!(
+        state["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("TIMED_OUT")),
+        "{state}"
+    );
+}

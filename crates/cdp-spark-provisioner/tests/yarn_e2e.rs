@@ -5,7 +5,8 @@
 //! cluster mode and followed through the real ResourceManager REST API; each
 //! run mirrors its application's final status. A job without a schedule runs
 //! on a manual trigger; unprovisioning with `kill_on_unprovision` kills the
-//! running application on YARN.
+//! running application on YARN; a run longer than its job's `maxDuration`
+//! has its application killed on YARN and ends `TIMED_OUT`.
 //!
 //! Needs the plain mini cluster (`CDP_TEST_MINICLUSTER`), `SPARK_HOME` and
 //! `CDP_TEST_SPARK_ARCHIVE` (Spark's jars on that HDFS): scripts/test.sh
@@ -264,12 +265,29 @@ async fn descriptors_on_hdfs_run_on_yarn_and_runs_mirror_their_applications() {
             .await;
         assert_eq!(code, 200, "{component}: {body}\n{}", server.log());
     }
+    // A job limited to 45 s whose application sleeps 10 minutes.
+    let limited = descriptor(
+        "yarn-limited",
+        &app_jar,
+        "cdptest.spark.Sleep",
+        &dep_jar,
+        None,
+    );
+    let args = "          args: [\"--date\", \"yesterday\", \"--output\", \"/data/finance/cashflow/daily\"]\n";
+    assert!(limited.contains(args), "the fixture's args changed");
+    let limited = limited.replace(
+        args,
+        "          args: [\"600\"]\n          maxDuration: PT45S\n",
+    );
+    let (code, body) = server.post("/v1/provision", &request(&limited)).await;
+    assert_eq!(code, 200, "yarn-limited: {body}\n{}", server.log());
     let deadline = Instant::now() + Duration::from_secs(420);
 
     // Manual triggers of the jobs without a schedule.
     let failing = trigger(&server, "yarn-failing").await;
     let manual = trigger(&server, "yarn-manual").await;
     let sleeping = trigger(&server, "yarn-sleeping").await;
+    let limited = trigger(&server, "yarn-limited").await;
 
     // Unprovision with kill_on_unprovision kills the running application.
     let running = run_until_running(&server, &sleeping, deadline).await;
@@ -299,6 +317,29 @@ async fn descriptors_on_hdfs_run_on_yarn_and_runs_mirror_their_applications() {
         "the reason names the setting: {run}"
     );
     let app = rm_app(&client, &cluster, &sleeping_app).await;
+    assert_eq!(app["state"], "KILLED", "the RM's view: {app}");
+
+    // The limited run: killed on YARN past its 45 s, TIMED_OUT.
+    let run = run_until_ended(&server, &limited, deadline).await;
+    assert_eq!(run["state"], "TIMED_OUT", "{run}\n{}", server.log());
+    let error = run["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("ran longer than its maxDuration 45s (started "),
+        "the reason names the limit: {run}"
+    );
+    let limited_app = run["applicationId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a YARN run records its application id: {run}"));
+    let run_start =
+        chrono::DateTime::parse_from_rfc3339(run["actualFireTime"].as_str().expect("start"))
+            .expect("a time");
+    let ended = chrono::DateTime::parse_from_rfc3339(run["endedAt"].as_str().expect("end"))
+        .expect("a time");
+    assert!(
+        ended - run_start >= chrono::Duration::seconds(45),
+        "not before its limit: {run}"
+    );
+    let app = rm_app(&client, &cluster, limited_app).await;
     assert_eq!(app["state"], "KILLED", "the RM's view: {app}");
 
     // The scheduled job's first launched run.

@@ -1,15 +1,17 @@
-//! Storing ended runs, and the retries of the failed ones.
+//! Storing ended runs, and the retries of the failed and timed-out ones:
+//! every run's end goes through [`finish`].
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use cdp_spark_domain::model::{RunRecord, RunState};
-use cdp_spark_domain::scheduling::retry_trigger;
+use cdp_spark_domain::model::RunRecord;
+use cdp_spark_domain::scheduling::{is_retried, retry_trigger};
 use tracing::{info, warn};
 
 use crate::Engine;
 
-/// Stores ended runs and adds retries for the failed ones with retries left.
+/// Stores ended runs and adds retries for the failed and timed-out ones
+/// with retries left ([`is_retried`]).
 pub(crate) async fn finish(engine: &Arc<Engine>, runs: Vec<RunRecord>) {
     let me = &engine.config.instance_id;
     let stored = match engine.store.finish_runs(me, &runs).await {
@@ -26,7 +28,7 @@ pub(crate) async fn finish(engine: &Arc<Engine>, runs: Vec<RunRecord>) {
         .fetch_add(stored.len() as u64, Ordering::Relaxed);
     for run in runs
         .iter()
-        .filter(|r| r.state == RunState::Failed && stored.contains(&r.run_id))
+        .filter(|r| is_retried(r.state) && stored.contains(&r.run_id))
     {
         let job = match engine.jobs.get_job(&run.job_key).await {
             Ok(Some(job)) => job,
@@ -39,7 +41,7 @@ pub(crate) async fn finish(engine: &Arc<Engine>, runs: Vec<RunRecord>) {
         if let Some(trigger) = retry_trigger(&job.run_policy, run, engine.clock.now()) {
             match engine.jobs.add_trigger(&trigger).await {
                 Ok(_) => {
-                    info!(run = %run.run_id, retry = %trigger.key, "failed run will be retried");
+                    info!(run = %run.run_id, state = run.state.as_str(), retry = %trigger.key, "the run will be retried");
                     engine.wake.notify_one();
                 }
                 Err(e) => warn!(run = %run.run_id, error = %e, "could not store the retry"),

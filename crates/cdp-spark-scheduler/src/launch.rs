@@ -6,9 +6,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cdp_spark_domain::model::RunRecord;
-use cdp_spark_domain::ports::{Fire, LaunchRequest};
-use cdp_spark_domain::scheduling::outcome;
+use cdp_spark_domain::model::{RunRecord, RunState};
+use cdp_spark_domain::placeholders;
+use cdp_spark_domain::ports::{ApplicationHandle, Fire, LaunchRequest};
+use cdp_spark_domain::scheduling::{outcome, timeout};
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
@@ -27,10 +28,10 @@ pub(crate) async fn launch_group(engine: Arc<Engine>, fires: Vec<Fire>) {
     let cap = engine.config.max_concurrent_submits;
     let mut submits = JoinSet::new();
     let mut running = Vec::new();
-    let mut failed = Vec::new();
+    let mut ended = Vec::new();
     let mut collect = |done: Result<(RunRecord, bool), tokio::task::JoinError>| match done {
         Ok((run, true)) => running.push(run),
-        Ok((run, false)) => failed.push(run),
+        Ok((run, false)) => ended.push(run),
         Err(e) => warn!(error = %e, "a submit task failed"),
     };
     let mut fires = fires.into_iter();
@@ -69,12 +70,13 @@ pub(crate) async fn launch_group(engine: Arc<Engine>, fires: Vec<Fire>) {
             warn!(instance = %me, error = %e, runs = running.len(), "storing submitted runs failed")
         }
     }
-    if !failed.is_empty() {
+    if !ended.is_empty() {
+        let failed = ended.iter().filter(|r| r.state == RunState::Failed).count();
         engine
             .stats
             .submit_failures
-            .fetch_add(failed.len() as u64, Ordering::Relaxed);
-        finish(&engine, failed).await;
+            .fetch_add(failed as u64, Ordering::Relaxed);
+        finish(&engine, ended).await;
     }
 }
 
@@ -103,8 +105,10 @@ async fn claim(engine: &Engine, ids: &[String]) -> Option<HashSet<String>> {
     None
 }
 
-/// Kills the runs `fire` replaces, submits it; answers the run as
-/// submitted (`RUNNING`, true) or failed (`FAILED` with the reason, false).
+/// Kills the runs `fire` replaces, submits it with its placeholders
+/// replaced; answers the run as submitted (`RUNNING`, true) or ended
+/// (`FAILED` with the reason, or `TIMED_OUT` when spark-submit outlasted
+/// the job's `maxDuration`; false).
 async fn submit_one(engine: Arc<Engine>, fire: Fire) -> (RunRecord, bool) {
     let _permit = engine.submits.acquire().await;
     let Fire {
@@ -112,6 +116,17 @@ async fn submit_one(engine: Arc<Engine>, fire: Fire) -> (RunRecord, bool) {
         job,
         replace,
     } = fire;
+    let mut spec = job.spec.clone();
+    match placeholders::expand_run(&spec.args, &spec.conf, run.scheduled_fire_time, &run.run_id) {
+        Ok((args, conf)) => (spec.args, spec.conf) = (args, conf),
+        Err(e) => {
+            warn!(run = %run.run_id, job = %job.key, error = %e, "the run's args and conf cannot be expanded");
+            return (
+                outcome::submit_failed(&run, &e.to_string(), engine.clock.now()),
+                false,
+            );
+        }
+    }
     for old in &replace {
         if let Some(handle) = engine.handle_of(old) {
             match engine.launcher.kill(&handle).await {
@@ -132,16 +147,48 @@ async fn submit_one(engine: Arc<Engine>, fire: Fire) -> (RunRecord, bool) {
             job.key.name,
             run.scheduled_fire_time.format("%Y%m%dT%H%M%SZ")
         ),
-        spec: job.spec.clone(),
+        spec,
         scheduled_fire_time: run.scheduled_fire_time,
     };
     run.actual_fire_time = engine.clock.now();
     match engine.launcher.submit(&request).await {
-        Ok(handle) => (outcome::submitted(&run, handle, engine.clock.now()), true),
+        Ok(handle) => {
+            let submitted = outcome::submitted(&run, handle.clone(), engine.clock.now());
+            let max = job.run_policy.max_duration;
+            match max {
+                Some(max) if timeout::is_overdue(&submitted, Some(max), engine.clock.now()) => {
+                    kill_overdue(&engine, submitted, &handle, max).await
+                }
+                _ => (submitted, true),
+            }
+        }
         Err(e) => {
             warn!(run = %run.run_id, job = %job.key, error = %e, "spark-submit failed");
             let failed = outcome::submit_failed(&run, &e.to_string(), engine.clock.now());
             (failed, false)
         }
     }
+}
+
+/// A run whose spark-submit answered only after the job's `maxDuration`
+/// had passed: its application is killed at once and the run ends
+/// `TIMED_OUT`; when the kill fails it stays `RUNNING`, and the follower
+/// kills it (it is past its deadline).
+async fn kill_overdue(
+    engine: &Engine,
+    run: RunRecord,
+    handle: &ApplicationHandle,
+    max: cdp_spark_domain::descriptor::MaxDuration,
+) -> (RunRecord, bool) {
+    if let Err(e) = engine.launcher.kill(handle).await {
+        warn!(run = %run.run_id, application = %handle.application_id, error = %e, "killing an application submitted after its maxDuration failed; the follower tries again");
+        return (run, true);
+    }
+    info!(run = %run.run_id, application = %handle.application_id, "application killed: spark-submit took longer than the job's maxDuration");
+    let state = engine.launcher.status(handle).await.ok();
+    let now = engine.clock.now();
+    (
+        timeout::timed_out(&run, max, now, state.as_ref(), now),
+        false,
+    )
 }

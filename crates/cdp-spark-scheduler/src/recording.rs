@@ -4,7 +4,7 @@
 //! ([`RecordingLauncher::never_finishing`]); kills can be recorded too
 //! ([`RecordingLauncher::recording_kills`]).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -21,6 +21,10 @@ pub struct RecordedFire {
     pub run_id: String,
     pub job_key: JobKey,
     pub scheduled_fire_time: DateTime<Utc>,
+    /// The application's arguments and Spark properties as launched (the
+    /// run's placeholders replaced).
+    pub args: Vec<String>,
+    pub conf: BTreeMap<String, String>,
     /// The system clock when submit was called.
     pub submitted_at: DateTime<Utc>,
     /// Which launcher (instance) recorded it.
@@ -105,6 +109,8 @@ impl SparkLauncherPort for RecordingLauncher {
             run_id: request.run_id.clone(),
             job_key: request.job_key.clone(),
             scheduled_fire_time: request.scheduled_fire_time,
+            args: request.spec.args.clone(),
+            conf: request.spec.conf.clone(),
             submitted_at: Utc::now(),
             recorder: self.name.clone(),
         };

@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cdp_spark_domain::clock::FixedClock;
+use cdp_spark_domain::descriptor::MaxDuration;
 use cdp_spark_domain::model::{
-    JobDefinition, JobKey, RunFilter, RunRecord, RunState, TriggerDefinition, TriggerKey,
+    JobDefinition, JobKey, RunFilter, RunPolicy, RunRecord, RunState, SparkJobSpec,
+    TriggerDefinition, TriggerKey,
 };
 use cdp_spark_domain::ports::{
     AcquireRequest, Acquired, ApplicationHandle, ApplicationState, JobStorePort, LaunchError,
@@ -148,9 +150,13 @@ fn unused() -> StoreError {
     StoreError::Other("not used by the engine".into())
 }
 
-/// The job store: only which jobs exist matters here.
+/// The job store: only which jobs exist, and their limits, matter here.
+#[derive(Default)]
 struct Jobs {
     existing: BTreeSet<JobKey>,
+    /// The `maxDuration` of jobs that have one (they exist).
+    limits: BTreeMap<JobKey, MaxDuration>,
+    reads: AtomicU32,
 }
 
 #[async_trait]
@@ -165,8 +171,22 @@ impl JobStorePort for Jobs {
     async fn delete_job(&self, _k: &JobKey) -> Result<bool, StoreError> {
         Err(unused())
     }
-    async fn get_job(&self, _k: &JobKey) -> Result<Option<JobDefinition>, StoreError> {
-        Ok(None)
+    async fn get_job(&self, k: &JobKey) -> Result<Option<JobDefinition>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        Ok(self.limits.get(k).map(|max| JobDefinition {
+            key: k.clone(),
+            component_id: "urn:c".into(),
+            description: None,
+            spec: SparkJobSpec::new(
+                "/a.jar".parse().expect("jar"),
+                "a.Main".parse().expect("class"),
+            ),
+            non_concurrent: true,
+            run_policy: RunPolicy {
+                max_duration: Some(*max),
+                ..RunPolicy::default()
+            },
+        }))
     }
     async fn list_jobs(&self, _g: Option<String>) -> Result<Vec<JobDefinition>, StoreError> {
         Err(unused())
@@ -293,11 +313,21 @@ fn start(
 ) -> SchedulerHandle {
     let jobs = Jobs {
         existing: existing.iter().map(|j| JobKey::new("g", *j)).collect(),
+        ..Jobs::default()
     };
+    start_with(config, store, Arc::new(jobs), launcher)
+}
+
+fn start_with(
+    config: SchedulerConfig,
+    store: &Arc<Store>,
+    jobs: Arc<Jobs>,
+    launcher: &Arc<Launcher>,
+) -> SchedulerHandle {
     Scheduler::start(
         config,
         store.clone(),
-        Arc::new(jobs),
+        jobs,
         launcher.clone(),
         Arc::new(FixedClock(t0() + chrono::Duration::hours(1))),
     )
@@ -413,6 +443,67 @@ async fn a_confirmed_kill_ends_the_run_killed_with_the_reason() {
         Some("killed because its job g.gone was unprovisioned while the run was in flight (scheduler.kill_on_unprovision = true); the cluster manager reports: Application killed by user.")
     );
     assert_eq!(launcher.kills().len(), 1);
+    engine.stop().await;
+}
+
+/// The clock says t0 + 1h and the runs started at t0: a 30m limit has
+/// passed, a 2h one has not.
+#[tokio::test(start_paused = true)]
+async fn a_run_past_its_max_duration_is_killed_once_and_ends_timed_out() {
+    let store = Store::following(vec![
+        run("r1", "limited", Some("app-1")),
+        run("r2", "roomy", Some("app-2")),
+        run("r3", "free", Some("app-3")),
+    ]);
+    let launcher = Arc::new(Launcher::default());
+    launcher.script(
+        "app-1",
+        vec![
+            running(),
+            running(),
+            Ok(ApplicationState::Killed {
+                diagnostics: "Application killed by user.".into(),
+            }),
+        ],
+    );
+    launcher.script("app-2", vec![running()]);
+    launcher.script("app-3", vec![running()]);
+    let limit = |text: &str| text.parse::<MaxDuration>().expect("a valid limit");
+    let jobs = Arc::new(Jobs {
+        existing: ["limited", "roomy", "free"]
+            .map(|j| JobKey::new("g", j))
+            .into(),
+        limits: BTreeMap::from([
+            (JobKey::new("g", "limited"), limit("30m")),
+            (JobKey::new("g", "roomy"), limit("PT2H")),
+        ]),
+        ..Jobs::default()
+    });
+    let engine = start_with(config(true), &store, jobs.clone(), &launcher);
+    // Round 1: polled, past the limit, killed, polled (still running);
+    // round 2: the kill reported.
+    tokio::time::sleep(FOLLOW * 2 + Duration::from_millis(1)).await;
+    let finished = store.finished();
+    assert_eq!(finished.len(), 1, "{finished:#?}");
+    assert_eq!(finished[0].run_id, "r1");
+    assert_eq!(finished[0].state, RunState::TimedOut);
+    assert_eq!(finished[0].final_status.as_deref(), Some("KILLED"));
+    assert_eq!(
+        finished[0].error.as_deref(),
+        Some("ran longer than its maxDuration 30m (started 2030-01-01T00:00:00Z, killed at 2030-01-01T01:00:00Z); raise jobConfig.maxDuration if the job needs longer; the cluster manager reports: Application killed by user.")
+    );
+    tokio::time::sleep(FOLLOW * 4).await;
+    assert_eq!(launcher.kills(), vec!["app-1".to_string()], "killed once");
+    assert_eq!(launcher.polls_of("app-1"), 3, "no longer followed");
+    assert_eq!(
+        launcher.polls_of("app-2"),
+        6,
+        "within its limit: followed on"
+    );
+    assert_eq!(store.finished().len(), 1);
+    // Each job's limit read once (kept 30 s, not read per run and round),
+    // and the timed-out run's job once more for its retries.
+    assert_eq!(jobs.reads.load(Ordering::SeqCst), 3 + 1);
     engine.stop().await;
 }
 

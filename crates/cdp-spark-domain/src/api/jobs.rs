@@ -54,6 +54,11 @@ pub struct JobDefinitionView {
     pub spec: SparkJobSpecView,
     /// A run does not start while another run of the job is running.
     pub non_concurrent: bool,
+    /// `jobConfig.maxDuration` (e.g. `90m`): a run going longer is killed
+    /// and ends `TIMED_OUT`; absent: no limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
+    pub max_duration: Option<String>,
 }
 
 impl From<JobDefinition> for JobDefinitionView {
@@ -64,6 +69,7 @@ impl From<JobDefinition> for JobDefinitionView {
             description: job.description,
             spec: SparkJobSpecView::from(job.spec),
             non_concurrent: job.non_concurrent,
+            max_duration: job.run_policy.max_duration.map(|d| d.to_string()),
         }
     }
 }
@@ -204,6 +210,11 @@ pub struct RunView {
     pub trigger_key: TriggerKey,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub scheduled_fire_time: DateTime<Utc>,
+    /// The run's nominal time, what `${nominalTime}` and `${nominalDate}`
+    /// stand for in its `args` and `conf`: its scheduled fire time (for a
+    /// manual run, when it was asked for).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub nominal_time: DateTime<Utc>,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub actual_fire_time: DateTime<Utc>,
     /// YARN application id (or driver id).
@@ -228,6 +239,7 @@ impl From<RunRecord> for RunView {
             job_key: r.job_key,
             trigger_key: r.trigger_key,
             scheduled_fire_time: r.scheduled_fire_time,
+            nominal_time: r.scheduled_fire_time,
             actual_fire_time: r.actual_fire_time,
             application_id: r.application_id,
             tracking_url: r.tracking_url,
@@ -316,7 +328,17 @@ mod tests {
             run(RunState::Failed, Some("boom")),
             run(RunState::Running, None),
         ] {
-            assert_eq!(text(&RunView::from(r.clone())), text(&r));
+            // The record's fields, and the nominal time after the
+            // scheduled fire time it is.
+            let mut record = serde_json::to_value(&r).expect("serialises");
+            record["nominalTime"] = record["scheduledFireTime"].clone();
+            let view = serde_json::to_value(RunView::from(r.clone())).expect("serialises");
+            assert_eq!(view, record);
+            let served = text(&RunView::from(r));
+            assert!(
+                served.contains(r#""scheduledFireTime":"2026-01-01T00:00:00Z","nominalTime":"2026-01-01T00:00:00Z","#),
+                "{served}"
+            );
         }
         let once = TriggerDefinition {
             schedule: TriggerSchedule::Once { start_time: t(0) },
@@ -369,6 +391,10 @@ mod tests {
             conf: BTreeMap::from([("spark.a".to_string(), "1".to_string())]),
             ..SparkJobSpec::new(p("hdfs://ns/a.jar"), p("a.Main"))
         };
+        let mut limited = job(full.clone());
+        limited.run_policy.max_duration = Some(p("PT90M"));
+        let v = serde_json::to_value(JobDefinitionView::from(limited)).expect("serialises");
+        assert_eq!(v["maxDuration"], json!("90m"));
         let bare = SparkJobSpec::new(p("hdfs://ns/a.jar"), p("a.Main"));
         for spec in [full, bare] {
             let record = job(spec);

@@ -30,6 +30,9 @@ pub(crate) struct Checker {
     pub(crate) conf_policy: Option<ConfPolicy>,
     /// Whether the job store's sizes apply (not to unprovisioning).
     pub(crate) store_limits: bool,
+    /// Whether `${…}` placeholders must name known values (not to
+    /// unprovisioning: a job stored before the rule can still be removed).
+    pub(crate) placeholder_names: bool,
 }
 
 impl Checker {
@@ -39,6 +42,22 @@ impl Checker {
 
     pub(crate) fn invalid(&mut self, field: &str, invalid: InvalidValue) {
         self.issues.add(field, invalid.problem, invalid.hint);
+    }
+
+    /// The placeholders of one `args` element or `conf` value
+    /// ([`crate::placeholders::check`]); `false` with an issue when one is
+    /// unknown or malformed.
+    pub(crate) fn placeholders(&mut self, field: &str, text: &str) -> bool {
+        if !self.placeholder_names {
+            return true;
+        }
+        match crate::placeholders::check(text) {
+            Ok(()) => true,
+            Err(e) => {
+                self.invalid(field, e);
+                false
+            }
+        }
     }
 
     /// "expected X, found Y".

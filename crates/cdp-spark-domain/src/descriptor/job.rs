@@ -37,15 +37,18 @@ impl ComponentDescriptor {
                 .schedule
                 .as_ref()
                 .is_none_or(|s| s.concurrency_policy != ConcurrencyPolicy::Allow),
-            run_policy: c
-                .schedule
-                .as_ref()
-                .map(|s| RunPolicy {
-                    concurrency: s.concurrency_policy,
-                    retries: s.retries,
-                    retry_delay_secs: s.retry_delay.map(|d| d.as_secs()).unwrap_or(0),
-                })
-                .unwrap_or_default(),
+            run_policy: RunPolicy {
+                max_duration: c.max_duration,
+                ..c.schedule
+                    .as_ref()
+                    .map(|s| RunPolicy {
+                        concurrency: s.concurrency_policy,
+                        retries: s.retries,
+                        retry_delay_secs: s.retry_delay.map(|d| d.as_secs()).unwrap_or(0),
+                        max_duration: None,
+                    })
+                    .unwrap_or_default()
+            },
         }
     }
 }

@@ -11,6 +11,7 @@
 
 mod check;
 mod conf_policy;
+mod duration;
 mod job;
 mod limits;
 mod rules;
@@ -22,6 +23,7 @@ pub use conf_policy::{
     check_pattern, glob_matches, BuiltinDeny, ConfPolicy, InvalidPattern, Refusal,
     BUILTIN_CONF_DENY,
 };
+pub use duration::{MaxDuration, MAX_DURATION_LIMIT_SECS};
 pub use schedule::{parse_duration, parse_timestamp, TIMESTAMP_FORMAT};
 pub use types::*;
 pub use yaml::MAX_NESTING_DEPTH;

@@ -32,6 +32,7 @@ pub(crate) fn component_descriptor(
     let mut c = Checker {
         conf_policy: provisioning.then(|| settings.conf_policy.clone()),
         store_limits: provisioning,
+        placeholder_names: provisioning,
         ..Checker::default()
     };
     if !matches!(root, Node::Map(_)) {
@@ -479,6 +480,9 @@ fn job_config(node: &Node, base: &str, c: &mut Checker) -> Option<JobConfig> {
     });
     let log_level = c.optional(node, "logLevel", |c, n| log_level(n, &field("logLevel"), c));
     let conf = c.optional(node, "conf", |c, n| conf(n, &field("conf"), c));
+    let max_duration = c.optional(node, "maxDuration", |c, n| {
+        super::duration::max_duration(n, &field("maxDuration"), c)
+    });
     let schedule = c.optional(node, "schedule", |c, n| {
         let schedule_field = field("schedule");
         match n {
@@ -507,6 +511,7 @@ fn job_config(node: &Node, base: &str, c: &mut Checker) -> Option<JobConfig> {
         log_level: log_level.ok()?,
         conf: conf.ok()?.unwrap_or_default(),
         schedule: schedule.ok()?,
+        max_duration: max_duration.ok()?,
     })
 }
 
@@ -532,7 +537,10 @@ fn args(node: &Node, field: &str, c: &mut Checker) -> Option<Vec<String>> {
                 );
                 ok = false;
             }
-            Some(text) => out.push(text),
+            Some(text) => {
+                ok &= c.placeholders(&item_field, &text);
+                out.push(text);
+            }
             None => {
                 c.wrong_type(&item_field, "a string", item, hint);
                 ok = false;
@@ -765,6 +773,7 @@ fn conf(node: &Node, field: &str, c: &mut Checker) -> Option<BTreeMap<String, St
                 );
                 None
             }
+            Some(text) if !c.placeholders(&entry, &text) => None,
             Some(text) => Some(text),
             None => {
                 c.wrong_type(

@@ -86,6 +86,8 @@ pub struct JobConfig {
     /// Spark configuration; every key starts with `spark.`.
     pub conf: BTreeMap<String, String>,
     pub schedule: Option<Schedule>,
+    /// `maxDuration`: the longest a run may take (`None`: no limit).
+    pub max_duration: Option<super::MaxDuration>,
 }
 
 /// `specific.jobConfig.schedule`.

@@ -15,7 +15,8 @@ use chrono_tz::Tz;
 use crate::cron::CronExpression;
 use crate::descriptor::ConcurrencyPolicy;
 use crate::model::{
-    MisfireInstruction, RunPolicy, RunRecord, TriggerDefinition, TriggerKey, TriggerSchedule,
+    MisfireInstruction, RunPolicy, RunRecord, RunState, TriggerDefinition, TriggerKey,
+    TriggerSchedule,
 };
 
 pub mod acquisition;
@@ -24,6 +25,7 @@ pub mod outcome;
 pub mod reasons;
 pub mod recovery;
 pub mod shutdown;
+pub mod timeout;
 
 #[cfg(test)]
 mod acquisition_tests;
@@ -200,6 +202,14 @@ pub fn retry_attempt(trigger: &TriggerKey) -> u32 {
         .and_then(|rest| rest.split('-').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
+}
+
+/// Whether a run that ended in `state` is retried (when its job's policy
+/// has retries left): `FAILED` and `TIMED_OUT` (as Airflow retries a task
+/// that exceeded its `execution_timeout`); never `SUCCEEDED`, `KILLED` (a
+/// person or an unprovision stopped it), `SKIPPED` or `LOST`.
+pub fn is_retried(state: RunState) -> bool {
+    matches!(state, RunState::Failed | RunState::TimedOut)
 }
 
 /// The retry of a failed run, when its job's policy has retries left: the

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::descriptor::MaxDuration;
 use crate::model::{RunRecord, RunState};
 use crate::ports::{ApplicationHandle, ApplicationState};
 
@@ -76,13 +77,28 @@ fn application_of(run: &RunRecord) -> &str {
 /// What the follower knows about a run's job this round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobPresence {
-    /// The job exists (or `kill_on_unprovision` is off): the run is
+    /// The job exists (or `kill_on_unprovision` is off) without a
+    /// `maxDuration` (or its limit cannot be read now): the run is
     /// followed to its end.
     Provisioned,
     /// The job was unprovisioned and `kill_on_unprovision` is on;
     /// `killed_rounds`: the follow rounds since this follower killed the
     /// application, `None` when it has not.
     Unprovisioned { killed_rounds: Option<u32> },
+    /// The job exists and limits its runs to `max` (`jobConfig.maxDuration`);
+    /// `killed`: when this follower killed the application for running
+    /// past it, `None` when it has not.
+    Limited {
+        max: MaxDuration,
+        killed: Option<KillMark>,
+    },
+}
+
+/// A kill this follower made: the follow rounds since, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KillMark {
+    pub rounds: u32,
+    pub at: DateTime<Utc>,
 }
 
 /// What a follow round does with a run.
@@ -92,14 +108,16 @@ pub enum Outcome {
     StillRunning,
     /// Ended: store the run as it is here.
     Ended(Box<RunRecord>),
-    /// Its job was unprovisioned and the application is still running:
-    /// kill it, then ask again ([`after_kill`]).
+    /// Its job was unprovisioned, or it ran past its job's `maxDuration`,
+    /// and the application is still running: kill it, then ask again
+    /// ([`after_kill_for`]).
     Kill,
     /// Killed, the end not reported yet: followed on, `rounds` since the
     /// kill.
     AwaitingKill { rounds: u32 },
     /// Killed, the end still not reported after [`KILL_CONFIRM_ROUNDS`]:
-    /// store the run (`KILLED` with the reason) and stop following it.
+    /// store the run (`KILLED`, or `TIMED_OUT`, with the reason) and stop
+    /// following it.
     KillUnconfirmed { run: Box<RunRecord>, rounds: u32 },
 }
 
@@ -112,18 +130,23 @@ pub fn follow_outcome(
     now: DateTime<Utc>,
 ) -> Outcome {
     let end = state.filter(|s| !matches!(s, ApplicationState::Running { .. }));
-    match (job, end) {
-        (JobPresence::Provisioned, None) => Outcome::StillRunning,
-        (JobPresence::Provisioned, Some(state))
+    let killed_rounds = match job {
+        JobPresence::Limited { max, killed } => {
+            return limited_outcome(run, end, max, killed, now);
+        }
+        JobPresence::Provisioned => {
+            return end.map_or(Outcome::StillRunning, |state| {
+                ended_outcome(ended(run, state, now))
+            });
+        }
+        JobPresence::Unprovisioned { killed_rounds } => killed_rounds,
+    };
+    match (killed_rounds, end) {
         // It ended on its own before any kill.
-        | (JobPresence::Unprovisioned { killed_rounds: None }, Some(state)) => {
-            ended_outcome(ended(run, state, now))
-        }
-        (JobPresence::Unprovisioned { killed_rounds: Some(_) }, Some(state)) => {
-            ended_outcome(killed_for_unprovision(run, state, now))
-        }
-        (JobPresence::Unprovisioned { killed_rounds: None }, None) => Outcome::Kill,
-        (JobPresence::Unprovisioned { killed_rounds: Some(rounds) }, None) => {
+        (None, Some(state)) => ended_outcome(ended(run, state, now)),
+        (Some(_), Some(state)) => ended_outcome(killed_for_unprovision(run, state, now)),
+        (None, None) => Outcome::Kill,
+        (Some(rounds), None) => {
             let rounds = rounds.saturating_add(1);
             if rounds < KILL_CONFIRM_ROUNDS {
                 Outcome::AwaitingKill { rounds }
@@ -134,6 +157,72 @@ pub fn follow_outcome(
                 }
             }
         }
+    }
+}
+
+/// A follow round of a run whose job limits it to `max`, its application's
+/// end being `end` (`None`: running or not known now).
+fn limited_outcome(
+    run: &RunRecord,
+    end: Option<&ApplicationState>,
+    max: MaxDuration,
+    killed: Option<KillMark>,
+    now: DateTime<Utc>,
+) -> Outcome {
+    match (killed, end) {
+        (None, Some(state)) => ended_outcome(ended(run, state, now)),
+        (None, None) if super::timeout::is_overdue(run, Some(max), now) => Outcome::Kill,
+        (None, None) => Outcome::StillRunning,
+        (Some(k), Some(state)) => Outcome::Ended(Box::new(super::timeout::timed_out(
+            run,
+            max,
+            k.at,
+            Some(state),
+            now,
+        ))),
+        (Some(k), None) => {
+            let rounds = k.rounds.saturating_add(1);
+            if rounds < KILL_CONFIRM_ROUNDS {
+                Outcome::AwaitingKill { rounds }
+            } else {
+                let mut ended = super::timeout::timed_out(run, max, k.at, None, now);
+                if let Some(text) = ended.error.take() {
+                    ended.error = Some(format!(
+                        "{text}; the cluster manager still reported application {} running {rounds} follow rounds after the kill, so it is no longer followed",
+                        application_of(run)
+                    ));
+                }
+                Outcome::KillUnconfirmed {
+                    run: Box::new(ended),
+                    rounds,
+                }
+            }
+        }
+    }
+}
+
+/// The outcome right after this follower killed the application of `run`
+/// because of `job` (unprovisioned, or past its `maxDuration`), its state
+/// then being `state`: ended, or awaiting the confirmation (round 0).
+pub fn after_kill_for(
+    run: &RunRecord,
+    state: Option<&ApplicationState>,
+    job: JobPresence,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let JobPresence::Limited { max, .. } = job else {
+        return after_kill(run, state, now);
+    };
+    let end = state.filter(|s| !matches!(s, ApplicationState::Running { .. }));
+    match end {
+        Some(state) => Outcome::Ended(Box::new(super::timeout::timed_out(
+            run,
+            max,
+            now,
+            Some(state),
+            now,
+        ))),
+        None => Outcome::AwaitingKill { rounds: 0 },
     }
 }
 

@@ -484,3 +484,90 @@ fn reasons_start_with_what_happened() {
         "the cluster manager no longer knows application a: d"
     );
 }
+
+fn limited(max: &str, killed: Option<(u32, DateTime<Utc>)>) -> JobPresence {
+    JobPresence::Limited {
+        max: max.parse().expect("a valid maxDuration"),
+        killed: killed.map(|(rounds, at)| KillMark { rounds, at }),
+    }
+}
+
+/// The run started at 01:00:01 and it is 02:00:00: 59m59s in.
+#[test]
+fn limited_follow_outcomes_table() {
+    let reason = |max: &str, killed: &str| {
+        format!("ran longer than its maxDuration {max} (started 2030-01-01T01:00:01Z, killed at 2030-01-01T{killed}Z); raise jobConfig.maxDuration if the job needs longer")
+    };
+    let killed_at = at(1, 59, 30);
+    #[rustfmt::skip]
+    let cases: Vec<(&str, Option<ApplicationState>, JobPresence, Expect)> = vec![
+        ("within the limit, running", Some(app_running()), limited("1h", None), Expect::Still),
+        ("within the limit, unavailable", None, limited("1h", None), Expect::Still),
+        ("within the limit, succeeded", Some(ApplicationState::Succeeded), limited("1h", None), ended_as(RunState::Succeeded, "SUCCEEDED", None)),
+        ("past the limit, running", Some(app_running()), limited("59m", None), Expect::Kill),
+        ("at the deadline, running", Some(app_running()), limited("PT59M59S", None), Expect::Kill),
+        ("past the limit, unavailable", None, limited("59m", None), Expect::Kill),
+        ("past the limit, failed on its own", Some(failed("boom")), limited("59m", None), ended_as(RunState::Failed, "FAILED", Some("boom"))),
+        ("past the limit, succeeded on its own", Some(ApplicationState::Succeeded), limited("59m", None), ended_as(RunState::Succeeded, "SUCCEEDED", None)),
+        ("killed, reported killed", Some(killed("Application killed by user.")), limited("59m", Some((0, killed_at))), Expect::Ended { state: RunState::TimedOut, final_status: "KILLED", error: Some(format!("{}; the cluster manager reports: Application killed by user.", reason("59m", "01:59:30"))) }),
+        ("killed, reported failed silently", Some(failed("")), limited("59m", Some((1, killed_at))), Expect::Ended { state: RunState::TimedOut, final_status: "FAILED", error: Some(reason("59m", "01:59:30")) }),
+        ("killed, won the race", Some(ApplicationState::Succeeded), limited("59m", Some((0, killed_at))), ended_as(RunState::Succeeded, "SUCCEEDED", None)),
+        ("killed, still running", Some(app_running()), limited("59m", Some((0, killed_at))), Expect::Awaiting(1)),
+        ("killed 1, unavailable", None, limited("59m", Some((1, killed_at))), Expect::Awaiting(2)),
+    ];
+    for (name, state, job, expect) in &cases {
+        let run = running(Some(APP));
+        check(
+            name,
+            &run,
+            follow_outcome(&run, state.as_ref(), *job, now()),
+            expect,
+        );
+    }
+    // Unconfirmed after KILL_CONFIRM_ROUNDS: TIMED_OUT, no final status.
+    let run = running(Some(APP));
+    match follow_outcome(&run, None, limited("59m", Some((2, killed_at))), now()) {
+        Outcome::KillUnconfirmed { run: r, rounds } => {
+            assert_eq!(
+                (rounds, r.state, r.final_status),
+                (3, RunState::TimedOut, None)
+            );
+            assert_eq!(r.ended_at, Some(now()));
+            assert_eq!(
+                r.error.as_deref(),
+                Some(format!("{}; the cluster manager still reported application {APP} running 3 follow rounds after the kill, so it is no longer followed", reason("59m", "01:59:30")).as_str())
+            );
+        }
+        other => panic!("expected unconfirmed, got {other:?}"),
+    }
+}
+
+#[test]
+fn after_a_timeout_kill() {
+    let run = running(Some(APP));
+    let job = limited("59m", None);
+    let reason = "ran longer than its maxDuration 59m (started 2030-01-01T01:00:01Z, killed at 2030-01-01T02:00:00Z); raise jobConfig.maxDuration if the job needs longer";
+    #[rustfmt::skip]
+    let cases: Vec<(&str, Option<ApplicationState>, Expect)> = vec![
+        ("still running", Some(app_running()), Expect::Awaiting(0)),
+        ("unavailable", None, Expect::Awaiting(0)),
+        ("killed", Some(killed("")), ended_as(RunState::TimedOut, "KILLED", Some(reason))),
+        ("succeeded first", Some(ApplicationState::Succeeded), ended_as(RunState::Succeeded, "SUCCEEDED", None)),
+    ];
+    for (name, state, expect) in &cases {
+        check(
+            name,
+            &run,
+            after_kill_for(&run, state.as_ref(), job, now()),
+            expect,
+        );
+    }
+    // For an unprovisioned job it is the unprovision kill.
+    let got = after_kill_for(&run, Some(&killed("")), NOT_KILLED, now());
+    check(
+        "unprovisioned",
+        &run,
+        got,
+        &ended_as(RunState::Killed, "KILLED", Some(UNPROVISIONED)),
+    );
+}

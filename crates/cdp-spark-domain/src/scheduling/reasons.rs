@@ -73,3 +73,19 @@ pub fn skipped_blockers(reason: &str) -> Vec<String> {
 pub fn trigger_repaired(state_before: &str) -> String {
     format!("repaired by recovery: was {state_before} with no live instance owning it")
 }
+
+/// A run killed because it ran longer than its job's `maxDuration`:
+/// `started` when its spark-submit started, `killed_at` when the scheduler
+/// killed its application.
+pub fn timed_out(
+    max: crate::descriptor::MaxDuration,
+    started: chrono::DateTime<chrono::Utc>,
+    killed_at: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    format!(
+        "ran longer than its maxDuration {max} (started {}, killed at {}); raise jobConfig.maxDuration if the job needs longer",
+        time(started),
+        time(killed_at)
+    )
+}

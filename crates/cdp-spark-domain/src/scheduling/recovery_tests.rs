@@ -236,7 +236,7 @@ fn every_owner_row_state_run_state_and_job() {
             }
         }
     }
-    assert_eq!(cases, 512);
+    assert_eq!(cases, 576);
 }
 
 /// The store's and the engine's views of a plan agree with its rows.

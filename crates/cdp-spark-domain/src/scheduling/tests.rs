@@ -193,6 +193,7 @@ fn retries_count_up_to_the_policy_and_wait_the_delay() {
         concurrency: ConcurrencyPolicy::Forbid,
         retries: 2,
         retry_delay_secs: 30,
+        max_duration: None,
     };
     let now = at(1, 0, 0);
     let failed = run("run-a", "jTrigger", RunState::Failed);
@@ -215,4 +216,13 @@ fn retries_count_up_to_the_policy_and_wait_the_delay() {
         None,
         "off by default"
     );
+}
+
+#[test]
+fn failed_and_timed_out_runs_are_retried_others_not() {
+    let retried: Vec<RunState> = RunState::ALL
+        .into_iter()
+        .filter(|s| is_retried(*s))
+        .collect();
+    assert_eq!(retried, [RunState::Failed, RunState::TimedOut]);
 }

@@ -16,5 +16,6 @@ mod operation_results;
 mod outage;
 mod quartz_interop;
 mod repair;
+mod run_end;
 mod schema;
 mod store;

@@ -32,7 +32,8 @@ pub const MAX_OFFSET: u64 = i64::MAX as u64;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunsQuery {
-    /// Only runs in this state: SUBMITTING, RUNNING, SUCCEEDED, FAILED, KILLED, SKIPPED or LOST.
+    /// Only runs in this state: SUBMITTING, RUNNING, SUCCEEDED, FAILED, KILLED, SKIPPED, LOST or
+    /// TIMED_OUT.
     pub state: Option<String>,
     /// Only runs of this job, as `GROUP/NAME` (data product id / jobName), each at most 190 characters.
     pub job: Option<String>,

@@ -27,4 +27,5 @@ mod http_store_growth;
 mod spark_local_e2e;
 mod spark_local_explain;
 mod spark_local_shutdown;
+mod spark_local_timeout;
 mod spark_local_values;

@@ -9,4 +9,5 @@ mod cluster;
 mod engine_sqlite;
 mod reattach_sqlite;
 mod retries_sqlite;
+mod timeout_sqlite;
 mod unprovision_sqlite;
