@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use cdp_spark_domain::model::RunRecord;
 use cdp_spark_domain::ports::{Fire, LaunchRequest};
-use cdp_spark_domain::scheduling::outcome;
+use cdp_spark_domain::scheduling::{outcome, run_parameters};
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
@@ -132,7 +132,9 @@ async fn submit_one(engine: Arc<Engine>, fire: Fire) -> (RunRecord, bool) {
             job.key.name,
             run.scheduled_fire_time.format("%Y%m%dT%H%M%SZ")
         ),
-        spec: job.spec.clone(),
+        // The run's parameters in place of the job's args/conf (and, at
+        // that one call site, the placeholders of the nominal time).
+        spec: run_parameters::effective_spec(&job.spec, &run),
         scheduled_fire_time: run.scheduled_fire_time,
     };
     run.actual_fire_time = engine.clock.now();

@@ -46,6 +46,8 @@ fn run(id: &str, job: &str, app: Option<&str>) -> RunRecord {
         updated_at: t0(),
         ended_at: None,
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 

@@ -19,13 +19,18 @@ use crate::model::{
 };
 
 pub mod acquisition;
+pub mod backfill;
 pub mod outcome;
+pub mod queued;
 pub mod reasons;
 pub mod recovery;
+pub mod run_parameters;
 pub mod shutdown;
 
 #[cfg(test)]
 mod acquisition_tests;
+#[cfg(test)]
+mod queued_tests;
 #[cfg(test)]
 mod recovery_tests;
 #[cfg(test)]

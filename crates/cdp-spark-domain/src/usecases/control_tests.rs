@@ -49,6 +49,8 @@ fn run(id: &str, trigger: TriggerKey, state: RunState) -> RunRecord {
         updated_at: now(),
         ended_at: None,
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 

@@ -15,5 +15,6 @@ mod migrate;
 mod operation_results;
 mod outage;
 mod quartz_interop;
+mod queued;
 mod schema;
 mod store;
