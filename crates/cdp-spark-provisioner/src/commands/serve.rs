@@ -249,7 +249,8 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
         provisioner.clone(),
         Arc::clone(&scheduler_store),
         engine_port,
-    );
+    )
+    .with_backfill_max_runs(settings.scheduler.backfill_max_runs);
     let state = web::Data::new(AppState {
         provisioner,
         operations: operations.clone(),
