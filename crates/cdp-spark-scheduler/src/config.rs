@@ -346,8 +346,10 @@ mod tests {
         );
         assert_eq!(d.backfill_max_runs, DEFAULT_BACKFILL_MAX_RUNS);
         for bad in [0, MAX_BACKFILL_RUNS + 1] {
-            let mut s = SchedulerSettings::default();
-            s.backfill_max_runs = bad;
+            let s = SchedulerSettings {
+                backfill_max_runs: bad,
+                ..SchedulerSettings::default()
+            };
             assert_eq!(
                 s.check().map_err(|e| e.key),
                 Err("scheduler.backfill_max_runs".into())
