@@ -155,6 +155,9 @@ mod tests {
             .map(String::as_str)
             .collect();
         let published = [
+            "BackfillAccepted",
+            "BackfillRequest",
+            "DataProductFilter",
             "DescriptorKind",
             "ErrorMoreInfo",
             "Health",
@@ -163,6 +166,7 @@ mod tests {
             "JobKey",
             "JobPause",
             "JobView",
+            "JobsPause",
             "Log",
             "LogLevel",
             "ManualTriggerAccepted",
@@ -172,11 +176,13 @@ mod tests {
             "ProvisioningRequest",
             "ProvisioningStatus",
             "RequestValidationError",
+            "RerunAccepted",
             "ReverseProvisioningRequest",
             "ReverseProvisioningStatus",
             "RunRecord",
             "RunState",
             "RunsPage",
+            "RunParameters",
             "SparkJobSpec",
             "Status",
             "SystemError",

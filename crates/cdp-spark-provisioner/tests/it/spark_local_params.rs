@@ -103,6 +103,12 @@ fn job_path() -> String {
     format!("/v1/scheduler/jobs/{}/{}", seg(FIXTURE_GROUP), FIXTURE_JOB)
 }
 
+/// A request and its answer, printed (`--nocapture`) as the route's example.
+fn show(request: &str, code: u16, answer: &Value) {
+    let text = serde_json::to_string_pretty(answer).unwrap_or_default();
+    println!("\n>>> {request}\n<<< {code}\n{text}");
+}
+
 async fn runs_of_job(server: &Server) -> Vec<Value> {
     let (code, page) = server
         .get(&format!(
@@ -158,12 +164,18 @@ async fn parameters_rerun_backfill_and_maintenance_switches_through_serve() {
         )
         .await;
     assert_eq!(code, 202, "{manual}\n{}", server.log());
+    show(
+        "POST …/trigger {\"args\": [...], \"conf\": {...}}",
+        code,
+        &manual,
+    );
     let manual_id = manual["runId"]
         .as_str()
         .expect("run id at once")
         .to_string();
     let run = run_until_ended(&server, &manual_id, deadline).await;
     assert_eq!(run["state"], "SUCCEEDED", "{run}\n{}", server.log());
+    show(&format!("GET /v1/scheduler/runs/{manual_id}"), 200, &run);
     assert_eq!(run["parameters"]["args"], args, "{run}");
     assert_eq!(
         run["parameters"]["conf"]["spark.sql.shuffle.partitions"], "3",
@@ -186,6 +198,11 @@ async fn parameters_rerun_backfill_and_maintenance_switches_through_serve() {
         )
         .await;
     assert_eq!(code, 400, "{refused}");
+    show(
+        "POST …/trigger {\"conf\": {\"spark.driver.extraJavaOptions\": \"-Dx=1\"}}",
+        code,
+        &refused,
+    );
     assert_mentions(&refused, "/message", "conf.spark.driver.extraJavaOptions");
     let (code, bad) = server
         .post(&format!("{}/trigger", job_path()), &json!({"args": [1]}))
@@ -199,6 +216,11 @@ async fn parameters_rerun_backfill_and_maintenance_switches_through_serve() {
         .post_empty(&format!("/v1/scheduler/runs/{manual_id}/rerun"), None)
         .await;
     assert_eq!(code, 202, "{rerun}");
+    show(
+        &format!("POST /v1/scheduler/runs/{manual_id}/rerun"),
+        code,
+        &rerun,
+    );
     let rerun_id = rerun["runId"].as_str().expect("rerun id").to_string();
     assert_ne!(rerun_id, manual_id);
     assert_eq!(rerun["rerunOf"], manual_id.as_str());
@@ -223,6 +245,7 @@ async fn parameters_rerun_backfill_and_maintenance_switches_through_serve() {
         .post(&format!("{}/backfill", job_path()), &window)
         .await;
     assert_eq!(code, 200, "{dry}");
+    show(&format!("POST …/backfill {window}"), code, &dry);
     assert_eq!(
         dry["fireTimes"],
         json!([
@@ -247,6 +270,11 @@ async fn parameters_rerun_backfill_and_maintenance_switches_through_serve() {
         )
         .await;
     assert_eq!(code, 400, "{big}");
+    show(
+        "POST …/backfill {\"from\": \"2026-03-02T00:00:00Z\", \"to\": \"2026-03-13T23:59:59Z\"}",
+        code,
+        &big,
+    );
     assert_mentions(&big, "/message", "10 fire times");
     assert_eq!(runs_of_job(&server).await.len(), before, "nothing created");
 
@@ -257,6 +285,7 @@ async fn parameters_rerun_backfill_and_maintenance_switches_through_serve() {
         .post(&format!("{}/backfill", job_path()), &window)
         .await;
     assert_eq!(code, 202, "{backfill}");
+    show(&format!("POST …/backfill {window}"), code, &backfill);
     let backfill_id = backfill["backfillId"]
         .as_str()
         .expect("backfill id")
@@ -316,6 +345,7 @@ async fn parameters_rerun_backfill_and_maintenance_switches_through_serve() {
         )
         .await;
     assert_eq!(code, 200, "{paused}");
+    show("POST /v1/scheduler/pause?dataProduct=…", code, &paused);
     assert_eq!(
         (
             paused["jobsChanged"].as_u64(),
@@ -336,6 +366,7 @@ async fn parameters_rerun_backfill_and_maintenance_switches_through_serve() {
     assert_eq!(other["triggersChanged"], 0, "another data product: {other}");
     let (code, resumed) = server.post_empty("/v1/scheduler/resume", None).await;
     assert_eq!(code, 200, "{resumed}");
+    show("POST /v1/scheduler/resume", code, &resumed);
     assert_eq!(
         (
             resumed["jobsChanged"].as_u64(),
