@@ -156,7 +156,7 @@ async fn parameters_rerun_backfill_and_maintenance_switches_through_serve() {
     let deadline = Instant::now() + Duration::from_secs(240);
 
     // A manual run with parameters: argv elements as given, shown on the run.
-    let args = json!(["--day", "2026-03-01", "two words", "$(touch /tmp/x)"]);
+    let args = json!(["--day", "2026-03-01", "two words", "$(id) && echo x"]);
     let (code, manual) = server
         .post(
             &format!("{}/trigger", job_path()),
@@ -185,7 +185,7 @@ async fn parameters_rerun_backfill_and_maintenance_switches_through_serve() {
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!(
         seen[0].args,
-        ["--day", "2026-03-01", "two words", "$(touch /tmp/x)"],
+        ["--day", "2026-03-01", "two words", "$(id) && echo x"],
         "argv as given, no shell"
     );
 
