@@ -468,6 +468,9 @@ pub struct TriggerDefinition {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RunState {
+    /// Created by the API (a manual run with parameters, a rerun, a
+    /// backfill) and waiting for an acquisition to start it.
+    Queued,
     Submitting,
     Running,
     Succeeded,
@@ -480,7 +483,8 @@ pub enum RunState {
 }
 
 impl RunState {
-    pub const ALL: [RunState; 8] = [
+    pub const ALL: [RunState; 9] = [
+        RunState::Queued,
         RunState::Submitting,
         RunState::Running,
         RunState::Succeeded,
@@ -493,6 +497,7 @@ impl RunState {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            RunState::Queued => "QUEUED",
             RunState::Submitting => "SUBMITTING",
             RunState::Running => "RUNNING",
             RunState::Succeeded => "SUCCEEDED",
@@ -512,7 +517,10 @@ impl RunState {
 
     /// Whether the run has ended.
     pub fn is_final(self) -> bool {
-        !matches!(self, RunState::Submitting | RunState::Running)
+        !matches!(
+            self,
+            RunState::Queued | RunState::Submitting | RunState::Running
+        )
     }
 }
 
@@ -534,6 +542,22 @@ pub struct RunRecord {
     pub updated_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
     pub error: Option<String>,
+    /// The `args`/`conf` this run uses instead of its job's (a manual run
+    /// with a body, its reruns, a backfill); `None`: the job's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<crate::scheduling::run_parameters::RunParameters>,
+    /// The backfill this run belongs to, with its cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<BackfillSlot>,
+}
+
+/// A run's place in a backfill: the backfill's id and how many of its runs
+/// may be in flight at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackfillSlot {
+    pub id: String,
+    pub max_parallel: u32,
 }
 
 impl RunRecord {
@@ -593,6 +617,59 @@ pub struct ManualTriggerAccepted {
     /// The run, once a scheduler fired the trigger; `null` until then.
     pub run_id: Option<String>,
     /// Where the run is, or how to find it.
+    pub message: String,
+}
+
+/// The answer of pausing or resuming every job of a data product, or all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct JobsPause {
+    /// The data product whose jobs it was; `null`: every job.
+    pub data_product: Option<String>,
+    /// `true` after pause, `false` after resume.
+    pub paused: bool,
+    /// Jobs with at least one trigger whose state changed.
+    #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+    pub jobs_changed: usize,
+    /// Triggers whose state changed.
+    #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+    pub triggers_changed: usize,
+    pub message: String,
+}
+
+/// The answer of a rerun.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RerunAccepted {
+    /// The new run (`QUEUED` until an acquisition starts it).
+    pub run_id: String,
+    /// The run it repeats.
+    pub rerun_of: String,
+    pub job_key: JobKey,
+    /// The nominal time, the rerun run's as the original's.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub scheduled_fire_time: DateTime<Utc>,
+    pub message: String,
+}
+
+/// The answer of a backfill (or of its dry run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BackfillAccepted {
+    pub job_key: JobKey,
+    /// The backfill's id (its runs' `backfillId`); `null` on a dry run.
+    pub backfill_id: Option<String>,
+    pub dry_run: bool,
+    pub max_parallel: u32,
+    /// The schedule's fire times in the window, oldest first.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub fire_times: Vec<DateTime<Utc>>,
+    /// The runs created, one per fire time in the same order (none on a
+    /// dry run).
+    pub run_ids: Vec<String>,
     pub message: String,
 }
 
@@ -701,6 +778,8 @@ mod tests {
             updated_at: t0,
             ended_at: None,
             error: None,
+            parameters: None,
+            backfill: None,
         };
         run.end(RunState::Failed, Some("spark-submit failed".into()), t1);
         assert_eq!(run.state, RunState::Failed);

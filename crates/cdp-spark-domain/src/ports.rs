@@ -554,4 +554,37 @@ pub trait SchedulerStorePort: Send + Sync {
     /// how many changed, `None` when the job does not exist.
     async fn set_job_paused(&self, job: &JobKey, paused: bool)
         -> Result<Option<usize>, StoreError>;
+
+    /// Pauses or resumes, in one transaction, the triggers of every job of
+    /// `group` (a data product), or of every job; answers how many jobs had
+    /// a trigger that changed and how many triggers changed.
+    async fn set_jobs_paused(
+        &self,
+        group: Option<String>,
+        paused: bool,
+    ) -> Result<PausedCount, StoreError> {
+        let _ = (group, paused);
+        Err(StoreError::Other(
+            "this store cannot pause jobs in bulk".to_string(),
+        ))
+    }
+
+    /// Inserts `QUEUED` runs of `job` in one transaction, for an
+    /// acquisition to start ([`crate::scheduling::queued`]); `Ok(false)`,
+    /// and nothing inserted, when the job does not exist.
+    async fn queue_runs(&self, job: &JobKey, runs: &[RunRecord]) -> Result<bool, StoreError> {
+        let _ = (job, runs);
+        Err(StoreError::Other(
+            "this store cannot queue runs".to_string(),
+        ))
+    }
+}
+
+/// What a bulk pause or resume changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PausedCount {
+    /// Jobs with at least one trigger that changed.
+    pub jobs: usize,
+    /// Triggers that changed.
+    pub triggers: usize,
 }

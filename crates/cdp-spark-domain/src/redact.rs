@@ -282,10 +282,11 @@ impl Redactor {
         job
     }
 
-    /// A run as it may be shown: its error and tracking URL redacted.
+    /// A run as it may be shown: its error, tracking URL and parameters redacted.
     pub fn run(&self, mut run: RunRecord) -> RunRecord {
         run.error = run.error.map(|e| self.text(&e));
         run.tracking_url = run.tracking_url.map(|u| self.text(&u));
+        run.parameters = run.parameters.map(|p| p.redacted(self));
         run
     }
 

@@ -28,6 +28,7 @@ pub mod job_data;
 pub mod limits;
 mod migrate;
 pub mod properties;
+mod queue;
 mod repair;
 pub mod results;
 mod rows;

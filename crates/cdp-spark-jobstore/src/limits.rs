@@ -30,6 +30,11 @@ pub const TRACKING_URL_LEN: usize = 2048;
 pub const FINAL_STATUS_LEN: usize = 64;
 /// Our run table: `ERROR_TEXT` (MySQL `TEXT`): longer text is shortened.
 pub const ERROR_TEXT_LEN: usize = 16_000;
+/// `CDP_RUNS.PARAMETERS` (MySQL `TEXT`), in bytes of its JSON text.
+pub const PARAMETERS_BYTES: usize =
+    cdp_spark_domain::scheduling::run_parameters::MAX_PARAMETERS_BYTES;
+/// `CDP_RUNS.BACKFILL_ID` (`VARCHAR(64)`).
+pub const BACKFILL_ID_LEN: usize = 64;
 /// Our operations table: `OPERATION_ID` `VARCHAR(190)`, `COMPONENT_ID` `VARCHAR(512)`.
 pub const OPERATION_ID_LEN: usize = 190;
 pub const COMPONENT_ID_LEN: usize = 512;
@@ -210,7 +215,24 @@ pub fn check_run(run: &RunRecord) -> Result<(), RowError> {
         "FINAL_STATUS",
         FINAL_STATUS_LEN,
         "final statuses are short words such as SUCCEEDED",
-    )
+    )?;
+    optional_text(
+        || format!("the backfill id of run {}", run.run_id),
+        run.backfill.as_ref().map(|b| b.id.as_str()),
+        "BACKFILL_ID",
+        BACKFILL_ID_LEN,
+        "backfill ids are the provisioner's own, 32 characters",
+    )?;
+    if let Some(p) = &run.parameters {
+        let n = p.to_stored().len();
+        if n > PARAMETERS_BYTES {
+            return Err(RowError::Inconsistent(format!(
+                "the parameters of run {} are {n} bytes; at most {PARAMETERS_BYTES} are stored",
+                run.run_id
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub fn check_operation(op: &OperationRecord) -> Result<(), RowError> {

@@ -4,10 +4,11 @@
 
 use cdp_spark_domain::api::Status;
 use cdp_spark_domain::model::{
-    JobDefinition, JobKey, MisfireInstruction, OperationKind, OperationRecord, RunRecord, RunState,
-    TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
+    BackfillSlot, JobDefinition, JobKey, MisfireInstruction, OperationKind, OperationRecord,
+    RunRecord, RunState, TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
 };
 use cdp_spark_domain::scheduling::decode_cron_schedule;
+use cdp_spark_domain::scheduling::run_parameters::RunParameters;
 use chrono::{DateTime, Utc};
 use tracing::warn;
 
@@ -176,6 +177,27 @@ pub(crate) fn run_from_row(row: RunRow) -> Result<RunRecord, DbError> {
             None => None,
         },
         error: row.error_text,
+        parameters: match row.parameters {
+            Some(text) => Some(
+                RunParameters::from_stored(&text)
+                    .map_err(|e| DbError::corrupt(format!("PARAMETERS of run {id}: {e}")))?,
+            ),
+            None => None,
+        },
+        backfill: match (row.backfill_id, row.backfill_max_parallel) {
+            (Some(bid), Some(n)) => Some(BackfillSlot {
+                id: bid,
+                max_parallel: u32::try_from(n).map_err(|_| {
+                    DbError::corrupt(format!("BACKFILL_MAX_PARALLEL of run {id} is {n}"))
+                })?,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(DbError::corrupt(format!(
+                    "run {id} has only one of BACKFILL_ID and BACKFILL_MAX_PARALLEL"
+                )))
+            }
+        },
         run_id: id,
     })
 }

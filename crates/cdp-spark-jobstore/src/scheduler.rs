@@ -31,7 +31,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use async_trait::async_trait;
 use cdp_spark_domain::model::{JobKey, RunRecord, TriggerKey, TriggerState};
-use cdp_spark_domain::ports::{AcquireRequest, Acquired, Recovery, SchedulerStorePort, StoreError};
+use cdp_spark_domain::ports::{
+    AcquireRequest, Acquired, PausedCount, Recovery, SchedulerStorePort, StoreError,
+};
 use cdp_spark_domain::scheduling::acquisition::{
     guarded_jobs, plan_acquisition, AcquisitionContext, DueTrigger, NewFiredRow, TriggerChange,
 };
@@ -49,10 +51,11 @@ use crate::connection::{write_transaction, AnyConnection};
 use crate::ddl::RUNS_TABLE;
 use crate::error::DbError;
 use crate::limits;
+use crate::queue;
 use crate::rows::{bool_text, fire_millis, job_from_row, millis, run_from_row, trigger_from_row};
 use crate::sql::{
-    aliased, bind_run, load_job, lock_row, lock_trigger_access, per_chunk, query, query_once,
-    upsert, JobRow, Query, RunRow, Sql, TriggerRow, RUN_COLUMNS, STATE_ACCESS,
+    bind_run, load_job, lock_row, lock_trigger_access, per_chunk, query, query_once, upsert,
+    JobRow, Query, RunRow, Sql, TriggerRow, RUN_COLUMNS, STATE_ACCESS,
 };
 use crate::store::{Access, DieselJobStore, Inner};
 
@@ -186,7 +189,7 @@ fn run_columns_of(alias: &str) -> String {
 }
 
 /// Inserts or replaces runs, `CHUNK` rows per statement.
-fn upsert_runs<R: Borrow<RunRecord>>(
+pub(crate) fn upsert_runs<R: Borrow<RunRecord>>(
     conn: &mut AnyConnection,
     inner: &Inner,
     runs: &[R],
@@ -212,7 +215,7 @@ fn upsert_runs<R: Borrow<RunRecord>>(
     Ok(())
 }
 
-fn insert_fired(
+pub(crate) fn insert_fired(
     conn: &mut AnyConnection,
     inner: &Inner,
     fires: &[NewFiredRow],
@@ -349,32 +352,6 @@ fn delete_completed(
         }
     }
     Ok(())
-}
-
-/// Runs in flight (`SUBMITTING`, `RUNNING`) of these jobs.
-fn in_flight_runs(
-    conn: &mut AnyConnection,
-    inner: &Inner,
-    jobs: &[JobKey],
-) -> Result<Vec<RunRecord>, DbError> {
-    let pre = p(inner);
-    let mut out = Vec::new();
-    for chunk in jobs.chunks(CHUNK) {
-        let text = format!(
-            "SELECT {} FROM {pre}{RUNS_TABLE} WHERE SCHED_NAME = ? AND STATE IN ('SUBMITTING', 'RUNNING') \
-             AND (JOB_GROUP, JOB_NAME) IN ({})",
-            aliased(RUN_COLUMNS),
-            placeholders(chunk.len(), 2)
-        );
-        let rows: Vec<RunRow> = query_once(&text)
-            .bind::<Text, _>(&inner.sched)
-            .bind_each::<Text, _>(chunk.iter().flat_map(|j| [&j.group, &j.name]))
-            .load(conn)?;
-        for r in rows {
-            out.push(run_from_row(r)?);
-        }
-    }
-    Ok(out)
 }
 
 fn runs_by_id(
@@ -574,7 +551,7 @@ fn acquire(
             }
         }
     }
-    let in_flight = in_flight_runs(conn, inner, &guarded_jobs(&due))?;
+    let in_flight = queue::runs_in_flight(conn, inner, &guarded_jobs(&due))?;
     let ctx = AcquisitionContext {
         now,
         misfire_threshold: req.misfire_threshold,
@@ -612,13 +589,22 @@ fn acquire(
     insert_fired(conn, inner, &plan.fired_rows)?;
     move_triggers(conn, inner, &moves)?;
     delete_completed(conn, inner, &completed)?;
+    // Queued runs (manual with parameters, reruns, backfills), judged with these fires.
+    let queued = queue::start_queued(
+        conn,
+        inner,
+        &req.instance_id,
+        now,
+        req.batch_size,
+        &plan.fires,
+    )?;
     let mut out = Acquired {
         db_now: now,
         db_now_at_end: now,
         completed: plan.completed(),
         misfired: plan.misfired,
-        fires: plan.fires,
-        skipped: plan.skipped,
+        fires: plan.fires.into_iter().chain(queued.fires).collect(),
+        skipped: plan.skipped.into_iter().chain(queued.ended).collect(),
         next_due: None,
     };
     // The next due time and the database's clock now, in one round trip.
@@ -942,23 +928,30 @@ impl SchedulerStorePort for DieselJobStore {
         paused: bool,
     ) -> Result<Option<usize>, StoreError> {
         self.with_existing_job("set_job_paused", job.clone(), move |conn, inner, key| {
-            let (to, from) = if paused {
-                ("PAUSED", "('WAITING', 'ACQUIRED', 'BLOCKED')")
-            } else {
-                ("WAITING", "('PAUSED', 'PAUSED_BLOCKED')")
-            };
-            let pre = p(inner);
-            let n = query(&format!(
-                "UPDATE {pre}TRIGGERS SET TRIGGER_STATE = ? WHERE SCHED_NAME = ? \
-                 AND JOB_NAME = ? AND JOB_GROUP = ? AND TRIGGER_STATE IN {from}"
-            ))
-            .bind::<Text, _>(to)
-            .bind::<Text, _>(&inner.sched)
-            .bind::<Text, _>(&key.name)
-            .bind::<Text, _>(&key.group)
-            .execute(conn)?;
-            Ok(n)
+            queue::set_job_paused(conn, inner, key, paused)
         })
         .await
+    }
+
+    async fn set_jobs_paused(
+        &self,
+        group: Option<String>,
+        paused: bool,
+    ) -> Result<PausedCount, StoreError> {
+        self.with_conn("set_jobs_paused", Access::Write, move |conn, inner| {
+            write_transaction(conn, |conn| {
+                lock_trigger_access(conn, &inner.sql, &inner.sched)?;
+                queue::set_jobs_paused(conn, inner, group.as_deref(), paused)
+            })
+        })
+        .await
+    }
+
+    async fn queue_runs(&self, job: &JobKey, runs: &[RunRecord]) -> Result<bool, StoreError> {
+        let runs = checked_runs(runs)?;
+        let done = self.with_existing_job("queue_runs", job.clone(), move |conn, inner, _| {
+            queue::queue_runs(conn, inner, &runs)
+        });
+        Ok(done.await?.is_some())
     }
 }

@@ -211,6 +211,9 @@ pub(crate) fn bind_run<'f>(q: Query<'f>, sched: &'f str, run: &'f RunRecord) -> 
         .bind::<BigInt, _>(millis(run.updated_at))
         .bind::<Nullable<BigInt>, _>(run.ended_at.map(millis))
         .bind::<Nullable<Text>, _>(error)
+        .bind::<Nullable<Text>, _>(run.parameters.as_ref().map(|p| p.to_stored()))
+        .bind::<Nullable<Text>, _>(run.backfill.as_ref().map(|b| b.id.as_str()))
+        .bind::<Nullable<BigInt>, _>(run.backfill.as_ref().map(|b| i64::from(b.max_parallel)))
 }
 
 /// The lock row Quartz takes (`SELECT … FOR UPDATE`) before it changes
@@ -272,6 +275,9 @@ pub(crate) const RUN_COLUMNS: &[&str] = &[
     "UPDATED_AT",
     "ENDED_AT",
     "ERROR_TEXT",
+    "PARAMETERS",
+    "BACKFILL_ID",
+    "BACKFILL_MAX_PARALLEL",
 ];
 
 const OPERATION_COLUMNS: &[&str] = &[
@@ -558,6 +564,12 @@ pub(crate) struct RunRow {
     pub ended_at: Option<i64>,
     #[diesel(sql_type = Nullable<Text>, column_name = "ERROR_TEXT")]
     pub error_text: Option<String>,
+    #[diesel(sql_type = Nullable<Text>, column_name = "PARAMETERS")]
+    pub parameters: Option<String>,
+    #[diesel(sql_type = Nullable<Text>, column_name = "BACKFILL_ID")]
+    pub backfill_id: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>, column_name = "BACKFILL_MAX_PARALLEL")]
+    pub backfill_max_parallel: Option<i64>,
 }
 
 #[derive(Debug, QueryableByName)]

@@ -122,6 +122,9 @@ pub struct SchedulerSettings {
     /// unprovisioned (the run ends `KILLED` with the reason); `false`: they
     /// are followed to their end.
     pub kill_on_unprovision: bool,
+    /// Most runs one backfill (`POST …/jobs/{group}/{name}/backfill`)
+    /// creates: a window with more fire times is refused with the count.
+    pub backfill_max_runs: usize,
 }
 
 impl Default for SchedulerSettings {
@@ -140,6 +143,7 @@ impl Default for SchedulerSettings {
             max_concurrent_submits: d.max_concurrent_submits,
             stop_timeout_secs: 30,
             kill_on_unprovision: d.kill_on_unprovision,
+            backfill_max_runs: DEFAULT_BACKFILL_MAX_RUNS,
         }
     }
 }
@@ -186,6 +190,7 @@ impl SchedulerSettings {
                 "scheduler.max_concurrent_submits",
                 self.max_concurrent_submits as u64,
             ),
+            ("scheduler.backfill_max_runs", self.backfill_max_runs as u64),
         ] {
             if value == 0 {
                 return Err(KeyError::new(key, "must be at least 1"));
@@ -200,9 +205,21 @@ impl SchedulerSettings {
                 ),
             ));
         }
+        if self.backfill_max_runs > MAX_BACKFILL_RUNS {
+            return Err(KeyError::new(
+                "scheduler.backfill_max_runs",
+                format!("{} is more than {MAX_BACKFILL_RUNS}: one backfill's runs are written in one transaction; backfill longer windows in several requests", self.backfill_max_runs),
+            ));
+        }
         Ok(())
     }
 }
+
+/// The default of `scheduler.backfill_max_runs`.
+pub const DEFAULT_BACKFILL_MAX_RUNS: usize = 1000;
+
+/// The largest `scheduler.backfill_max_runs`.
+pub const MAX_BACKFILL_RUNS: usize = 100_000;
 
 /// Memory one spark-submit may need, with room to spare: the launcher's
 /// bounded client JVM peaked at ~175 MB (~215 MB with Kerberos) on the real
@@ -327,6 +344,17 @@ mod tests {
             key(|s| s.instance_id = Some(" ".into())),
             Err("scheduler.instance_id".into())
         );
+        assert_eq!(d.backfill_max_runs, DEFAULT_BACKFILL_MAX_RUNS);
+        for bad in [0, MAX_BACKFILL_RUNS + 1] {
+            let s = SchedulerSettings {
+                backfill_max_runs: bad,
+                ..SchedulerSettings::default()
+            };
+            assert_eq!(
+                s.check().map_err(|e| e.key),
+                Err("scheduler.backfill_max_runs".into())
+            );
+        }
     }
 
     #[test]

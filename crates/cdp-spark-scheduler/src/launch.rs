@@ -9,7 +9,7 @@ use std::time::Duration;
 use cdp_spark_domain::model::{RunRecord, RunState};
 use cdp_spark_domain::placeholders;
 use cdp_spark_domain::ports::{ApplicationHandle, Fire, LaunchRequest};
-use cdp_spark_domain::scheduling::{outcome, timeout};
+use cdp_spark_domain::scheduling::{outcome, run_parameters, timeout};
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
@@ -116,7 +116,9 @@ async fn submit_one(engine: Arc<Engine>, fire: Fire) -> (RunRecord, bool) {
         job,
         replace,
     } = fire;
-    let mut spec = job.spec.clone();
+    // The run's parameters in place of the job's args/conf, then the
+    // placeholders of its nominal time and id.
+    let mut spec = run_parameters::effective_spec(&job.spec, &run);
     match placeholders::expand_run(&spec.args, &spec.conf, run.scheduled_fire_time, &run.run_id) {
         Ok((args, conf)) => (spec.args, spec.conf) = (args, conf),
         Err(e) => {

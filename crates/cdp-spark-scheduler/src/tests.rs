@@ -48,6 +48,8 @@ fn run(id: &str, job: &str, app: Option<&str>) -> RunRecord {
         updated_at: t0(),
         ended_at: None,
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 

@@ -15,6 +15,7 @@ use crate::model::{
     JobDefinition, JobKey, JobView, MisfireInstruction, RunRecord, RunState, SparkJobSpec,
     TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
 };
+use crate::scheduling::run_parameters::RunParameters;
 
 /// A job with its triggers, last runs (newest first) and status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -230,6 +231,13 @@ pub struct RunView {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ended_at: Option<DateTime<Utc>>,
     pub error: Option<String>,
+    /// The `args`/`conf` this run uses instead of its job's (secrets
+    /// redacted); absent: the job's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<RunParameters>,
+    /// The backfill this run belongs to; absent: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backfill_id: Option<String>,
 }
 
 impl From<RunRecord> for RunView {
@@ -249,6 +257,8 @@ impl From<RunRecord> for RunView {
             updated_at: r.updated_at,
             ended_at: r.ended_at,
             error: r.error,
+            parameters: r.parameters,
+            backfill_id: r.backfill.map(|b| b.id),
         }
     }
 }
@@ -282,6 +292,8 @@ mod tests {
             updated_at: t(2),
             ended_at: Some(t(3)),
             error: error.map(str::to_string),
+            parameters: None,
+            backfill: None,
         }
     }
 

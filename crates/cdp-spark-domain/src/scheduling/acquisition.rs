@@ -238,6 +238,8 @@ pub fn plan_acquisition(
             updated_at: now,
             ended_at: None,
             error: None,
+            parameters: None,
+            backfill: None,
         };
         let replace = match decision {
             ConcurrencyDecision::Skip { reason } => {

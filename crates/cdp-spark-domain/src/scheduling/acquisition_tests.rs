@@ -82,6 +82,8 @@ fn old_run(id: &str, state: RunState) -> RunRecord {
         updated_at: at(9, 0, 0),
         ended_at: None,
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 
@@ -133,6 +135,8 @@ fn new_run(
         updated_at: now,
         ended_at: None,
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 

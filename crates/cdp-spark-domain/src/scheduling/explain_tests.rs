@@ -52,6 +52,8 @@ fn run(id: &str, trigger: &str, time: DateTime<Utc>, state: RunState) -> RunReco
         updated_at: time,
         ended_at: None,
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 

@@ -20,10 +20,13 @@ use crate::model::{
 };
 
 pub mod acquisition;
+pub mod backfill;
 pub mod explain;
 pub mod outcome;
+pub mod queued;
 pub mod reasons;
 pub mod recovery;
+pub mod run_parameters;
 pub mod shutdown;
 pub mod timeout;
 
@@ -31,6 +34,8 @@ pub mod timeout;
 mod acquisition_tests;
 #[cfg(test)]
 mod explain_tests;
+#[cfg(test)]
+mod queued_tests;
 #[cfg(test)]
 mod recovery_tests;
 #[cfg(test)]

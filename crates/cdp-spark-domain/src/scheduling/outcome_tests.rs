@@ -34,6 +34,8 @@ fn running(app: Option<&str>) -> RunRecord {
         updated_at: at(1, 0, 2),
         ended_at: None,
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 

@@ -66,6 +66,8 @@ fn run(id: &str, state: RunState, app: bool) -> RunRecord {
         updated_at: at(9, 0, 0),
         ended_at: state.is_final().then(|| at(9, 30, 0)),
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 
@@ -199,7 +201,14 @@ fn expected(
 fn every_owner_row_state_run_state_and_job() {
     let mut cases = 0;
     let run_states: Vec<Option<RunState>> = std::iter::once(None)
-        .chain(RunState::ALL.into_iter().map(Some))
+        // A QUEUED run has no fired row: an acquisition gives it one as it
+        // starts it (SUBMITTING).
+        .chain(
+            RunState::ALL
+                .into_iter()
+                .filter(|s| *s != RunState::Queued)
+                .map(Some),
+        )
         .collect();
     for owner in [Owner::Me, Owner::Alive, Owner::Dead, Owner::Unknown] {
         for recover_self in [false, true] {

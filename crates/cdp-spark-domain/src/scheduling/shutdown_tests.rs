@@ -26,6 +26,8 @@ fn run(id: &str, app: Option<&str>) -> RunRecord {
         updated_at: at(1, 0, 0),
         ended_at: None,
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 

@@ -35,6 +35,8 @@ fn run(id: &str, trigger: &str, state: RunState) -> RunRecord {
         updated_at: at(1, 0, 0),
         ended_at: None,
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 

@@ -99,6 +99,8 @@ mod tests {
             updated_at: at(0, 10),
             ended_at: None,
             error: None,
+            parameters: None,
+            backfill: None,
         }
     }
 

@@ -15,6 +15,7 @@ mod migrate;
 mod operation_results;
 mod outage;
 mod quartz_interop;
+mod queued;
 mod repair;
 mod run_end;
 mod schema;

@@ -119,6 +119,8 @@ fn run(id: &str, job: &JobKey, minute: u32) -> RunRecord {
         updated_at: time,
         ended_at: None,
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 

@@ -271,6 +271,8 @@ fn run(id: &str, job: &JobKey, fired: chrono::DateTime<chrono::Utc>, state: RunS
         updated_at: fired,
         ended_at: None,
         error: None,
+        parameters: None,
+        backfill: None,
     }
 }
 

@@ -252,7 +252,8 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
     )
     .with_misfire_threshold(chrono::Duration::seconds(
         i64::try_from(settings.scheduler.misfire_threshold_secs).unwrap_or(i64::MAX / 1000),
-    ));
+    ))
+    .with_backfill_max_runs(settings.scheduler.backfill_max_runs);
     let state = web::Data::new(AppState {
         provisioner,
         operations: operations.clone(),

@@ -67,3 +67,62 @@ impl<T: BodyType> FromRequest for Body<T> {
         })
     }
 }
+
+/// An optional JSON body of the job status API, read from its bytes: empty
+/// (or only whitespace, or `null`) is `None`. Text that is not JSON is a
+/// 400 naming the line and column; JSON of the wrong shape a 400 naming
+/// the field (`args[1]`, `conf.spark.x`, `maxParallel`).
+pub fn optional_json<T: DeserializeOwned>(
+    bytes: &[u8],
+    expected: &str,
+) -> Result<Option<T>, super::errors::ApiError> {
+    use super::errors::{ApiError, ECHO_CHARS};
+    use super::telemetry::excerpt;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the request body is not valid JSON ({}); send a JSON {expected}",
+            excerpt(&e.to_string(), 2 * ECHO_CHARS)
+        ))
+    })?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    serde_path_to_error::deserialize(value)
+        .map(Some)
+        .map_err(|e| {
+            let detail = excerpt(&e.inner().to_string(), 2 * ECHO_CHARS);
+            let path = e.path().to_string();
+            let missing = detail
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_string);
+            let field = match (path.as_str(), missing) {
+                (".", Some(m)) => m,
+                (".", None) => String::new(),
+                (p, Some(m)) => format!("{p}.{m}"),
+                (p, None) => p.to_string(),
+            };
+            let field = excerpt(&field, ECHO_CHARS);
+            ApiError::bad_request(if field.is_empty() {
+                format!("the request body is not a {expected}: {detail}")
+            } else {
+                format!("{field}: {detail} (the request body is not a valid {expected})")
+            })
+        })
+}
+
+/// A JSON body the route needs: as [`optional_json`], and an empty one is
+/// a 400 too.
+pub fn required_json<T: DeserializeOwned>(
+    bytes: &[u8],
+    expected: &str,
+) -> Result<T, super::errors::ApiError> {
+    optional_json(bytes, expected)?.ok_or_else(|| {
+        super::errors::ApiError::bad_request(format!(
+            "the request body is empty; send a JSON {expected}"
+        ))
+    })
+}

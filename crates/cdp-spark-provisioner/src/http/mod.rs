@@ -8,8 +8,10 @@
 //! | `POST /v1/provision`, `POST /v1/unprovision`, `GET /v1/provision/{token}/status` | (un)provisioning |
 //! | `POST /v1/updateacl`, `POST /v1/reverse-provisioning`, `GET /v1/reverse-provisioning/{token}/status` | not supported, answered |
 //! | `GET /v1/scheduler/runs`, `.../runs/{runId}`, `.../jobs/{group}/{name}`, `.../triggers/{group}/{name}` | job status API |
-//! | `POST /v1/scheduler/jobs/{group}/{name}/trigger` | manual trigger |
+//! | `POST /v1/scheduler/jobs/{group}/{name}/trigger` | manual trigger (optional parameters) |
+//! | `POST /v1/scheduler/runs/{runId}/rerun`, `POST /v1/scheduler/jobs/{group}/{name}/backfill` | rerun, backfill |
 //! | `POST /v1/scheduler/jobs/{group}/{name}/pause`, `.../resume` | pause and resume a job's triggers |
+//! | `POST /v1/scheduler/pause`, `/v1/scheduler/resume` (`dataProduct`) | pause and resume every job of a data product, or all |
 //! | `GET /health`, `/ready`, `/metrics`, `/openapi.json`, `/docs/` | service |
 //!
 //! Around the routes, from the outside in: the connection guard
@@ -220,6 +222,30 @@ pub fn build_app(
             &trigger,
             "POST",
             web::post().to(scheduler::trigger_now),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/runs/{runId}/rerun",
+            &trigger,
+            "POST",
+            web::post().to(scheduler::rerun),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/jobs/{group}/{name}/backfill",
+            &trigger,
+            "POST",
+            web::post().to(scheduler::backfill),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/pause",
+            &trigger,
+            "POST",
+            web::post().to(scheduler::pause_all),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/resume",
+            &trigger,
+            "POST",
+            web::post().to(scheduler::resume_all),
         ))
         .service(endpoint(
             "/v1/scheduler/jobs/{group}/{name}/pause",

@@ -69,8 +69,12 @@ impl Modify for BearerSchemes {
         scheduler::explain,
         scheduler::trigger,
         scheduler::trigger_now,
+        scheduler::rerun,
+        scheduler::backfill,
         scheduler::pause,
         scheduler::resume,
+        scheduler::pause_all,
+        scheduler::resume_all,
         health::health,
         health::ready,
         health::metrics,
@@ -78,7 +82,7 @@ impl Modify for BearerSchemes {
     modifiers(&BearerSchemes),
     tags(
         (name = "SpecificProvisioner", description = "All the provisioning related operations"),
-        (name = "JobStatus", description = "Jobs, triggers and runs in the job store; the manual trigger; pause and resume"),
+        (name = "JobStatus", description = "Jobs, triggers and runs in the job store; the manual trigger with optional parameters, rerun and backfill; pause and resume of one job, of a data product's jobs or of all"),
         (name = "Service", description = "Liveness, readiness and Prometheus metrics"),
     )
 )]
@@ -103,11 +107,13 @@ mod tests {
     fn every_operation_is_tagged_and_documents_its_errors() {
         let d = doc();
         let paths = d["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 20, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 24, "{:?}", paths.keys().collect::<Vec<_>>());
         for p in [
             "/v1/scheduler/jobs/{group}/{name}/trigger",
             "/v1/scheduler/jobs/{group}/{name}/pause",
             "/v1/scheduler/jobs/{group}/{name}/resume",
+            "/v1/scheduler/jobs/{group}/{name}/backfill",
+            "/v1/scheduler/runs/{runId}/rerun",
         ] {
             let op = &paths[p]["post"];
             for status in ["400", "401", "403", "404"] {
@@ -151,6 +157,9 @@ mod tests {
             .map(String::as_str)
             .collect();
         let published = [
+            "BackfillAccepted",
+            "BackfillRequest",
+            "DataProductFilter",
             "DescriptorKind",
             "ErrorMoreInfo",
             "FireExplanation",
@@ -162,6 +171,7 @@ mod tests {
             "JobKey",
             "JobPause",
             "JobView",
+            "JobsPause",
             "Log",
             "LogLevel",
             "ManualTriggerAccepted",
@@ -171,11 +181,13 @@ mod tests {
             "ProvisioningRequest",
             "ProvisioningStatus",
             "RequestValidationError",
+            "RerunAccepted",
             "ReverseProvisioningRequest",
             "ReverseProvisioningStatus",
             "RunRecord",
             "RunState",
             "RunsPage",
+            "RunParameters",
             "SparkJobSpec",
             "Status",
             "SystemError",

@@ -7,12 +7,16 @@ use serde::{Deserialize, Serialize};
 
 use cdp_spark_domain::api::{JobStatusView, RunView, SystemError, TriggerView};
 use cdp_spark_domain::model::{
-    JobKey, JobPause, ManualTriggerAccepted, RunFilter, RunState, TriggerKey, MAX_KEY_LEN,
+    BackfillAccepted, JobKey, JobPause, JobsPause, ManualTriggerAccepted, RerunAccepted, RunFilter,
+    RunState, TriggerKey, MAX_KEY_LEN,
 };
+use cdp_spark_domain::scheduling::backfill::BackfillRequest;
+use cdp_spark_domain::scheduling::run_parameters::RunParameters;
 
 use cdp_spark_domain::scheduling::explain::JobExplanation;
 use chrono::{DateTime, Utc};
 
+use super::body::{optional_json, required_json};
 use super::errors::{ApiError, Problem, ECHO_CHARS};
 use super::telemetry::{excerpt, record_operation};
 use super::AppState;
@@ -32,8 +36,8 @@ pub const MAX_OFFSET: u64 = i64::MAX as u64;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunsQuery {
-    /// Only runs in this state: SUBMITTING, RUNNING, SUCCEEDED, FAILED, KILLED, SKIPPED, LOST or
-    /// TIMED_OUT.
+    /// Only runs in this state: QUEUED, SUBMITTING, RUNNING, SUCCEEDED, FAILED, KILLED, SKIPPED,
+    /// LOST or TIMED_OUT.
     pub state: Option<String>,
     /// Only runs of this job, as `GROUP/NAME` (data product id / jobName), each at most 190 characters.
     pub job: Option<String>,
@@ -269,16 +273,23 @@ pub async fn trigger(
 /// job with no trigger of its own. When this instance runs the scheduler
 /// the answer waits briefly (up to 3 s) for the run and gives its id;
 /// otherwise find the run with `GET /v1/scheduler/runs?job=GROUP/NAME`
-/// (its `triggerKey` is the answer's).
+/// (its `triggerKey` is the answer's). An optional body `{"args": […],
+/// "conf": {…}}` overrides the job's `args` and/or `conf` for this run
+/// (checked by the descriptor's rules and the conf policy, recorded on the
+/// run as `parameters`): the run is then stored `QUEUED` at once, its id in
+/// the answer, and started by the next acquisition (the job's
+/// `concurrencyPolicy` applies as to any fire). An empty body (or `null`)
+/// starts the job with its own parameters.
 #[utoipa::path(
     post, path = "/v1/scheduler/jobs/{group}/{name}/trigger", tag = TAG, operation_id = "triggerJob",
     params(
         ("group" = String, Path, description = "Job group: the data product id"),
         ("name" = String, Path, description = "Job name: the descriptor's jobName"),
     ),
+    request_body(content = Option<RunParameters>, description = "Optional: args and/or conf for this run instead of the job's", content_type = "application/json"),
     responses(
-        (status = 202, description = "The one-shot trigger was stored; `runId` is the run once it exists, `message` says where to follow it", body = ManualTriggerAccepted),
-        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold", body = Problem),
+        (status = 202, description = "The one-shot trigger (or, with parameters, the queued run) was stored; `runId` is the run once it exists, `message` says where to follow it", body = ManualTriggerAccepted),
+        (status = 400, description = "A key part (group, name) longer than the 190 characters keys hold, a body that is not JSON or not RunParameters, or parameters the rules or the conf policy refuse (the field is named)", body = Problem),
         (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = Problem),
         (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = Problem),
         (status = 404, description = "No job has this key", body = Problem),
@@ -289,15 +300,184 @@ pub async fn trigger(
 pub async fn trigger_now(
     state: web::Data<AppState>,
     key: web::Path<(String, String)>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     record_operation("trigger-now", None);
     let job_key = job_key(key.into_inner())?;
+    let parameters: Option<RunParameters> = optional_json(&body, "RunParameters")?;
     let accepted: ManualTriggerAccepted = state
         .control
-        .start_now(&job_key)
+        .start_now_with(&job_key, parameters)
         .await
         .map_err(ApiError::from_status_api)?;
     Ok(HttpResponse::Accepted().json(accepted))
+}
+
+/// Run a run again: a new run of the same job with the same nominal time
+/// (`scheduledFireTime`) and parameters, stored `QUEUED` and started by the
+/// next acquisition (the job's `concurrencyPolicy` applies as to any fire).
+#[utoipa::path(
+    post, path = "/v1/scheduler/runs/{runId}/rerun", tag = TAG, operation_id = "rerunRun",
+    params(("runId" = String, Path, description = "The run to repeat")),
+    responses(
+        (status = 202, description = "The new run is queued; `message` says where it is", body = RerunAccepted),
+        (status = 400, description = "A run id longer than 190 characters, the run's job is no longer provisioned, or its parameters are refused by today's conf policy", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = Problem),
+        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = Problem),
+        (status = 404, description = "No run has this id", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
+    ),
+    security((), ("trigger" = []))
+)]
+pub async fn rerun(
+    state: web::Data<AppState>,
+    run_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("rerun", None);
+    key_part("runId", &run_id)?;
+    let accepted: RerunAccepted = state
+        .control
+        .rerun(&run_id)
+        .await
+        .map_err(ApiError::from_status_api)?;
+    Ok(HttpResponse::Accepted().json(accepted))
+}
+
+/// Backfill a window: one run per fire time of the job's schedule (its
+/// cron expression in its time zone, within its start and end date) in
+/// `[from, to]`, oldest first, at most `maxParallel` of them in flight at
+/// once, across instances and restarts (the runs wait `QUEUED`; the job's
+/// `concurrencyPolicy` does not apply to them, the cap does; scheduled
+/// fires of a `Forbid` job are skipped while one is in flight). `dryRun`
+/// lists the fire times and creates nothing. A window with more fire times
+/// than `scheduler.backfill_max_runs` is refused with the count.
+#[utoipa::path(
+    post, path = "/v1/scheduler/jobs/{group}/{name}/backfill", tag = TAG, operation_id = "backfillJob",
+    params(
+        ("group" = String, Path, description = "Job group: the data product id"),
+        ("name" = String, Path, description = "Job name: the descriptor's jobName"),
+    ),
+    request_body(content = BackfillRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Dry run (or an empty window): the fire times, nothing created", body = BackfillAccepted),
+        (status = 202, description = "The runs are queued: the backfill id, the fire times and the run ids", body = BackfillAccepted),
+        (status = 400, description = "A key part too long, a body that is not a BackfillRequest, a window out of order or in the future, maxParallel out of 1 to 100, a job without schedule, or more fire times than scheduler.backfill_max_runs (with the count)", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = Problem),
+        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = Problem),
+        (status = 404, description = "No job has this key", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
+    ),
+    security((), ("trigger" = []))
+)]
+pub async fn backfill(
+    state: web::Data<AppState>,
+    key: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("backfill", None);
+    let job_key = job_key(key.into_inner())?;
+    let request: BackfillRequest = required_json(&body, "BackfillRequest")?;
+    let answer: BackfillAccepted = state
+        .control
+        .backfill(&job_key, &request)
+        .await
+        .map_err(ApiError::from_status_api)?;
+    Ok(if answer.run_ids.is_empty() {
+        HttpResponse::Ok().json(answer)
+    } else {
+        HttpResponse::Accepted().json(answer)
+    })
+}
+
+/// Which jobs a bulk pause or resume is about, in the query or the body.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DataProductFilter {
+    /// Only the jobs of this data product (the job group); absent: every job.
+    pub data_product: Option<String>,
+}
+
+/// Pause every job of a data product (`dataProduct`, in the query or the
+/// body), or every job: all their triggers go to `PAUSED` in one
+/// transaction; their queued runs wait too (runs in flight go on).
+#[utoipa::path(
+    post, path = "/v1/scheduler/pause", tag = TAG, operation_id = "pauseJobs",
+    params(DataProductFilter),
+    request_body(content = Option<DataProductFilter>, description = "Optional: the data product, instead of the query", content_type = "application/json"),
+    responses(
+        (status = 200, description = "How many jobs and triggers were paused", body = JobsPause),
+        (status = 400, description = "dataProduct longer than 190 characters, given twice differently, or a body that is not JSON of this shape", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = Problem),
+        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
+    ),
+    security((), ("trigger" = []))
+)]
+pub async fn pause_all(
+    state: web::Data<AppState>,
+    query: web::Query<DataProductFilter>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("pause-all", None);
+    set_paused_all(&state, query.into_inner(), &body, true).await
+}
+
+/// Resume every job of a data product (`dataProduct`, in the query or the
+/// body), or every job: their paused triggers wait again (a fire time
+/// missed while paused follows the misfire instruction).
+#[utoipa::path(
+    post, path = "/v1/scheduler/resume", tag = TAG, operation_id = "resumeJobs",
+    params(DataProductFilter),
+    request_body(content = Option<DataProductFilter>, description = "Optional: the data product, instead of the query", content_type = "application/json"),
+    responses(
+        (status = 200, description = "How many jobs and triggers were resumed", body = JobsPause),
+        (status = 400, description = "dataProduct longer than 190 characters, given twice differently, or a body that is not JSON of this shape", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.trigger_token)", body = Problem),
+        (status = 403, description = "Writes are closed: auth.status_token is set but auth.trigger_token is not", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
+    ),
+    security((), ("trigger" = []))
+)]
+pub async fn resume_all(
+    state: web::Data<AppState>,
+    query: web::Query<DataProductFilter>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("resume-all", None);
+    set_paused_all(&state, query.into_inner(), &body, false).await
+}
+
+async fn set_paused_all(
+    state: &AppState,
+    query: DataProductFilter,
+    body: &[u8],
+    paused: bool,
+) -> Result<HttpResponse, ApiError> {
+    let from_body: Option<DataProductFilter> = optional_json(body, "DataProductFilter")?;
+    let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let data_product = match (
+        clean(query.data_product),
+        clean(from_body.and_then(|b| b.data_product)),
+    ) {
+        (Some(q), Some(b)) if q != b => {
+            return Err(ApiError::bad_request(format!(
+                "dataProduct is '{}' in the query but '{}' in the body; give it once",
+                excerpt(&q, 40),
+                excerpt(&b, 40)
+            )))
+        }
+        (q, b) => q.or(b),
+    };
+    if let Some(dp) = &data_product {
+        key_part("dataProduct", dp)?;
+    }
+    let answer: JobsPause = state
+        .control
+        .set_paused_all(data_product, paused)
+        .await
+        .map_err(ApiError::from_status_api)?;
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 /// Pause a job: its triggers go to Quartz's `PAUSED` state and do not fire

@@ -397,14 +397,14 @@ pub async fn poll_until_done(server: &Server, path: &str) -> Value {
     }
 }
 
-/// Poll the run `run_id` until it has ended (neither SUBMITTING nor
+/// Poll the run `run_id` until it has ended (not QUEUED, SUBMITTING or
 /// RUNNING); past `deadline` the test fails with the server's log.
 pub async fn run_until_ended(server: &Server, run_id: &str, deadline: Instant) -> Value {
     loop {
         let (code, run) = server.get(&format!("/v1/scheduler/runs/{run_id}")).await;
         assert_eq!(code, 200, "{run}");
         let state = run["state"].as_str().unwrap_or_default().to_string();
-        if !["SUBMITTING", "RUNNING"].contains(&state.as_str()) {
+        if !["QUEUED", "SUBMITTING", "RUNNING"].contains(&state.as_str()) {
             return run;
         }
         assert!(
