@@ -174,6 +174,7 @@ pub mod job_data {
     pub const CONCURRENCY_POLICY: &str = "concurrencyPolicy";
     pub const RETRIES: &str = "retries";
     pub const RETRY_DELAY_SECS: &str = "retryDelaySecs";
+    pub const DEADLINE_SECS: &str = "deadlineSecs";
 
     /// Bytes of `text` in `java.util.Properties` text as the store writes
     /// it (`Properties.store` escaping, pure ASCII): a backslash, tab,
@@ -256,6 +257,10 @@ impl JobDefinition {
             ),
         ];
         let optional = [
+            (
+                k::DEADLINE_SECS,
+                self.run_policy.deadline_secs.map(|s| s.to_string()),
+            ),
             (k::QUEUE, spec.queue.as_ref().map(|q| q.to_string())),
             (k::DRIVER_CORES, spec.driver_cores.map(|n| n.to_string())),
             (
@@ -296,6 +301,10 @@ pub struct RunPolicy {
     pub retries: u32,
     /// Seconds to wait before a retry.
     pub retry_delay_secs: u64,
+    /// Seconds after a run's nominal time by which it must have ended
+    /// (`jobConfig.schedule.deadline`); a run still going then makes a
+    /// `DEADLINE_MISSED` notification (`notify`).
+    pub deadline_secs: Option<u64>,
 }
 
 /// Quartz misfire instructions.

@@ -12,6 +12,7 @@
 //! | `args`, `dependencies` | JSON arrays of strings |
 //! | `conf` | JSON object of string values |
 //! | `concurrencyPolicy`, `retries`, `retryDelaySecs` | the run policy (absent: `Forbid`, 0, 0) |
+//! | `deadlineSecs` | `jobConfig.schedule.deadline` in seconds, present when set |
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -61,6 +62,10 @@ pub fn job_data_map(job: &JobDefinition) -> BTreeMap<String, String> {
         job.run_policy.retry_delay_secs.to_string(),
     );
     let optional = [
+        (
+            keys::DEADLINE_SECS,
+            job.run_policy.deadline_secs.map(|s| s.to_string()),
+        ),
         (keys::QUEUE, spec.queue.as_ref().map(|q| q.to_string())),
         (keys::DRIVER_CORES, spec.driver_cores.map(|n| n.to_string())),
         (
@@ -224,6 +229,10 @@ pub fn decode_job_data_with_policy(
         concurrency,
         retries: number(&mut m, keys::RETRIES)?.unwrap_or(0),
         retry_delay_secs: wide(&mut m, keys::RETRY_DELAY_SECS)?,
+        deadline_secs: match m.contains_key(keys::DEADLINE_SECS) {
+            true => Some(wide(&mut m, keys::DEADLINE_SECS)?),
+            false => None,
+        },
     };
     let spec = SparkJobSpec {
         jar,
@@ -286,6 +295,7 @@ mod tests {
             concurrency: ConcurrencyPolicy::Replace,
             retries: 2,
             retry_delay_secs: 30,
+            deadline_secs: Some(1800),
         };
         let (_, _, policy) =
             decode_job_data_with_policy(&k.key, Some(&encode_job_data(&k))).expect("decode");
@@ -351,6 +361,7 @@ mod tests {
                 concurrency: ConcurrencyPolicy::Allow,
                 retries: u32::MAX,
                 retry_delay_secs: u64::MAX,
+                deadline_secs: Some(u64::MAX),
             };
             jobs.push(j);
         }

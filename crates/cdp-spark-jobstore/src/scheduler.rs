@@ -60,6 +60,7 @@ use crate::store::{Access, DieselJobStore, Inner};
 
 /// Rows per multi-row statement.
 const CHUNK: usize = 100;
+const RUN_KEY: &[&str] = &["SCHED_NAME", "RUN_ID"];
 
 const FIRED_ACQUIRED: &str = FiredState::Acquired.as_quartz();
 const FIRED_EXECUTING: &str = FiredState::Executing.as_quartz();
@@ -138,7 +139,7 @@ fn placeholders(n: usize, width: usize) -> String {
 }
 
 /// The database's current time in epoch milliseconds, as an SQL expression.
-fn now_ms_expr(sql: &Sql) -> &'static str {
+pub(crate) fn now_ms_expr(sql: &Sql) -> &'static str {
     match sql.backend {
         Backend::Mysql => {
             "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS SIGNED)"
@@ -152,7 +153,7 @@ fn db_time(ms: i64) -> Result<DateTime<Utc>, DbError> {
         .ok_or_else(|| DbError::corrupt(format!("the database clock answered {ms} ms")))
 }
 
-fn db_now(conn: &mut AnyConnection, sql: &Sql) -> Result<DateTime<Utc>, DbError> {
+pub(crate) fn db_now(conn: &mut AnyConnection, sql: &Sql) -> Result<DateTime<Utc>, DbError> {
     let text = format!("SELECT {} AS NOW_MS", now_ms_expr(sql));
     let rows: Vec<NowRow> = query(&text).load(conn)?;
     let ms = rows
@@ -199,12 +200,7 @@ fn upsert_runs<R: Borrow<RunRecord>>(
     runs: &[R],
 ) -> Result<(), DbError> {
     let table = format!("{}{RUNS_TABLE}", p(inner));
-    let one = upsert(
-        inner.backend,
-        &table,
-        RUN_COLUMNS,
-        &["SCHED_NAME", "RUN_ID"],
-    );
+    let one = upsert(inner.backend, &table, RUN_COLUMNS, RUN_KEY);
     // Widen the single-row VALUES (…) to one per run.
     let single = placeholders(1, RUN_COLUMNS.len());
     for chunk in runs.chunks(CHUNK) {
@@ -216,7 +212,7 @@ fn upsert_runs<R: Borrow<RunRecord>>(
             })
             .execute(conn)?;
     }
-    Ok(())
+    crate::outbox::enqueue_ended(conn, inner, runs) // notifications of ended runs
 }
 
 fn insert_fired(
@@ -620,6 +616,7 @@ fn acquire(
     }
     let runs: Vec<&RunRecord> = plan.new_runs().collect();
     upsert_runs(conn, inner, &runs)?;
+    crate::outbox::enqueue_deadlines(conn, inner, &plan.fires)?;
     insert_fired(conn, inner, &plan.fired_rows)?;
     move_triggers(conn, inner, &moves)?;
     delete_completed(conn, inner, &completed)?;

@@ -44,6 +44,7 @@ impl ComponentDescriptor {
                     concurrency: s.concurrency_policy,
                     retries: s.retries,
                     retry_delay_secs: s.retry_delay.map(|d| d.as_secs()).unwrap_or(0),
+                    deadline_secs: s.deadline.map(|d| d.as_secs()),
                 })
                 .unwrap_or_default(),
         }

@@ -131,6 +131,20 @@ pub(crate) fn schedule(node: &Node, base: &str, c: &mut Checker) -> Option<Sched
             .ok()
     });
 
+    let deadline_field = join(base, "deadline");
+    let deadline = c.optional(node, "deadline", |c, n| {
+        let text = match n {
+            Node::Str(text) => text.clone(),
+            other => {
+                c.wrong_type(&deadline_field, "a duration such as 30m or PT2H", other, DEADLINE_HINT);
+                return None;
+            }
+        };
+        parse_deadline(&text)
+            .map_err(|e| c.invalid(&deadline_field, e))
+            .ok()
+    });
+
     let (Some(cron), Ok(start), Ok(end), Ok(time_zone)) = (cron, start, end, time_zone) else {
         return None;
     };
@@ -170,6 +184,7 @@ pub(crate) fn schedule(node: &Node, base: &str, c: &mut Checker) -> Option<Sched
         concurrency_policy: concurrency_policy.ok()?.unwrap_or_default(),
         retries: retries.ok()?.unwrap_or(0),
         retry_delay: retry_delay.ok()?,
+        deadline: deadline.ok()?,
     })
 }
 
@@ -289,6 +304,80 @@ fn zone(node: &Node, field: &str, c: &mut Checker) -> Option<Tz> {
     }
 }
 
+const DEADLINE_HINT: &str =
+    "write a whole number followed by s, m or h (e.g. 30m, 2h) or an ISO-8601 duration such as PT2H or PT1H30M, at least 1s and at most 7 days";
+
+/// The longest `deadline`: a week.
+pub const MAX_DEADLINE: Duration = Duration::from_secs(7 * 86_400);
+
+/// `deadline`: a whole number and one unit, `s`, `m` or `h` (`45s`, `90m`,
+/// `2h`), or an ISO-8601 time duration (`PT90M`, `PT1H30M`, `PT45S`);
+/// from 1 s to [`MAX_DEADLINE`].
+pub fn parse_deadline(text: &str) -> Result<Duration, InvalidValue> {
+    let bad = || {
+        InvalidValue::new(
+            format!("'{}' is not a duration", shorten(text, 60)),
+            DEADLINE_HINT,
+        )
+    };
+    let trimmed = text.trim();
+    let secs = match trimmed
+        .strip_prefix("PT")
+        .or_else(|| trimmed.strip_prefix("pt"))
+    {
+        Some(iso) => {
+            // PT[nH][nM][nS], each unit at most once and in that order.
+            let mut total: u64 = 0;
+            let mut rest = iso;
+            let mut units = ['H', 'M', 'S'].iter();
+            if rest.is_empty() {
+                return Err(bad());
+            }
+            while !rest.is_empty() {
+                let end = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+                let (digits, tail) = rest.split_at(end);
+                let unit = tail.chars().next().ok_or_else(bad)?.to_ascii_uppercase();
+                if digits.is_empty() || digits.len() > 9 {
+                    return Err(bad());
+                }
+                let scale = match units.by_ref().find(|u| **u == unit) {
+                    Some('H') => 3600,
+                    Some('M') => 60,
+                    Some('S') => 1,
+                    _ => return Err(bad()),
+                };
+                let n: u64 = digits.parse().map_err(|_| bad())?;
+                total = total.saturating_add(n.saturating_mul(scale));
+                rest = &tail[unit.len_utf8()..];
+            }
+            total
+        }
+        None => {
+            let end = trimmed
+                .find(|c: char| !c.is_ascii_digit())
+                .ok_or_else(bad)?;
+            let (digits, unit) = trimmed.split_at(end);
+            let scale = match unit {
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                _ => return Err(bad()),
+            };
+            if digits.is_empty() || digits.len() > 9 {
+                return Err(bad());
+            }
+            digits.parse::<u64>().map_err(|_| bad())?.saturating_mul(scale)
+        }
+    };
+    if secs == 0 || secs > MAX_DEADLINE.as_secs() {
+        return Err(InvalidValue::new(
+            format!("'{}' is not between 1s and 7 days", shorten(text, 60)),
+            DEADLINE_HINT,
+        ));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
 /// `retryDelay`: a whole number and one unit, `s`, `m`, `h` or `d`.
 pub fn parse_duration(text: &str) -> Result<Duration, InvalidValue> {
     let hint = "write a whole number followed by s, m, h or d, e.g. 30s or 5m";
@@ -326,6 +415,30 @@ pub fn parse_duration(text: &str) -> Result<Duration, InvalidValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_in_units_and_iso_8601() {
+        for (text, secs) in [
+            ("45s", 45),
+            ("90m", 5400),
+            ("2h", 7200),
+            (" 30m ", 1800),
+            ("PT90M", 5400),
+            ("PT2H", 7200),
+            ("PT1H30M", 5400),
+            ("PT1H30M15S", 5415),
+            ("PT45S", 45),
+            ("168h", 604_800),
+        ] {
+            assert_eq!(parse_deadline(text).map(|d| d.as_secs()), Ok(secs), "{text}");
+        }
+        for text in [
+            "", "0s", "PT0S", "169h", "2d", "P1D", "PT", "PT1M2H", "PT1H1H", "h", "-5m", "5", "5 m",
+            "PT5", "PTxM", "99999999999h",
+        ] {
+            assert!(parse_deadline(text).is_err(), "{text}");
+        }
+    }
 
     #[test]
     fn timestamps_must_have_exactly_the_documented_shape() {

@@ -40,6 +40,7 @@ fn job(policy: ConcurrencyPolicy) -> JobDefinition {
             concurrency: policy,
             retries: 0,
             retry_delay_secs: 0,
+            deadline_secs: None,
         },
     }
 }

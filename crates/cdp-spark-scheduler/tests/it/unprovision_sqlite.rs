@@ -95,6 +95,7 @@ fn job(i: usize) -> JobDefinition {
             // A kill is not a failure to retry, and the job is gone anyway.
             retries: 2,
             retry_delay_secs: 1,
+            deadline_secs: None,
         },
     )
 }
