@@ -104,7 +104,9 @@ impl NotificationsSettings {
             }
             for (k, v) in &w.headers {
                 let bad_name = k.is_empty()
-                    || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                    || !k
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
                 if bad_name || v.bytes().any(|b| b < 0x20 && b != b'\t') {
                     return Err(KeyError::new(
                         "notifications.webhooks",
@@ -221,9 +223,13 @@ mod tests {
     #[test]
     fn debug_shows_no_header_value_or_url_password() {
         let mut w = hook("ops", "https://user:pw-123@h/x");
-        w.headers.insert("Authorization".into(), "Bearer s3cret".into());
+        w.headers
+            .insert("Authorization".into(), "Bearer s3cret".into());
         let text = format!("{w:?}");
-        assert!(!text.contains("s3cret") && !text.contains("pw-123"), "{text}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("pw-123"),
+            "{text}"
+        );
         assert!(text.contains("Authorization"));
     }
 }

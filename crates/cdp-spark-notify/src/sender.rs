@@ -130,9 +130,15 @@ async fn deliver(
         Delivery::Failed { .. } => "failed",
     };
     match &outcome {
-        Delivery::Sent => info!(event = %entry.event_id, kind = entry.kind.as_str(), webhook = %entry.target, attempt = entry.attempts, "notification sent"),
-        Delivery::Retry { after, error } => warn!(event = %entry.event_id, webhook = %entry.target, attempt = entry.attempts, retry_in_ms = after.as_millis() as u64, error = %error, "notification not delivered; will retry"),
-        Delivery::Failed { error } => warn!(event = %entry.event_id, webhook = %entry.target, attempt = entry.attempts, error = %error, "notification given up"),
+        Delivery::Sent => {
+            info!(event = %entry.event_id, kind = entry.kind.as_str(), webhook = %entry.target, attempt = entry.attempts, "notification sent")
+        }
+        Delivery::Retry { after, error } => {
+            warn!(event = %entry.event_id, webhook = %entry.target, attempt = entry.attempts, retry_in_ms = after.as_millis() as u64, error = %error, "notification not delivered; will retry")
+        }
+        Delivery::Failed { error } => {
+            warn!(event = %entry.event_id, webhook = %entry.target, attempt = entry.attempts, error = %error, "notification given up")
+        }
     }
     observer.delivered(label);
     match outbox.complete_notification(&entry, &outcome).await {

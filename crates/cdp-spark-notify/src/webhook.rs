@@ -65,8 +65,9 @@ impl WebhookNotifier {
             for (k, v) in &w.headers {
                 let name = HeaderName::from_bytes(k.as_bytes())
                     .map_err(|_| format!("webhook '{}': '{k}' is not a header name", w.name))?;
-                let mut value = HeaderValue::from_str(v)
-                    .map_err(|_| format!("webhook '{}': the value of '{k}' is not valid", w.name))?;
+                let mut value = HeaderValue::from_str(v).map_err(|_| {
+                    format!("webhook '{}': the value of '{k}' is not valid", w.name)
+                })?;
                 value.set_sensitive(true);
                 headers.insert(name, value);
             }

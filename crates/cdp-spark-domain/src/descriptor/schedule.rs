@@ -136,7 +136,12 @@ pub(crate) fn schedule(node: &Node, base: &str, c: &mut Checker) -> Option<Sched
         let text = match n {
             Node::Str(text) => text.clone(),
             other => {
-                c.wrong_type(&deadline_field, "a duration such as 30m or PT2H", other, DEADLINE_HINT);
+                c.wrong_type(
+                    &deadline_field,
+                    "a duration such as 30m or PT2H",
+                    other,
+                    DEADLINE_HINT,
+                );
                 return None;
             }
         };
@@ -366,7 +371,10 @@ pub fn parse_deadline(text: &str) -> Result<Duration, InvalidValue> {
             if digits.is_empty() || digits.len() > 9 {
                 return Err(bad());
             }
-            digits.parse::<u64>().map_err(|_| bad())?.saturating_mul(scale)
+            digits
+                .parse::<u64>()
+                .map_err(|_| bad())?
+                .saturating_mul(scale)
         }
     };
     if secs == 0 || secs > MAX_DEADLINE.as_secs() {
@@ -430,11 +438,29 @@ mod tests {
             ("PT45S", 45),
             ("168h", 604_800),
         ] {
-            assert_eq!(parse_deadline(text).map(|d| d.as_secs()), Ok(secs), "{text}");
+            assert_eq!(
+                parse_deadline(text).map(|d| d.as_secs()),
+                Ok(secs),
+                "{text}"
+            );
         }
         for text in [
-            "", "0s", "PT0S", "169h", "2d", "P1D", "PT", "PT1M2H", "PT1H1H", "h", "-5m", "5", "5 m",
-            "PT5", "PTxM", "99999999999h",
+            "",
+            "0s",
+            "PT0S",
+            "169h",
+            "2d",
+            "P1D",
+            "PT",
+            "PT1M2H",
+            "PT1H1H",
+            "h",
+            "-5m",
+            "5",
+            "5 m",
+            "PT5",
+            "PTxM",
+            "99999999999h",
         ] {
             assert!(parse_deadline(text).is_err(), "{text}");
         }

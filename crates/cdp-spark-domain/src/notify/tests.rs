@@ -88,7 +88,10 @@ fn routes_filter_by_data_product() {
             data_products: Some(BTreeSet::from(["dp.sales".to_string()])),
         },
     ]);
-    assert_eq!(routes.targets("dp.sales").collect::<Vec<_>>(), ["all", "sales"]);
+    assert_eq!(
+        routes.targets("dp.sales").collect::<Vec<_>>(),
+        ["all", "sales"]
+    );
     assert_eq!(routes.targets("dp.hr").collect::<Vec<_>>(), ["all"]);
     assert!(Routes::default().targets("x").next().is_none());
 }
@@ -119,13 +122,19 @@ fn retries_back_off_exponentially_then_give_up() {
     // Statuses another try cannot change are final at once.
     for s in [400, 401, 403, 404, 410, 422] {
         assert!(
-            matches!(after_attempt(&AttemptResult::Status(s), 1, &policy), Delivery::Failed { .. }),
+            matches!(
+                after_attempt(&AttemptResult::Status(s), 1, &policy),
+                Delivery::Failed { .. }
+            ),
             "{s}"
         );
     }
     for s in [408, 425, 429, 500, 502] {
         assert!(
-            matches!(after_attempt(&AttemptResult::Status(s), 1, &policy), Delivery::Retry { .. }),
+            matches!(
+                after_attempt(&AttemptResult::Status(s), 1, &policy),
+                Delivery::Retry { .. }
+            ),
             "{s}"
         );
     }
