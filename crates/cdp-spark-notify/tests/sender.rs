@@ -82,10 +82,13 @@ async fn server(script: Vec<u16>) -> (String, Arc<Mutex<Vec<Received>>>) {
     (url, seen)
 }
 
+/// A delivery, when it is due (none: claimed) and its last outcome.
+type Row = (OutboxEntry, Option<Instant>, Option<Delivery>);
+
 /// One delivery per entry, leased as the store leases it.
 #[derive(Default)]
 struct MemoryOutbox {
-    rows: Mutex<Vec<(OutboxEntry, Option<Instant>, Option<Delivery>)>>,
+    rows: Mutex<Vec<Row>>,
 }
 
 #[async_trait]

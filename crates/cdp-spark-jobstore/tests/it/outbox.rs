@@ -105,12 +105,15 @@ async fn one_event_per_transition_across_instances(db: Db) {
     // The failure is written three times, by both stores: one row.
     let failed = ended(&first, RunState::Failed);
     t.store
-        .finish_runs("me", &[failed.clone()])
+        .finish_runs("me", std::slice::from_ref(&failed))
         .await
         .expect("finish");
-    t.store.update_runs(&[failed.clone()]).await.expect("again");
+    t.store
+        .update_runs(std::slice::from_ref(&failed))
+        .await
+        .expect("again");
     other
-        .update_runs(&[failed.clone()])
+        .update_runs(std::slice::from_ref(&failed))
         .await
         .expect("by the other");
     assert_eq!(count(&t, "KIND = 'RUN_FAILED'"), 1);
@@ -185,15 +188,18 @@ async fn one_event_per_transition_across_instances(db: Db) {
     let second = running_run(&t, &job).await;
     let ok = ended(&second, RunState::Succeeded);
     t.store
-        .finish_runs("me", &[ok.clone()])
+        .finish_runs("me", std::slice::from_ref(&ok))
         .await
         .expect("finish");
-    other.update_runs(&[ok.clone()]).await.expect("again");
+    other
+        .update_runs(std::slice::from_ref(&ok))
+        .await
+        .expect("again");
     assert_eq!(count(&t, "KIND = 'RUN_RECOVERED'"), 1);
     let third = running_run(&t, &job).await;
     let ok3 = ended(&third, RunState::Succeeded);
     t.store
-        .finish_runs("me", &[ok3.clone()])
+        .finish_runs("me", std::slice::from_ref(&ok3))
         .await
         .expect("finish");
     assert_eq!(count(&t, "KIND = 'RUN_RECOVERED'"), 1);

@@ -108,6 +108,9 @@ pub const JOB_TIMES_TTL: Duration = Duration::from_secs(10);
 
 type GaugeF = Gauge<f64, AtomicU64>;
 
+/// The port the per-job times are read from, and when they last were.
+type JobTimesSource = (Option<Arc<dyn JobTimesPort>>, Option<Instant>);
+
 /// The engine's and the sender's series.
 struct Engine {
     runs: Family<StateLabels, Counter>,
@@ -136,7 +139,7 @@ pub struct Metrics {
     /// The per-job gauges, under the names the issue gives them.
     unprefixed: Mutex<Registry>,
     /// Where the per-job times come from, and when they were last read.
-    job_times: Mutex<(Option<Arc<dyn JobTimesPort>>, Option<Instant>)>,
+    job_times: Mutex<JobTimesSource>,
 }
 
 fn latency_histogram() -> Histogram {

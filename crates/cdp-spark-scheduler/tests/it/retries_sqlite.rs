@@ -112,6 +112,7 @@ fn job(name: &str, retries: u32, retry_delay_secs: u64) -> JobDefinition {
             concurrency: ConcurrencyPolicy::Forbid,
             retries,
             retry_delay_secs,
+            deadline_secs: None,
         },
     )
 }
