@@ -413,4 +413,49 @@ mod tests {
         assert!(text.len() < 8 * 1024, "{} bytes", text.len());
         assert!(!text.contains("XXXX"));
     }
+
+    #[test]
+    fn per_job_gauges_and_engine_series() {
+        use cdp_spark_domain::model::JobKey;
+        let m = Metrics::new();
+        let at = chrono::DateTime::from_timestamp_millis(1_700_000_000_500).expect("time");
+        m.set_job_times(&[
+            JobTimes {
+                job: JobKey::new("dp", "a"),
+                last_success: Some(at),
+                next_fire: None,
+            },
+            JobTimes {
+                job: JobKey::new("dp", "b"),
+                last_success: None,
+                next_fire: Some(at),
+            },
+        ]);
+        m.run_ended(RunState::Failed, Some(Duration::from_secs(3)));
+        m.acquired(2, 1);
+        m.fired(Duration::from_millis(5));
+        m.delivered("sent");
+        let text = m.render().expect("render");
+        for line in [
+            "cdp_job_last_success_timestamp_seconds{job=\"dp.a\"} 1700000000.5",
+            "cdp_job_next_fire_timestamp_seconds{job=\"dp.b\"} 1700000000.5",
+            "cdp_spark_provisioner_runs_total{state=\"FAILED\"} 1",
+            "cdp_spark_provisioner_run_duration_seconds_count{state=\"FAILED\"} 1",
+            "cdp_spark_provisioner_misfires_total 2",
+            "cdp_spark_provisioner_skips_total 1",
+            "cdp_spark_provisioner_fire_lateness_seconds_count 1",
+            "cdp_spark_provisioner_notifications_total{outcome=\"sent\"} 1",
+        ] {
+            assert!(text.contains(line), "{line}\n{text}");
+        }
+        assert!(
+            !text.contains("cdp_job_last_success_timestamp_seconds{job=\"dp.b\"}"),
+            "{text}"
+        );
+        assert!(text.trim_end().ends_with("# EOF"), "one EOF, at the end");
+        assert_eq!(text.matches("# EOF").count(), 1);
+        // A job gone from the store leaves the gauges at the next read.
+        m.set_job_times(&[]);
+        assert!(!m.render().expect("render").contains("job=\"dp.a\""));
+    }
 }
