@@ -545,6 +545,11 @@ pub trait OutboxPort: Send + Sync {
         entry: &OutboxEntry,
         outcome: &crate::notify::Delivery,
     ) -> Result<bool, StoreError>;
+
+    /// Deletes deliveries that ended (sent, given up, withdrawn) and were
+    /// created more than `older_than` ago; answers how many.
+    async fn purge_notifications(&self, older_than: std::time::Duration)
+        -> Result<u64, StoreError>;
 }
 
 /// Posts one event to one of the operator's webhooks.

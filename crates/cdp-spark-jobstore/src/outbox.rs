@@ -389,6 +389,27 @@ impl OutboxPort for DieselJobStore {
         )
         .await
     }
+
+    async fn purge_notifications(
+        &self,
+        older_than: std::time::Duration,
+    ) -> Result<u64, StoreError> {
+        let age_ms = i64::try_from(older_than.as_millis()).unwrap_or(i64::MAX / 4);
+        self.with_conn("purge_notifications", Access::Write, move |conn, inner| {
+            let text = format!(
+                "DELETE FROM {} WHERE SCHED_NAME = ? AND STATE IN ('SENT', 'FAILED', 'CANCELLED') \
+                 AND CREATED_AT < {} - ?",
+                table(inner),
+                now_ms_expr(&inner.sql)
+            );
+            let n = query(&text)
+                .bind::<Text, _>(&inner.sched)
+                .bind::<BigInt, _>(age_ms)
+                .execute(conn)?;
+            Ok(n as u64)
+        })
+        .await
+    }
 }
 
 #[async_trait]

@@ -62,6 +62,9 @@ pub struct NotificationsSettings {
     pub poll_interval_ms: u64,
     /// POSTs in flight at once.
     pub max_concurrent: usize,
+    /// Deliveries that ended (sent, given up, withdrawn) are deleted after
+    /// this many hours.
+    pub retention_hours: u64,
 }
 
 impl Default for NotificationsSettings {
@@ -75,6 +78,7 @@ impl Default for NotificationsSettings {
             max_backoff_ms: u64::try_from(r.max_backoff.as_millis()).unwrap_or(600_000),
             poll_interval_ms: 2000,
             max_concurrent: 4,
+            retention_hours: 168,
         }
     }
 }
@@ -124,6 +128,7 @@ impl NotificationsSettings {
             ("notifications.timeout_ms", self.timeout_ms),
             ("notifications.poll_interval_ms", self.poll_interval_ms),
             ("notifications.max_concurrent", self.max_concurrent as u64),
+            ("notifications.retention_hours", self.retention_hours),
         ] {
             if value == 0 {
                 return Err(KeyError::new(key, "must be at least 1"));
@@ -183,6 +188,7 @@ impl NotificationsSettings {
             // A claim outlives the slowest POST of a batch, with room.
             lease: self.timeout().saturating_mul(2) + Duration::from_secs(30),
             batch_size: 50,
+            retention: Duration::from_secs(self.retention_hours.saturating_mul(3600)),
         }
     }
 }

@@ -43,7 +43,12 @@ pub struct SenderConfig {
     pub lease: Duration,
     /// Deliveries per claim.
     pub batch_size: usize,
+    /// Ended deliveries older than this are deleted, once an hour.
+    pub retention: Duration,
 }
+
+/// How often ended deliveries are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Starts the sender.
 pub struct Sender;
@@ -89,7 +94,16 @@ async fn run(
     observer: &dyn SenderObserver,
     stop: &CancellationToken,
 ) {
+    let mut purged_at: Option<tokio::time::Instant> = None;
     while !stop.is_cancelled() {
+        if purged_at.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
+            purged_at = Some(tokio::time::Instant::now());
+            match outbox.purge_notifications(c.retention).await {
+                Ok(0) => {}
+                Ok(n) => info!(deleted = n, "ended notifications purged"),
+                Err(e) => warn!(error = %e, "purging ended notifications failed"),
+            }
+        }
         let claimed = match outbox.claim_notifications(c.batch_size, c.lease).await {
             Ok(entries) => entries,
             Err(e) => {

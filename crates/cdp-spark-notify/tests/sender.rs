@@ -89,6 +89,7 @@ type Row = (OutboxEntry, Option<Instant>, Option<Delivery>);
 #[derive(Default)]
 struct MemoryOutbox {
     rows: Mutex<Vec<Row>>,
+    purges: Mutex<u32>,
 }
 
 #[async_trait]
@@ -130,6 +131,14 @@ impl OutboxPort for MemoryOutbox {
         }
         *state = Some(outcome.clone());
         Ok(true)
+    }
+
+    async fn purge_notifications(&self, _older_than: Duration) -> Result<u64, StoreError> {
+        let mut rows = self.rows.lock().unwrap();
+        let before = rows.len();
+        rows.retain(|(_, _, s)| !matches!(s, Some(Delivery::Sent | Delivery::Failed { .. })));
+        *self.purges.lock().unwrap() += 1;
+        Ok((before - rows.len()) as u64)
     }
 }
 
@@ -191,6 +200,7 @@ async fn retries_with_backoff_then_delivers_with_one_idempotency_key() {
             max_concurrent: 2,
             lease: Duration::from_secs(10),
             batch_size: 10,
+            retention: Duration::from_secs(3600),
         },
         outbox.clone(),
         Arc::new(notifier),
@@ -214,6 +224,11 @@ async fn retries_with_backoff_then_delivers_with_one_idempotency_key() {
     assert!(gaps[1] >= Duration::from_millis(400), "{gaps:?}");
     assert_eq!(gone.lock().unwrap().len(), 1, "a 404 is not tried again");
 
+    assert_eq!(
+        *outbox.purges.lock().unwrap(),
+        1,
+        "purged once at start, not again within the hour"
+    );
     let rows = outbox.rows.lock().unwrap();
     assert_eq!(rows[0].0.attempts, 3);
     assert_eq!(rows[0].2, Some(Delivery::Sent));

@@ -231,6 +231,26 @@ async fn one_event_per_transition_across_instances(db: Db) {
         .expect("failed"));
     assert_eq!(count(&t, "STATE = 'FAILED' AND LAST_ERROR = 'HTTP 404'"), 1);
 
+    // Purge: the ended deliveries (sent, given up, withdrawn) once old
+    // enough; the pending ones stay.
+    let ended = count(&t, "STATE IN ('SENT', 'FAILED', 'CANCELLED')");
+    let all = t.rows("CDP_NOTIFICATIONS");
+    assert!(ended >= 3 && all > ended, "{ended} of {all}");
+    let kept = t
+        .store
+        .purge_notifications(Duration::from_secs(3600))
+        .await
+        .expect("purge");
+    assert_eq!(kept, 0, "nothing that old");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let purged = t
+        .store
+        .purge_notifications(Duration::from_millis(1))
+        .await
+        .expect("purge");
+    assert_eq!(purged as i64, ended);
+    assert_eq!(t.rows("CDP_NOTIFICATIONS"), all - ended);
+
     // Per-job times: the last success of job0, no next fire (one-shot
     // triggers are gone once fired).
     let times = t.store.job_times(10).await.expect("times");
