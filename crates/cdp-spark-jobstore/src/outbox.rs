@@ -9,8 +9,9 @@
 //!
 //! Which events a transition makes and where they go are the domain's
 //! decisions (`cdp_spark_domain::notify`); the key (run, kind, webhook)
-//! makes a second write of the same transition a no-op (`INSERT OR
-//! IGNORE` / `INSERT IGNORE`), whichever instance makes it. With no
+//! makes a second write of the same transition a no-op (`ON CONFLICT DO
+//! NOTHING` / `ON DUPLICATE KEY UPDATE` of nothing), whichever instance
+//! makes it. With no
 //! webhook configured (`DieselJobStore::set_notification_routes` never
 //! called, or with none) nothing is written and nothing is read.
 
@@ -86,10 +87,13 @@ fn table(inner: &Inner) -> String {
     format!("{}{NOTIFICATIONS_TABLE}", inner.prefix)
 }
 
-fn insert_ignore(inner: &Inner) -> &'static str {
+/// What an insert of a row whose key exists does: nothing (and only
+/// that case is ignored: MySQL's `INSERT IGNORE` would also turn other
+/// errors into warnings).
+fn on_duplicate_nothing(inner: &Inner) -> &'static str {
     match inner.backend {
-        Backend::Mysql => "INSERT IGNORE",
-        Backend::Sqlite => "INSERT OR IGNORE",
+        Backend::Mysql => " ON DUPLICATE KEY UPDATE RUN_ID = RUN_ID",
+        Backend::Sqlite => " ON CONFLICT DO NOTHING",
     }
 }
 
@@ -108,10 +112,10 @@ fn insert_event(
     created_ms: i64,
 ) -> Result<(), DbError> {
     let text = format!(
-        "{} INTO {} (SCHED_NAME, RUN_ID, KIND, TARGET, EVENT_ID, JOB_NAME, JOB_GROUP, PAYLOAD, \
-         STATE, ATTEMPTS, NEXT_ATTEMPT_TIME, CREATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-        insert_ignore(inner),
-        table(inner)
+        "INSERT INTO {} (SCHED_NAME, RUN_ID, KIND, TARGET, EVENT_ID, JOB_NAME, JOB_GROUP, PAYLOAD, \
+         STATE, ATTEMPTS, NEXT_ATTEMPT_TIME, CREATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?){}",
+        table(inner),
+        on_duplicate_nothing(inner)
     );
     for target in routes.targets(&event.job.group) {
         let id = new_id();
@@ -170,12 +174,14 @@ impl Components {
         if let Some(c) = self.0.get(job) {
             return Ok(c.clone());
         }
-        // A job unprovisioned meanwhile (its runs killed) has no row left.
-        let component = load_job(conn, &inner.sql, &inner.sched, job)
-            .ok()
-            .flatten()
-            .map(|j| j.component_id)
-            .unwrap_or_default();
+        // A job unprovisioned meanwhile (its runs killed) has no row left,
+        // and an unreadable one still has its runs' events; a fault of the
+        // database fails the transaction (it is retried).
+        let component = match load_job(conn, &inner.sql, &inner.sched, job) {
+            Ok(found) => found.map(|j| j.component_id).unwrap_or_default(),
+            Err(DbError::Store(_)) => String::new(),
+            Err(e) => return Err(e),
+        };
         self.0.insert(job.clone(), component.clone());
         Ok(component)
     }

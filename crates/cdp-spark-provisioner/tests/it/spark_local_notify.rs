@@ -290,6 +290,18 @@ async fn failure_recovery_and_deadline_events_reach_the_webhook_once() {
     ] {
         assert!(text.contains(line), "{line}:\n{text}");
     }
+    // For the record (`--nocapture`): one delivery and the job's series.
+    println!(
+        "POST /hook Idempotency-Key: {}\n{}",
+        failure.key,
+        serde_json::to_string_pretty(&failure.body).unwrap_or_default()
+    );
+    for l in text
+        .lines()
+        .filter(|l| l.contains(&job) || l.contains("_total{"))
+    {
+        println!("{l}");
+    }
     let status = server
         .terminate(Duration::from_secs(30))
         .expect("stopped within 30 s");
