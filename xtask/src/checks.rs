@@ -17,6 +17,7 @@ pub const ADAPTERS: &[&str] = &[
     "cdp-spark-jobstore",
     "cdp-spark-launcher",
     "cdp-spark-scheduler",
+    "cdp-spark-notify",
 ];
 /// The app crate: the one place where adapters meet.
 pub const APP: &str = "cdp-spark-provisioner";

@@ -21,6 +21,7 @@ pub mod descriptor;
 pub mod issues;
 pub mod jar;
 pub mod model;
+pub mod notify;
 pub mod placeholders;
 pub mod ports;
 pub mod redact;

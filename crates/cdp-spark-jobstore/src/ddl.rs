@@ -351,6 +351,8 @@ pub const MIGRATIONS_TABLE: &str = "CDP_SCHEMA_MIGRATIONS";
 pub const RUNS_TABLE: &str = "CDP_RUNS";
 /// Our asynchronous operations, without prefix.
 pub const OPERATIONS_TABLE: &str = "CDP_OPERATIONS";
+/// The notification outbox (`outbox.rs`).
+pub const NOTIFICATIONS_TABLE: &str = "CDP_NOTIFICATIONS";
 
 const MIGRATIONS: Table = Table {
     name: MIGRATIONS_TABLE,
@@ -420,6 +422,42 @@ const OPERATIONS: Table = Table {
         name: Some("CDP_O_UPDATED"),
         columns: &["SCHED_NAME", "UPDATED_AT"],
     }],
+};
+
+/// One row per event and webhook; the key is the transition (run, kind,
+/// webhook), so that writing the same transition again is a no-op.
+const NOTIFICATIONS: Table = Table {
+    name: NOTIFICATIONS_TABLE,
+    columns: &[
+        Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+        Col("RUN_ID", "VARCHAR(190)", NOT_NULL),
+        Col("KIND", "VARCHAR(32)", NOT_NULL),
+        Col("TARGET", "VARCHAR(64)", NOT_NULL),
+        Col("EVENT_ID", "VARCHAR(64)", NOT_NULL),
+        Col("JOB_NAME", "VARCHAR(190)", NOT_NULL),
+        Col("JOB_GROUP", "VARCHAR(190)", NOT_NULL),
+        Col("PAYLOAD", "MEDIUMTEXT", NOT_NULL),
+        Col("STATE", "VARCHAR(16)", NOT_NULL),
+        Col("ATTEMPTS", "INTEGER", NOT_NULL),
+        Col("NEXT_ATTEMPT_TIME", "BIGINT", NOT_NULL),
+        Col("LEASE", "VARCHAR(64)", NULL),
+        Col("LEASE_UNTIL", "BIGINT", NULL),
+        Col("LAST_ERROR", "TEXT", NULL),
+        Col("CREATED_AT", "BIGINT", NOT_NULL),
+        Col("SENT_AT", "BIGINT", NULL),
+    ],
+    primary_key: &["SCHED_NAME", "RUN_ID", "KIND", "TARGET"],
+    foreign_keys: &[],
+    indexes: &[
+        Index {
+            name: Some("CDP_N_DUE"),
+            columns: &["SCHED_NAME", "STATE", "NEXT_ATTEMPT_TIME"],
+        },
+        Index {
+            name: Some("CDP_N_LEASE"),
+            columns: &["SCHED_NAME", "LEASE"],
+        },
+    ],
 };
 
 /// Table options of every MySQL table: InnoDB (transactions, row locks,
@@ -541,6 +579,11 @@ pub fn runs_queue_columns(backend: Backend, prefix: &str) -> Vec<String> {
 /// Statements creating the asynchronous operations table.
 pub fn operations_table(backend: Backend, prefix: &str) -> Vec<String> {
     sqlite_type_fixups(create_table(backend, prefix, &OPERATIONS), backend)
+}
+
+/// Statements creating the notification outbox.
+pub fn notifications_table(backend: Backend, prefix: &str) -> Vec<String> {
+    sqlite_type_fixups(create_table(backend, prefix, &NOTIFICATIONS), backend)
 }
 
 #[cfg(test)]

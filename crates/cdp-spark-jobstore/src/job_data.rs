@@ -13,6 +13,7 @@
 //! | `conf` | JSON object of string values |
 //! | `concurrencyPolicy`, `retries`, `retryDelaySecs` | the run policy (absent: `Forbid`, 0, 0) |
 //! | `maxDuration` | the runs' time limit as its text (`90m`); absent: no limit |
+//! | `deadlineSecs` | `jobConfig.schedule.deadline` in seconds, present when set |
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -63,6 +64,10 @@ pub fn job_data_map(job: &JobDefinition) -> BTreeMap<String, String> {
         job.run_policy.retry_delay_secs.to_string(),
     );
     let optional = [
+        (
+            keys::DEADLINE_SECS,
+            job.run_policy.deadline_secs.map(|s| s.to_string()),
+        ),
         (keys::QUEUE, spec.queue.as_ref().map(|q| q.to_string())),
         (keys::DRIVER_CORES, spec.driver_cores.map(|n| n.to_string())),
         (
@@ -231,6 +236,10 @@ pub fn decode_job_data_with_policy(
         retries: number(&mut m, keys::RETRIES)?.unwrap_or(0),
         retry_delay_secs: wide(&mut m, keys::RETRY_DELAY_SECS)?,
         max_duration: typed::<MaxDuration>(&mut m, keys::MAX_DURATION, parsed)?,
+        deadline_secs: match m.contains_key(keys::DEADLINE_SECS) {
+            true => Some(wide(&mut m, keys::DEADLINE_SECS)?),
+            false => None,
+        },
     };
     let spec = SparkJobSpec {
         jar,
@@ -294,6 +303,7 @@ mod tests {
             retries: 2,
             retry_delay_secs: 30,
             max_duration: Some("PT90M".parse().expect("max duration")),
+            deadline_secs: Some(1800),
         };
         let (_, _, policy) =
             decode_job_data_with_policy(&k.key, Some(&encode_job_data(&k))).expect("decode");
@@ -364,6 +374,7 @@ mod tests {
                 max_duration: cdp_spark_domain::descriptor::MaxDuration::from_secs(
                     1 + n as u64 * 3600,
                 ),
+                deadline_secs: Some(u64::MAX),
             };
             jobs.push(j);
         }

@@ -27,6 +27,7 @@ mod error;
 pub mod job_data;
 pub mod limits;
 mod migrate;
+mod outbox;
 pub mod properties;
 mod queue;
 mod repair;

@@ -47,10 +47,14 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "run-parameters-and-queue",
     },
+    Migration {
+        version: 5,
+        name: "notification-outbox",
+    },
 ];
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// Seconds a MySQL migration waits for another instance's migration.
 const MIGRATION_LOCK_WAIT_SECONDS: i32 = 120;
@@ -61,6 +65,7 @@ fn statements(version: i32, backend: Backend, prefix: &str) -> Vec<String> {
         2 => ddl::runs_table(backend, prefix),
         3 => ddl::operations_table(backend, prefix),
         4 => ddl::runs_queue_columns(backend, prefix),
+        5 => ddl::notifications_table(backend, prefix),
         _ => Vec::new(),
     }
 }

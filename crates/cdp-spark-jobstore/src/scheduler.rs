@@ -61,6 +61,7 @@ use crate::store::{Access, DieselJobStore, Inner};
 
 /// Rows per multi-row statement.
 const CHUNK: usize = 100;
+const RUN_KEY: &[&str] = &["SCHED_NAME", "RUN_ID"];
 
 const FIRED_ACQUIRED: &str = FiredState::Acquired.as_quartz();
 const FIRED_EXECUTING: &str = FiredState::Executing.as_quartz();
@@ -139,7 +140,7 @@ fn placeholders(n: usize, width: usize) -> String {
 }
 
 /// The database's current time in epoch milliseconds, as an SQL expression.
-fn now_ms_expr(sql: &Sql) -> &'static str {
+pub(crate) fn now_ms_expr(sql: &Sql) -> &'static str {
     match sql.backend {
         Backend::Mysql => {
             "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS SIGNED)"
@@ -195,12 +196,7 @@ pub(crate) fn upsert_runs<R: Borrow<RunRecord>>(
     runs: &[R],
 ) -> Result<(), DbError> {
     let table = format!("{}{RUNS_TABLE}", p(inner));
-    let one = upsert(
-        inner.backend,
-        &table,
-        RUN_COLUMNS,
-        &["SCHED_NAME", "RUN_ID"],
-    );
+    let one = upsert(inner.backend, &table, RUN_COLUMNS, RUN_KEY);
     // Widen the single-row VALUES (…) to one per run.
     let single = placeholders(1, RUN_COLUMNS.len());
     for chunk in runs.chunks(CHUNK) {
@@ -212,7 +208,7 @@ pub(crate) fn upsert_runs<R: Borrow<RunRecord>>(
             })
             .execute(conn)?;
     }
-    Ok(())
+    crate::outbox::enqueue_ended(conn, inner, runs) // notifications of ended runs
 }
 
 pub(crate) fn insert_fired(
@@ -586,6 +582,7 @@ fn acquire(
     }
     let runs: Vec<&RunRecord> = plan.new_runs().collect();
     upsert_runs(conn, inner, &runs)?;
+    crate::outbox::enqueue_deadlines(conn, inner, &plan.fires)?;
     insert_fired(conn, inner, &plan.fired_rows)?;
     move_triggers(conn, inner, &moves)?;
     delete_completed(conn, inner, &completed)?;

@@ -68,6 +68,8 @@ pub(crate) struct Inner {
     sqlite: Option<SqliteFile>,
     /// Error lines about failed writes, at most one per [`LOUD_EVERY`].
     failed_writes: Throttle,
+    /// The webhooks notification events are routed to (`outbox.rs`).
+    routes: std::sync::OnceLock<cdp_spark_domain::notify::Routes>,
 }
 
 /// The SQLite file of an open store and a connection kept open on it for
@@ -90,6 +92,15 @@ pub(crate) enum Access {
 }
 
 impl Inner {
+    /// The notification routes, when there is at least one webhook.
+    pub(crate) fn routes(&self) -> Option<&cdp_spark_domain::notify::Routes> {
+        self.routes.get().filter(|r| !r.is_empty())
+    }
+
+    pub(crate) fn set_routes(&self, routes: cdp_spark_domain::notify::Routes) -> bool {
+        self.routes.set(routes).is_ok()
+    }
+
     /// Fails (and says so loudly) when the SQLite file is no longer the one
     /// the store opened; nothing to check on MySQL.
     fn ensure_file(&self, op: &str) -> Result<(), StoreError> {
@@ -198,9 +209,18 @@ impl DieselJobStore {
                 sqlite_writers: (db.backend() == Backend::Sqlite).then(|| Mutex::new(())),
                 sqlite,
                 failed_writes: Throttle::new(LOUD_EVERY),
+                routes: std::sync::OnceLock::new(),
             }),
         };
         Ok((store, report))
+    }
+
+    /// The operator's webhooks the notification outbox (`outbox.rs`)
+    /// routes events to; set once, when `serve` starts (answers false when
+    /// they were set already). Until then, and with none, no event is
+    /// written.
+    pub fn set_notification_routes(&self, routes: cdp_spark_domain::notify::Routes) -> bool {
+        self.inner.set_routes(routes)
     }
 
     pub fn backend(&self) -> Backend {

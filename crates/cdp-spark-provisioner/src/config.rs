@@ -9,7 +9,8 @@
 //! `[hdfs]` is `cdp_spark_hdfs::HdfsConfig`, `[store]`
 //! `cdp_spark_jobstore::StoreSettings`, `[scheduler]`
 //! `cdp_spark_scheduler::SchedulerSettings`, `[launcher]`
-//! `cdp_spark_launcher::LauncherSettings`; the application's own sections
+//! `cdp_spark_launcher::LauncherSettings`, `[notifications]`
+//! `cdp_spark_notify::NotificationsSettings`; the application's own sections
 //! are in `config/sections.rs`. This module composes them, reads the
 //! environment (`config/env.rs`) and maps each section's error to the key it
 //! names.
@@ -34,6 +35,7 @@ use cdp_spark_domain::config_text::KeyError;
 use cdp_spark_hdfs::{ArtifactFs, HdfsConfig, HdfsConfigError, LocalFs, LocalFsConfig};
 pub use cdp_spark_jobstore::StoreSettings;
 pub use cdp_spark_launcher::{LauncherMode, LauncherSettings, SparkSubmitLocation};
+pub use cdp_spark_notify::NotificationsSettings;
 pub use cdp_spark_scheduler::SchedulerSettings;
 pub use sections::{
     ArtifactsSettings, AsyncSettings, AuthSettings, DescriptorConfig, LogFormatSetting,
@@ -68,6 +70,9 @@ pub struct Settings {
     /// How Spark applications are started (spark-submit) and followed (the
     /// launcher adapter's own settings).
     pub launcher: LauncherSettings,
+    /// The operator's webhooks for run failures, recoveries and missed
+    /// deadlines (the notify adapter's own settings).
+    pub notifications: NotificationsSettings,
 }
 
 /// Settings from the command line, applied over everything else.
@@ -188,6 +193,7 @@ impl Settings {
         self.artifacts.check()?;
         self.scheduler.check()?;
         self.launcher.check()?;
+        self.notifications.check()?;
         Ok(())
     }
 

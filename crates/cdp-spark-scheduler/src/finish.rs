@@ -22,6 +22,11 @@ pub(crate) async fn finish(engine: &Arc<Engine>, runs: Vec<RunRecord>) {
         }
     };
     engine.stored_runs();
+    for run in runs.iter().filter(|r| stored.contains(&r.run_id)) {
+        let took = run.ended_at.map(|end| end - run.actual_fire_time);
+        let took = took.and_then(|d| d.to_std().ok());
+        engine.observer.run_ended(run.state, took);
+    }
     engine
         .stats
         .finished

@@ -65,6 +65,9 @@ pub(crate) async fn fire_loop(engine: Arc<Engine>) {
         stats
             .misfires
             .fetch_add(acquired.misfired as u64, Ordering::Relaxed);
+        engine
+            .observer
+            .acquired(acquired.misfired, acquired.skipped.len());
         for s in &acquired.skipped {
             info!(run = %s.run_id, job = %s.job_key, reason = s.error.as_deref().unwrap_or(""), "fire skipped");
         }

@@ -153,6 +153,8 @@ async fn submit_one(engine: Arc<Engine>, fire: Fire) -> (RunRecord, bool) {
         scheduled_fire_time: run.scheduled_fire_time,
     };
     run.actual_fire_time = engine.clock.now();
+    let late = run.actual_fire_time - run.scheduled_fire_time;
+    engine.observer.fired(late.to_std().unwrap_or_default());
     match engine.launcher.submit(&request).await {
         Ok(handle) => {
             let submitted = outcome::submitted(&run, handle.clone(), engine.clock.now());

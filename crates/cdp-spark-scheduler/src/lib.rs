@@ -55,7 +55,8 @@ use std::time::Duration;
 use cdp_spark_domain::clock::Clock;
 use cdp_spark_domain::model::RunRecord;
 use cdp_spark_domain::ports::{
-    ApplicationHandle, JobStorePort, SchedulerStorePort, SparkLauncherPort,
+    ApplicationHandle, EngineObserver, JobStorePort, NoObserver, SchedulerStorePort,
+    SparkLauncherPort,
 };
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -91,6 +92,8 @@ struct Engine {
     jobs: Arc<dyn JobStorePort>,
     launcher: Arc<dyn SparkLauncherPort>,
     clock: Arc<dyn Clock>,
+    /// Told of fires, ends, misfires and skips (metrics).
+    observer: Arc<dyn EngineObserver>,
     wake: Notify,
     submits: Semaphore,
     stats: SchedulerStats,
@@ -207,6 +210,19 @@ impl Scheduler {
         launcher: Arc<dyn SparkLauncherPort>,
         clock: Arc<dyn Clock>,
     ) -> Result<SchedulerHandle, String> {
+        Self::start_observed(config, store, jobs, launcher, clock, Arc::new(NoObserver))
+    }
+
+    /// As [`Scheduler::start`], telling `observer` of fires (their
+    /// lateness), runs ended by this instance, misfires and skips.
+    pub fn start_observed(
+        config: SchedulerConfig,
+        store: Arc<dyn SchedulerStorePort>,
+        jobs: Arc<dyn JobStorePort>,
+        launcher: Arc<dyn SparkLauncherPort>,
+        clock: Arc<dyn Clock>,
+        observer: Arc<dyn EngineObserver>,
+    ) -> Result<SchedulerHandle, String> {
         config.validate()?;
         let engine = Arc::new(Engine {
             submits: Semaphore::new(config.max_concurrent_submits),
@@ -215,6 +231,7 @@ impl Scheduler {
             jobs,
             launcher,
             clock,
+            observer,
             wake: Notify::new(),
             stats: SchedulerStats::default(),
             checked_in: watch::channel(false).0,

@@ -16,7 +16,8 @@ use super::yaml::{shorten, Node};
 /// The longest `maxDuration` accepted: 7 days, in seconds.
 pub const MAX_DURATION_LIMIT_SECS: u64 = 7 * 86_400;
 
-const HINT: &str = "write a whole number and a unit (45s, 90m, 2h, 1d) or an ISO-8601 duration \
+pub const HINT: &str =
+    "write a whole number and a unit (45s, 90m, 2h, 1d) or an ISO-8601 duration \
                     (PT90M, PT1H30M, P1DT2H), more than 0 and at most 7d";
 
 /// A run's time limit, in whole seconds (`0 < secs ≤ 7 days`). As text
@@ -65,7 +66,7 @@ impl MaxDuration {
             Some(s) if s <= MAX_DURATION_LIMIT_SECS => Ok(Self { secs: s }),
             _ => Err(InvalidValue::new(
                 format!(
-                    "'{}' is longer than the longest run time accepted (7d)",
+                    "'{}' is longer than the 7d this provisioner accepts",
                     shorten(trimmed, 60)
                 ),
                 HINT,

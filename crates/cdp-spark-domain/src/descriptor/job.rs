@@ -46,6 +46,7 @@ impl ComponentDescriptor {
                         retries: s.retries,
                         retry_delay_secs: s.retry_delay.map(|d| d.as_secs()).unwrap_or(0),
                         max_duration: None,
+                        deadline_secs: s.deadline.map(|d| d.as_secs()),
                     })
                     .unwrap_or_default()
             },

@@ -94,6 +94,7 @@ fn field_of(entry: &str) -> (&'static str, &'static str) {
         ),
         job_data::RETRIES => ("specific.jobConfig.schedule.retries", "retries"),
         job_data::RETRY_DELAY_SECS => ("specific.jobConfig.schedule.retryDelay", "retryDelay"),
+        job_data::DEADLINE_SECS => ("specific.jobConfig.schedule.deadline", "deadline"),
         _ => ("specific", "specific"),
     }
 }

@@ -10,6 +10,7 @@ use crate::cron::CronExpression;
 use crate::model::{MAX_CRON_EXPRESSION_LEN, MAX_TIME_ZONE_LEN};
 
 use super::check::{join, Checker};
+use super::duration::MaxDuration;
 use super::types::{ConcurrencyPolicy, InvalidValue, Schedule};
 use super::yaml::{shorten, Node};
 
@@ -131,6 +132,25 @@ pub(crate) fn schedule(node: &Node, base: &str, c: &mut Checker) -> Option<Sched
             .ok()
     });
 
+    let deadline_field = join(base, "deadline");
+    let deadline = c.optional(node, "deadline", |c, n| {
+        let text = match n {
+            Node::Str(text) => text.clone(),
+            other => {
+                c.wrong_type(
+                    &deadline_field,
+                    "a duration such as 30m or PT2H",
+                    other,
+                    super::duration::HINT,
+                );
+                return None;
+            }
+        };
+        parse_deadline(&text)
+            .map_err(|e| c.invalid(&deadline_field, e))
+            .ok()
+    });
+
     let (Some(cron), Ok(start), Ok(end), Ok(time_zone)) = (cron, start, end, time_zone) else {
         return None;
     };
@@ -170,6 +190,7 @@ pub(crate) fn schedule(node: &Node, base: &str, c: &mut Checker) -> Option<Sched
         concurrency_policy: concurrency_policy.ok()?.unwrap_or_default(),
         retries: retries.ok()?.unwrap_or(0),
         retry_delay: retry_delay.ok()?,
+        deadline: deadline.ok()?,
     })
 }
 
@@ -289,6 +310,13 @@ fn zone(node: &Node, field: &str, c: &mut Checker) -> Option<Tz> {
     }
 }
 
+/// `deadline`: the forms and bounds of `maxDuration` ([`MaxDuration`]): a
+/// whole number and one unit, `s`, `m`, `h` or `d` (`45s`, `90m`, `2h`), or
+/// an ISO-8601 duration (`PT90M`, `PT1H30M`, `P1D`); from 1 s to 7 days.
+pub fn parse_deadline(text: &str) -> Result<Duration, InvalidValue> {
+    MaxDuration::parse(text).map(|d| Duration::from_secs(d.as_secs()))
+}
+
 /// `retryDelay`: a whole number and one unit, `s`, `m`, `h` or `d`.
 pub fn parse_duration(text: &str) -> Result<Duration, InvalidValue> {
     let hint = "write a whole number followed by s, m, h or d, e.g. 30s or 5m";
@@ -326,6 +354,49 @@ pub fn parse_duration(text: &str) -> Result<Duration, InvalidValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_in_units_and_iso_8601() {
+        for (text, secs) in [
+            ("45s", 45),
+            ("90m", 5400),
+            ("2h", 7200),
+            (" 30m ", 1800),
+            ("PT90M", 5400),
+            ("PT2H", 7200),
+            ("PT1H30M", 5400),
+            ("PT1H30M15S", 5415),
+            ("PT45S", 45),
+            ("168h", 604_800),
+            ("2d", 172_800),
+            ("P1D", 86_400),
+        ] {
+            assert_eq!(
+                parse_deadline(text).map(|d| d.as_secs()),
+                Ok(secs),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            "0s",
+            "PT0S",
+            "169h",
+            "8d",
+            "PT",
+            "PT1M2H",
+            "PT1H1H",
+            "h",
+            "-5m",
+            "5",
+            "5 m",
+            "PT5",
+            "PTxM",
+            "99999999999h",
+        ] {
+            assert!(parse_deadline(text).is_err(), "{text}");
+        }
+    }
 
     #[test]
     fn timestamps_must_have_exactly_the_documented_shape() {

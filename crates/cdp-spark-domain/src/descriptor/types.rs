@@ -106,6 +106,10 @@ pub struct Schedule {
     /// Wait before a retry (`retryDelay`, e.g. `30s`, `5m`); `None` when not
     /// given.
     pub retry_delay: Option<Duration>,
+    /// How long after its nominal time a run must have ended (`deadline`,
+    /// e.g. `30m`, `2h`, `PT2H`); a run still going then is notified as a
+    /// missed deadline. `None` when not given.
+    pub deadline: Option<Duration>,
 }
 
 /// `schedule.concurrencyPolicy`: what a fire does while a run of the same

@@ -41,6 +41,7 @@ fn job(policy: ConcurrencyPolicy) -> JobDefinition {
             retries: 0,
             retry_delay_secs: 0,
             max_duration: None,
+            deadline_secs: None,
         },
     }
 }

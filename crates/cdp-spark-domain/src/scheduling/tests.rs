@@ -196,6 +196,7 @@ fn retries_count_up_to_the_policy_and_wait_the_delay() {
         retries: 2,
         retry_delay_secs: 30,
         max_duration: None,
+        deadline_secs: None,
     };
     let now = at(1, 0, 0);
     let failed = run("run-a", "jTrigger", RunState::Failed);

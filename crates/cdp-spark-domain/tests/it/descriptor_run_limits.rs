@@ -46,7 +46,7 @@ fn a_bad_max_duration_names_the_field_and_the_accepted_forms() {
         ("90", "'90' is not a duration"),
         ("1.5h", "'1.5h' is not a duration"),
         ("0s", "is no time at all"),
-        ("8d", "longer than the longest run time accepted (7d)"),
+        ("8d", "longer than the 7d this provisioner accepts"),
         ("PT1D", "'PT1D' is not a duration"),
         ("[1, 2]", "expected a duration"),
     ] {

@@ -8,6 +8,7 @@ mod support;
 mod cron_differential;
 mod cron_oracle;
 mod descriptor_conf_policy;
+mod descriptor_deadline;
 mod descriptor_document;
 mod descriptor_limits;
 mod descriptor_rules;

@@ -14,6 +14,7 @@ mod follow_pages;
 mod migrate;
 mod operation_results;
 mod outage;
+mod outbox;
 mod quartz_interop;
 mod queued;
 mod repair;

@@ -18,8 +18,8 @@ use tracing_subscriber::EnvFilter;
 use cdp_spark_domain::clock::SystemClock;
 use cdp_spark_domain::model::RunRecord;
 use cdp_spark_domain::ports::{
-    EnginePort, JobStorePort, LauncherBackend, OperationStorePort, SchedulerStorePort,
-    SparkLauncherPort,
+    EngineObserver, EnginePort, JobStorePort, LauncherBackend, OperationStorePort, OutboxPort,
+    SchedulerStorePort, SparkLauncherPort,
 };
 use cdp_spark_domain::redact::{self, Redactor};
 use cdp_spark_domain::scheduling::shutdown::{ends_runs_at_shutdown, shutdown_plan};
@@ -27,6 +27,7 @@ use cdp_spark_domain::usecases::operations::Settings as OperationSettings;
 use cdp_spark_domain::usecases::{JobControl, Provisioner, UseCaseSettings};
 use cdp_spark_jobstore::DieselJobStore;
 use cdp_spark_launcher::{ClusterMode, SparkLauncher};
+use cdp_spark_notify::{Sender, SenderHandle, SenderObserver, WebhookNotifier};
 use cdp_spark_scheduler::{Scheduler, SchedulerHandle};
 
 use super::EXIT_USAGE_OR_IO;
@@ -94,6 +95,12 @@ pub fn known_secrets(settings: &Settings) -> Redactor {
         &launcher.rest_url,
         &launcher.yarn_archive,
     ];
+    for w in &settings.notifications.webhooks {
+        secrets.add_url_password(&w.url);
+        for value in w.headers.values() {
+            secrets.add_secret(value);
+        }
+    }
     for url in urls
         .into_iter()
         .flatten()
@@ -197,6 +204,17 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
             return Ok(ExitCode::from(EXIT_USAGE_OR_IO));
         }
     };
+    let metrics = Arc::new(Metrics::new().with_job_times(store.clone()));
+    let sender = match start_sender(&settings, &store, &metrics) {
+        Ok(sender) => sender,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!(
+                "cdp-spark-provisioner did not start: fix the configuration and start it again"
+            );
+            return Ok(ExitCode::from(EXIT_USAGE_OR_IO));
+        }
+    };
     let jobs: Arc<dyn JobStorePort> = store.clone();
     let scheduler_store: Arc<dyn SchedulerStorePort> = store.clone();
     let operation_store: Arc<dyn OperationStorePort> = store;
@@ -207,6 +225,7 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
             Arc::clone(&scheduler_store),
             Arc::clone(&jobs),
             &secrets,
+            Arc::clone(&metrics) as Arc<dyn EngineObserver>,
         ) {
             Ok(engine) => Some(engine),
             Err(e) => {
@@ -258,7 +277,7 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
         provisioner,
         operations: operations.clone(),
         control,
-        metrics: Arc::new(Metrics::new()),
+        metrics,
         asynchronous: settings.asynchronous.clone(),
     });
 
@@ -299,6 +318,11 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
             )
             .await;
     }
+    if let Some(sender) = sender {
+        if tokio::time::timeout(shutdown, sender.stop()).await.is_err() {
+            warn!("the notification sender did not stop in time; undelivered notifications stay in the outbox");
+        }
+    }
     served?;
     let left = operations::drain(&operations, shutdown).await;
     if left > 0 {
@@ -306,6 +330,32 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
     }
     info!("cdp-spark-provisioner stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// With webhooks in `[notifications]`: routes the store's outbox to them
+/// and starts the sender (`cdp-spark-notify`) on the current runtime.
+/// The sender runs whether or not this instance runs the scheduler: any
+/// instance may deliver what any instance wrote.
+fn start_sender(
+    settings: &Settings,
+    store: &Arc<DieselJobStore>,
+    metrics: &Arc<Metrics>,
+) -> Result<Option<SenderHandle>, String> {
+    let n = &settings.notifications;
+    if !n.enabled() {
+        return Ok(None);
+    }
+    store.set_notification_routes(n.routes());
+    let notifier = WebhookNotifier::new(&n.webhooks(), n.timeout())
+        .map_err(|e| format!("the [notifications] section is not valid: {e}"))?;
+    info!(webhooks = ?n.webhooks.iter().map(|w| w.name.as_str()).collect::<Vec<_>>(), "notifications on");
+    let outbox: Arc<dyn OutboxPort> = store.clone();
+    Ok(Some(Sender::start(
+        n.sender(),
+        outbox,
+        Arc::new(notifier),
+        Arc::clone(metrics) as Arc<dyn SenderObserver>,
+    )))
 }
 
 /// The scheduler engine of this instance and the launcher it uses.
@@ -324,6 +374,7 @@ fn start_engine(
     store: Arc<dyn SchedulerStorePort>,
     jobs: Arc<dyn JobStorePort>,
     secrets: &Redactor,
+    observer: Arc<dyn EngineObserver>,
 ) -> Result<Engine, String> {
     let env_home = std::env::var_os("SPARK_HOME").map(std::path::PathBuf::from);
     let launcher_config = settings.launcher.to_launcher_config(env_home.clone());
@@ -364,8 +415,9 @@ fn start_engine(
         "starting the scheduler"
     );
     let port: Arc<dyn SparkLauncherPort> = launcher.clone();
-    let handle = Scheduler::start(config, store, jobs, port, Arc::new(SystemClock))
-        .map_err(|e| format!("the [scheduler] section is not valid: {e}"))?;
+    let handle =
+        Scheduler::start_observed(config, store, jobs, port, Arc::new(SystemClock), observer)
+            .map_err(|e| format!("the [scheduler] section is not valid: {e}"))?;
     Ok(Engine {
         handle,
         launcher,

@@ -1,5 +1,5 @@
 //! Unit tests of the adapters' sections as the application layers them:
-//! `[scheduler]`, `[launcher]` and `[hdfs]` from the file and the
+//! `[scheduler]`, `[launcher]`, `[hdfs]` and `[notifications]` from the file and the
 //! environment, and their errors naming the key.
 
 use super::tests::{env, write};
@@ -283,4 +283,55 @@ fn allowed_namenodes_come_from_the_file_or_a_comma_separated_variable() {
     )
     .expect_err("port 0");
     assert_eq!(e.key.as_deref(), Some("hdfs.allowed_namenodes[1]"), "{e}");
+}
+
+#[test]
+fn notifications_section_layers_and_names_its_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(
+        &dir,
+        "[notifications]\nmax_attempts = 3\n\
+         [[notifications.webhooks]]\nname = \"ops\"\nurl = \"https://hooks.example.com/x\"\n\
+         data_products = [\"dp.a\"]\nheaders = { Authorization = \"Bearer abc\" }\n",
+    );
+    let overrides = Overrides {
+        config_file: Some(file),
+        ..Overrides::default()
+    };
+    let s = Settings::load_from(
+        &overrides,
+        env(&[("CDP_SPARK_PROVISIONER__NOTIFICATIONS__TIMEOUT_MS", "2500")]),
+    )
+    .expect("valid");
+    let n = &s.notifications;
+    assert!(n.enabled());
+    assert_eq!((n.max_attempts, n.timeout_ms), (3, 2500));
+    let routes = n.routes();
+    assert_eq!(routes.targets("dp.a").collect::<Vec<_>>(), ["ops"]);
+    assert_eq!(routes.targets("dp.b").count(), 0);
+    assert!(
+        !Settings::default().notifications.enabled(),
+        "off by default"
+    );
+
+    let e = Settings::load_from(
+        &Overrides::default(),
+        env(&[("CDP_SPARK_PROVISIONER__NOTIFICATIONS__MAX_CONCURRENT", "0")]),
+    )
+    .expect_err("zero");
+    assert_eq!(e.key.as_deref(), Some("notifications.max_concurrent"));
+    let file = write(
+        &dir,
+        "[[notifications.webhooks]]\nname = \"ops\"\nurl = \"file:///etc/passwd\"\n",
+    );
+    let e = Settings::load_from(
+        &Overrides {
+            config_file: Some(file),
+            ..Overrides::default()
+        },
+        env(&[]),
+    )
+    .expect_err("not http");
+    assert_eq!(e.key.as_deref(), Some("notifications.webhooks"));
+    assert!(e.message.contains("http:// or https://"), "{e}");
 }

@@ -89,6 +89,7 @@ fn not_ready_reason(e: &StoreError) -> &'static str {
     responses((status = 200, description = "OpenMetrics text exposition", content_type = "application/openmetrics-text", body = String))
 )]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    state.metrics.refresh_job_times().await;
     match state.metrics.render() {
         Ok(text) => HttpResponse::Ok()
             .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")

@@ -113,6 +113,7 @@ fn job(name: &str, retries: u32, retry_delay_secs: u64) -> JobDefinition {
             retries,
             retry_delay_secs,
             max_duration: None,
+            deadline_secs: None,
         },
     )
 }

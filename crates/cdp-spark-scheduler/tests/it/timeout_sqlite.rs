@@ -36,6 +36,7 @@ fn job(name: &str, max_duration: Option<&str>, retries: u32) -> JobDefinition {
             retries,
             retry_delay_secs: 0,
             max_duration: max_duration.map(|d| d.parse().expect("a valid maxDuration")),
+            deadline_secs: None,
         },
     );
     j.spec.args = vec![

@@ -96,6 +96,7 @@ fn job(i: usize) -> JobDefinition {
             retries: 2,
             retry_delay_secs: 1,
             max_duration: None,
+            deadline_secs: None,
         },
     )
 }
