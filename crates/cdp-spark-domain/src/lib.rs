@@ -23,5 +23,6 @@ pub mod jar;
 pub mod model;
 pub mod ports;
 pub mod redact;
+pub mod runlog;
 pub mod scheduling;
 pub mod usecases;

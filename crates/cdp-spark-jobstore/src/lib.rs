@@ -30,6 +30,7 @@ mod migrate;
 pub mod properties;
 pub mod results;
 mod rows;
+mod run_logs;
 mod scheduler;
 mod sql;
 mod sqlite_file;

@@ -43,10 +43,14 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "async-operations",
     },
+    Migration {
+        version: 4,
+        name: "run-logs",
+    },
 ];
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// Seconds a MySQL migration waits for another instance's migration.
 const MIGRATION_LOCK_WAIT_SECONDS: i32 = 120;
@@ -56,6 +60,7 @@ fn statements(version: i32, backend: Backend, prefix: &str) -> Vec<String> {
         1 => ddl::quartz_tables(backend, prefix),
         2 => ddl::runs_table(backend, prefix),
         3 => ddl::operations_table(backend, prefix),
+        4 => ddl::run_logs_table(backend, prefix),
         _ => Vec::new(),
     }
 }

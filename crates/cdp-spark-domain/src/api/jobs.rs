@@ -15,6 +15,7 @@ use crate::model::{
     JobDefinition, JobKey, JobView, MisfireInstruction, RunRecord, RunState, SparkJobSpec,
     TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
 };
+use crate::runlog::{RunLinkSettings, RunLinks};
 
 /// A job with its triggers, last runs (newest first) and status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,11 +33,20 @@ impl JobStatusView {
     /// The answer for a job view; the job's status is its latest run's
     /// state (runs come newest first).
     pub fn new(view: JobView) -> Self {
+        Self::with_links(view, &RunLinkSettings::default())
+    }
+
+    /// [`Self::new`] with each run's links built from `links`.
+    pub fn with_links(view: JobView, links: &RunLinkSettings) -> Self {
         let status = view.last_runs.first().map(|r| r.state);
         Self {
             job: JobDefinitionView::from(view.job),
             triggers: view.triggers.into_iter().map(TriggerView::from).collect(),
-            last_runs: view.last_runs.into_iter().map(RunView::from).collect(),
+            last_runs: view
+                .last_runs
+                .into_iter()
+                .map(|r| RunView::with_links(r, links))
+                .collect(),
             status,
         }
     }
@@ -219,11 +229,29 @@ pub struct RunView {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ended_at: Option<DateTime<Utc>>,
     pub error: Option<String>,
+    /// The run's pages: the ResourceManager's application page, the
+    /// tracking URL, the Spark History Server's page. Its driver's log is
+    /// at `GET /v1/scheduler/runs/{runId}/logs`.
+    pub links: RunLinks,
 }
 
+impl RunView {
+    /// The run with its links built from `links`.
+    pub fn with_links(r: RunRecord, settings: &RunLinkSettings) -> Self {
+        let links = RunLinks::of(&r, settings);
+        Self {
+            links,
+            ..Self::from(r)
+        }
+    }
+}
+
+/// Without link settings: only the tracking URL is linked.
 impl From<RunRecord> for RunView {
     fn from(r: RunRecord) -> Self {
+        let links = RunLinks::of(&r, &RunLinkSettings::default());
         Self {
+            links,
             run_id: r.run_id,
             job_key: r.job_key,
             trigger_key: r.trigger_key,
@@ -312,7 +340,14 @@ mod tests {
             run(RunState::Failed, Some("boom")),
             run(RunState::Running, None),
         ] {
-            assert_eq!(text(&RunView::from(r.clone())), text(&r));
+            // The record's fields, then the links.
+            let mut view = serde_json::to_value(RunView::from(r.clone())).expect("serialises");
+            let links = view
+                .as_object_mut()
+                .and_then(|o| o.remove("links"))
+                .expect("links");
+            assert_eq!(view, serde_json::to_value(&r).expect("serialises"));
+            assert_eq!(links["tracking"], json!(r.tracking_url));
         }
         let once = TriggerDefinition {
             schedule: TriggerSchedule::Once { start_time: t(0) },
@@ -369,6 +404,10 @@ mod tests {
         };
         let mut expected = serde_json::to_value(&view).expect("serialises");
         expected["status"] = json!("FAILED");
+        for run in expected["lastRuns"].as_array_mut().expect("runs") {
+            run["links"] =
+                json!({"resourceManager": null, "tracking": null, "sparkHistory": null});
+        }
         let answer = JobStatusView::new(view);
         assert_eq!(answer.status, Some(RunState::Failed));
         assert_eq!(serde_json::to_value(&answer).expect("serialises"), expected);

@@ -15,5 +15,6 @@ mod migrate;
 mod operation_results;
 mod outage;
 mod quartz_interop;
+mod run_logs;
 mod schema;
 mod store;
