@@ -72,9 +72,10 @@ pub struct StoredRunLog {
     pub run_id: String,
     /// The kept end of the log (at most the launcher's bound).
     pub text: String,
-    /// Bytes the run printed in all (more than `text` holds when its start
-    /// was dropped).
+    /// Bytes the run printed in all.
     pub bytes_seen: u64,
+    /// The start of the output was dropped to keep within the bound.
+    pub truncated: bool,
     pub source: LogSource,
     pub updated_at: DateTime<Utc>,
 }
@@ -85,7 +86,7 @@ impl StoredRunLog {
         let (text, cut) = tail_of(&self.text, max);
         LogTail {
             text: text.to_string(),
-            truncated: cut || self.bytes_seen > self.text.len() as u64,
+            truncated: cut || self.truncated,
             source: self.source,
         }
     }
@@ -192,7 +193,10 @@ mod tests {
     use crate::model::{JobKey, RunState, TriggerKey};
 
     fn run(app: Option<&str>, tracking: Option<&str>) -> RunRecord {
-        let t = Utc.timestamp_opt(1_767_225_600, 0).single().expect("instant");
+        let t = Utc
+            .timestamp_opt(1_767_225_600, 0)
+            .single()
+            .expect("instant");
         RunRecord {
             run_id: "r1".into(),
             job_key: JobKey::new("g", "n"),
@@ -255,7 +259,10 @@ mod tests {
             RunLinks::of(&run(None, None), &settings),
             RunLinks::default()
         );
-        assert_eq!(RunLinkSettings::new(Some("  "), Some("/")), RunLinkSettings::default());
+        assert_eq!(
+            RunLinkSettings::new(Some("  "), Some("/")),
+            RunLinkSettings::default()
+        );
     }
 
     #[test]
@@ -270,6 +277,7 @@ mod tests {
             run_id: "r".into(),
             text: "line 2\n".into(),
             bytes_seen: 14,
+            truncated: true,
             source: LogSource::SparkSubmit,
             updated_at: Utc.timestamp_opt(0, 0).single().expect("instant"),
         };

@@ -433,6 +433,7 @@ const RUN_LOGS: Table = Table {
         Col("SOURCE", "VARCHAR(32)", NOT_NULL),
         Col("LOG_TEXT", "MEDIUMTEXT", NOT_NULL),
         Col("BYTES_SEEN", "BIGINT", NOT_NULL),
+        Col("TRUNCATED", "INTEGER", NOT_NULL),
         Col("UPDATED_AT", "BIGINT", NOT_NULL),
     ],
     primary_key: &["SCHED_NAME", "RUN_ID"],

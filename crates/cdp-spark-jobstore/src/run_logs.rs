@@ -8,7 +8,7 @@ use cdp_spark_domain::ports::{RunLogStorePort, StoreError};
 use cdp_spark_domain::runlog::{
     tail_of, LogSource, RunHistoryRemoved, StoredRunLog, MAX_RUN_LOG_MAX_BYTES,
 };
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
 use crate::connection::write_transaction;
@@ -24,6 +24,7 @@ const COLUMNS: &[&str] = &[
     "SOURCE",
     "LOG_TEXT",
     "BYTES_SEEN",
+    "TRUNCATED",
     "UPDATED_AT",
 ];
 
@@ -40,6 +41,8 @@ struct LogRow {
     text: String,
     #[diesel(sql_type = BigInt, column_name = "BYTES_SEEN")]
     bytes_seen: i64,
+    #[diesel(sql_type = Integer, column_name = "TRUNCATED")]
+    truncated: i32,
     #[diesel(sql_type = BigInt, column_name = "UPDATED_AT")]
     updated_at: i64,
 }
@@ -67,6 +70,7 @@ fn from_row(row: LogRow) -> Result<StoredRunLog, DbError> {
         run_id: row.run_id,
         text: row.text,
         bytes_seen: u64::try_from(row.bytes_seen).unwrap_or(0),
+        truncated: row.truncated != 0,
         source,
         updated_at,
     })
@@ -87,7 +91,8 @@ impl RunLogStorePort for DieselJobStore {
                 log.run_id.chars().take(40).collect::<String>()
             )));
         }
-        let (text, _) = tail_of(&log.text, MAX_RUN_LOG_MAX_BYTES);
+        let (text, cut) = tail_of(&log.text, MAX_RUN_LOG_MAX_BYTES);
+        let truncated = log.truncated || cut;
         let text = text.to_string();
         let log = log.clone();
         self.with_conn("save_run_log", Access::Write, move |conn, inner| {
@@ -103,6 +108,7 @@ impl RunLogStorePort for DieselJobStore {
                 .bind::<Text, _>(log.source.as_str())
                 .bind::<Text, _>(&text)
                 .bind::<BigInt, _>(i64::try_from(log.bytes_seen).unwrap_or(i64::MAX))
+                .bind::<Integer, _>(i32::from(truncated))
                 .bind::<BigInt, _>(millis(log.updated_at))
                 .execute(conn)?;
             Ok(())
@@ -118,7 +124,7 @@ impl RunLogStorePort for DieselJobStore {
         self.with_conn("get_run_log", Access::Read, move |conn, inner| {
             let sql = format!(
                 "SELECT RUN_ID AS RUN_ID, SOURCE AS SOURCE, LOG_TEXT AS LOG_TEXT, \
-                 BYTES_SEEN AS BYTES_SEEN, UPDATED_AT AS UPDATED_AT \
+                 BYTES_SEEN AS BYTES_SEEN, TRUNCATED AS TRUNCATED, UPDATED_AT AS UPDATED_AT \
                  FROM {}{RUN_LOGS_TABLE} WHERE SCHED_NAME = ? AND RUN_ID = ?",
                 inner.prefix
             );

@@ -160,7 +160,7 @@ pub enum KillOutcome {
 #[derive(Debug)]
 pub struct YarnRmClient {
     http: reqwest::Client,
-    rms: Vec<String>,
+    pub(crate) rms: Vec<String>,
     active: AtomicUsize,
     user_name: Option<String>,
     spnego: Option<Spnego>,
@@ -172,7 +172,7 @@ enum Reply {
     Standby(String),
 }
 
-enum Failure {
+pub(crate) enum Failure {
     /// Try the next RM.
     Transport(String),
     /// Asking another RM will not help.
@@ -183,13 +183,13 @@ enum Failure {
 const MAX_REDIRECTS: usize = 3;
 
 /// One HTTP exchange, read.
-struct Sent {
-    status: StatusCode,
+pub(crate) struct Sent {
+    pub(crate) status: StatusCode,
     location: Option<String>,
     /// `WWW-Authenticate: Negotiate [token]`.
     negotiate: Option<Option<String>>,
     set_cookie: Vec<String>,
-    text: String,
+    pub(crate) text: String,
 }
 
 impl YarnRmClient {
@@ -241,6 +241,14 @@ impl YarnRmClient {
     pub fn with_spnego(mut self, kerberos: Option<&KerberosConfig>) -> Result<Self, LaunchError> {
         self.spnego = Some(Spnego::new(kerberos)?);
         Ok(self)
+    }
+
+    /// `user.name` for Hadoop simple authentication (none with SPNEGO).
+    pub(crate) fn simple_user(&self) -> Option<&str> {
+        match &self.spnego {
+            Some(_) => None,
+            None => self.user_name.as_deref(),
+        }
     }
 
     /// How many SPNEGO negotiations (Kerberos tokens) this client made;
@@ -377,7 +385,7 @@ impl YarnRmClient {
 
     /// Sends the request to the active RM, trying the others when it is
     /// down or standby.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -472,7 +480,7 @@ impl YarnRmClient {
 
     /// One request to one URL; with SPNEGO, the RM's cookie is sent and a
     /// `401 Negotiate` is answered with a Kerberos token for its host.
-    async fn exchange(
+    pub(crate) async fn exchange(
         &self,
         method: &Method,
         url: &str,
@@ -633,7 +641,7 @@ fn remote_message(body: &str) -> String {
     }
 }
 
-fn rm_error(status: StatusCode, body: &str, doing: &str) -> LaunchError {
+pub(crate) fn rm_error(status: StatusCode, body: &str, doing: &str) -> LaunchError {
     LaunchError::Other(format!(
         "the ResourceManager answered {status} {doing}: {}",
         remote_message(body)

@@ -405,8 +405,7 @@ mod tests {
         let mut expected = serde_json::to_value(&view).expect("serialises");
         expected["status"] = json!("FAILED");
         for run in expected["lastRuns"].as_array_mut().expect("runs") {
-            run["links"] =
-                json!({"resourceManager": null, "tracking": null, "sparkHistory": null});
+            run["links"] = json!({"resourceManager": null, "tracking": null, "sparkHistory": null});
         }
         let answer = JobStatusView::new(view);
         assert_eq!(answer.status, Some(RunState::Failed));

@@ -75,10 +75,7 @@ impl Provisioner {
     ) -> Result<ProvisioningStatus, UseCaseError> {
         match deployment {
             Deployment::Provision => self.provision_descriptor(descriptor).await,
-            Deployment::Unprovision => {
-                self.unprovision_descriptor(descriptor, remove_data)
-                    .await
-            }
+            Deployment::Unprovision => self.unprovision_descriptor(descriptor, remove_data).await,
         }
     }
 }

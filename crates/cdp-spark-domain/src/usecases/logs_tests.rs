@@ -57,9 +57,7 @@ fn provisioner(store: MockJobStorePort) -> Provisioner {
 
 fn store_with(run: Option<RunRecord>) -> MockJobStorePort {
     let mut store = MockJobStorePort::new();
-    store
-        .expect_get_run()
-        .returning(move |_| Ok(run.clone()));
+    store.expect_get_run().returning(move |_| Ok(run.clone()));
     store
 }
 
@@ -68,6 +66,7 @@ fn stored(text: &str, seen: u64) -> StoredRunLog {
         run_id: "r1".into(),
         text: text.into(),
         bytes_seen: seen,
+        truncated: seen > text.len() as u64,
         source: LogSource::SparkSubmit,
         updated_at: now(),
     }
@@ -89,10 +88,12 @@ async fn an_unknown_run_is_not_found_and_nothing_else_is_asked() {
 #[tokio::test]
 async fn the_stored_log_answers_its_tail_redacted() {
     let mut history = MockRunLogStorePort::new();
-    history
-        .expect_get_run_log()
-        .with(eq("r1"))
-        .returning(|_| Ok(Some(stored("first\npassword hunter2-secret\nlast line\n", 5000))));
+    history.expect_get_run_log().with(eq("r1")).returning(|_| {
+        Ok(Some(stored(
+            "first\npassword hunter2-secret\nlast line\n",
+            5000,
+        )))
+    });
     let logs = RunLogs::new(
         provisioner(store_with(Some(run(RunState::Succeeded, Some("local-1"))))),
         Arc::new(history),
@@ -137,7 +138,10 @@ async fn the_launcher_is_asked_first_and_the_store_answers_when_it_fails() {
         .times(1)
         .returning(|_| Ok(Some(stored("submitted\n", 10))));
     let logs = RunLogs::new(
-        provisioner(store_with(Some(run(RunState::Running, Some("application_1_2"))))),
+        provisioner(store_with(Some(run(
+            RunState::Running,
+            Some("application_1_2"),
+        )))),
         Arc::new(history),
         Some((Arc::new(launcher), LauncherBackend::Yarn)),
     );
@@ -150,7 +154,10 @@ async fn the_launcher_is_asked_first_and_the_store_answers_when_it_fails() {
     let fallback = logs.run_log("r1", u64::MAX).await.expect("answer");
     assert_eq!(fallback.tail.expect("a log").text, "submitted\n");
     assert!(
-        fallback.note.as_deref().is_some_and(|n| n.contains("rm down")),
+        fallback
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("rm down")),
         "{:?}",
         fallback.note
     );
@@ -179,9 +186,8 @@ async fn nothing_kept_yet_is_said_by_state() {
 }
 
 fn unprovision_request(remove_data: bool) -> ProvisioningRequest {
-    let descriptor = cdp_spark_testkit::fixtures::read(
-        cdp_spark_testkit::fixtures::SCHEDULED_DESCRIPTOR,
-    );
+    let descriptor =
+        cdp_spark_testkit::fixtures::read(cdp_spark_testkit::fixtures::SCHEDULED_DESCRIPTOR);
     ProvisioningRequest {
         descriptor_kind: DescriptorKind::ComponentDescriptor,
         descriptor,
@@ -208,7 +214,10 @@ async fn remove_data_true_deletes_the_run_history_and_false_keeps_it() {
         });
     let p = provisioner(store).with_run_history(Arc::new(history));
 
-    let kept = p.unprovision(&unprovision_request(false)).await.expect("ok");
+    let kept = p
+        .unprovision(&unprovision_request(false))
+        .await
+        .expect("ok");
     assert_eq!(kept.status, Status::Completed);
     assert!(kept.result.contains("kept for audit"), "{}", kept.result);
     let logs = kept.logs.expect("logs");
@@ -222,7 +231,9 @@ async fn remove_data_true_deletes_the_run_history_and_false_keeps_it() {
         "{}",
         removed.result
     );
-    assert!(removed.result.contains("1 run(s) still in flight were kept"));
+    assert!(removed
+        .result
+        .contains("1 run(s) still in flight were kept"));
     assert_eq!(
         removed.logs.expect("logs")[0].phase.as_deref(),
         Some("unprovision")

@@ -20,11 +20,11 @@ mod validate;
 #[cfg(test)]
 mod control_tests;
 #[cfg(test)]
+mod logs_tests;
+#[cfg(test)]
 mod operations_tests;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod logs_tests;
 
 use std::sync::Arc;
 
@@ -32,8 +32,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::descriptor::DescriptorSettings;
 use crate::jar::DEFAULT_MAX_READ_BYTES;
 use crate::ports::{HdfsPort, JobStorePort, RunLogStorePort};
-use crate::runlog::RunLinkSettings;
 use crate::redact::Redactor;
+use crate::runlog::RunLinkSettings;
 use gate::Gate;
 
 pub use control::{JobControl, MANUAL_RUN_WAIT, NO_ENGINE_HERE};

@@ -26,7 +26,10 @@ async fn rerunning_migrations_is_a_no_op(db: Db) {
     assert_eq!(first.schema_version, SCHEMA_VERSION);
     let second = migrate(&config).await.expect("second");
     assert!(second.applied.is_empty(), "{second}");
-    assert_eq!(second.already_applied, (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+    assert_eq!(
+        second.already_applied,
+        (1..=SCHEMA_VERSION).collect::<Vec<_>>()
+    );
     assert!(second.to_string().contains("nothing to do"), "{second}");
     // The store opens on it (migrating again) and works.
     let store = DieselJobStore::open(config.clone()).await.expect("open");

@@ -35,10 +35,12 @@ fn run(id: &str, job: &JobKey, state: RunState) -> RunRecord {
 }
 
 fn log(run_id: &str, text: String, seen: u64) -> StoredRunLog {
+    let text_len = text.len() as u64;
     StoredRunLog {
         run_id: run_id.into(),
         text,
         bytes_seen: seen,
+        truncated: seen > text_len,
         source: LogSource::SparkSubmit,
         updated_at: at(2029, 12, 1, 2, 0, 5),
     }
@@ -61,7 +63,12 @@ async fn logs_are_stored_replaced_and_read_back(db: Db) {
         ..log("r1", text, 5 * DEFAULT_RUN_LOG_MAX_BYTES)
     };
     t.store.save_run_log(&big).await.expect("replace");
-    let back = t.store.get_run_log("r1").await.expect("read").expect("kept");
+    let back = t
+        .store
+        .get_run_log("r1")
+        .await
+        .expect("read")
+        .expect("kept");
     assert_eq!(back.text.len(), big.text.len());
     assert_eq!(back, big);
     // Unknown and over-long ids name no log.
@@ -107,7 +114,10 @@ async fn removing_the_history_deletes_ended_runs_and_their_logs_only(db: Db) {
         assert_eq!(t.store.get_run_log(gone).await.expect("read"), None);
     }
     for kept in ["going", "elsewhere"] {
-        assert!(t.store.get_run(kept).await.expect("read").is_some(), "{kept}");
+        assert!(
+            t.store.get_run(kept).await.expect("read").is_some(),
+            "{kept}"
+        );
         assert!(t.store.get_run_log(kept).await.expect("read").is_some());
     }
     let left = t

@@ -8,6 +8,7 @@
 //! | `POST /v1/provision`, `POST /v1/unprovision`, `GET /v1/provision/{token}/status` | (un)provisioning |
 //! | `POST /v1/updateacl`, `POST /v1/reverse-provisioning`, `GET /v1/reverse-provisioning/{token}/status` | not supported, answered |
 //! | `GET /v1/scheduler/runs`, `.../runs/{runId}`, `.../jobs/{group}/{name}`, `.../triggers/{group}/{name}` | job status API |
+//! | `GET /v1/scheduler/runs/{runId}/logs?tail=BYTES` | the end of a run's driver log, plain text |
 //! | `POST /v1/scheduler/jobs/{group}/{name}/trigger` | manual trigger |
 //! | `POST /v1/scheduler/jobs/{group}/{name}/pause`, `.../resume` | pause and resume a job's triggers |
 //! | `GET /health`, `/ready`, `/metrics`, `/openapi.json`, `/docs/` | service |
@@ -41,7 +42,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App};
 use utoipa_swagger_ui::SwaggerUi;
 
-use cdp_spark_domain::usecases::{JobControl, Provisioner};
+use cdp_spark_domain::usecases::{JobControl, Provisioner, RunLogs};
 
 use crate::config::{AsyncSettings, AuthSettings, ServerSettings, WriteAccess};
 use auth::{BearerAuth, RouteGroup};
@@ -56,6 +57,8 @@ pub struct AppState {
     pub operations: Operations,
     /// Pause, resume, start now (with this instance's engine, if any).
     pub control: JobControl,
+    /// Runs' logs (with this instance's launcher, if any).
+    pub logs: RunLogs,
     pub metrics: Arc<Metrics>,
     pub asynchronous: AsyncSettings,
 }
@@ -196,6 +199,12 @@ pub fn build_app(
             &status,
             "GET",
             web::get().to(scheduler::run),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/runs/{runId}/logs",
+            &status,
+            "GET",
+            web::get().to(scheduler::run_logs),
         ))
         .service(endpoint(
             "/v1/scheduler/jobs/{group}/{name}",

@@ -65,6 +65,7 @@ impl Modify for BearerSchemes {
         witboost::reverse_provisioning_status,
         scheduler::runs,
         scheduler::run,
+        scheduler::run_logs,
         scheduler::job,
         scheduler::trigger,
         scheduler::trigger_now,
@@ -77,7 +78,7 @@ impl Modify for BearerSchemes {
     modifiers(&BearerSchemes),
     tags(
         (name = "SpecificProvisioner", description = "All the provisioning related operations"),
-        (name = "JobStatus", description = "Jobs, triggers and runs in the job store; the manual trigger; pause and resume"),
+        (name = "JobStatus", description = "Jobs, triggers and runs in the job store, runs' links and driver logs; the manual trigger; pause and resume"),
         (name = "Service", description = "Liveness, readiness and Prometheus metrics"),
     )
 )]
@@ -102,7 +103,7 @@ mod tests {
     fn every_operation_is_tagged_and_documents_its_errors() {
         let d = doc();
         let paths = d["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 19, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 20, "{:?}", paths.keys().collect::<Vec<_>>());
         for p in [
             "/v1/scheduler/jobs/{group}/{name}/trigger",
             "/v1/scheduler/jobs/{group}/{name}/pause",
@@ -120,6 +121,7 @@ mod tests {
             "/v1/scheduler/jobs/{group}/{name}",
             "/v1/scheduler/triggers/{group}/{name}",
             "/v1/scheduler/runs/{runId}",
+            "/v1/scheduler/runs/{runId}/logs",
         ] {
             assert!(
                 paths[p]["get"]["responses"]["400"].is_object(),
@@ -168,6 +170,7 @@ mod tests {
             "RequestValidationError",
             "ReverseProvisioningRequest",
             "ReverseProvisioningStatus",
+            "RunLinks",
             "RunRecord",
             "RunState",
             "RunsPage",

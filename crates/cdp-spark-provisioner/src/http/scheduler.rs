@@ -1,5 +1,5 @@
-//! The job status API under `/v1/scheduler`: runs, jobs, triggers, and the
-//! manual trigger. Group and name are the Quartz job key (group = data
+//! The job status API under `/v1/scheduler`: runs, their logs, jobs,
+//! triggers, and the manual trigger. Group and name are the Quartz job key (group = data
 //! product id, name = `jobName`).
 
 use actix_web::{web, HttpResponse};
@@ -9,6 +9,7 @@ use cdp_spark_domain::api::{JobStatusView, RunView, SystemError, TriggerView};
 use cdp_spark_domain::model::{
     JobKey, JobPause, ManualTriggerAccepted, RunFilter, RunState, TriggerKey, MAX_KEY_LEN,
 };
+use cdp_spark_domain::runlog::{DEFAULT_TAIL_BYTES, MAX_TAIL_BYTES};
 
 use super::errors::{ApiError, Problem, ECHO_CHARS};
 use super::telemetry::{excerpt, record_operation};
@@ -162,7 +163,10 @@ pub async fn runs(
     let more = runs.len() as u64 > limit;
     runs.truncate(limit as usize);
     Ok(HttpResponse::Ok().json(RunsPage {
-        runs: runs.into_iter().map(RunView::from).collect(),
+        runs: runs
+            .into_iter()
+            .map(|r| RunView::with_links(r, &state.provisioner.settings().links))
+            .collect(),
         offset,
         limit,
         next_offset: more.then(|| offset.saturating_add(limit)),
@@ -194,7 +198,104 @@ pub async fn run(
         .run(&run_id)
         .await
         .map_err(ApiError::from_status_api)?;
-    Ok(HttpResponse::Ok().json(RunView::from(run)))
+    Ok(HttpResponse::Ok().json(RunView::with_links(
+        run,
+        &state.provisioner.settings().links,
+    )))
+}
+
+/// Query of `GET /v1/scheduler/runs/{runId}/logs`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogsQuery {
+    /// Bytes of the end of the log to answer, 1 to 4194304 (default 65536).
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 4194304)]
+    pub tail: Option<String>,
+}
+
+/// Header: where the log came from (`spark-submit`, `yarn-nodemanager`,
+/// `yarn-aggregated`), or `none` while there is none.
+pub const LOG_SOURCE_HEADER: &str = "x-log-source";
+/// Header: `true` when earlier output is not in the answer.
+pub const LOG_TRUNCATED_HEADER: &str = "x-log-truncated";
+/// Header: the run's state when the log was read.
+pub const RUN_STATE_HEADER: &str = "x-run-state";
+
+/// The end of a run's driver log as plain text: local mode, spark-submit's
+/// output (the driver itself), captured, redacted and kept up to
+/// `launcher.run_log_max_bytes`; YARN, the driver container's `stdout`
+/// and `stderr` from its NodeManager while it runs, else spark-submit's
+/// client output as kept. Headers say where it came from
+/// (`x-log-source`), whether earlier output was left out
+/// (`x-log-truncated`) and the run's state (`x-run-state`). While nothing
+/// is available yet the answer is `200` with `x-log-source: none` and a
+/// one-line explanation as the body.
+#[utoipa::path(
+    get, path = "/v1/scheduler/runs/{runId}/logs", tag = TAG, operation_id = "getRunLogs",
+    params(("runId" = String, Path, description = "The run id"), LogsQuery),
+    responses(
+        (status = 200, description = "The end of the run's log (or, with x-log-source: none, why there is none yet)", content_type = "text/plain; charset=utf-8", body = String,
+            headers(
+                ("x-log-source" = String, description = "spark-submit, yarn-nodemanager, yarn-aggregated, or none"),
+                ("x-log-truncated" = bool, description = "true when earlier output is not in the answer"),
+                ("x-run-state" = String, description = "The run's state"),
+            )),
+        (status = 400, description = "A run id longer than 190 characters, or tail out of range", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = Problem),
+        (status = 404, description = "No run has this id", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
+    ),
+    security((), ("status" = []))
+)]
+pub async fn run_logs(
+    state: web::Data<AppState>,
+    run_id: web::Path<String>,
+    query: web::Query<LogsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("run-logs", None);
+    key_part("runId", &run_id)?;
+    let tail = number("tail", query.tail.as_deref(), MAX_TAIL_BYTES)?.unwrap_or(DEFAULT_TAIL_BYTES);
+    if tail == 0 {
+        return Err(ApiError::bad_request(format!(
+            "tail 0 is out of range; use 1 to {MAX_TAIL_BYTES}"
+        )));
+    }
+    let answer = state
+        .logs
+        .run_log(&run_id, tail)
+        .await
+        .map_err(ApiError::from_status_api)?;
+    let mut reply = HttpResponse::Ok();
+    reply
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((RUN_STATE_HEADER, answer.state.as_str()));
+    Ok(match answer.tail {
+        Some(tail) => {
+            reply
+                .insert_header((LOG_SOURCE_HEADER, tail.source.as_str()))
+                .insert_header((LOG_TRUNCATED_HEADER, tail.truncated.to_string()));
+            if let Some(note) = answer.note {
+                // A header holds one line of visible ASCII.
+                let note: String = note
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_graphic() || c == ' ' {
+                            c
+                        } else {
+                            '?'
+                        }
+                    })
+                    .take(500)
+                    .collect();
+                reply.insert_header(("x-log-note", note));
+            }
+            reply.body(tail.text)
+        }
+        None => reply
+            .insert_header((LOG_SOURCE_HEADER, "none"))
+            .insert_header((LOG_TRUNCATED_HEADER, "false"))
+            .body(format!("{}\n", answer.note.unwrap_or_default())),
+    })
 }
 
 /// A job: its data (jar, class, resources, queue), its triggers with next

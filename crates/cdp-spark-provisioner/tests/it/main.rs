@@ -25,4 +25,5 @@ mod http_service;
 mod http_store_durability;
 mod http_store_growth;
 mod spark_local_e2e;
+mod spark_local_logs;
 mod spark_local_values;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::*;
 
-fn spark_home() -> PathBuf {
+pub(crate) fn spark_home() -> PathBuf {
     let home = std::env::var_os("SPARK_HOME").map(PathBuf::from);
     match home {
         Some(h) if h.join("bin/spark-submit").is_file() => h,
@@ -25,7 +25,7 @@ fn spark_home() -> PathBuf {
 }
 
 /// A jar with `DailyAggregation.main` running `body`.
-fn jar(label: &str, body: &str) -> PathBuf {
+pub(crate) fn jar(label: &str, body: &str) -> PathBuf {
     let source = format!(
         "package com.acme.finance.cashflow;\n\
          public class DailyAggregation {{\n\
@@ -41,7 +41,7 @@ fn jar(label: &str, body: &str) -> PathBuf {
 
 /// The fixture as the component `urn:...:cashflow:0:{component}`, with a
 /// local jar, small resources and the given schedule (or none).
-fn descriptor(component: &str, app: &Path, cron: Option<&str>) -> String {
+pub(crate) fn descriptor(component: &str, app: &Path, cron: Option<&str>) -> String {
     let (_, dep) = jars();
     let mut text = fixture_descriptor();
     let schedule = "          schedule:\n            cronExpression: \"0 30 2 ? * MON-FRI\"\n            startDate: 2026-01-01T00:00:00Z\n            endDate: 2030-12-31T23:59:59Z\n";
@@ -80,11 +80,11 @@ fn descriptor(component: &str, app: &Path, cron: Option<&str>) -> String {
     text
 }
 
-fn job_name(component: &str) -> String {
+pub(crate) fn job_name(component: &str) -> String {
     format!("finance-cashflow-0-{component}-development")
 }
 
-fn job_path(component: &str) -> String {
+pub(crate) fn job_path(component: &str) -> String {
     format!(
         "/v1/scheduler/jobs/{}/{}",
         seg(FIXTURE_GROUP),
