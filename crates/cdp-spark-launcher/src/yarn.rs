@@ -179,6 +179,9 @@ pub(crate) enum Failure {
     Fatal(LaunchError),
 }
 
+/// What the RM's REST API answers in.
+const JSON: &str = "application/json";
+
 /// At most this many redirects are followed from one RM.
 const MAX_REDIRECTS: usize = 3;
 
@@ -447,7 +450,7 @@ impl YarnRmClient {
     ) -> Result<(Reply, String), Failure> {
         let mut url = format!("{base}{path_and_query}");
         for _ in 0..=MAX_REDIRECTS {
-            let sent = self.exchange(method, &url, body).await?;
+            let sent = self.exchange(method, &url, body, JSON).await?;
             if sent.status.is_redirection() {
                 match sent.location {
                     Some(loc) => {
@@ -485,9 +488,10 @@ impl YarnRmClient {
         method: &Method,
         url: &str,
         body: Option<&'static str>,
+        accept: &'static str,
     ) -> Result<Sent, Failure> {
         let Some(spnego) = &self.spnego else {
-            let sent = self.send(method, url, body, None, None).await?;
+            let sent = self.send(method, url, body, accept, None, None).await?;
             if sent.status == StatusCode::UNAUTHORIZED && sent.negotiate.is_some() {
                 let origin = Target::of(url)
                     .map(|t| t.origin)
@@ -502,7 +506,7 @@ impl YarnRmClient {
         loop {
             let (cookie, generation) = origin.cookie_header();
             let sent = self
-                .send(method, url, body, cookie.as_deref(), None)
+                .send(method, url, body, accept, cookie.as_deref(), None)
                 .await?;
             if sent.status != StatusCode::UNAUTHORIZED || sent.negotiate.is_none() {
                 origin.update(&sent.set_cookie);
@@ -520,7 +524,7 @@ impl YarnRmClient {
             debug!(rm = %target.origin, "ResourceManager asks for SPNEGO");
             let (ctx, authorization) = spnego.initiate(&target).await.map_err(Failure::Fatal)?;
             let sent = self
-                .send(method, url, body, None, Some(&authorization))
+                .send(method, url, body, accept, None, Some(&authorization))
                 .await?;
             let cookie_set = origin.update(&sent.set_cookie);
             let refused = sent.status == StatusCode::UNAUTHORIZED
@@ -549,13 +553,14 @@ impl YarnRmClient {
         method: &Method,
         url: &str,
         body: Option<&'static str>,
+        accept: &'static str,
         cookie: Option<&str>,
         authorization: Option<&str>,
     ) -> Result<Sent, Failure> {
         let mut req = self
             .http
             .request(method.clone(), url)
-            .header("Accept", "application/json");
+            .header("Accept", accept);
         if let Some(b) = body {
             req = req.header(CONTENT_TYPE, "application/json").body(b);
         }

@@ -138,7 +138,7 @@ impl YarnRmClient {
         if let Some(user) = self.simple_user() {
             url.push_str(&format!("&user.name={user}"));
         }
-        let sent = match self.exchange(&Method::GET, &url, None).await {
+        let sent = match self.exchange(&Method::GET, &url, None, "text/plain").await {
             Ok(sent) => sent,
             Err(Failure::Transport(why)) => {
                 return Err(LaunchError::Unreachable(format!(
@@ -149,14 +149,13 @@ impl YarnRmClient {
         };
         match sent.status {
             StatusCode::OK => {
-                let (end, _) = tail_of(&sent.text, tail);
+                let (end, _) = tail_of(log_contents(&sent.text), tail);
                 Ok(Some(end.to_string()))
             }
             // Not (or no longer) on that node: aggregated, or not started.
             s if s == StatusCode::NOT_FOUND
                 || s == StatusCode::BAD_REQUEST
-                || s.is_redirection()
-                || s == StatusCode::INTERNAL_SERVER_ERROR =>
+                || s.is_redirection() =>
             {
                 debug!(node, container, file, status = %s, "the NodeManager has no such container log");
                 Ok(None)
@@ -166,6 +165,23 @@ impl YarnRmClient {
                 excerpt(&sent.text)
             ))),
         }
+    }
+}
+
+/// The file's contents in the NodeManager's answer, which wraps them
+/// (`Container: …`, `LogType:`, `LogLength:`, `LogContents:` lines before,
+/// `End of LogType:…` and a line of `*` after); the whole answer when it is
+/// not wrapped so.
+fn log_contents(answer: &str) -> &str {
+    const START: &str = "\nLogContents:\n";
+    const END: &str = "End of LogType:";
+    let Some(at) = answer.find(START) else {
+        return answer;
+    };
+    let body = &answer[at + START.len()..];
+    match body.rfind(END) {
+        Some(end) => &body[..end],
+        None => body,
     }
 }
 
@@ -260,6 +276,26 @@ mod tests {
         for bad in ["nm:99999", "nm", "evil@host:80", "h/x:80", ":80"] {
             assert!(!is_node_address(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_nodemanagers_wrapping_is_taken_off() {
+        let answer = "Container: container_1_0002_01_000001 on localhost:35655\n\
+LogAggregationType: LOCAL\n\
+====================================================================\n\
+LogType:stdout\n\
+LogLastModifiedTime:Wed Dec 02 07:54:32 +0000 2026\n\
+LogLength:125\n\
+LogContents:\n\
+cdptest.spark.Sleep 0/60\n\
+cdptest.spark.Sleep 1/60\n\
+End of LogType:stdout.This log file belongs to a running container (container_1_0002_01_000001) and so may not be complete.\n\
+***********************************************************************\n\n";
+        assert_eq!(
+            log_contents(answer),
+            "cdptest.spark.Sleep 0/60\ncdptest.spark.Sleep 1/60\n"
+        );
+        assert_eq!(log_contents("plain text"), "plain text");
     }
 
     #[test]
