@@ -25,5 +25,6 @@ pub mod notify;
 pub mod placeholders;
 pub mod ports;
 pub mod redact;
+pub mod runlog;
 pub mod scheduling;
 pub mod usecases;

@@ -5,7 +5,7 @@
 //! With the `mocks` feature (and in this crate's own tests) mockall mocks
 //! are generated: `MockHdfsPort`, `MockJobStorePort`, `MockSparkLauncherPort`,
 //! `MockOperationStorePort`, `MockSchedulerStorePort`, `MockTimerPort`,
-//! `MockEnginePort`.
+//! `MockEnginePort`, `MockRunLogStorePort`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,6 +15,7 @@ use crate::model::{
     JobDefinition, JobKey, OperationRecord, RunFilter, RunRecord, SparkJobSpec, TriggerDefinition,
     TriggerKey,
 };
+use crate::runlog::{LogTail, RunHistoryRemoved, StoredRunLog};
 use crate::scheduling::recovery::TriggerRepair;
 
 // ---------------------------------------------------------------- files ---
@@ -288,6 +289,23 @@ pub trait JobStorePort: Send + Sync {
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
+// ------------------------------------------------------------- run logs ---
+
+/// Runs' logs, kept in the job store so that any instance serves them, and
+/// the removal of a job's run history (`removeData: true`).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait RunLogStorePort: Send + Sync {
+    /// Insert the run's log, or replace the stored one.
+    async fn save_run_log(&self, log: &StoredRunLog) -> Result<(), StoreError>;
+
+    async fn get_run_log(&self, run_id: &str) -> Result<Option<StoredRunLog>, StoreError>;
+
+    /// Delete the job's ended runs and their stored logs; runs still in
+    /// flight are kept (and counted).
+    async fn delete_run_history(&self, job: &JobKey) -> Result<RunHistoryRemoved, StoreError>;
+}
+
 // ----------------------------------------------------------- operations ---
 
 /// Asynchronous operations (provision, unprovision, validate) whose tokens
@@ -416,6 +434,20 @@ pub trait SparkLauncherPort: Send + Sync {
     /// the run's application tag).
     async fn find_by_run(&self, run_id: &str) -> Result<Option<ApplicationHandle>, LaunchError> {
         let _ = run_id;
+        Ok(None)
+    }
+
+    /// The last `tail` bytes of the application's driver log, redacted, as
+    /// the cluster manager (or, for a local application, this process)
+    /// has it now. `Ok(None)` when this launcher cannot read it (the
+    /// default: backends without a log source of their own); the stored
+    /// log ([`RunLogStorePort`]) is then what there is.
+    async fn logs(
+        &self,
+        handle: &ApplicationHandle,
+        tail: u64,
+    ) -> Result<Option<LogTail>, LaunchError> {
+        let _ = (handle, tail);
         Ok(None)
     }
 }

@@ -10,7 +10,8 @@
 //! closest equivalent) and separate `CREATE INDEX IF NOT EXISTS`.
 //!
 //! Our own tables sit beside them with the same prefix: `CDP_SCHEMA_MIGRATIONS`,
-//! `CDP_RUNS` (run history) and `CDP_OPERATIONS` (asynchronous operation tokens).
+//! `CDP_RUNS` (run history), `CDP_OPERATIONS` (asynchronous operation tokens)
+//! and `CDP_RUN_LOGS` (the kept end of each run's log).
 
 use crate::config::Backend;
 
@@ -353,6 +354,8 @@ pub const RUNS_TABLE: &str = "CDP_RUNS";
 pub const OPERATIONS_TABLE: &str = "CDP_OPERATIONS";
 /// The notification outbox (`outbox.rs`).
 pub const NOTIFICATIONS_TABLE: &str = "CDP_NOTIFICATIONS";
+/// Runs' kept logs, without prefix.
+pub const RUN_LOGS_TABLE: &str = "CDP_RUN_LOGS";
 
 const MIGRATIONS: Table = Table {
     name: MIGRATIONS_TABLE,
@@ -458,6 +461,22 @@ const NOTIFICATIONS: Table = Table {
             columns: &["SCHED_NAME", "LEASE"],
         },
     ],
+};
+
+const RUN_LOGS: Table = Table {
+    name: RUN_LOGS_TABLE,
+    columns: &[
+        Col("SCHED_NAME", "VARCHAR(120)", NOT_NULL),
+        Col("RUN_ID", "VARCHAR(190)", NOT_NULL),
+        Col("SOURCE", "VARCHAR(32)", NOT_NULL),
+        Col("LOG_TEXT", "MEDIUMTEXT", NOT_NULL),
+        Col("BYTES_SEEN", "BIGINT", NOT_NULL),
+        Col("TRUNCATED", "INTEGER", NOT_NULL),
+        Col("UPDATED_AT", "BIGINT", NOT_NULL),
+    ],
+    primary_key: &["SCHED_NAME", "RUN_ID"],
+    foreign_keys: &[],
+    indexes: &[],
 };
 
 /// Table options of every MySQL table: InnoDB (transactions, row locks,
@@ -586,6 +605,11 @@ pub fn notifications_table(backend: Backend, prefix: &str) -> Vec<String> {
     sqlite_type_fixups(create_table(backend, prefix, &NOTIFICATIONS), backend)
 }
 
+/// Statements creating the runs' logs table.
+pub fn run_logs_table(backend: Backend, prefix: &str) -> Vec<String> {
+    sqlite_type_fixups(create_table(backend, prefix, &RUN_LOGS), backend)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -622,5 +646,7 @@ mod tests {
         assert_eq!(indexes, 2 + 12 + 6, "Quartz's 20 named indexes");
         assert!(ddl.iter().all(|s| !s.contains("ENGINE")));
         assert!(operations_table(Backend::Sqlite, "Q_")[0].contains("RESULT TEXT NULL"));
+        assert!(run_logs_table(Backend::Sqlite, "Q_")[0].contains("LOG_TEXT TEXT NOT NULL"));
+        assert!(run_logs_table(Backend::Mysql, "Q_")[0].contains("LOG_TEXT MEDIUMTEXT NOT NULL"));
     }
 }

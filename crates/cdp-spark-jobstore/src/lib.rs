@@ -33,6 +33,7 @@ mod queue;
 mod repair;
 pub mod results;
 mod rows;
+mod run_logs;
 mod scheduler;
 mod sql;
 mod sqlite_file;

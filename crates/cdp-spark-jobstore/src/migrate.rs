@@ -51,10 +51,14 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "notification-outbox",
     },
+    Migration {
+        version: 6,
+        name: "run-logs",
+    },
 ];
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 
 /// Seconds a MySQL migration waits for another instance's migration.
 const MIGRATION_LOCK_WAIT_SECONDS: i32 = 120;
@@ -66,6 +70,7 @@ fn statements(version: i32, backend: Backend, prefix: &str) -> Vec<String> {
         3 => ddl::operations_table(backend, prefix),
         4 => ddl::runs_queue_columns(backend, prefix),
         5 => ddl::notifications_table(backend, prefix),
+        6 => ddl::run_logs_table(backend, prefix),
         _ => Vec::new(),
     }
 }

@@ -33,12 +33,14 @@ use cdp_spark_domain::ports::{
     SparkLauncherPort,
 };
 use cdp_spark_domain::redact::Redactor;
+use cdp_spark_domain::runlog::LogTail;
 use tracing::{debug, info, instrument, warn};
 
 use crate::command::{yarn_run_tag, SparkSubmitCommand};
 use crate::config::{ClusterMode, LauncherConfig};
 use crate::local::LocalApps;
 use crate::process::{failure_summary, run_to_end};
+use crate::runlog::{RunLog, RunLogSettings};
 use crate::standalone::StandaloneRestClient;
 use crate::yarn::{application_id_order, YarnApp, YarnRmClient};
 
@@ -52,6 +54,8 @@ pub struct SparkLauncher {
     /// Hides secrets in every text this launcher returns or logs: errors,
     /// diagnostics, spark-submit's output and command line.
     redactor: Redactor,
+    /// How runs' output is kept and where it is stored.
+    run_logs: RunLogSettings,
 }
 
 impl SparkLauncher {
@@ -101,7 +105,29 @@ impl SparkLauncher {
             standalone,
             local: LocalApps::new(),
             redactor,
+            run_logs: RunLogSettings::default(),
         })
+    }
+
+    /// Keep runs' output as `settings` say (its bound, how often it is
+    /// written, the job store it is written to).
+    pub fn with_run_logs(mut self, settings: RunLogSettings) -> Self {
+        self.run_logs = settings;
+        self
+    }
+
+    /// The run's log capture: this launcher's redaction plus the values of
+    /// the job's secret-looking conf keys.
+    fn run_log(&self, request: &LaunchRequest) -> RunLog {
+        let mut redactor = self.redactor.clone();
+        redactor.add_values_of_secret_keys(
+            request
+                .spec
+                .conf
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        RunLog::new(&request.run_id, redactor, self.run_logs.clone())
     }
 
     /// Also hide the values `known` holds (the provisioner's tokens, the
@@ -204,9 +230,14 @@ impl SparkLauncher {
         cmd: &SparkSubmitCommand,
         backend: LauncherBackend,
         run_id: &str,
+        log: RunLog,
     ) -> Result<ApplicationHandle, LaunchError> {
         let timeout = Duration::from_secs(self.config.submit_timeout_secs);
         let finished = run_to_end(cmd, timeout, &self.redactor).await?;
+        // The client's output is the run's log until the driver's own can
+        // be read from the cluster manager.
+        log.push(finished.raw_output.as_bytes());
+        log.flush(true).await;
         // Ids are read from what spark-submit printed; messages quote its
         // redacted output only.
         let raw = &finished.raw_output;
@@ -277,18 +308,19 @@ impl SparkLauncher {
     ) -> Result<ApplicationHandle, LaunchError> {
         let cmd = SparkSubmitCommand::build(&self.config, request)?;
         info!(command = %cmd.display_redacted(&self.redactor), "spark-submit");
+        let log = self.run_log(request);
         let handle = match &self.config.mode {
             ClusterMode::Yarn => {
-                self.submit_detached(&cmd, LauncherBackend::Yarn, &request.run_id)
+                self.submit_detached(&cmd, LauncherBackend::Yarn, &request.run_id, log)
                     .await?
             }
             ClusterMode::Standalone { .. } => {
-                self.submit_detached(&cmd, LauncherBackend::Standalone, &request.run_id)
+                self.submit_detached(&cmd, LauncherBackend::Standalone, &request.run_id, log)
                     .await?
             }
             ClusterMode::Local { .. } => ApplicationHandle {
                 backend: LauncherBackend::Local,
-                application_id: self.local.start(&cmd, &self.redactor).await?,
+                application_id: self.local.start(&cmd, &self.redactor, log).await?,
                 tracking_url: None,
             },
         };
@@ -374,6 +406,30 @@ impl SparkLauncherPort for SparkLauncher {
             }
             ClusterMode::Standalone { .. } | ClusterMode::Local { .. } => Ok(None),
         }
+    }
+
+    /// Local: the application's output while this process holds it.
+    /// YARN: the driver (ApplicationMaster) container's log, see
+    /// [`crate::yarn_logs`]. Standalone: `Ok(None)` (the stored
+    /// spark-submit output answers).
+    async fn logs(
+        &self,
+        handle: &ApplicationHandle,
+        tail: u64,
+    ) -> Result<Option<LogTail>, LaunchError> {
+        let found = match handle.backend {
+            LauncherBackend::Local => Ok(self.local.log_tail(&handle.application_id, tail)),
+            LauncherBackend::Yarn => self.yarn()?.driver_log(&handle.application_id, tail).await,
+            LauncherBackend::Standalone => Ok(None),
+        };
+        found
+            .map(|t| {
+                t.map(|mut t| {
+                    t.text = self.redactor.text(&t.text);
+                    t
+                })
+            })
+            .map_err(|e| self.redactor.launch_error(e))
     }
 }
 

@@ -78,11 +78,13 @@ pub mod gssapi;
 pub mod launcher;
 pub mod local;
 mod process;
+pub mod runlog;
 pub mod settings;
 pub mod spnego;
 pub mod standalone;
 pub mod state;
 pub mod yarn;
+pub mod yarn_logs;
 
 use std::time::Duration;
 

@@ -5,6 +5,11 @@
 //! the end of its error output as diagnostics). A kill terminates its whole
 //! process group.
 //!
+//! Its standard output and error are also captured in the run's log
+//! ([`RunLog`]: one bounded ring, redacted), written to the job store while
+//! it runs and when it ends; once the final write succeeded the ring is let
+//! go and the stored log is what answers.
+//!
 //! Limitation: a local application is known only to the provisioner process
 //! that started it; after a restart its id answers
 //! [`ApplicationState::Unknown`].
@@ -18,12 +23,14 @@ use std::time::{Duration, Instant};
 
 use cdp_spark_domain::ports::{ApplicationState, LaunchError};
 use cdp_spark_domain::redact::Redactor;
+use cdp_spark_domain::runlog::LogTail;
 use nix::sys::signal::Signal;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
 use crate::command::SparkSubmitCommand;
 use crate::process::{drain, failure_summary, shared_tail, signal_group, spawn, tail_text};
+use crate::runlog::RunLog;
 
 /// Ended applications are forgotten this long after they ended.
 const RETENTION: Duration = Duration::from_secs(24 * 3600);
@@ -40,6 +47,8 @@ struct LocalApp {
     pid: u32,
     kill_requested: AtomicBool,
     ended: watch::Receiver<Option<(Outcome, Instant)>>,
+    /// The run's output while it is not (yet) in the job store.
+    log: Mutex<Option<RunLog>>,
 }
 
 /// The local applications this provisioner started.
@@ -66,11 +75,12 @@ impl LocalApps {
 
     /// Starts the application; returns its id at once. The end of its
     /// output, kept as the diagnostics of a failure, is redacted by
-    /// `redactor`.
-    pub async fn start(
+    /// `redactor`; its whole output goes to `log`.
+    pub(crate) async fn start(
         &self,
         cmd: &SparkSubmitCommand,
         redactor: &Redactor,
+        log: RunLog,
     ) -> Result<String, LaunchError> {
         self.forget_old();
         let mut child = spawn(cmd)?;
@@ -81,21 +91,36 @@ impl LocalApps {
         let out_tail = shared_tail();
         let err_tail = shared_tail();
         let readers = [
-            child.stdout.take().map(|s| drain(s, out_tail.clone())),
-            child.stderr.take().map(|s| drain(s, err_tail.clone())),
+            child
+                .stdout
+                .take()
+                .map(|s| drain(s, out_tail.clone(), Some(log.ring()))),
+            child
+                .stderr
+                .take()
+                .map(|s| drain(s, err_tail.clone(), Some(log.ring()))),
         ];
         let (tx, rx) = watch::channel(None);
         let app = Arc::new(LocalApp {
             pid,
             kill_requested: AtomicBool::new(false),
             ended: rx,
+            log: Mutex::new(Some(log.clone())),
         });
-        self.lock().insert(id.clone(), app);
-        info!(application_id = %id, pid, "local Spark application started");
+        self.lock().insert(id.clone(), Arc::clone(&app));
+        info!(application_id = %id, pid, run_id = %log.run_id, "local Spark application started");
         let log_id = id.clone();
         let redactor = redactor.clone();
         tokio::spawn(async move {
-            let outcome = match child.wait().await {
+            let waited = loop {
+                tokio::select! {
+                    waited = child.wait() => break waited,
+                    _ = tokio::time::sleep(log.flush_every()) => {
+                        log.flush(false).await;
+                    }
+                }
+            };
+            let outcome = match waited {
                 Ok(status) => {
                     for reader in readers.into_iter().flatten() {
                         let _ = tokio::time::timeout(Duration::from_secs(2), reader).await;
@@ -116,10 +141,24 @@ impl LocalApps {
             };
             // Whatever the application left running in its group goes too.
             let _ = signal_group(pid, Signal::SIGKILL);
+            // The whole log is stored before the end is reported, so that
+            // a run seen ended has its log; then the ring is let go.
+            if log.flush(true).await {
+                *lock_log(&app.log) = None;
+            }
             info!(application_id = %log_id, ?outcome, "local Spark application ended");
             let _ = tx.send(Some((outcome, Instant::now())));
         });
         Ok(id)
+    }
+
+    /// The last `tail` bytes of the application's output, redacted, while
+    /// this process holds it (`None` once it is only in the job store, or
+    /// for an application it does not know).
+    pub fn log_tail(&self, id: &str, tail: u64) -> Option<LogTail> {
+        let app = self.get(id)?;
+        let log = lock_log(&app.log).clone()?;
+        Some(log.tail(tail))
     }
 
     /// Where the application is.
@@ -186,6 +225,10 @@ impl LocalApps {
             None => true,
         });
     }
+}
+
+fn lock_log(m: &Mutex<Option<RunLog>>) -> std::sync::MutexGuard<'_, Option<RunLog>> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn final_state(outcome: &Outcome, kill_requested: bool) -> ApplicationState {

@@ -51,6 +51,11 @@ impl TailBuffer {
         self.data.extend(bytes);
     }
 
+    /// Bytes written to it in all.
+    pub(crate) fn total(&self) -> u64 {
+        self.total
+    }
+
     pub(crate) fn text(&self) -> String {
         let (a, b) = self.data.as_slices();
         let mut v = Vec::with_capacity(a.len() + b.len());
@@ -73,8 +78,9 @@ pub(crate) fn tail_text(tail: &SharedTail) -> String {
     }
 }
 
-/// Reads a child's stream to its end into `tail`.
-pub(crate) fn drain<R>(mut reader: R, tail: SharedTail) -> JoinHandle<()>
+/// Reads a child's stream to its end into `tail` (and into `also`: a
+/// run's log, which takes both streams).
+pub(crate) fn drain<R>(mut reader: R, tail: SharedTail, also: Option<SharedTail>) -> JoinHandle<()>
 where
     R: AsyncRead + Unpin + Send + 'static,
 {
@@ -83,10 +89,14 @@ where
         loop {
             match reader.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
-                Ok(n) => match tail.lock() {
-                    Ok(mut t) => t.push(&buf[..n]),
-                    Err(poisoned) => poisoned.into_inner().push(&buf[..n]),
-                },
+                Ok(n) => {
+                    for t in std::iter::once(&tail).chain(also.as_ref()) {
+                        match t.lock() {
+                            Ok(mut t) => t.push(&buf[..n]),
+                            Err(poisoned) => poisoned.into_inner().push(&buf[..n]),
+                        }
+                    }
+                }
             }
         }
     })
@@ -148,8 +158,14 @@ pub(crate) async fn run_to_end(
     let out_tail = shared_tail();
     let err_tail = shared_tail();
     let readers = [
-        child.stdout.take().map(|s| drain(s, out_tail.clone())),
-        child.stderr.take().map(|s| drain(s, err_tail.clone())),
+        child
+            .stdout
+            .take()
+            .map(|s| drain(s, out_tail.clone(), None)),
+        child
+            .stderr
+            .take()
+            .map(|s| drain(s, err_tail.clone(), None)),
     ];
     let status = match tokio::time::timeout(timeout, child.wait()).await {
         Ok(Ok(status)) => Some(status),

@@ -4,11 +4,16 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use cdp_spark_domain::config_text::{self, KeyError};
 use serde::{Deserialize, Serialize};
 
+use cdp_spark_domain::ports::RunLogStorePort;
+use cdp_spark_domain::runlog::{RunLinkSettings, DEFAULT_RUN_LOG_MAX_BYTES, MAX_RUN_LOG_MAX_BYTES};
+
 use crate::config::{ClusterMode, KerberosConfig, LauncherConfig, YarnConfig};
+use crate::runlog::{RunLogSettings, DEFAULT_RUN_LOG_FLUSH_SECS};
 
 /// Cluster manager of the launcher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -83,6 +88,15 @@ pub struct LauncherSettings {
     /// runs every provisioned job's code on this host, as the
     /// provisioner's user.
     pub allow_local_mode_on_network: bool,
+    /// The Spark History Server (`https://shs:18489`): each YARN run then
+    /// links to `<url>/history/<application id>`.
+    pub spark_history_url: Option<String>,
+    /// Bytes of each run's output kept (the end of it), in memory while it
+    /// runs and in the job store.
+    pub run_log_max_bytes: u64,
+    /// Least seconds between two writes of a running local application's
+    /// output to the job store (it is written again when it ends).
+    pub run_log_flush_secs: u64,
 }
 
 impl Default for LauncherSettings {
@@ -110,6 +124,9 @@ impl Default for LauncherSettings {
             yarn_user_name: None,
             yarn_spnego: false,
             allow_local_mode_on_network: false,
+            spark_history_url: None,
+            run_log_max_bytes: DEFAULT_RUN_LOG_MAX_BYTES,
+            run_log_flush_secs: DEFAULT_RUN_LOG_FLUSH_SECS,
         }
     }
 }
@@ -174,6 +191,25 @@ impl LauncherSettings {
         }
     }
 
+    /// How runs' output is kept, written to `store`.
+    pub fn run_log_settings(&self, store: Option<Arc<dyn RunLogStorePort>>) -> RunLogSettings {
+        RunLogSettings {
+            max_bytes: self.run_log_max_bytes,
+            flush_every: std::time::Duration::from_secs(self.run_log_flush_secs),
+            store,
+        }
+    }
+
+    /// What runs link to: the first ResourceManager (YARN mode) and the
+    /// Spark History Server.
+    pub fn link_settings(&self) -> RunLinkSettings {
+        let rm = match self.mode {
+            LauncherMode::Yarn => self.resource_managers.first().map(String::as_str),
+            _ => None,
+        };
+        RunLinkSettings::new(rm, self.spark_history_url.as_deref())
+    }
+
     /// Where spark-submit is, given the process's `SPARK_HOME` and `PATH`.
     pub fn locate_spark_submit(
         &self,
@@ -222,6 +258,37 @@ impl LauncherSettings {
             return Err(KeyError::new(
                 missing,
                 "is needed too: spark-submit logs in with both a principal and its keytab (or leave both out)",
+            ));
+        }
+        if let Some(url) = &self.spark_history_url {
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
+            let valid = host.is_some_and(|h| {
+                !h.is_empty() && !h.contains('@') && !h.chars().any(char::is_whitespace)
+            }) && !url.contains(['?', '#'])
+                && !url.chars().any(char::is_whitespace);
+            if !valid {
+                return Err(KeyError::new(
+                    "launcher.spark_history_url",
+                    "is not an http(s) URL of the Spark History Server without user-info, query or fragment; e.g. https://shs.example.com:18489",
+                ));
+            }
+        }
+        if self.run_log_max_bytes == 0 || self.run_log_max_bytes > MAX_RUN_LOG_MAX_BYTES {
+            return Err(KeyError::new(
+                "launcher.run_log_max_bytes",
+                format!("is {}; use 1 to {MAX_RUN_LOG_MAX_BYTES} bytes (default {DEFAULT_RUN_LOG_MAX_BYTES})", self.run_log_max_bytes),
+            ));
+        }
+        if self.run_log_flush_secs == 0 || self.run_log_flush_secs > 3600 {
+            return Err(KeyError::new(
+                "launcher.run_log_flush_secs",
+                format!(
+                    "is {}; use 1 to 3600 seconds (default {DEFAULT_RUN_LOG_FLUSH_SECS})",
+                    self.run_log_flush_secs
+                ),
             ));
         }
         let config = self.to_launcher_config(None);
@@ -322,5 +389,55 @@ mod tests {
             key(|s| s.submit_timeout_secs = 0),
             Err("launcher.submit_timeout_secs".into())
         );
+        for bad in [
+            "shs:18080",
+            "ftp://shs",
+            "http://",
+            "http://user:pw@shs:18080",
+            "https://shs/x?y=1",
+            "https://sh s",
+        ] {
+            assert_eq!(
+                key_with(|s| s.spark_history_url = Some(bad.into())),
+                Err("launcher.spark_history_url".into()),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            key_with(|s| s.spark_history_url = Some("https://shs.example.com:18489/".into())),
+            Ok(())
+        );
+        assert_eq!(
+            key(|s| s.run_log_max_bytes = 0),
+            Err("launcher.run_log_max_bytes".into())
+        );
+        assert_eq!(
+            key(|s| s.run_log_max_bytes = MAX_RUN_LOG_MAX_BYTES + 1),
+            Err("launcher.run_log_max_bytes".into())
+        );
+        assert_eq!(
+            key(|s| s.run_log_flush_secs = 0),
+            Err("launcher.run_log_flush_secs".into())
+        );
+    }
+
+    fn key_with(f: impl FnOnce(&mut LauncherSettings)) -> Result<(), String> {
+        let mut s = LauncherSettings::default();
+        f(&mut s);
+        s.check().map_err(|e| e.key)
+    }
+
+    #[test]
+    fn links_use_the_first_resource_manager_in_yarn_mode_only() {
+        let mut s = LauncherSettings {
+            resource_managers: vec!["http://rm1:8088/".into(), "http://rm2:8088".into()],
+            spark_history_url: Some("https://shs:18489".into()),
+            ..LauncherSettings::default()
+        };
+        assert_eq!(s.link_settings().resource_manager, None, "local mode");
+        s.mode = LauncherMode::Yarn;
+        let links = s.link_settings();
+        assert_eq!(links.resource_manager.as_deref(), Some("http://rm1:8088"));
+        assert_eq!(links.spark_history.as_deref(), Some("https://shs:18489"));
     }
 }

@@ -160,7 +160,7 @@ pub enum KillOutcome {
 #[derive(Debug)]
 pub struct YarnRmClient {
     http: reqwest::Client,
-    rms: Vec<String>,
+    pub(crate) rms: Vec<String>,
     active: AtomicUsize,
     user_name: Option<String>,
     spnego: Option<Spnego>,
@@ -172,24 +172,27 @@ enum Reply {
     Standby(String),
 }
 
-enum Failure {
+pub(crate) enum Failure {
     /// Try the next RM.
     Transport(String),
     /// Asking another RM will not help.
     Fatal(LaunchError),
 }
 
+/// What the RM's REST API answers in.
+const JSON: &str = "application/json";
+
 /// At most this many redirects are followed from one RM.
 const MAX_REDIRECTS: usize = 3;
 
 /// One HTTP exchange, read.
-struct Sent {
-    status: StatusCode,
+pub(crate) struct Sent {
+    pub(crate) status: StatusCode,
     location: Option<String>,
     /// `WWW-Authenticate: Negotiate [token]`.
     negotiate: Option<Option<String>>,
     set_cookie: Vec<String>,
-    text: String,
+    pub(crate) text: String,
 }
 
 impl YarnRmClient {
@@ -241,6 +244,14 @@ impl YarnRmClient {
     pub fn with_spnego(mut self, kerberos: Option<&KerberosConfig>) -> Result<Self, LaunchError> {
         self.spnego = Some(Spnego::new(kerberos)?);
         Ok(self)
+    }
+
+    /// `user.name` for Hadoop simple authentication (none with SPNEGO).
+    pub(crate) fn simple_user(&self) -> Option<&str> {
+        match &self.spnego {
+            Some(_) => None,
+            None => self.user_name.as_deref(),
+        }
     }
 
     /// How many SPNEGO negotiations (Kerberos tokens) this client made;
@@ -377,7 +388,7 @@ impl YarnRmClient {
 
     /// Sends the request to the active RM, trying the others when it is
     /// down or standby.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -439,7 +450,7 @@ impl YarnRmClient {
     ) -> Result<(Reply, String), Failure> {
         let mut url = format!("{base}{path_and_query}");
         for _ in 0..=MAX_REDIRECTS {
-            let sent = self.exchange(method, &url, body).await?;
+            let sent = self.exchange(method, &url, body, JSON).await?;
             if sent.status.is_redirection() {
                 match sent.location {
                     Some(loc) => {
@@ -472,14 +483,15 @@ impl YarnRmClient {
 
     /// One request to one URL; with SPNEGO, the RM's cookie is sent and a
     /// `401 Negotiate` is answered with a Kerberos token for its host.
-    async fn exchange(
+    pub(crate) async fn exchange(
         &self,
         method: &Method,
         url: &str,
         body: Option<&'static str>,
+        accept: &'static str,
     ) -> Result<Sent, Failure> {
         let Some(spnego) = &self.spnego else {
-            let sent = self.send(method, url, body, None, None).await?;
+            let sent = self.send(method, url, body, accept, None, None).await?;
             if sent.status == StatusCode::UNAUTHORIZED && sent.negotiate.is_some() {
                 let origin = Target::of(url)
                     .map(|t| t.origin)
@@ -494,7 +506,7 @@ impl YarnRmClient {
         loop {
             let (cookie, generation) = origin.cookie_header();
             let sent = self
-                .send(method, url, body, cookie.as_deref(), None)
+                .send(method, url, body, accept, cookie.as_deref(), None)
                 .await?;
             if sent.status != StatusCode::UNAUTHORIZED || sent.negotiate.is_none() {
                 origin.update(&sent.set_cookie);
@@ -512,7 +524,7 @@ impl YarnRmClient {
             debug!(rm = %target.origin, "ResourceManager asks for SPNEGO");
             let (ctx, authorization) = spnego.initiate(&target).await.map_err(Failure::Fatal)?;
             let sent = self
-                .send(method, url, body, None, Some(&authorization))
+                .send(method, url, body, accept, None, Some(&authorization))
                 .await?;
             let cookie_set = origin.update(&sent.set_cookie);
             let refused = sent.status == StatusCode::UNAUTHORIZED
@@ -541,13 +553,14 @@ impl YarnRmClient {
         method: &Method,
         url: &str,
         body: Option<&'static str>,
+        accept: &'static str,
         cookie: Option<&str>,
         authorization: Option<&str>,
     ) -> Result<Sent, Failure> {
         let mut req = self
             .http
             .request(method.clone(), url)
-            .header("Accept", "application/json");
+            .header("Accept", accept);
         if let Some(b) = body {
             req = req.header(CONTENT_TYPE, "application/json").body(b);
         }
@@ -633,7 +646,7 @@ fn remote_message(body: &str) -> String {
     }
 }
 
-fn rm_error(status: StatusCode, body: &str, doing: &str) -> LaunchError {
+pub(crate) fn rm_error(status: StatusCode, body: &str, doing: &str) -> LaunchError {
     LaunchError::Other(format!(
         "the ResourceManager answered {status} {doing}: {}",
         remote_message(body)

@@ -354,3 +354,77 @@ async fn a_spark_35_client_submits_and_its_application_succeeds() {
         ApplicationState::Succeeded
     );
 }
+
+/// The driver's log while it runs comes from its NodeManager (the AM
+/// container of the RM's latest attempt): `stdout` with the application's
+/// own lines, `stderr` with Spark's; bounded by the tail asked. After the
+/// end the NodeManager no longer serves it once aggregated (the mini
+/// cluster aggregates logs to HDFS), and the launcher says it has none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_driver_log_is_read_from_the_nodemanager_while_the_application_runs() {
+    let d = plain();
+    let config = plain_config();
+    let launcher = launcher(config.clone());
+    let handle = launcher
+        .submit(&job(d, "cdptest.spark.Sleep", &["25"], &run_id("logs")))
+        .await
+        .expect("submit");
+    let id = handle.application_id.clone();
+    wait_running(&config, &id).await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let live = loop {
+        match launcher.logs(&handle, 64 * 1024).await.expect("logs") {
+            Some(t) if t.text.contains("cdptest.spark.Sleep 2/25") => break t,
+            other => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the driver's log never showed the Sleep lines: {other:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    };
+    assert_eq!(
+        live.source,
+        cdp_spark_domain::runlog::LogSource::YarnNodeManager
+    );
+    assert!(live.text.starts_with("==> stdout <==\n"), "{}", live.text);
+    assert!(live.text.contains("==> stderr <=="), "{}", live.text);
+    println!("driver log while running, {} bytes", live.text.len());
+    let small = launcher
+        .logs(&handle, 300)
+        .await
+        .expect("logs")
+        .expect("still there");
+    assert!(small.text.len() <= 300, "{}", small.text.len());
+    assert!(small.truncated);
+    assert!(small.text.contains("cdptest.spark.Sleep"), "{}", small.text);
+
+    // A well-formed id the RM does not know: none.
+    assert_eq!(
+        launcher
+            .logs(
+                &cdp_spark_domain::ports::ApplicationHandle {
+                    application_id: "application_1_9999".into(),
+                    ..handle.clone()
+                },
+                100
+            )
+            .await
+            .expect("no error"),
+        None
+    );
+
+    let state = wait_final(&launcher, &handle).await;
+    assert_eq!(state, ApplicationState::Succeeded, "{state:?}");
+    // Just after the end the NodeManager may still serve the container's
+    // files (whole), until it has aggregated and dropped them.
+    let after = launcher.logs(&handle, 64 * 1024).await.expect("logs");
+    println!(
+        "after the end the NodeManager answers: {:?}",
+        after.as_ref().map(|t| (t.source, t.text.len()))
+    );
+    if let Some(t) = after {
+        assert!(t.text.contains("cdptest.spark.Sleep 24/25"), "{}", t.text);
+    }
+}

@@ -129,6 +129,7 @@ resource_managers = ["{rm}"]
 yarn_user_name = "cdpprov"
 yarn_archive = "{archive}"
 submit_timeout_secs = 240
+spark_history_url = "http://127.0.0.1:18080/"
 
 [launcher.extra_env]
 HADOOP_USER_NAME = "cdpprov"
@@ -295,6 +296,17 @@ async fn descriptors_on_hdfs_run_on_yarn_and_runs_mirror_their_applications() {
         .as_str()
         .expect("application id")
         .to_string();
+    // Its links: the RM's application page, the Spark History Server's.
+    assert_eq!(
+        running["links"]["resourceManager"],
+        format!("{}/cluster/app/{sleeping_app}", cluster.rm_url()).as_str(),
+        "{running}"
+    );
+    assert_eq!(
+        running["links"]["sparkHistory"],
+        format!("http://127.0.0.1:18080/history/{sleeping_app}").as_str(),
+        "{running}"
+    );
     let (code, body) = server
         .post(
             "/v1/unprovision",
@@ -370,6 +382,27 @@ async fn descriptors_on_hdfs_run_on_yarn_and_runs_mirror_their_applications() {
     ] {
         let run = run_until_ended(&server, run_id, deadline).await;
         assert_eq!(run["state"], expected, "{run}\n{}", server.log());
+        // Its log: the driver's from the NodeManager while it still has
+        // it, else spark-submit's client output as stored.
+        let res = client
+            .get(server.url(&format!("/v1/scheduler/runs/{run_id}/logs?tail=100000")))
+            .send()
+            .await
+            .expect("GET logs");
+        assert_eq!(res.status().as_u16(), 200);
+        let source = res
+            .headers()
+            .get("x-log-source")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let text = res.text().await.unwrap_or_default();
+        println!("{run_id}: log from {source}, {} bytes", text.len());
+        match source.as_str() {
+            "yarn-nodemanager" => assert!(text.contains("==> stderr <=="), "{text}"),
+            "spark-submit" => assert!(text.contains("Submitted application"), "{text}"),
+            other => panic!("{run_id}: log source {other}: {text}"),
+        }
         let app_id = run["applicationId"]
             .as_str()
             .unwrap_or_else(|| panic!("{run_id}: a YARN run records its application id: {run}"));

@@ -15,6 +15,7 @@ use crate::model::{
     JobDefinition, JobKey, JobView, MisfireInstruction, RunRecord, RunState, SparkJobSpec,
     TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
 };
+use crate::runlog::{RunLinkSettings, RunLinks};
 use crate::scheduling::run_parameters::RunParameters;
 
 /// A job with its triggers, last runs (newest first) and status.
@@ -33,11 +34,20 @@ impl JobStatusView {
     /// The answer for a job view; the job's status is its latest run's
     /// state (runs come newest first).
     pub fn new(view: JobView) -> Self {
+        Self::with_links(view, &RunLinkSettings::default())
+    }
+
+    /// [`Self::new`] with each run's links built from `links`.
+    pub fn with_links(view: JobView, links: &RunLinkSettings) -> Self {
         let status = view.last_runs.first().map(|r| r.state);
         Self {
             job: JobDefinitionView::from(view.job),
             triggers: view.triggers.into_iter().map(TriggerView::from).collect(),
-            last_runs: view.last_runs.into_iter().map(RunView::from).collect(),
+            last_runs: view
+                .last_runs
+                .into_iter()
+                .map(|r| RunView::with_links(r, links))
+                .collect(),
             status,
         }
     }
@@ -238,11 +248,29 @@ pub struct RunView {
     /// The backfill this run belongs to; absent: none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backfill_id: Option<String>,
+    /// The run's pages: the ResourceManager's application page, the
+    /// tracking URL, the Spark History Server's page. Its driver's log is
+    /// at `GET /v1/scheduler/runs/{runId}/logs`.
+    pub links: RunLinks,
 }
 
+impl RunView {
+    /// The run with its links built from `links`.
+    pub fn with_links(r: RunRecord, settings: &RunLinkSettings) -> Self {
+        let links = RunLinks::of(&r, settings);
+        Self {
+            links,
+            ..Self::from(r)
+        }
+    }
+}
+
+/// Without link settings: only the tracking URL is linked.
 impl From<RunRecord> for RunView {
     fn from(r: RunRecord) -> Self {
+        let links = RunLinks::of(&r, &RunLinkSettings::default());
         Self {
+            links,
             run_id: r.run_id,
             job_key: r.job_key,
             trigger_key: r.trigger_key,
@@ -340,12 +368,17 @@ mod tests {
             run(RunState::Failed, Some("boom")),
             run(RunState::Running, None),
         ] {
-            // The record's fields, and the nominal time after the
-            // scheduled fire time it is.
+            // The record's fields, the nominal time after the scheduled
+            // fire time it is, then the links.
+            let mut view = serde_json::to_value(RunView::from(r.clone())).expect("serialises");
+            let links = view
+                .as_object_mut()
+                .and_then(|o| o.remove("links"))
+                .expect("links");
             let mut record = serde_json::to_value(&r).expect("serialises");
             record["nominalTime"] = record["scheduledFireTime"].clone();
-            let view = serde_json::to_value(RunView::from(r.clone())).expect("serialises");
             assert_eq!(view, record);
+            assert_eq!(links["tracking"], json!(r.tracking_url));
             let served = text(&RunView::from(r));
             assert!(
                 served.contains(r#""scheduledFireTime":"2026-01-01T00:00:00Z","nominalTime":"2026-01-01T00:00:00Z","#),

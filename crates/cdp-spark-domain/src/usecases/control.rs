@@ -108,7 +108,10 @@ impl JobControl {
     /// The job with its triggers, last runs and status (its latest run's
     /// state).
     pub async fn job_status(&self, key: &JobKey) -> Result<JobStatusView, UseCaseError> {
-        Ok(JobStatusView::new(self.jobs.job_view(key).await?))
+        Ok(JobStatusView::with_links(
+            self.jobs.job_view(key).await?,
+            &self.jobs.settings().links,
+        ))
     }
 
     /// Pause (`PAUSED`) or resume (`WAITING`) the job's triggers; a resumed

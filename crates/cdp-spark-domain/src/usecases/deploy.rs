@@ -65,15 +65,17 @@ impl Provisioner {
     }
 
     /// The deployment of a descriptor [`Self::check_for`] answered (the
-    /// asynchronous routes: the descriptor is parsed once).
+    /// asynchronous routes: the descriptor is parsed once); `remove_data`
+    /// is the request's `removeData` (unprovision only).
     pub async fn deploy_checked(
         &self,
         deployment: Deployment,
         descriptor: ComponentDescriptor,
+        remove_data: bool,
     ) -> Result<ProvisioningStatus, UseCaseError> {
         match deployment {
             Deployment::Provision => self.provision_descriptor(descriptor).await,
-            Deployment::Unprovision => self.unprovision_descriptor(descriptor).await,
+            Deployment::Unprovision => self.unprovision_descriptor(descriptor, remove_data).await,
         }
     }
 }

@@ -11,6 +11,7 @@ mod explain;
 mod gate;
 mod info;
 mod jobs;
+mod logs;
 pub mod operation_results;
 pub mod operations;
 mod provision;
@@ -21,6 +22,8 @@ mod validate;
 #[cfg(test)]
 mod control_tests;
 #[cfg(test)]
+mod logs_tests;
+#[cfg(test)]
 mod operations_tests;
 #[cfg(test)]
 mod tests;
@@ -30,8 +33,9 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 use crate::descriptor::DescriptorSettings;
 use crate::jar::DEFAULT_MAX_READ_BYTES;
-use crate::ports::{HdfsPort, JobStorePort};
+use crate::ports::{HdfsPort, JobStorePort, RunLogStorePort};
 use crate::redact::Redactor;
+use crate::runlog::RunLinkSettings;
 use gate::Gate;
 
 pub use control::{JobControl, MANUAL_RUN_WAIT, NO_ENGINE_HERE};
@@ -39,6 +43,7 @@ pub use deploy::Deployment;
 pub use errors::{fs_system_error, store_system_error, UseCaseError};
 pub use info::provisioning_info;
 pub use jobs::{job_definition, scheduled_trigger, ManualTrigger};
+pub use logs::{RunLogAnswer, RunLogs};
 pub use validate::Validated;
 
 /// How many next fire times `publicInfo` shows.
@@ -53,6 +58,9 @@ pub struct UseCaseSettings {
     pub public_base_url: Option<String>,
     /// What checking a descriptor's jar and dependencies may cost.
     pub artifacts: ArtifactSettings,
+    /// What runs link to (the RM's application page, the Spark History
+    /// Server).
+    pub links: RunLinkSettings,
 }
 
 /// Bounds of the artifact checks of validation.
@@ -127,6 +135,9 @@ pub struct Provisioner {
     store: Arc<dyn JobStorePort>,
     /// Hides secrets in what the job status API shows (jobs, runs).
     redactor: Redactor,
+    /// Runs' stored logs and the removal of a job's run history
+    /// (`removeData: true`); `None`: nothing is removed.
+    history: Option<Arc<dyn RunLogStorePort>>,
 }
 
 impl Provisioner {
@@ -139,7 +150,15 @@ impl Provisioner {
             validator: Validator::new(fs, settings),
             store,
             redactor: Redactor::default(),
+            history: None,
         }
+    }
+
+    /// Where runs' logs are kept: unprovisioning with `removeData: true`
+    /// deletes the job's ended runs and their logs there.
+    pub fn with_run_history(mut self, history: Arc<dyn RunLogStorePort>) -> Self {
+        self.history = Some(history);
+        self
     }
 
     /// Hide these known values too (the provisioner's tokens, the job

@@ -19,5 +19,6 @@ mod quartz_interop;
 mod queued;
 mod repair;
 mod run_end;
+mod run_logs;
 mod schema;
 mod store;

@@ -19,12 +19,12 @@ use cdp_spark_domain::clock::SystemClock;
 use cdp_spark_domain::model::RunRecord;
 use cdp_spark_domain::ports::{
     EngineObserver, EnginePort, JobStorePort, LauncherBackend, OperationStorePort, OutboxPort,
-    SchedulerStorePort, SparkLauncherPort,
+    RunLogStorePort, SchedulerStorePort, SparkLauncherPort,
 };
 use cdp_spark_domain::redact::{self, Redactor};
 use cdp_spark_domain::scheduling::shutdown::{ends_runs_at_shutdown, shutdown_plan};
 use cdp_spark_domain::usecases::operations::Settings as OperationSettings;
-use cdp_spark_domain::usecases::{JobControl, Provisioner, UseCaseSettings};
+use cdp_spark_domain::usecases::{JobControl, Provisioner, RunLogs, UseCaseSettings};
 use cdp_spark_jobstore::DieselJobStore;
 use cdp_spark_launcher::{ClusterMode, SparkLauncher};
 use cdp_spark_notify::{Sender, SenderHandle, SenderObserver, WebhookNotifier};
@@ -217,6 +217,7 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
     };
     let jobs: Arc<dyn JobStorePort> = store.clone();
     let scheduler_store: Arc<dyn SchedulerStorePort> = store.clone();
+    let run_log_store: Arc<dyn RunLogStorePort> = store.clone();
     let operation_store: Arc<dyn OperationStorePort> = store;
 
     let engine = if settings.scheduler.enabled {
@@ -224,6 +225,7 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
             &settings,
             Arc::clone(&scheduler_store),
             Arc::clone(&jobs),
+            Arc::clone(&run_log_store),
             &secrets,
             Arc::clone(&metrics) as Arc<dyn EngineObserver>,
         ) {
@@ -248,9 +250,11 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
             descriptor: settings.descriptor.to_domain(),
             public_base_url: settings.server.public_base_url.clone(),
             artifacts: settings.artifacts.to_domain(),
+            links: settings.launcher.link_settings(),
         },
     )
-    .with_redactor(secrets);
+    .with_redactor(secrets)
+    .with_run_history(Arc::clone(&run_log_store));
     let operations = Operations::new(
         operation_store,
         Arc::new(TokioTimer),
@@ -273,10 +277,19 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
         i64::try_from(settings.scheduler.misfire_threshold_secs).unwrap_or(i64::MAX / 1000),
     ))
     .with_backfill_max_runs(settings.scheduler.backfill_max_runs);
+    let logs = RunLogs::new(
+        provisioner.clone(),
+        run_log_store,
+        engine.as_ref().map(|e| {
+            let port: Arc<dyn SparkLauncherPort> = e.launcher.clone();
+            (port, e.backend)
+        }),
+    );
     let state = web::Data::new(AppState {
         provisioner,
         operations: operations.clone(),
         control,
+        logs,
         metrics,
         asynchronous: settings.asynchronous.clone(),
     });
@@ -373,6 +386,7 @@ fn start_engine(
     settings: &Settings,
     store: Arc<dyn SchedulerStorePort>,
     jobs: Arc<dyn JobStorePort>,
+    run_logs: Arc<dyn RunLogStorePort>,
     secrets: &Redactor,
     observer: Arc<dyn EngineObserver>,
 ) -> Result<Engine, String> {
@@ -405,7 +419,8 @@ fn start_engine(
     let launcher = Arc::new(
         SparkLauncher::new(launcher_config)
             .map_err(|e| format!("the [launcher] section is not valid: {e}"))?
-            .with_redactor(secrets),
+            .with_redactor(secrets)
+            .with_run_logs(settings.launcher.run_log_settings(Some(run_logs))),
     );
     let config = settings.scheduler.to_scheduler_config(backend);
     info!(

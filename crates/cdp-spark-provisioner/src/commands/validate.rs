@@ -47,6 +47,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             descriptor,
             public_base_url: None,
             artifacts: settings.artifacts.to_domain(),
+            ..UseCaseSettings::default()
         },
     );
     let request = ProvisioningRequest {

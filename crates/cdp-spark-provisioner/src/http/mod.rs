@@ -8,6 +8,7 @@
 //! | `POST /v1/provision`, `POST /v1/unprovision`, `GET /v1/provision/{token}/status` | (un)provisioning |
 //! | `POST /v1/updateacl`, `POST /v1/reverse-provisioning`, `GET /v1/reverse-provisioning/{token}/status` | not supported, answered |
 //! | `GET /v1/scheduler/runs`, `.../runs/{runId}`, `.../jobs/{group}/{name}`, `.../triggers/{group}/{name}` | job status API |
+//! | `GET /v1/scheduler/runs/{runId}/logs?tail=BYTES` | the end of a run's driver log, plain text |
 //! | `POST /v1/scheduler/jobs/{group}/{name}/trigger` | manual trigger (optional parameters) |
 //! | `POST /v1/scheduler/runs/{runId}/rerun`, `POST /v1/scheduler/jobs/{group}/{name}/backfill` | rerun, backfill |
 //! | `POST /v1/scheduler/jobs/{group}/{name}/pause`, `.../resume` | pause and resume a job's triggers |
@@ -24,6 +25,7 @@ pub mod auth;
 pub mod body;
 pub mod connection;
 pub mod errors;
+pub mod explain;
 pub mod guard;
 pub mod health;
 pub mod metrics;
@@ -43,7 +45,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App};
 use utoipa_swagger_ui::SwaggerUi;
 
-use cdp_spark_domain::usecases::{JobControl, Provisioner};
+use cdp_spark_domain::usecases::{JobControl, Provisioner, RunLogs};
 
 use crate::config::{AsyncSettings, AuthSettings, ServerSettings, WriteAccess};
 use auth::{BearerAuth, RouteGroup};
@@ -58,6 +60,8 @@ pub struct AppState {
     pub operations: Operations,
     /// Pause, resume, start now (with this instance's engine, if any).
     pub control: JobControl,
+    /// Runs' logs (with this instance's launcher, if any).
+    pub logs: RunLogs,
     pub metrics: Arc<Metrics>,
     pub asynchronous: AsyncSettings,
 }
@@ -200,6 +204,12 @@ pub fn build_app(
             web::get().to(scheduler::run),
         ))
         .service(endpoint(
+            "/v1/scheduler/runs/{runId}/logs",
+            &status,
+            "GET",
+            web::get().to(scheduler::run_logs),
+        ))
+        .service(endpoint(
             "/v1/scheduler/jobs/{group}/{name}",
             &status,
             "GET",
@@ -209,7 +219,7 @@ pub fn build_app(
             "/v1/scheduler/jobs/{group}/{name}/explain",
             &status,
             "GET",
-            web::get().to(scheduler::explain),
+            web::get().to(explain::explain),
         ))
         .service(endpoint(
             "/v1/scheduler/triggers/{group}/{name}",

@@ -11,7 +11,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{health, scheduler, witboost};
+use super::{explain, health, scheduler, witboost};
 
 struct BearerSchemes;
 
@@ -65,8 +65,9 @@ impl Modify for BearerSchemes {
         witboost::reverse_provisioning_status,
         scheduler::runs,
         scheduler::run,
+        scheduler::run_logs,
         scheduler::job,
-        scheduler::explain,
+        explain::explain,
         scheduler::trigger,
         scheduler::trigger_now,
         scheduler::rerun,
@@ -82,7 +83,7 @@ impl Modify for BearerSchemes {
     modifiers(&BearerSchemes),
     tags(
         (name = "SpecificProvisioner", description = "All the provisioning related operations"),
-        (name = "JobStatus", description = "Jobs, triggers and runs in the job store; the manual trigger with optional parameters, rerun and backfill; pause and resume of one job, of a data product's jobs or of all"),
+        (name = "JobStatus", description = "Jobs, triggers and runs in the job store, runs' links and driver logs; the manual trigger with optional parameters, rerun and backfill; pause and resume of one job, of a data product's jobs or of all"),
         (name = "Service", description = "Liveness, readiness and Prometheus metrics"),
     )
 )]
@@ -107,7 +108,7 @@ mod tests {
     fn every_operation_is_tagged_and_documents_its_errors() {
         let d = doc();
         let paths = d["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 24, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 25, "{:?}", paths.keys().collect::<Vec<_>>());
         for p in [
             "/v1/scheduler/jobs/{group}/{name}/trigger",
             "/v1/scheduler/jobs/{group}/{name}/pause",
@@ -128,6 +129,7 @@ mod tests {
             "/v1/scheduler/jobs/{group}/{name}/explain",
             "/v1/scheduler/triggers/{group}/{name}",
             "/v1/scheduler/runs/{runId}",
+            "/v1/scheduler/runs/{runId}/logs",
         ] {
             assert!(
                 paths[p]["get"]["responses"]["400"].is_object(),
@@ -184,6 +186,7 @@ mod tests {
             "RerunAccepted",
             "ReverseProvisioningRequest",
             "ReverseProvisioningStatus",
+            "RunLinks",
             "RunRecord",
             "RunState",
             "RunsPage",

@@ -1,5 +1,5 @@
-//! The job status API under `/v1/scheduler`: runs, jobs, triggers, and the
-//! manual trigger. Group and name are the Quartz job key (group = data
+//! The job status API under `/v1/scheduler`: runs, their logs, jobs,
+//! triggers, and the manual trigger. Group and name are the Quartz job key (group = data
 //! product id, name = `jobName`).
 
 use actix_web::{web, HttpResponse};
@@ -10,11 +10,9 @@ use cdp_spark_domain::model::{
     BackfillAccepted, JobKey, JobPause, JobsPause, ManualTriggerAccepted, RerunAccepted, RunFilter,
     RunState, TriggerKey, MAX_KEY_LEN,
 };
+use cdp_spark_domain::runlog::{DEFAULT_TAIL_BYTES, MAX_TAIL_BYTES};
 use cdp_spark_domain::scheduling::backfill::BackfillRequest;
 use cdp_spark_domain::scheduling::run_parameters::RunParameters;
-
-use cdp_spark_domain::scheduling::explain::JobExplanation;
-use chrono::{DateTime, Utc};
 
 use super::body::{optional_json, required_json};
 use super::errors::{ApiError, Problem, ECHO_CHARS};
@@ -64,7 +62,7 @@ fn key_part(parameter: &str, value: &str) -> Result<(), ApiError> {
 }
 
 /// The job key of the path `{group}/{name}`, checked.
-fn job_key((group, name): (String, String)) -> Result<JobKey, ApiError> {
+pub(crate) fn job_key((group, name): (String, String)) -> Result<JobKey, ApiError> {
     key_part("group", &group)?;
     key_part("name", &name)?;
     Ok(JobKey::new(group, name))
@@ -170,7 +168,10 @@ pub async fn runs(
     let more = runs.len() as u64 > limit;
     runs.truncate(limit as usize);
     Ok(HttpResponse::Ok().json(RunsPage {
-        runs: runs.into_iter().map(RunView::from).collect(),
+        runs: runs
+            .into_iter()
+            .map(|r| RunView::with_links(r, &state.provisioner.settings().links))
+            .collect(),
         offset,
         limit,
         next_offset: more.then(|| offset.saturating_add(limit)),
@@ -202,7 +203,104 @@ pub async fn run(
         .run(&run_id)
         .await
         .map_err(ApiError::from_status_api)?;
-    Ok(HttpResponse::Ok().json(RunView::from(run)))
+    Ok(HttpResponse::Ok().json(RunView::with_links(
+        run,
+        &state.provisioner.settings().links,
+    )))
+}
+
+/// Query of `GET /v1/scheduler/runs/{runId}/logs`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogsQuery {
+    /// Bytes of the end of the log to answer, 1 to 4194304 (default 65536).
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 4194304)]
+    pub tail: Option<String>,
+}
+
+/// Header: where the log came from (`spark-submit`, `yarn-nodemanager`,
+/// `yarn-aggregated`), or `none` while there is none.
+pub const LOG_SOURCE_HEADER: &str = "x-log-source";
+/// Header: `true` when earlier output is not in the answer.
+pub const LOG_TRUNCATED_HEADER: &str = "x-log-truncated";
+/// Header: the run's state when the log was read.
+pub const RUN_STATE_HEADER: &str = "x-run-state";
+
+/// The end of a run's driver log as plain text: local mode, spark-submit's
+/// output (the driver itself), captured, redacted and kept up to
+/// `launcher.run_log_max_bytes`; YARN, the driver container's `stdout`
+/// and `stderr` from its NodeManager while it runs, else spark-submit's
+/// client output as kept. Headers say where it came from
+/// (`x-log-source`), whether earlier output was left out
+/// (`x-log-truncated`) and the run's state (`x-run-state`). While nothing
+/// is available yet the answer is `200` with `x-log-source: none` and a
+/// one-line explanation as the body.
+#[utoipa::path(
+    get, path = "/v1/scheduler/runs/{runId}/logs", tag = TAG, operation_id = "getRunLogs",
+    params(("runId" = String, Path, description = "The run id"), LogsQuery),
+    responses(
+        (status = 200, description = "The end of the run's log (or, with x-log-source: none, why there is none yet)", content_type = "text/plain; charset=utf-8", body = String,
+            headers(
+                ("x-log-source" = String, description = "spark-submit, yarn-nodemanager, yarn-aggregated, or none"),
+                ("x-log-truncated" = bool, description = "true when earlier output is not in the answer"),
+                ("x-run-state" = String, description = "The run's state"),
+            )),
+        (status = 400, description = "A run id longer than 190 characters, or tail out of range", body = Problem),
+        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = Problem),
+        (status = 404, description = "No run has this id", body = Problem),
+        (status = 500, description = "System problem (database)", body = SystemError),
+    ),
+    security((), ("status" = []))
+)]
+pub async fn run_logs(
+    state: web::Data<AppState>,
+    run_id: web::Path<String>,
+    query: web::Query<LogsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    record_operation("run-logs", None);
+    key_part("runId", &run_id)?;
+    let tail = number("tail", query.tail.as_deref(), MAX_TAIL_BYTES)?.unwrap_or(DEFAULT_TAIL_BYTES);
+    if tail == 0 {
+        return Err(ApiError::bad_request(format!(
+            "tail 0 is out of range; use 1 to {MAX_TAIL_BYTES}"
+        )));
+    }
+    let answer = state
+        .logs
+        .run_log(&run_id, tail)
+        .await
+        .map_err(ApiError::from_status_api)?;
+    let mut reply = HttpResponse::Ok();
+    reply
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((RUN_STATE_HEADER, answer.state.as_str()));
+    Ok(match answer.tail {
+        Some(tail) => {
+            reply
+                .insert_header((LOG_SOURCE_HEADER, tail.source.as_str()))
+                .insert_header((LOG_TRUNCATED_HEADER, tail.truncated.to_string()));
+            if let Some(note) = answer.note {
+                // A header holds one line of visible ASCII.
+                let note: String = note
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_graphic() || c == ' ' {
+                            c
+                        } else {
+                            '?'
+                        }
+                    })
+                    .take(500)
+                    .collect();
+                reply.insert_header(("x-log-note", note));
+            }
+            reply.body(tail.text)
+        }
+        None => reply
+            .insert_header((LOG_SOURCE_HEADER, "none"))
+            .insert_header((LOG_TRUNCATED_HEADER, "false"))
+            .body(format!("{}\n", answer.note.unwrap_or_default())),
+    })
 }
 
 /// A job: its data (jar, class, resources, queue), its triggers with next
@@ -547,93 +645,6 @@ async fn set_paused(
     Ok(HttpResponse::Ok().json(answer))
 }
 
-/// Query of `GET /v1/scheduler/jobs/{group}/{name}/explain`, read as text
-/// and checked here, so that a bad value is answered naming its parameter.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExplainQuery {
-    /// Start of the window, RFC 3339 (e.g. `2030-01-01T00:00:00Z`), included.
-    #[param(value_type = String, format = DateTime)]
-    pub from: Option<String>,
-    /// End of the window, RFC 3339, included; after `from`.
-    #[param(value_type = String, format = DateTime)]
-    pub to: Option<String>,
-}
-
-/// An instant of the query, required.
-fn instant(parameter: &str, value: Option<&str>) -> Result<DateTime<Utc>, ApiError> {
-    let text = value
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "{parameter} is required: an RFC 3339 instant such as 2030-01-01T00:00:00Z"
-            ))
-        })?;
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            ApiError::bad_request(format!(
-                "{parameter} '{}' is not an RFC 3339 instant such as 2030-01-01T00:00:00Z ({e})",
-                excerpt(text, ECHO_CHARS)
-            ))
-        })
-}
-
-fn parse_window(q: &ExplainQuery) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
-    let from = instant("from", q.from.as_deref())?;
-    let to = instant("to", q.to.as_deref())?;
-    if from >= to {
-        return Err(ApiError::bad_request(format!(
-            "from ({}) must be before to ({})",
-            from.to_rfc3339(),
-            to.to_rfc3339()
-        )));
-    }
-    Ok((from, to))
-}
-
-/// Why didn't my job run? Every fire time the job's schedule had in the
-/// window and what became of it: `RAN` (its run and state), `SKIPPED`
-/// (the runs that blocked it under `concurrencyPolicy: Forbid`),
-/// `MISFIRED` (the misfire instruction and the run it fired once instead),
-/// `PAUSED`, `BEFORE_START`, `AFTER_END`, `NOT_YET_DUE`, `REPAIRED` (the
-/// trigger was stuck in a state no live instance owned until recovery
-/// repaired it) or `MISSING` (no explanation: should not happen); with the
-/// job's manual starts, retries and misfire runs in the window. At most
-/// 1000 fire times per answer.
-#[utoipa::path(
-    get, path = "/v1/scheduler/jobs/{group}/{name}/explain", tag = TAG, operation_id = "explainJob",
-    params(
-        ("group" = String, Path, description = "Job group: the data product id"),
-        ("name" = String, Path, description = "Job name: the descriptor's jobName"),
-        ExplainQuery,
-    ),
-    responses(
-        (status = 200, description = "Every fire time in the window and what became of it", body = JobExplanation),
-        (status = 400, description = "from or to missing or not RFC 3339, from not before to, more than 1000 fire times in the window, or a key part longer than 190 characters", body = Problem),
-        (status = 401, description = "Missing or wrong bearer token (auth.status_token)", body = Problem),
-        (status = 404, description = "No job has this key", body = Problem),
-        (status = 500, description = "System problem (database)", body = SystemError),
-    ),
-    security((), ("status" = []))
-)]
-pub async fn explain(
-    state: web::Data<AppState>,
-    key: web::Path<(String, String)>,
-    query: web::Query<ExplainQuery>,
-) -> Result<HttpResponse, ApiError> {
-    record_operation("explain", None);
-    let key = job_key(key.into_inner())?;
-    let (from, to) = parse_window(&query)?;
-    let answer: JobExplanation = state
-        .control
-        .explain(&key, from, to)
-        .await
-        .map_err(ApiError::from_status_api)?;
-    Ok(HttpResponse::Ok().json(answer))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -708,40 +719,6 @@ mod tests {
             ),
         ] {
             let e = parse_filter(&q).expect_err(needle);
-            assert!(e.to_string().contains(needle), "{e}");
-        }
-    }
-
-    #[test]
-    fn explain_windows_parse_or_name_the_parameter() {
-        let q = |from: Option<&str>, to: Option<&str>| ExplainQuery {
-            from: from.map(str::to_string),
-            to: to.map(str::to_string),
-        };
-        let (from, to) = parse_window(&q(
-            Some("2030-01-01T01:00:00+01:00"),
-            Some("2030-01-01T00:30:00Z"),
-        ))
-        .expect("valid");
-        assert_eq!(from.to_rfc3339(), "2030-01-01T00:00:00+00:00");
-        assert_eq!(to - from, chrono::Duration::minutes(30));
-        for (query, needle) in [
-            (q(None, Some("2030-01-01T00:00:00Z")), "from is required"),
-            (q(Some("2030-01-01T00:00:00Z"), Some(" ")), "to is required"),
-            (
-                q(Some("yesterday"), Some("2030-01-01T00:00:00Z")),
-                "from 'yesterday'",
-            ),
-            (
-                q(Some("2030-01-01T00:00:00Z"), Some("2030-01-01")),
-                "to '2030-01-01'",
-            ),
-            (
-                q(Some("2030-01-01T00:00:00Z"), Some("2030-01-01T00:00:00Z")),
-                "must be before to",
-            ),
-        ] {
-            let e = parse_window(&query).expect_err(needle);
             assert!(e.to_string().contains(needle), "{e}");
         }
     }

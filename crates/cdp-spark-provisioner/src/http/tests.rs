@@ -43,6 +43,11 @@ fn state(store: MockJobStorePort) -> web::Data<AppState> {
             Arc::new(cdp_spark_domain::ports::MockSchedulerStorePort::new()),
             None,
         ),
+        logs: cdp_spark_domain::usecases::RunLogs::new(
+            provisioner.clone(),
+            Arc::new(cdp_spark_domain::ports::MockRunLogStorePort::new()),
+            None,
+        ),
         provisioner,
         operations: Operations::new(
             Arc::new(InMemoryOperationStore::new()),

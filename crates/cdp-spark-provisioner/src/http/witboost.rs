@@ -157,6 +157,7 @@ async fn run_provisioning(
         .provisioner
         .check_for(deployment, &request)
         .map_err(|issues| ApiError::invalid_body(issues.to_request_validation_error(None)))?;
+    let remove_data = request.remove_data;
     drop(request);
     let worker = state.clone();
     let token = operations::start(
@@ -166,7 +167,7 @@ async fn run_provisioning(
         move |token| async move {
             let outcome = worker
                 .provisioner
-                .deploy_checked(deployment, descriptor)
+                .deploy_checked(deployment, descriptor, remove_data)
                 .await;
             let now = worker.operations.clock().now();
             count(&worker, deployment, &outcome);

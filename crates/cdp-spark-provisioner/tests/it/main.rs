@@ -26,6 +26,7 @@ mod http_store_durability;
 mod http_store_growth;
 mod spark_local_e2e;
 mod spark_local_explain;
+mod spark_local_logs;
 mod spark_local_notify;
 mod spark_local_params;
 mod spark_local_shutdown;
