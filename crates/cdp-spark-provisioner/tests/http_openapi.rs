@@ -419,6 +419,7 @@ async fn the_document_describes_timed_out_runs_their_nominal_time_and_job_limits
     let doc = served_document(&server).await;
     let states = enum_values(&doc, &doc["components"]["schemas"]["RunState"]);
     let expected: BTreeSet<String> = [
+        "QUEUED",
         "SUBMITTING",
         "RUNNING",
         "SUCCEEDED",

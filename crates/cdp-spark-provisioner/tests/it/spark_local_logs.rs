@@ -185,7 +185,7 @@ async fn a_local_runs_log_is_served_while_it_runs_after_it_ends_and_removed_with
         "/result",
         "1 ended run(s) and 1 stored log(s) were deleted",
     );
-    assert_mentions(&removed, "/logs/0/message", "removeData: true");
+    assert_mentions(&removed, "/logs/1/message", "removeData: true");
     let (code, _) = server.get(&format!("/v1/scheduler/runs/{run_id}")).await;
     assert_eq!(code, 404, "the run is gone");
     let (code, _, _) = get_text(&server, &logs).await;
