@@ -30,6 +30,7 @@ mod migrate;
 pub mod properties;
 pub mod results;
 mod rows;
+mod run_states;
 mod scheduler;
 mod sql;
 mod sqlite_file;

@@ -48,7 +48,6 @@ use tracing::{debug, info, warn};
 
 use crate::config::Backend;
 use crate::connection::{write_transaction, AnyConnection};
-use crate::ddl::RUNS_TABLE;
 use crate::error::DbError;
 use crate::limits;
 use crate::rows::{bool_text, fire_millis, job_from_row, millis, run_from_row, trigger_from_row};
@@ -57,6 +56,7 @@ use crate::sql::{
     upsert, JobRow, Query, RunRow, Sql, TriggerRow, RUN_COLUMNS, STATE_ACCESS,
 };
 use crate::store::{Access, DieselJobStore, Inner};
+use crate::{ddl::RUNS_TABLE, run_states::IN_FLIGHT};
 
 /// Rows per multi-row statement.
 const CHUNK: usize = 100;
@@ -300,11 +300,11 @@ fn move_triggers(
         if changed != chunk.len() {
             // Every trigger read under the lock moves forward; anything else
             // means the rows changed under us: roll back and retry.
-            return Err(DbError::Store(StoreError::Conflict(format!(
+            return Err(DbError::conflict(format!(
                 "{} of {} acquired triggers changed during the fire transaction",
                 chunk.len() - changed.min(chunk.len()),
                 chunk.len()
-            ))));
+            )));
         }
     }
     Ok(())
@@ -348,11 +348,11 @@ fn delete_completed(
             .execute(conn)?;
         if deleted != chunk.len() {
             // As in `move_triggers`: the rows read under the lock changed.
-            return Err(DbError::Store(StoreError::Conflict(format!(
+            return Err(DbError::conflict(format!(
                 "{} of {} completed triggers changed during the fire transaction",
                 chunk.len() - deleted.min(chunk.len()),
                 chunk.len()
-            ))));
+            )));
         }
     }
     Ok(())
@@ -368,7 +368,7 @@ fn in_flight_runs(
     let mut out = Vec::new();
     for chunk in jobs.chunks(CHUNK) {
         let text = format!(
-            "SELECT {} FROM {pre}{RUNS_TABLE} WHERE SCHED_NAME = ? AND STATE IN ('SUBMITTING', 'RUNNING') \
+            "SELECT {} FROM {pre}{RUNS_TABLE} WHERE SCHED_NAME = ? AND STATE IN ({IN_FLIGHT}) \
              AND (JOB_GROUP, JOB_NAME) IN ({})",
             aliased(RUN_COLUMNS),
             placeholders(chunk.len(), 2)

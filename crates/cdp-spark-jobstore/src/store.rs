@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
+use cdp_spark_domain::cause;
 use cdp_spark_domain::model::{
     JobDefinition, JobKey, OperationRecord, RunFilter, RunRecord, TriggerDefinition, TriggerKey,
     TriggerSchedule,
@@ -36,8 +37,8 @@ use crate::rows::{
     trigger_from_row, TYPE_CRON, TYPE_SIMPLE,
 };
 use crate::sql::{
-    bind_run, by_key, delete_trigger_rows, job_exists, load_job, lock_trigger_access, per_chunk,
-    query, trigger_keys_of_job, trigger_owner, Db, JobRow, OwnerRow, RunRow, Sql, TriggerRow,
+    by_key, delete_trigger_rows, job_exists, load_job, lock_trigger_access, per_chunk, query,
+    trigger_keys_of_job, trigger_owner, Db, JobRow, OwnerRow, RunRow, Sql, TriggerRow,
 };
 use crate::sqlite_file::{DatabaseFile, Throttle, LOUD_EVERY};
 
@@ -148,7 +149,7 @@ async fn open_sqlite_file(
         })
     })
     .await
-    .map_err(|e| StoreError::Other(format!("opening the SQLite store failed: {e}")))?
+    .map_err(|e| StoreError::Other(cause!("opening the SQLite store failed: {e}")).caused_by(e))?
 }
 
 impl std::fmt::Debug for DieselJobStore {
@@ -270,7 +271,7 @@ impl DieselJobStore {
             }
         })
         .await
-        .map_err(|e| StoreError::Other(format!("the job store task of {op} failed: {e}")))?
+        .map_err(|e| StoreError::Other(cause!("the job store task of {op} failed: {e}")).caused_by(e))?
     }
 
     /// The row `statement` (`… WHERE SCHED_NAME = ? AND <id column> = ?`)
@@ -458,7 +459,7 @@ fn replace_in_transaction(
     }
     if let Some(t) = trigger {
         if let Some(owner) = trigger_owner(conn, &inner.sql, &inner.sched, &t.key)? {
-            return Err(DbError::Store(StoreError::Other(format!(
+            return Err(DbError::Store(StoreError::Other(cause!(
                 "the trigger key {} is already used by job {owner}, so job {} cannot take it; nothing was changed",
                 t.key, job.key
             ))));
@@ -589,7 +590,7 @@ impl JobStorePort for DieselJobStore {
         let added = self
             .with_existing_job("add_trigger", job, move |conn, inner, _| {
                 if let Some(owner) = trigger_owner(conn, &inner.sql, &inner.sched, &trigger.key)? {
-                    return Err(DbError::Store(StoreError::Conflict(format!(
+                    return Err(DbError::Store(StoreError::Conflict(cause!(
                         "a trigger {} (of job {owner}) already exists; nothing was added",
                         trigger.key
                     ))));
@@ -655,16 +656,6 @@ impl JobStorePort for DieselJobStore {
                 .bind::<BigInt, _>(offset)
                 .load(conn)?;
             rows.into_iter().map(run_from_row).collect()
-        })
-        .await
-    }
-
-    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        limits::check_run(run)?;
-        let run = run.clone();
-        self.with_conn("save_run", Access::Write, move |conn, inner| {
-            bind_run(query(&inner.sql.run_upsert), &inner.sched, &run).execute(conn)?;
-            Ok(())
         })
         .await
     }
