@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod artifact;
+pub mod cause;
 pub mod clock;
 pub mod config_text;
 pub mod cron;

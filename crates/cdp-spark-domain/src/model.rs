@@ -468,12 +468,18 @@ impl RunState {
             .find(|st| st.as_str().eq_ignore_ascii_case(s))
     }
 
+    /// The states of a run in flight (not ended): the one list, which the
+    /// job store's SQL is written from too.
+    pub const IN_FLIGHT: [RunState; 2] = [RunState::Submitting, RunState::Running];
+
+    /// Whether the run is in flight ([`Self::IN_FLIGHT`]).
+    pub fn is_in_flight(self) -> bool {
+        RunState::IN_FLIGHT.contains(&self)
+    }
+
     /// Whether the run has ended.
     pub fn is_final(self) -> bool {
-        !matches!(
-            self,
-            RunState::Queued | RunState::Submitting | RunState::Running
-        )
+        self != RunState::Queued && !self.is_in_flight()
     }
 }
 

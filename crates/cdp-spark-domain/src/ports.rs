@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::artifact::ArtifactUri;
+pub use crate::cause::{Cause, SourceError};
 use crate::model::{
     JobDefinition, JobKey, OperationRecord, RunFilter, RunRecord, SparkJobSpec, TriggerDefinition,
     TriggerKey,
@@ -37,27 +38,49 @@ pub struct FileStatus {
 }
 
 /// Faults reading files. "Not found" is not a fault: `status` answers `None`.
+/// A `detail` is a [`Cause`]: the text said after the variant's words, and
+/// the library error it came from (when the adapter had one) as its source.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FsError {
     /// The scheme of the location has no adapter configured (e.g. `hdfs://`
     /// before HDFS is configured).
     #[error("{scheme} is not configured in this provisioner: {detail}")]
-    NotConfigured { scheme: String, detail: String },
+    NotConfigured {
+        scheme: String,
+        #[source]
+        detail: Cause,
+    },
     /// The cluster (NameNode) did not answer in time or refused.
     #[error("the filesystem at {target} is unreachable: {detail}")]
-    Unreachable { target: String, detail: String },
+    Unreachable {
+        target: String,
+        #[source]
+        detail: Cause,
+    },
     /// Permission denied on the path.
     #[error("permission denied on {path}: {detail}")]
-    PermissionDenied { path: String, detail: String },
+    PermissionDenied {
+        path: String,
+        #[source]
+        detail: Cause,
+    },
     /// A read beyond the end of the file or of a file that changed under us.
     #[error("could not read {path}: {detail}")]
-    Read { path: String, detail: String },
+    Read {
+        path: String,
+        #[source]
+        detail: Cause,
+    },
     /// The location as written cannot be a jar: a symlink loop, a name
     /// longer than the OS allows, a FIFO, socket or device, a path through
     /// a file, a file removed while it was checked. A problem of the
     /// descriptor's field, not a fault of the provisioner.
     #[error("{path} cannot be read as a file: {detail}")]
-    Unusable { path: String, detail: String },
+    Unusable {
+        path: String,
+        #[source]
+        detail: Cause,
+    },
     /// A local location outside the folders the provisioner may read local
     /// files from. Said the same way whatever is (or is not) at the path.
     #[error("{path} is outside the local folders this provisioner reads ({})", roots_text(.roots))]
@@ -71,6 +94,41 @@ pub enum FsError {
         location: String,
         known: Vec<String>,
     },
+}
+
+impl FsError {
+    /// The same error keeping `source`, the library error it came from, as
+    /// the source of its cause. `OutsideRoots` and `UnknownFilesystem` are
+    /// decisions with no cause to keep: they stay as they are.
+    #[must_use]
+    pub fn caused_by<E>(self, source: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        match self {
+            FsError::NotConfigured { scheme, detail } => FsError::NotConfigured {
+                scheme,
+                detail: detail.caused_by(source),
+            },
+            FsError::Unreachable { target, detail } => FsError::Unreachable {
+                target,
+                detail: detail.caused_by(source),
+            },
+            FsError::PermissionDenied { path, detail } => FsError::PermissionDenied {
+                path,
+                detail: detail.caused_by(source),
+            },
+            FsError::Read { path, detail } => FsError::Read {
+                path,
+                detail: detail.caused_by(source),
+            },
+            FsError::Unusable { path, detail } => FsError::Unusable {
+                path,
+                detail: detail.caused_by(source),
+            },
+            decided @ (FsError::OutsideRoots { .. } | FsError::UnknownFilesystem { .. }) => decided,
+        }
+    }
 }
 
 /// The roots of [`FsError::OutsideRoots`] for a message.
@@ -147,21 +205,39 @@ pub trait HdfsPort: Send + Sync {
 
 // ----------------------------------------------------------- job store ---
 
-/// Faults of the job store.
+/// Faults of the job store. Each carries a [`Cause`]: its text, and the
+/// database driver's error (when there was one) as its source.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be reached or the connection was lost.
     #[error("the job store is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
     /// A write conflicted with a concurrent one and was rolled back; retrying may succeed.
     #[error("the job store write conflicted with another one: {0}")]
-    Conflict(String),
+    Conflict(#[source] Cause),
     /// Stored data that this provisioner cannot read (e.g. written by a newer version).
     #[error("the job store holds data this provisioner cannot read: {0}")]
-    Corrupt(String),
+    Corrupt(#[source] Cause),
     /// Any other database failure.
     #[error("the job store failed: {0}")]
-    Other(String),
+    Other(#[source] Cause),
+}
+
+impl StoreError {
+    /// The same error keeping `source`, the library error it came from, as
+    /// the source of its cause.
+    #[must_use]
+    pub fn caused_by<E>(self, source: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        match self {
+            StoreError::Unavailable(c) => StoreError::Unavailable(c.caused_by(source)),
+            StoreError::Conflict(c) => StoreError::Conflict(c.caused_by(source)),
+            StoreError::Corrupt(c) => StoreError::Corrupt(c.caused_by(source)),
+            StoreError::Other(c) => StoreError::Other(c.caused_by(source)),
+        }
+    }
 }
 
 /// What a replace did.
@@ -272,17 +348,6 @@ pub trait JobStorePort: Send + Sync {
     async fn trigger_repairs(&self, job: &JobKey) -> Result<Vec<TriggerRepair>, StoreError> {
         let _ = job;
         Ok(Vec::new())
-    }
-
-    /// Insert the run, or replace the stored run with the same `run_id`
-    /// (a run's state, application id and end change as it progresses).
-    /// Stores that keep no run history (an offline store) keep this default,
-    /// which refuses.
-    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        Err(StoreError::Other(format!(
-            "this job store keeps no run history, so run {} was not recorded",
-            run.run_id
-        )))
     }
 
     /// Whether the store answers (readiness).
@@ -401,17 +466,47 @@ pub enum ApplicationState {
     },
 }
 
-/// Faults launching or following an application.
+/// Faults launching or following an application. A [`Cause`] keeps the
+/// process or HTTP client error (when there was one) as its source.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LaunchError {
     #[error("spark-submit failed: {0}")]
-    Submit(String),
+    Submit(#[source] Cause),
     #[error("spark-submit did not finish within {seconds} s and was killed")]
     Timeout { seconds: u64 },
     #[error("the cluster manager is unreachable: {0}")]
-    Unreachable(String),
+    Unreachable(#[source] Cause),
     #[error("{0}")]
-    Other(String),
+    Other(#[source] Cause),
+}
+
+impl LaunchError {
+    /// The same error keeping `source`, the library error it came from, as
+    /// the source of its cause. `Timeout` has no cause to keep: it stays.
+    #[must_use]
+    pub fn caused_by<E>(self, source: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        match self {
+            LaunchError::Submit(c) => LaunchError::Submit(c.caused_by(source)),
+            LaunchError::Unreachable(c) => LaunchError::Unreachable(c.caused_by(source)),
+            LaunchError::Other(c) => LaunchError::Other(c.caused_by(source)),
+            timeout @ LaunchError::Timeout { .. } => timeout,
+        }
+    }
+
+    /// The same error with the text of its cause rewritten by `f`
+    /// (redaction); the kept library error stays.
+    #[must_use]
+    pub fn map_text(self, f: impl FnOnce(&str) -> String) -> Self {
+        match self {
+            LaunchError::Submit(c) => LaunchError::Submit(c.map_text(f)),
+            LaunchError::Unreachable(c) => LaunchError::Unreachable(c.map_text(f)),
+            LaunchError::Other(c) => LaunchError::Other(c.map_text(f)),
+            timeout @ LaunchError::Timeout { .. } => timeout,
+        }
+    }
 }
 
 /// Launches Spark applications and follows them to their final status.
@@ -597,7 +692,7 @@ pub trait SchedulerStorePort: Send + Sync {
     ) -> Result<PausedCount, StoreError> {
         let _ = (group, paused);
         Err(StoreError::Other(
-            "this store cannot pause jobs in bulk".to_string(),
+            "this store cannot pause jobs in bulk".to_string().into(),
         ))
     }
 
@@ -607,7 +702,7 @@ pub trait SchedulerStorePort: Send + Sync {
     async fn queue_runs(&self, job: &JobKey, runs: &[RunRecord]) -> Result<bool, StoreError> {
         let _ = (job, runs);
         Err(StoreError::Other(
-            "this store cannot queue runs".to_string(),
+            "this store cannot queue runs".to_string().into(),
         ))
     }
 }
@@ -621,105 +716,5 @@ pub struct PausedCount {
     pub triggers: usize,
 }
 
-// -------------------------------------------------------- notifications ---
-
-/// One delivery claimed from the outbox: an event for one webhook.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxEntry {
-    /// The event's id, sent as the idempotency key: the same for every
-    /// attempt of this delivery.
-    pub event_id: String,
-    pub kind: crate::notify::EventKind,
-    /// The webhook's name in the operator's configuration.
-    pub target: String,
-    /// The JSON body.
-    pub payload: String,
-    /// Attempts made, this one included.
-    pub attempts: u32,
-    /// The claim's token: only its holder may record the outcome.
-    pub lease: String,
-}
-
-/// The notification outbox the store keeps: events written in the
-/// transactions that end runs, claimed for delivery under a lease.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait OutboxPort: Send + Sync {
-    /// Claims at most `limit` due deliveries (pending, next attempt time
-    /// reached on the database's clock, no live lease) for `lease_for`;
-    /// counts the attempt. Two instances never hold the same delivery.
-    async fn claim_notifications(
-        &self,
-        limit: usize,
-        lease_for: std::time::Duration,
-    ) -> Result<Vec<OutboxEntry>, StoreError>;
-
-    /// Records what an attempt made of a delivery, if `entry`'s lease is
-    /// still the delivery's; answers whether it was.
-    async fn complete_notification(
-        &self,
-        entry: &OutboxEntry,
-        outcome: &crate::notify::Delivery,
-    ) -> Result<bool, StoreError>;
-
-    /// Deletes deliveries that ended (sent, given up, withdrawn) and were
-    /// created more than `older_than` ago; answers how many.
-    async fn purge_notifications(&self, older_than: std::time::Duration)
-        -> Result<u64, StoreError>;
-}
-
-/// Posts one event to one of the operator's webhooks.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait NotifierPort: Send + Sync {
-    /// One attempt, bounded in time: `payload` (JSON) to the webhook named
-    /// `target`, with `event_id` as the idempotency key.
-    async fn post(
-        &self,
-        target: &str,
-        event_id: &str,
-        payload: &str,
-    ) -> crate::notify::AttemptResult;
-}
-
-/// A job's last success and next fire time, for the per-job metrics.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobTimes {
-    pub job: JobKey,
-    pub last_success: Option<DateTime<Utc>>,
-    pub next_fire: Option<DateTime<Utc>>,
-}
-
-/// What the per-job metrics read.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait JobTimesPort: Send + Sync {
-    /// At most `limit` jobs (ordered by key) with the end of their latest
-    /// `SUCCEEDED` run and the earliest next fire time of their waiting
-    /// triggers.
-    async fn job_times(&self, limit: usize) -> Result<Vec<JobTimes>, StoreError>;
-}
-
-/// What the scheduler engine observes, for metrics. Every method has an
-/// empty default.
-pub trait EngineObserver: Send + Sync {
-    /// A fire started this long after its scheduled time.
-    fn fired(&self, lateness: std::time::Duration) {
-        let _ = lateness;
-    }
-    /// A run this instance stored ended in `state`, after `duration` from
-    /// its fire (none when unknown).
-    fn run_ended(&self, state: crate::model::RunState, duration: Option<std::time::Duration>) {
-        let _ = (state, duration);
-    }
-    /// Triggers that misfired, fires skipped (a run in flight).
-    fn acquired(&self, misfired: usize, skipped: usize) {
-        let _ = (misfired, skipped);
-    }
-}
-
-/// An observer that observes nothing.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoObserver;
-
-impl EngineObserver for NoObserver {}
+pub mod notify;
+pub use notify::*;

@@ -290,14 +290,10 @@ impl Redactor {
         run
     }
 
-    /// A launch error's message redacted (it becomes a run's `error`).
+    /// A launch error's message redacted (it becomes a run's `error`); the
+    /// library error its cause keeps stays, unredacted, as its source.
     pub fn launch_error(&self, error: LaunchError) -> LaunchError {
-        match error {
-            LaunchError::Submit(m) => LaunchError::Submit(self.text(&m)),
-            LaunchError::Unreachable(m) => LaunchError::Unreachable(self.text(&m)),
-            LaunchError::Other(m) => LaunchError::Other(self.text(&m)),
-            timeout @ LaunchError::Timeout { .. } => timeout,
-        }
+        error.map_text(|t| self.text(t))
     }
 
     /// An application's state with its diagnostics redacted (they become

@@ -42,6 +42,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cdp_spark_domain::artifact::ArtifactUri;
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::{FileKind, FileStatus, FsError, HdfsPort, Sink};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -228,7 +229,7 @@ impl LocalFs {
             Ok(Err(_)) | Err(_) => {
                 return Err(FsError::Unreachable {
                     target: "the local filesystem".into(),
-                    detail: format!(
+                    detail: cause!(
                         "all {} slots for local filesystem calls are held by calls still \
                          waiting for the kernel (a hung NFS mount?), so the provisioner did \
                          not {doing} {path} (waited {} ms, artifacts.local_timeout_ms)",
@@ -246,11 +247,12 @@ impl LocalFs {
             Ok(Ok(result)) => result,
             Ok(Err(e)) => Err(FsError::Read {
                 path: path.to_owned(),
-                detail: format!("the task to {doing} it did not complete: {e}"),
-            }),
+                detail: cause!("the task to {doing} it did not complete: {e}"),
+            }
+            .caused_by(e)),
             Err(_) => Err(FsError::Unreachable {
                 target: format!("the local filesystem holding {path}"),
-                detail: format!(
+                detail: cause!(
                     "the call to {doing} it did not return within {} ms \
                      (artifacts.local_timeout_ms); it goes on in the background, holding one \
                      of the {} slots for local filesystem calls, until the kernel answers",
@@ -323,7 +325,7 @@ impl HdfsPort for LocalFs {
             let piece = chunk.min(len - done);
             let size = usize::try_from(piece).map_err(|_| FsError::Read {
                 path: path.to_owned(),
-                detail: format!("a piece of {piece} bytes does not fit in memory"),
+                detail: cause!("a piece of {piece} bytes does not fit in memory"),
             })?;
             let (file, owned) = (Arc::clone(&file), path.to_owned());
             let at = offset + done;
@@ -346,7 +348,7 @@ fn local_path(location: &ArtifactUri) -> Result<&str, FsError> {
         ArtifactUri::Local { path, .. } => Ok(path),
         ArtifactUri::Hdfs { .. } => Err(FsError::NotConfigured {
             scheme: "hdfs://".into(),
-            detail: format!(
+            detail: cause!(
                 "{location} was given to the local file reader, which only reads local \
                  files; route locations through ArtifactFs"
             ),
@@ -500,7 +502,7 @@ fn open_checked(path: &str, roots: Option<&Roots>) -> Result<(Arc<File>, u64), F
     if !meta.is_file() {
         return Err(FsError::Unusable {
             path: path.to_owned(),
-            detail: format!("it is {}, not a jar", kind_of(&meta)),
+            detail: cause!("it is {}, not a jar", kind_of(&meta)),
         });
     }
     if let (Some(roots), Some(before)) = (roots, before) {
@@ -561,7 +563,7 @@ fn range_size(path: &str, offset: u64, len: u64, file_len: u64) -> Result<usize,
         .filter(|_| end.is_some())
         .ok_or_else(|| FsError::Read {
             path: path.to_owned(),
-            detail: format!(
+            detail: cause!(
                 "asked for {len} bytes at offset {offset}, but the file has {file_len} bytes"
             ),
         })
@@ -574,7 +576,7 @@ fn read_at(file: &File, path: &str, offset: u64, size: usize) -> Result<Vec<u8>,
         if e.kind() == io::ErrorKind::UnexpectedEof {
             FsError::Read {
                 path: path.to_owned(),
-                detail: format!(
+                detail: cause!(
                     "the file ended before byte {} while reading {size} bytes at offset \
                      {offset}: it changed while being read",
                     offset + size as u64
@@ -591,15 +593,20 @@ fn read_at(file: &File, path: &str, offset: u64, size: usize) -> Result<Vec<u8>,
 /// what is wrong with the location is the descriptor's problem
 /// ([`FsError::Unusable`], [`FsError::PermissionDenied`]); the rest is a
 /// fault ([`FsError::Read`]).
+/// The I/O error is kept as the source of the `FsError`'s cause.
 fn io_error(path: &str, doing: &str, e: io::Error) -> FsError {
+    classify_io(path, doing, &e).caused_by(e)
+}
+
+fn classify_io(path: &str, doing: &str, e: &io::Error) -> FsError {
     let unusable = |detail: String| FsError::Unusable {
         path: path.to_owned(),
-        detail,
+        detail: detail.into(),
     };
     match e.raw_os_error() {
         Some(libc::EACCES | libc::EPERM) => FsError::PermissionDenied {
             path: path.to_owned(),
-            detail: format!(
+            detail: cause!(
                 "could not {doing} it ({e}); make it readable by the user the provisioner \
                  runs as"
             ),
@@ -624,7 +631,7 @@ fn io_error(path: &str, doing: &str, e: io::Error) -> FsError {
         Some(libc::EISDIR) => unusable(format!("could not {doing} it: it is a directory")),
         _ => FsError::Read {
             path: path.to_owned(),
-            detail: format!("could not {doing} it: {e}"),
+            detail: cause!("could not {doing} it: {e}"),
         },
     }
 }
@@ -764,5 +771,18 @@ mod tests {
             !roots.admits_as_written(Path::new("jars/a.jar")),
             "relative"
         );
+    }
+
+    #[test]
+    fn the_io_error_is_kept_as_the_source_of_the_cause() {
+        use std::error::Error as _;
+        let eio = io::Error::from_raw_os_error(libc::EIO);
+        let e = io_error("/srv/a.jar", "read", eio);
+        let kept = e.source().and_then(|cause| cause.source());
+        let io = kept.and_then(|k| k.downcast_ref::<io::Error>());
+        assert_eq!(io.and_then(io::Error::raw_os_error), Some(libc::EIO));
+        assert!(e
+            .to_string()
+            .starts_with("could not read /srv/a.jar: could not read it"));
     }
 }

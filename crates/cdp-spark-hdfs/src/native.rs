@@ -42,8 +42,8 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cdp_spark_domain::artifact::ArtifactUri;
 use cdp_spark_domain::ports::{FileKind, FileStatus, FsError, HdfsPort, Sink};
+use cdp_spark_domain::{artifact::ArtifactUri, cause};
 use futures::StreamExt;
 use hdfs_native::{Client, ClientBuilder, HdfsError};
 
@@ -332,7 +332,7 @@ impl HdfsNativeFs {
         else {
             return Err(FsError::NotConfigured {
                 scheme: "file:".into(),
-                detail: format!(
+                detail: cause!(
                     "{location} was given to the HDFS reader, which only reads hdfs:// \
                      locations; route locations through ArtifactFs"
                 ),
@@ -343,7 +343,7 @@ impl HdfsNativeFs {
             .filesystem(authority)
             .map_err(|detail| FsError::NotConfigured {
                 scheme: SCHEME.into(),
-                detail: format!("cannot tell where {location} is: {detail}"),
+                detail: cause!("cannot tell where {location} is: {detail}"),
             })?;
         // A name service or federated name comes from the configuration;
         // an address written into the location must be one it names too.
@@ -415,7 +415,7 @@ impl HdfsNativeFs {
         }
         builder.build().map_err(|e| FsError::NotConfigured {
             scheme: SCHEME.into(),
-            detail: format!(
+            detail: cause!(
                 "the HDFS client for {fs} could not be set up: {e} ({})",
                 self.conf.source()
             ),
@@ -457,7 +457,7 @@ impl HdfsNativeFs {
         doing: &str,
     ) -> FsError {
         match failure {
-            Failure::Hdfs(e) => map_error(e, fs, location, doing, &self.auth),
+            Failure::Hdfs(e) => map_error(&e, fs, location, doing, &self.auth).caused_by(e),
             Failure::TimedOut => {
                 let probes = probe(&fs.namenodes, PROBE_BUDGET.min(self.timeout)).await;
                 let refused = !probes.is_empty() && probes.iter().all(|p| p.refused);
@@ -481,7 +481,7 @@ impl HdfsNativeFs {
                 };
                 FsError::Unreachable {
                     target: fs.to_string(),
-                    detail,
+                    detail: detail.into(),
                 }
             }
         }
@@ -524,7 +524,7 @@ impl HdfsPort for HdfsNativeFs {
         let client = self.client_for(&fs)?;
         let past_end = |file_len: u64| FsError::Read {
             path: location.to_string(),
-            detail: format!(
+            detail: cause!(
                 "asked for {len} bytes at offset {offset}, but the file has {file_len} bytes"
             ),
         };
@@ -552,7 +552,7 @@ impl HdfsPort for HdfsNativeFs {
         if bytes.len() as u64 != len {
             return Err(FsError::Read {
                 path: location.to_string(),
-                detail: format!(
+                detail: cause!(
                     "asked for {len} bytes at offset {offset}, got {}: the file changed while \
                      being read",
                     bytes.len()
@@ -629,7 +629,7 @@ impl HdfsNativeFs {
         let Some((at, size)) = range else {
             return Err(FsError::Read {
                 path: location.to_string(),
-                detail: format!(
+                detail: cause!(
                     "asked for {len} bytes at offset {offset}, but the file has {file_len} bytes"
                 ),
             });
@@ -744,7 +744,7 @@ fn keytab_hint(principal: Option<&str>, keytab: &str, failure: &str) -> String {
 }
 
 fn map_error(
-    e: HdfsError,
+    e: &HdfsError,
     fs: &Filesystem,
     location: &ArtifactUri,
     doing: &str,
@@ -753,7 +753,7 @@ fn map_error(
     let path = location.to_string();
     let login_refused = |what: String| FsError::NotConfigured {
         scheme: SCHEME.into(),
-        detail: format!(
+        detail: cause!(
             "the provisioner could not log in to {fs} ({auth}) to {doing} {location}: {what}; \
              {}",
             login_hint(auth, &what)
@@ -763,16 +763,16 @@ fn map_error(
         HdfsError::RPCError(class, message) if class == ACCESS_CONTROL => {
             FsError::PermissionDenied {
                 path,
-                detail: format!(
+                detail: cause!(
                     "the NameNode refused to let the provisioner ({auth}) {doing} it: {}",
-                    first_line(&message)
+                    first_line(message)
                 ),
             }
         }
         HdfsError::FatalRPCError(class, message) | HdfsError::RPCError(class, message)
-            if class == ACCESS_CONTROL || is_authentication_class(&class) =>
+            if class == ACCESS_CONTROL || is_authentication_class(class) =>
         {
-            login_refused(format!("{class}: {}", first_line(&message)))
+            login_refused(format!("{class}: {}", first_line(message)))
         }
         HdfsError::SASLError(message) => login_refused(format!("SASL: {message}")),
         HdfsError::GSSAPIError(major, minor, message) => {
@@ -784,7 +784,7 @@ fn map_error(
         HdfsError::OperationFailed(message) if message.contains("libgssapi") => {
             FsError::NotConfigured {
                 scheme: SCHEME.into(),
-                detail: format!(
+                detail: cause!(
                     "Kerberos is configured but the GSSAPI library could not be loaded \
                      ({message}); install it (Debian/Ubuntu: apt-get install libgssapi-krb5-2; \
                      RHEL: krb5-libs)"
@@ -798,36 +798,36 @@ fn map_error(
         {
             FsError::Unreachable {
                 target: fs.to_string(),
-                detail: format!(
+                detail: cause!(
                     "no active NameNode could serve the request to {doing} {location}: {class}: \
                      {}",
-                    first_line(&message)
+                    first_line(message)
                 ),
             }
         }
         HdfsError::RPCError(class, message) | HdfsError::FatalRPCError(class, message) => {
             FsError::Read {
                 path,
-                detail: format!(
+                detail: cause!(
                     "the NameNode failed to {doing} it: {class}: {}",
-                    first_line(&message)
+                    first_line(message)
                 ),
             }
         }
         HdfsError::IOError(io) => FsError::Unreachable {
             target: fs.to_string(),
-            detail: format!("could not {doing} {location}: {}", describe_io(&io)),
+            detail: cause!("could not {doing} {location}: {}", describe_io(io)),
         },
         HdfsError::InvalidRPCResponse(decode) => FsError::Unreachable {
             target: fs.to_string(),
-            detail: format!(
+            detail: cause!(
                 "the answer while trying to {doing} {location} is not Hadoop RPC ({decode}); is \
                  the address a NameNode's RPC port (usually 8020)?"
             ),
         },
         HdfsError::FileNotFound(_) => FsError::Read {
             path,
-            detail: format!("could not {doing} it: it does not exist (was it just removed?)"),
+            detail: cause!("could not {doing} it: it does not exist (was it just removed?)"),
         },
         HdfsError::IsADirectoryError(_) => FsError::Read {
             path,
@@ -837,7 +837,7 @@ fn map_error(
         | HdfsError::ChecksumError
         | HdfsError::BlocksNotFound(_)) => FsError::Read {
             path,
-            detail: format!(
+            detail: cause!(
                 "could not {doing} it from the DataNodes: {e}; check that the DataNodes holding \
                  its blocks are reachable from the provisioner (dfs.client.use.datanode.hostname \
                  if they are known by host name only)"
@@ -846,12 +846,12 @@ fn map_error(
         e @ (HdfsError::InvalidArgument(_) | HdfsError::UrlParseError(_)) => {
             FsError::NotConfigured {
                 scheme: SCHEME.into(),
-                detail: format!("the HDFS client refused the request to {doing} {location}: {e}"),
+                detail: cause!("the HDFS client refused the request to {doing} {location}: {e}"),
             }
         }
         e => FsError::Read {
             path,
-            detail: format!("could not {doing} it: {e}"),
+            detail: cause!("could not {doing} it: {e}"),
         },
     }
 }
@@ -945,7 +945,7 @@ mod tests {
 
     fn map(e: HdfsError) -> FsError {
         let auth = Auth::Simple { user: None };
-        map_error(e, &fs(), &location(), "read the status of", &auth)
+        map_error(&e, &fs(), &location(), "read the status of", &auth)
     }
 
     #[test]

@@ -23,7 +23,7 @@ fn login_fault(result: Result<Option<cdp_spark_domain::ports::FileStatus>, FsErr
     match result {
         Err(FsError::NotConfigured { scheme, detail }) => {
             assert_eq!(scheme, "hdfs://");
-            detail
+            detail.into()
         }
         other => panic!("expected a login fault, got {other:?}"),
     }

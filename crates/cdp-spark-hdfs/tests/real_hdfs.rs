@@ -146,7 +146,7 @@ fn artifact_fs(config: &HdfsConfig) -> ArtifactFs {
 
 fn permission_denied<T: std::fmt::Debug>(result: Result<T, FsError>, what: &str) -> String {
     match result {
-        Err(FsError::PermissionDenied { detail, .. }) => detail,
+        Err(FsError::PermissionDenied { detail, .. }) => detail.into(),
         other => panic!("{what}: expected permission denied, got {other:?}"),
     }
 }

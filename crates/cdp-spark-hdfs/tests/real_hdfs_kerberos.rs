@@ -97,7 +97,7 @@ fn login_fault<T: std::fmt::Debug>(result: Result<T, FsError>, what: &str) -> St
     match result {
         Err(FsError::NotConfigured { scheme, detail }) => {
             assert_eq!(scheme, "hdfs://");
-            detail
+            detail.into()
         }
         other => panic!("{what}: expected a login fault, got {other:?}"),
     }

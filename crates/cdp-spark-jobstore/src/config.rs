@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use cdp_spark_domain::cause;
 use cdp_spark_domain::config_text::KeyError;
 use cdp_spark_domain::ports::StoreError;
 use serde::{Deserialize, Serialize};
@@ -143,7 +144,7 @@ fn url_scheme(text: &str) -> Option<&str> {
 }
 
 fn config_error(message: &str) -> StoreError {
-    StoreError::Other(format!("job store configuration: {message}"))
+    StoreError::Other(cause!("job store configuration: {message}"))
 }
 
 /// Configuration of the job store.

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::StoreError;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, ManageConnection, Pool, R2D2Connection};
@@ -12,7 +13,7 @@ use diesel::{Connection, MysqlConnection, SqliteConnection};
 use tracing::debug;
 
 use crate::config::{DatabaseUrl, StoreConfig};
-use crate::error::{classify, classify_connection, DbError};
+use crate::error::{connection_error, store_error, DbError};
 use crate::sqlite_file::DatabaseFile;
 
 /// A connection to SQLite or MySQL/MariaDB; the store's logic is written
@@ -49,23 +50,23 @@ pub(crate) fn establish(
                 None => {
                     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                         std::fs::create_dir_all(parent).map_err(|e| {
-                            StoreError::Unavailable(format!(
+                            StoreError::Unavailable(cause!(
                                 "cannot create the directory {} of the SQLite store: {e}; create it or point data_dir/database_url elsewhere",
                                 parent.display()
-                            ))
+                            )).caused_by(e)
                         })?;
                     }
                     path.to_str().ok_or_else(|| not_utf8(path))?.to_string()
                 }
             };
             let mut conn = SqliteConnection::establish(&open_text)
-                .map_err(|e| classify_connection(&e, &target))?;
+                .map_err(|e| connection_error(e, &target))?;
             let millis = settings.lock_timeout.as_millis().min(i32::MAX as u128);
             // busy_timeout first: the journal_mode switch itself may wait.
             conn.batch_execute(&format!(
                 "PRAGMA busy_timeout = {millis}; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
             ))
-            .map_err(|e| classify(&e))?;
+            .map_err(store_error)?;
             if let Some(file) = existing {
                 // The path may have changed between the check and the open.
                 file.check()?;
@@ -74,20 +75,20 @@ pub(crate) fn establish(
         }
         DatabaseUrl::Mysql { url } => {
             let mut conn =
-                MysqlConnection::establish(url).map_err(|e| classify_connection(&e, &target))?;
+                MysqlConnection::establish(url).map_err(|e| connection_error(e, &target))?;
             let seconds = settings.lock_timeout.as_secs().clamp(1, 1_073_741_824);
             // The server's isolation level is kept (REPEATABLE READ by
             // default, as for Quartz): writers serialize on the TRIGGER_ACCESS
             // row lock, and the reads after it see the latest commits.
             conn.batch_execute(&format!("SET SESSION innodb_lock_wait_timeout = {seconds}"))
-                .map_err(|e| classify(&e))?;
+                .map_err(store_error)?;
             Ok(AnyConnection::Mysql(conn))
         }
     }
 }
 
 fn not_utf8(path: &std::path::Path) -> StoreError {
-    StoreError::Other(format!(
+    StoreError::Other(cause!(
         "the SQLite path {} is not valid UTF-8; choose another path",
         path.display()
     ))
@@ -112,7 +113,7 @@ impl From<StoreError> for ConnectError {
             StoreError::Unavailable(m)
             | StoreError::Conflict(m)
             | StoreError::Corrupt(m)
-            | StoreError::Other(m) => m,
+            | StoreError::Other(m) => m.into(),
         })
     }
 }
@@ -139,7 +140,7 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
-        Ok(conn.ping().map_err(|e| classify(&e))?)
+        Ok(conn.ping().map_err(store_error)?)
     }
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
@@ -186,9 +187,10 @@ pub(crate) fn checkout(
     target: &str,
 ) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
     pool.get().map_err(|e| {
-        StoreError::Unavailable(format!(
+        StoreError::Unavailable(cause!(
             "no connection to {target} within the connect timeout ({e})"
         ))
+        .caused_by(e)
     })
 }
 

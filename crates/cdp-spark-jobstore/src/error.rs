@@ -2,7 +2,8 @@
 //! connections are `Unavailable`, lock waits and deadlocks are `Conflict`
 //! (retried by the store first), rows we cannot read are `Corrupt`.
 
-use cdp_spark_domain::ports::StoreError;
+use cdp_spark_domain::cause;
+use cdp_spark_domain::ports::{Cause, StoreError};
 use cdp_spark_domain::scheduling::ScheduleError;
 use diesel::result::{ConnectionError, DatabaseErrorKind, Error as DieselError};
 
@@ -41,7 +42,12 @@ impl From<RowError> for DbError {
 
 impl DbError {
     pub(crate) fn corrupt(message: impl Into<String>) -> Self {
-        DbError::Store(StoreError::Corrupt(message.into()))
+        DbError::Store(StoreError::Corrupt(Cause::new(message)))
+    }
+
+    /// A conflict the store found itself (rows changed under its lock).
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
+        DbError::Store(StoreError::Conflict(Cause::new(message)))
     }
 
     /// Whether trying the same work again may succeed.
@@ -54,9 +60,9 @@ impl DbError {
 
     pub(crate) fn into_store_error(self) -> StoreError {
         match self {
-            DbError::Db(e) => classify(&e),
+            DbError::Db(e) => store_error(e),
             DbError::Store(e) => e,
-            DbError::Schedule(e) => StoreError::Corrupt(e.to_string()),
+            DbError::Schedule(e) => StoreError::Corrupt(e.to_string().into()),
         }
     }
 }
@@ -98,26 +104,40 @@ fn contains_any(message: &str, markers: &[&str]) -> bool {
     markers.iter().any(|m| lower.contains(m))
 }
 
-/// The port error of a Diesel error.
-pub(crate) fn classify(e: &DieselError) -> StoreError {
+/// The port error of a Diesel error, keeping it as the source of its cause.
+pub(crate) fn store_error(e: DieselError) -> StoreError {
+    classify(&e).caused_by(e)
+}
+
+/// The port error of a failed connection attempt, keeping the error as
+/// the source of its cause.
+pub(crate) fn connection_error(e: ConnectionError, target: &str) -> StoreError {
+    classify_connection(&e, target).caused_by(e)
+}
+
+/// The port error of a Diesel error, its cause in text only (whether it
+/// is retried is decided on this).
+fn classify(e: &DieselError) -> StoreError {
     match e {
         DieselError::DatabaseError(kind, info) => {
             let message = info.message().to_string();
             match kind {
-                DatabaseErrorKind::ClosedConnection => StoreError::Unavailable(message),
-                DatabaseErrorKind::SerializationFailure => StoreError::Conflict(message),
-                DatabaseErrorKind::UniqueViolation => StoreError::Conflict(format!(
+                DatabaseErrorKind::ClosedConnection => StoreError::Unavailable(message.into()),
+                DatabaseErrorKind::SerializationFailure => StoreError::Conflict(message.into()),
+                DatabaseErrorKind::UniqueViolation => StoreError::Conflict(cause!(
                     "a concurrent write stored the same key first: {message}"
                 )),
                 _ if contains_any(&message, UNAVAILABLE_MARKERS) => {
-                    StoreError::Unavailable(message)
+                    StoreError::Unavailable(message.into())
                 }
-                _ if contains_any(&message, CONFLICT_MARKERS) => StoreError::Conflict(message),
-                _ => StoreError::Other(message),
+                _ if contains_any(&message, CONFLICT_MARKERS) => {
+                    StoreError::Conflict(message.into())
+                }
+                _ => StoreError::Other(message.into()),
             }
         }
         DieselError::DeserializationError(inner) => {
-            StoreError::Corrupt(format!("a stored value could not be read: {inner}"))
+            StoreError::Corrupt(cause!("a stored value could not be read: {inner}"))
         }
         DieselError::BrokenTransactionManager => StoreError::Unavailable(
             "the database connection broke in the middle of a transaction".into(),
@@ -129,42 +149,42 @@ pub(crate) fn classify(e: &DieselError) -> StoreError {
             let commit = classify(commit_error);
             match commit {
                 StoreError::Unavailable(m) => StoreError::Unavailable(m),
-                other => StoreError::Other(format!(
-                    "{other}; the rollback failed too: {rollback_error}"
-                )),
+                other => {
+                    StoreError::Other(cause!("{other}; the rollback failed too: {rollback_error}"))
+                }
             }
         }
         other => {
             let message = other.to_string();
             if contains_any(&message, UNAVAILABLE_MARKERS) {
-                StoreError::Unavailable(message)
+                StoreError::Unavailable(message.into())
             } else if contains_any(&message, CONFLICT_MARKERS) {
-                StoreError::Conflict(message)
+                StoreError::Conflict(message.into())
             } else {
-                StoreError::Other(message)
+                StoreError::Other(message.into())
             }
         }
     }
 }
 
-/// The port error of a failed connection attempt.
-pub(crate) fn classify_connection(e: &ConnectionError, target: &str) -> StoreError {
+/// The port error of a failed connection attempt, in text only.
+fn classify_connection(e: &ConnectionError, target: &str) -> StoreError {
     match e {
-        ConnectionError::InvalidConnectionUrl(m) => StoreError::Other(format!(
+        ConnectionError::InvalidConnectionUrl(m) => StoreError::Other(cause!(
             "the database URL {target} is not valid: {m}; fix database_url"
         )),
         ConnectionError::BadConnection(m) => {
-            StoreError::Unavailable(format!("cannot connect to {target}: {m}"))
+            StoreError::Unavailable(cause!("cannot connect to {target}: {m}"))
         }
         ConnectionError::CouldntSetupConfiguration(inner) => match classify(inner) {
             StoreError::Unavailable(m) => {
-                StoreError::Unavailable(format!("cannot connect to {target}: {m}"))
+                StoreError::Unavailable(cause!("cannot connect to {target}: {m}"))
             }
-            other => StoreError::Other(format!(
+            other => StoreError::Other(cause!(
                 "connected to {target} but could not set it up: {other}"
             )),
         },
-        other => StoreError::Unavailable(format!("cannot connect to {target}: {other}")),
+        other => StoreError::Unavailable(cause!("cannot connect to {target}: {other}")),
     }
 }
 
@@ -238,5 +258,37 @@ mod tests {
             StoreError::Unavailable(_)
         ));
         assert!(!DbError::Store(StoreError::Conflict("taken".into())).is_retryable());
+    }
+
+    #[test]
+    fn the_diesel_error_is_kept_as_the_source_and_the_text_is_unchanged() {
+        use std::error::Error as _;
+        let e = store_error(db(DatabaseErrorKind::Unknown, "MySQL server has gone away"));
+        assert_eq!(
+            e.to_string(),
+            "the job store is unavailable: MySQL server has gone away"
+        );
+        assert_eq!(
+            e,
+            StoreError::Unavailable("MySQL server has gone away".into())
+        );
+        let kept = e.source().and_then(|cause| cause.source());
+        let diesel = kept.and_then(|k| k.downcast_ref::<DieselError>());
+        assert!(
+            matches!(
+                diesel,
+                Some(DieselError::DatabaseError(DatabaseErrorKind::Unknown, _))
+            ),
+            "{kept:?}"
+        );
+        let refused = connection_error(ConnectionError::BadConnection("refused".into()), "db");
+        assert_eq!(
+            refused.to_string(),
+            "the job store is unavailable: cannot connect to db: refused"
+        );
+        let kept = refused.source().and_then(|cause| cause.source());
+        assert!(kept.is_some_and(|k| k.is::<ConnectionError>()), "{kept:?}");
+        let decided = DbError::conflict("rows changed").into_store_error();
+        assert!(decided.source().and_then(|c| c.source()).is_none());
     }
 }

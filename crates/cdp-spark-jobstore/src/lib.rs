@@ -34,6 +34,7 @@ mod repair;
 pub mod results;
 mod rows;
 mod run_logs;
+mod run_states;
 mod scheduler;
 mod sql;
 mod sqlite_file;

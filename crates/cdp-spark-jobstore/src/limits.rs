@@ -5,6 +5,7 @@
 //! whose descriptor rules refuse an oversized value at validate time; these
 //! checks are the last line of defence.
 
+use cdp_spark_domain::cause;
 use cdp_spark_domain::model::{
     JobDefinition, JobKey, OperationRecord, RunRecord, TriggerDefinition, TriggerKey,
     TriggerSchedule, MAX_CRON_EXPRESSION_LEN, MAX_DESCRIPTION_LEN, MAX_JOB_DATA_BYTES, MAX_KEY_LEN,
@@ -66,7 +67,7 @@ pub enum RowError {
 
 impl From<RowError> for StoreError {
     fn from(e: RowError) -> Self {
-        StoreError::Other(format!("refused before writing: {e}"))
+        StoreError::Other(cause!("refused before writing: {e}"))
     }
 }
 

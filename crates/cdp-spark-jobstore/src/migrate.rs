@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::StoreError;
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
@@ -143,7 +144,7 @@ pub async fn migrate(config: &StoreConfig) -> Result<MigrationReport, StoreError
         Ok(report)
     })
     .await
-    .map_err(|e| StoreError::Other(format!("the migration task failed: {e}")))?
+    .map_err(|e| StoreError::Other(cause!("the migration task failed: {e}")).caused_by(e))?
 }
 
 #[derive(QueryableByName)]
@@ -180,7 +181,7 @@ pub(crate) fn migrate_connection(
             .bind::<Text, _>(prefix)
             .load(conn)?;
             if got.first().and_then(|r| r.got) != Some(1) {
-                return Err(DbError::Store(StoreError::Conflict(format!(
+                return Err(DbError::Store(StoreError::Conflict(cause!(
                     "another instance kept migrating the schema for more than {MIGRATION_LOCK_WAIT_SECONDS} s; try again"
                 ))));
             }

@@ -31,6 +31,7 @@ use crate::connection::AnyConnection;
 use crate::ddl::RUNS_TABLE;
 use crate::error::DbError;
 use crate::rows::run_from_row;
+use crate::run_states::IN_FLIGHT;
 use crate::scheduler::{insert_fired, upsert_runs};
 use crate::sql::{load_job, per_chunk, query, query_once, RunRow};
 use crate::store::Inner;
@@ -81,7 +82,7 @@ pub(crate) fn start_queued(
          AND t.TRIGGER_STATE IN ('PAUSED', 'PAUSED_BLOCKED')) \
          AND (r.BACKFILL_ID IS NULL OR r.BACKFILL_MAX_PARALLEL > (SELECT COUNT(*) FROM {pre}{RUNS_TABLE} f \
          WHERE f.SCHED_NAME = r.SCHED_NAME AND f.BACKFILL_ID = r.BACKFILL_ID \
-         AND f.STATE IN ('SUBMITTING', 'RUNNING'))) \
+         AND f.STATE IN ({IN_FLIGHT}))) \
          ORDER BY r.SCHEDULED_FIRE_TIME, r.CREATED_AT, r.RUN_ID LIMIT ?",
         run_columns("r")
     );
@@ -145,11 +146,14 @@ pub(crate) fn start_queued(
         },
     )?;
     if moved != changed.len() {
-        return Err(DbError::Store(StoreError::Conflict(format!(
-            "{} of {} queued runs changed during the fire transaction",
-            changed.len() - moved.min(changed.len()),
-            changed.len()
-        ))));
+        return Err(DbError::Store(StoreError::Conflict(
+            format!(
+                "{} of {} queued runs changed during the fire transaction",
+                changed.len() - moved.min(changed.len()),
+                changed.len()
+            )
+            .into(),
+        )));
     }
     let runs: Vec<&RunRecord> = plan.changed_runs().collect();
     upsert_runs(conn, inner, &runs)?;
@@ -169,7 +173,7 @@ pub(crate) fn runs_in_flight(
         let list = vec!["(?, ?)"; chunk.len()].join(", ");
         let text = format!(
             "SELECT {} FROM {pre}{RUNS_TABLE} r WHERE r.SCHED_NAME = ? \
-             AND r.STATE IN ('SUBMITTING', 'RUNNING') AND (r.JOB_GROUP, r.JOB_NAME) IN ({list})",
+             AND r.STATE IN ({IN_FLIGHT}) AND (r.JOB_GROUP, r.JOB_NAME) IN ({list})",
             run_columns("r")
         );
         let rows: Vec<RunRow> = query_once(&text)
@@ -198,7 +202,7 @@ fn backfill_counts(
         |list| {
             format!(
                 "SELECT BACKFILL_ID AS BACKFILL_ID, COUNT(*) AS N FROM {pre}{RUNS_TABLE} \
-                 WHERE SCHED_NAME = ? AND STATE IN ('SUBMITTING', 'RUNNING') \
+                 WHERE SCHED_NAME = ? AND STATE IN ({IN_FLIGHT}) \
                  AND BACKFILL_ID IN ({list}) GROUP BY BACKFILL_ID"
             )
         },

@@ -89,7 +89,7 @@ impl RunLogStorePort for DieselJobStore {
             return Err(StoreError::Other(format!(
                 "the log of run '{}…' was not stored: run ids hold at most {MAX_KEY_LEN} characters",
                 log.run_id.chars().take(40).collect::<String>()
-            )));
+            ).into()));
         }
         let (text, cut) = tail_of(&log.text, MAX_RUN_LOG_MAX_BYTES);
         let truncated = log.truncated || cut;

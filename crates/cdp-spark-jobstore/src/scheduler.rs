@@ -292,11 +292,11 @@ fn move_triggers(
         if changed != chunk.len() {
             // Every trigger read under the lock moves forward; anything else
             // means the rows changed under us: roll back and retry.
-            return Err(DbError::Store(StoreError::Conflict(format!(
+            return Err(DbError::conflict(format!(
                 "{} of {} acquired triggers changed during the fire transaction",
                 chunk.len() - changed.min(chunk.len()),
                 chunk.len()
-            ))));
+            )));
         }
     }
     Ok(())
@@ -340,11 +340,11 @@ fn delete_completed(
             .execute(conn)?;
         if deleted != chunk.len() {
             // As in `move_triggers`: the rows read under the lock changed.
-            return Err(DbError::Store(StoreError::Conflict(format!(
+            return Err(DbError::conflict(format!(
                 "{} of {} completed triggers changed during the fire transaction",
                 chunk.len() - deleted.min(chunk.len()),
                 chunk.len()
-            ))));
+            )));
         }
     }
     Ok(())

@@ -245,7 +245,6 @@ pub(crate) struct Sql {
     pub trigger_delete: String,
     pub trigger_select: String,
     pub triggers_of_job_select: String,
-    pub run_upsert: String,
     pub run_select: String,
     pub runs_select: String,
     pub operation_upsert: String,
@@ -418,12 +417,6 @@ impl Sql {
             triggers_of_job_select: format!(
                 "SELECT {trigger_columns} WHERE t.SCHED_NAME = ? AND t.JOB_NAME = ? \
                  AND t.JOB_GROUP = ? ORDER BY t.TRIGGER_GROUP, t.TRIGGER_NAME"
-            ),
-            run_upsert: upsert(
-                backend,
-                &format!("{p}{RUNS_TABLE}"),
-                RUN_COLUMNS,
-                &["SCHED_NAME", "RUN_ID"],
             ),
             run_select: format!(
                 "SELECT {} FROM {p}{RUNS_TABLE} WHERE SCHED_NAME = ? AND RUN_ID = ?",

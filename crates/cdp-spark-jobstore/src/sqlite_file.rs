@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::StoreError;
 
 /// Every error about a database file that is no longer at its path says
@@ -79,10 +80,11 @@ impl DatabaseFile {
     pub(crate) fn identify(path: &Path, wal: bool) -> Result<Self, StoreError> {
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let meta = std::fs::metadata(&path).map_err(|e| {
-            StoreError::Unavailable(format!(
+            StoreError::Unavailable(cause!(
                 "the SQLite database file {} cannot be read after opening it: {e}",
                 path.display()
             ))
+            .caused_by(e)
         })?;
         let mut wal_path = path.clone().into_os_string();
         wal_path.push("-wal");
@@ -126,7 +128,8 @@ impl DatabaseFile {
                 )));
             }
             Err(e) => {
-                return Err(self.gone(&format!("{} cannot be checked ({e})", self.path.display())))
+                let detail = format!("{} cannot be checked ({e})", self.path.display());
+                return Err(self.gone(&detail).caused_by(e));
             }
         };
         if now != self.id {
@@ -143,19 +146,19 @@ impl DatabaseFile {
                 } else {
                     format!("cannot be checked ({e})")
                 };
-                return Err(StoreError::Unavailable(format!(
+                return Err(StoreError::Unavailable(cause!(
                     "{DATABASE_FILE_GONE} in full: its write-ahead log {} {what} while the store has it open, so commits not yet copied into {} would be lost if the process stopped abruptly; \
                      the job store refuses to write. A clean stop of the provisioner copies them into the database file: restart it",
                     self.wal_path.display(),
                     self.path.display()
-                )));
+                )).caused_by(e));
             }
         }
         Ok(())
     }
 
     fn gone(&self, what: &str) -> StoreError {
-        StoreError::Unavailable(format!(
+        StoreError::Unavailable(cause!(
             "{DATABASE_FILE_GONE}: {what}. Anything written now would be lost at the next start, so the job store refuses to write. \
              The provisioner (pid {pid}) still has the old file open: before stopping it, copy the database and its -wal file out of /proc/{pid}/fd \
              (`ls -l /proc/{pid}/fd` shows them as deleted) or restore the data directory from a backup, put them back at {path}, then restart the provisioner",

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
+use cdp_spark_domain::cause;
 use cdp_spark_domain::model::{
     JobDefinition, JobKey, OperationRecord, RunFilter, RunRecord, TriggerDefinition, TriggerKey,
     TriggerSchedule,
@@ -37,8 +38,8 @@ use crate::rows::{
     trigger_from_row, TYPE_CRON, TYPE_SIMPLE,
 };
 use crate::sql::{
-    bind_run, by_key, delete_trigger_rows, job_exists, load_job, lock_trigger_access, per_chunk,
-    query, trigger_keys_of_job, trigger_owner, Db, JobRow, OwnerRow, RunRow, Sql, TriggerRow,
+    by_key, delete_trigger_rows, job_exists, load_job, lock_trigger_access, per_chunk, query,
+    trigger_keys_of_job, trigger_owner, Db, JobRow, OwnerRow, RunRow, Sql, TriggerRow,
 };
 use crate::sqlite_file::{DatabaseFile, Throttle, LOUD_EVERY};
 
@@ -160,7 +161,7 @@ async fn open_sqlite_file(
         })
     })
     .await
-    .map_err(|e| StoreError::Other(format!("opening the SQLite store failed: {e}")))?
+    .map_err(|e| StoreError::Other(cause!("opening the SQLite store failed: {e}")).caused_by(e))?
 }
 
 impl std::fmt::Debug for DieselJobStore {
@@ -291,7 +292,7 @@ impl DieselJobStore {
             }
         })
         .await
-        .map_err(|e| StoreError::Other(format!("the job store task of {op} failed: {e}")))?
+        .map_err(|e| StoreError::Other(cause!("the job store task of {op} failed: {e}")).caused_by(e))?
     }
 
     /// The row `statement` (`… WHERE SCHED_NAME = ? AND <id column> = ?`)
@@ -479,7 +480,7 @@ fn replace_in_transaction(
     }
     if let Some(t) = trigger {
         if let Some(owner) = trigger_owner(conn, &inner.sql, &inner.sched, &t.key)? {
-            return Err(DbError::Store(StoreError::Other(format!(
+            return Err(DbError::Store(StoreError::Other(cause!(
                 "the trigger key {} is already used by job {owner}, so job {} cannot take it; nothing was changed",
                 t.key, job.key
             ))));
@@ -610,7 +611,7 @@ impl JobStorePort for DieselJobStore {
         let added = self
             .with_existing_job("add_trigger", job, move |conn, inner, _| {
                 if let Some(owner) = trigger_owner(conn, &inner.sql, &inner.sched, &trigger.key)? {
-                    return Err(DbError::Store(StoreError::Conflict(format!(
+                    return Err(DbError::Store(StoreError::Conflict(cause!(
                         "a trigger {} (of job {owner}) already exists; nothing was added",
                         trigger.key
                     ))));
@@ -698,16 +699,6 @@ impl JobStorePort for DieselJobStore {
         let job = job.clone();
         self.with_conn("trigger_repairs", Access::Read, move |c, inner| {
             crate::repair::trigger_repairs(c, inner, &job)
-        })
-        .await
-    }
-
-    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        limits::check_run(run)?;
-        let run = run.clone();
-        self.with_conn("save_run", Access::Write, move |conn, inner| {
-            bind_run(query(&inner.sql.run_upsert), &inner.sched, &run).execute(conn)?;
-            Ok(())
         })
         .await
     }

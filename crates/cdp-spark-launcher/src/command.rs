@@ -61,6 +61,7 @@ use std::path::PathBuf;
 
 use std::ffi::OsString;
 
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::{LaunchError, LaunchRequest};
 use cdp_spark_domain::redact::Redactor;
 use tracing::warn;
@@ -149,7 +150,7 @@ impl SparkSubmitCommand {
     pub fn build(config: &LauncherConfig, request: &LaunchRequest) -> Result<Self, LaunchError> {
         let spec = &request.spec;
         let invalid = |field: &str, problem: String, hint: &str| {
-            LaunchError::Other(format!(
+            LaunchError::Other(cause!(
                 "cannot launch job {}: {field} {problem}; {hint}",
                 request.job_key
             ))
@@ -448,7 +449,7 @@ pub(crate) fn rest_submission_master(rest_url: &str) -> Result<String, LaunchErr
         .map(|rest| rest.split('/').next().unwrap_or_default())
         .filter(|a| !a.is_empty())
         .ok_or_else(|| {
-            LaunchError::Other(format!(
+            LaunchError::Other(cause!(
                 "mode.rest_url '{rest_url}' is not an http://host:port URL; spark-submit's REST client speaks plain HTTP to the standalone master"
             ))
         })?;

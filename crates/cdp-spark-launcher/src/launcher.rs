@@ -28,6 +28,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::{
     ApplicationHandle, ApplicationState, LaunchError, LaunchRequest, LauncherBackend,
     SparkLauncherPort,
@@ -63,7 +64,7 @@ impl SparkLauncher {
     /// field) and builds the clients it needs.
     pub fn new(config: LauncherConfig) -> Result<Self, LaunchError> {
         config.validate().map_err(|issues| {
-            LaunchError::Other(format!(
+            LaunchError::Other(cause!(
                 "the Spark launcher configuration is not valid: {}",
                 issues.messages().join("; ")
             ))
@@ -260,7 +261,7 @@ impl SparkLauncher {
             (Some(status), Some(id)) if !status.success() => {
                 let summary =
                     failure_summary("spark-submit", &status, &finished.stderr, &finished.stdout);
-                return Err(LaunchError::Submit(format!("{id}: {summary}")));
+                return Err(LaunchError::Submit(cause!("{id}: {summary}")));
             }
             (Some(_), Some(id)) => id,
             (status, None) => {
@@ -268,13 +269,16 @@ impl SparkLauncher {
                     None => LaunchError::Timeout {
                         seconds: timeout.as_secs(),
                     },
-                    Some(status) if !status.success() => LaunchError::Submit(failure_summary(
-                        "spark-submit",
-                        &status,
-                        &finished.stderr,
-                        &finished.stdout,
-                    )),
-                    Some(_) => LaunchError::Submit(format!(
+                    Some(status) if !status.success() => LaunchError::Submit(
+                        failure_summary(
+                            "spark-submit",
+                            &status,
+                            &finished.stderr,
+                            &finished.stdout,
+                        )
+                        .into(),
+                    ),
+                    Some(_) => LaunchError::Submit(cause!(
                         "spark-submit ended without printing {what}{}",
                         match rest_submission_refusal(raw).map(|r| self.redactor.text(&r)) {
                             Some(reason) =>
@@ -497,12 +501,12 @@ fn with_note(error: LaunchError, note: &str) -> LaunchError {
         }
     }
     match error {
-        LaunchError::Timeout { seconds } => LaunchError::Submit(format!(
+        LaunchError::Timeout { seconds } => LaunchError::Submit(cause!(
             "spark-submit did not finish within {seconds} s and was killed before printing a YARN application id; {note}"
         )),
-        LaunchError::Submit(m) => LaunchError::Submit(add(&m, note)),
-        LaunchError::Unreachable(m) => LaunchError::Unreachable(add(&m, note)),
-        LaunchError::Other(m) => LaunchError::Other(add(&m, note)),
+        LaunchError::Submit(m) => LaunchError::Submit(add(&m, note).into()),
+        LaunchError::Unreachable(m) => LaunchError::Unreachable(add(&m, note).into()),
+        LaunchError::Other(m) => LaunchError::Other(add(&m, note).into()),
     }
 }
 

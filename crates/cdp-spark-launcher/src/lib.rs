@@ -88,6 +88,7 @@ pub mod yarn_logs;
 
 use std::time::Duration;
 
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::LaunchError;
 
 pub use command::{yarn_run_tag, SparkSubmitCommand};
@@ -111,7 +112,7 @@ pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, LaunchEr
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .build()
-        .map_err(|e| LaunchError::Other(format!("cannot build the HTTP client: {e}")))
+        .map_err(|e| LaunchError::Other(cause!("cannot build the HTTP client: {e}")).caused_by(e))
 }
 
 /// An HTTP answer read whole.

@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::{ApplicationState, LaunchError};
 use cdp_spark_domain::redact::Redactor;
 use cdp_spark_domain::runlog::LogTail;
@@ -186,7 +187,7 @@ impl LocalApps {
     /// `grace`) and waits until it has ended.
     pub async fn kill(&self, id: &str, grace: Duration) -> Result<(), LaunchError> {
         let app = self.get(id).ok_or_else(|| {
-            LaunchError::Other(format!(
+            LaunchError::Other(cause!(
                 "cannot kill local application {id}: this provisioner process does not know it"
             ))
         })?;
@@ -194,7 +195,7 @@ impl LocalApps {
             return Ok(());
         }
         app.kill_requested.store(true, Ordering::SeqCst);
-        signal_group(app.pid, Signal::SIGTERM).map_err(LaunchError::Other)?;
+        signal_group(app.pid, Signal::SIGTERM).map_err(|e| LaunchError::Other(e.into()))?;
         let mut ended = app.ended.clone();
         if tokio::time::timeout(grace, ended.wait_for(Option::is_some))
             .await
@@ -203,7 +204,7 @@ impl LocalApps {
             return Ok(());
         }
         warn!(application_id = %id, pid = app.pid, "local application ignored SIGTERM; sending SIGKILL");
-        signal_group(app.pid, Signal::SIGKILL).map_err(LaunchError::Other)?;
+        signal_group(app.pid, Signal::SIGKILL).map_err(|e| LaunchError::Other(e.into()))?;
         let ended_now =
             tokio::time::timeout(Duration::from_secs(10), ended.wait_for(Option::is_some))
                 .await
@@ -211,7 +212,7 @@ impl LocalApps {
         if ended_now {
             Ok(())
         } else {
-            Err(LaunchError::Other(format!(
+            Err(LaunchError::Other(cause!(
                 "local application {id} (process group {}) did not end after SIGKILL",
                 app.pid
             )))

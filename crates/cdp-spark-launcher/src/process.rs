@@ -7,6 +7,7 @@ use std::process::ExitStatus;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::LaunchError;
 use cdp_spark_domain::redact::Redactor;
 use nix::errno::Errno;
@@ -122,12 +123,13 @@ pub(crate) fn spawn(cmd: &SparkSubmitCommand) -> Result<Child, LaunchError> {
     cmd.to_command().spawn().map_err(|e| {
         let program = cmd.program.display();
         if e.kind() == std::io::ErrorKind::NotFound {
-            LaunchError::Submit(format!(
+            LaunchError::Submit(cause!(
                 "cannot run {program}: not found; set the launcher's spark_home to a Spark installation (scripts/install-spark.sh installs one) or put spark-submit on PATH"
             ))
         } else {
-            LaunchError::Submit(format!("cannot run {program}: {e}"))
+            LaunchError::Submit(cause!("cannot run {program}: {e}"))
         }
+        .caused_by(e)
     })
 }
 
@@ -170,7 +172,7 @@ pub(crate) async fn run_to_end(
     let status = match tokio::time::timeout(timeout, child.wait()).await {
         Ok(Ok(status)) => Some(status),
         Ok(Err(e)) => {
-            return Err(LaunchError::Submit(format!(
+            return Err(LaunchError::Submit(cause!(
                 "waiting for spark-submit failed: {e}"
             )));
         }

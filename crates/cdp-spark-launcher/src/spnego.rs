@@ -30,6 +30,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::LaunchError;
 use reqwest::header::{HeaderMap, SET_COOKIE, WWW_AUTHENTICATE};
 use tracing::{debug, info};
@@ -145,7 +146,7 @@ pub(crate) struct Target {
 impl Target {
     pub(crate) fn of(url: &str) -> Result<Self, LaunchError> {
         let parsed = reqwest::Url::parse(url).map_err(|e| {
-            LaunchError::Other(format!(
+            LaunchError::Other(cause!(
                 "'{url}' is not a URL ({e}); check launcher.resource_managers"
             ))
         })?;
@@ -154,7 +155,7 @@ impl Target {
             .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string())
             .filter(|h| !h.is_empty())
             .ok_or_else(|| {
-                LaunchError::Other(format!(
+                LaunchError::Other(cause!(
                     "'{url}' has no host; check launcher.resource_managers"
                 ))
             })?;
@@ -204,7 +205,7 @@ impl Spnego {
     /// package) and checks the keytab can be read.
     pub(crate) fn new(kerberos: Option<&KerberosConfig>) -> Result<Self, LaunchError> {
         gssapi::ensure_available().map_err(|e| {
-            LaunchError::Other(format!(
+            LaunchError::Other(cause!(
                 "launcher.yarn_spnego = true needs GSSAPI: {e}; or set launcher.yarn_spnego = false if the ResourceManagers do not use Kerberos"
             ))
         })?;
@@ -212,7 +213,7 @@ impl Spnego {
             None => InitiatorCredentials::Default,
             Some(k) => {
                 if let Err(e) = std::fs::File::open(&k.keytab) {
-                    return Err(LaunchError::Other(format!(
+                    return Err(LaunchError::Other(cause!(
                         "launcher.kerberos_keytab: cannot read {} ({e}); SPNEGO to the ResourceManagers (launcher.yarn_spnego = true) logs in as launcher.kerberos_principal with it: give the path of a keytab readable by the provisioner's user",
                         k.keytab.display()
                     )));
@@ -261,7 +262,7 @@ impl Spnego {
             ClientContext::initiate(SERVICE, &host, &credentials)
         })
         .await
-        .map_err(|e| LaunchError::Other(format!("the SPNEGO task failed: {e}")))?;
+        .map_err(|e| LaunchError::Other(cause!("the SPNEGO task failed: {e}")).caused_by(e))?;
         match result {
             Ok((ctx, token)) => {
                 let n = self.negotiations.fetch_add(1, Ordering::Relaxed) + 1;
@@ -274,7 +275,7 @@ impl Spnego {
                 );
                 Ok((ctx, format!("Negotiate {}", BASE64.encode(token))))
             }
-            Err(e) => Err(LaunchError::Other(self.token_error(target, &e))),
+            Err(e) => Err(LaunchError::Other(self.token_error(target, &e).into())),
         }
     }
 
@@ -286,7 +287,7 @@ impl Spnego {
         server_token: &str,
     ) -> Result<(), LaunchError> {
         let bytes = BASE64.decode(server_token.trim()).map_err(|e| {
-            LaunchError::Other(format!(
+            LaunchError::Other(cause!(
                 "the ResourceManager at {} answered with a Negotiate token that is not base64 ({e})",
                 target.origin
             ))
@@ -294,13 +295,15 @@ impl Spnego {
         let result =
             tokio::task::spawn_blocking(move || ctx.step(&bytes).map(|_| ctx.is_complete()))
                 .await
-                .map_err(|e| LaunchError::Other(format!("the SPNEGO task failed: {e}")))?;
+                .map_err(|e| {
+                    LaunchError::Other(cause!("the SPNEGO task failed: {e}")).caused_by(e)
+                })?;
         match result {
             Ok(complete) => {
                 debug!(rm = %target.origin, complete, "the ResourceManager's SPNEGO answer verified");
                 Ok(())
             }
-            Err(e) => Err(LaunchError::Other(format!(
+            Err(e) => Err(LaunchError::Other(cause!(
                 "the ResourceManager at {} answered, but its Kerberos reply does not prove it is {SERVICE}/{}: {e}; check that the RM's web keytab (yarn.resourcemanager.webapp.spnego-keytab-file) holds the current key of that principal",
                 target.origin, target.host
             ))),
@@ -356,7 +359,7 @@ impl Spnego {
 
     /// The RM did not take the token.
     pub(crate) fn rejected(&self, target: &Target, status: u16, reason: &str) -> LaunchError {
-        LaunchError::Other(format!(
+        LaunchError::Other(cause!(
             "the ResourceManager at {} rejected the Kerberos (SPNEGO) authentication of {} with {status}: {reason}; check that the RM's web principal {SERVICE}/{} and its keytab match the KDC, that the clocks agree, and {}",
             target.origin,
             self.who(),
@@ -368,7 +371,7 @@ impl Spnego {
 
 /// The error for an RM demanding SPNEGO when it is not configured.
 pub(crate) fn not_configured(origin: &str) -> LaunchError {
-    LaunchError::Other(format!(
+    LaunchError::Other(cause!(
         "the ResourceManager at {origin} requires SPNEGO (Kerberos) HTTP authentication: set launcher.yarn_spnego = true, with launcher.kerberos_principal and launcher.kerberos_keytab (or a ticket cache from kinit in KRB5CCNAME)"
     ))
 }

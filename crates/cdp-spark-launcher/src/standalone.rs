@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::{ApplicationState, LaunchError};
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -51,7 +52,7 @@ impl StandaloneRestClient {
             self.http.get(&url)
         };
         let reply = crate::send_and_read(req).await.map_err(|why| {
-            LaunchError::Unreachable(format!(
+            LaunchError::Unreachable(cause!(
                 "the standalone master's REST server {}: {why}",
                 self.rest_url
             ))
@@ -63,7 +64,7 @@ impl StandaloneRestClient {
             } else {
                 ""
             };
-            LaunchError::Other(format!(
+            LaunchError::Other(cause!(
                 "{url} answered {status} with something that is not a submission response ({e}){hint}: {}",
                 excerpt(&body)
             ))
@@ -111,7 +112,7 @@ impl StandaloneRestClient {
             ApplicationState::Succeeded
             | ApplicationState::Failed { .. }
             | ApplicationState::Killed { .. } => Ok(()),
-            _ => Err(LaunchError::Other(format!(
+            _ => Err(LaunchError::Other(cause!(
                 "the standalone master at {} refused to kill {driver_id}: {}",
                 self.rest_url,
                 r.message.unwrap_or_else(|| "no reason given".into())
@@ -124,7 +125,7 @@ impl StandaloneRestClient {
 pub fn check_driver_id(id: &str) -> Result<(), LaunchError> {
     match numbered_id(id, "driver-", '-') {
         Some(_) => Ok(()),
-        None => Err(LaunchError::Other(format!(
+        None => Err(LaunchError::Other(cause!(
             "'{id}' is not a Spark standalone driver id (driver-<timestamp>-<number>)"
         ))),
     }

@@ -31,6 +31,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::{ApplicationState, LaunchError};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION};
 use reqwest::{Method, StatusCode};
@@ -271,7 +272,7 @@ impl YarnRmClient {
             StatusCode::OK => serde_json::from_str::<AppEnvelope>(&body)
                 .map(|e| Some(e.app))
                 .map_err(|e| {
-                    LaunchError::Other(format!(
+                    LaunchError::Other(cause!(
                         "the ResourceManager's answer for {application_id} is not the documented JSON ({e}): {}",
                         excerpt(&body)
                     ))
@@ -304,7 +305,7 @@ impl YarnRmClient {
             && tag.len() <= 100
             && tag.chars().all(|c| c.is_ascii_graphic() && c != ',');
         if !valid {
-            return Err(LaunchError::Other(format!(
+            return Err(LaunchError::Other(cause!(
                 "'{tag}' is not a YARN application tag (1 to 100 printable ASCII characters, no commas, no spaces)"
             )));
         }
@@ -318,7 +319,7 @@ impl YarnRmClient {
             ));
         }
         let list: AppsEnvelope = serde_json::from_str(&body).map_err(|e| {
-            LaunchError::Other(format!(
+            LaunchError::Other(cause!(
                 "the ResourceManager's application list is not the documented JSON ({e}): {}",
                 excerpt(&body)
             ))
@@ -364,7 +365,7 @@ impl YarnRmClient {
                 info!(application_id, state = %answered, "YARN is killing the application");
                 Ok(KillOutcome::InProgress)
             }
-            StatusCode::NOT_FOUND => Err(LaunchError::Other(format!(
+            StatusCode::NOT_FOUND => Err(LaunchError::Other(cause!(
                 "cannot kill {application_id}: no ResourceManager knows it"
             ))),
             StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => {
@@ -373,7 +374,7 @@ impl YarnRmClient {
                 } else {
                     "set yarn.user_name to the user that submits (simple authentication)"
                 };
-                Err(LaunchError::Other(format!(
+                Err(LaunchError::Other(cause!(
                     "the ResourceManager refused to kill {application_id}: {}; only the application's owner or a YARN admin may kill it: {who}",
                     remote_message(&body)
                 )))
@@ -433,7 +434,7 @@ impl YarnRmClient {
                 Err(Failure::Fatal(e)) => return Err(e),
             }
         }
-        Err(LaunchError::Unreachable(format!(
+        Err(LaunchError::Unreachable(cause!(
             "no active ResourceManager answered {path}: {}",
             failures.join("; ")
         )))
@@ -591,7 +592,7 @@ impl YarnRmClient {
 pub fn check_application_id(id: &str) -> Result<(), LaunchError> {
     match numbered_id(id, "application_", '_') {
         Some(_) => Ok(()),
-        None => Err(LaunchError::Other(format!(
+        None => Err(LaunchError::Other(cause!(
             "'{id}' is not a YARN application id (application_<timestamp>_<number>)"
         ))),
     }
@@ -647,7 +648,7 @@ fn remote_message(body: &str) -> String {
 }
 
 pub(crate) fn rm_error(status: StatusCode, body: &str, doing: &str) -> LaunchError {
-    LaunchError::Other(format!(
+    LaunchError::Other(cause!(
         "the ResourceManager answered {status} {doing}: {}",
         remote_message(body)
     ))

@@ -102,7 +102,7 @@ impl YarnRmClient {
             LaunchError::Other(format!(
                 "the ResourceManager's attempts of {application_id} are not the documented JSON ({e}): {}",
                 excerpt(&body)
-            ))
+            ).into())
         })?;
         let mut list = attempts
             .app_attempts
@@ -143,7 +143,7 @@ impl YarnRmClient {
             Err(Failure::Transport(why)) => {
                 return Err(LaunchError::Unreachable(format!(
                     "the NodeManager {node} of the driver's container {container} did not answer: {why}"
-                )))
+                ).into()))
             }
             Err(Failure::Fatal(e)) => return Err(e),
         };
@@ -160,10 +160,13 @@ impl YarnRmClient {
                 debug!(node, container, file, status = %s, "the NodeManager has no such container log");
                 Ok(None)
             }
-            other => Err(LaunchError::Other(format!(
+            other => Err(LaunchError::Other(
+                format!(
                 "the NodeManager {node} answered {other} for {file} of container {container}: {}",
                 excerpt(&sent.text)
-            ))),
+            )
+                .into(),
+            )),
         }
     }
 }

@@ -215,9 +215,6 @@ impl JobStorePort for Jobs {
     async fn list_runs(&self, _f: &RunFilter) -> Result<Vec<RunRecord>, StoreError> {
         Err(unused())
     }
-    async fn save_run(&self, _r: &RunRecord) -> Result<(), StoreError> {
-        Err(unused())
-    }
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }

@@ -44,6 +44,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use miniz_oxide::inflate::decompress_to_vec_with_limit;
 
+use crate::cause;
 use crate::ports::{FsError, Sink};
 use classfile::{binary_name, ClassFile, ACC_PUBLIC, ACC_STATIC};
 pub use port_source::PortByteSource;
@@ -504,7 +505,7 @@ async fn read_exact(
     if bytes.len() as u64 != len {
         return Err(JarError::Fs(FsError::Read {
             path: "the jar".into(),
-            detail: format!(
+            detail: cause!(
                 "asked for {len} bytes at offset {offset}, got {}",
                 bytes.len()
             ),
@@ -539,7 +540,7 @@ async fn read_streamed(
     if !stopped && delivered != len {
         return Err(JarError::Fs(FsError::Read {
             path: "the jar".into(),
-            detail: format!(
+            detail: cause!(
                 "asked for {len} bytes at offset {offset}, got {delivered}: the file changed \
                  while being read"
             ),

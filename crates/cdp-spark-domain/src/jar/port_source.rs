@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::ByteSource;
 use crate::artifact::ArtifactUri;
+use crate::cause;
 use crate::ports::{FsError, HdfsPort, Sink};
 
 /// Reads `location` through `port`; `len` comes from the port's `status`.
@@ -39,7 +40,7 @@ impl PortByteSource<'_> {
         if end.is_none() {
             return Err(FsError::Read {
                 path: self.location.to_string(),
-                detail: format!(
+                detail: cause!(
                     "a read of {len} bytes at offset {offset} goes past its length of {} bytes",
                     self.len
                 ),

@@ -8,6 +8,7 @@ use mockall::predicate::always;
 use super::{Provisioner, UseCaseError, UseCaseSettings};
 use crate::api::{DescriptorKind, ProvisioningRequest, Status};
 use crate::artifact::ArtifactUri;
+use crate::cause;
 use crate::clock::FixedClock;
 use crate::model::{JobKey, TriggerSchedule, TriggerState};
 use crate::ports::{
@@ -226,7 +227,7 @@ async fn permission_denied_on_the_jar_or_a_dependency_is_a_problem_on_its_field(
     // of another user); a folder it may not enter refuses the status.
     let denied = |path: String, access: &str| FsError::PermissionDenied {
         path,
-        detail: format!("Permission denied: user=cdpprov, access={access}"),
+        detail: cause!("Permission denied: user=cdpprov, access={access}"),
     };
     let mut fs = MockHdfsPort::new();
     fs.expect_status().returning(move |uri| match uri {

@@ -133,12 +133,12 @@ async fn runs_by_scheduled_time(db: Db) {
     }
     for (id, minute) in [("r-c", 20), ("r-a", 5), ("r-b", 10), ("r-d", 40)] {
         t.store
-            .save_run(&run(id, &job.key, minute))
+            .update_runs(&[run(id, &job.key, minute)])
             .await
             .expect("save");
     }
     t.store
-        .save_run(&run("o-1", &other.key, 10))
+        .update_runs(&[run("o-1", &other.key, 10)])
         .await
         .expect("save");
     let window = (at(2030, 1, 1, 10, 5, 0), at(2030, 1, 1, 10, 20, 0));

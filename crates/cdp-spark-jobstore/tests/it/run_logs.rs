@@ -6,7 +6,7 @@
 use crate::common;
 
 use cdp_spark_domain::model::{JobKey, RunFilter, RunRecord, RunState, TriggerKey};
-use cdp_spark_domain::ports::{JobStorePort, RunLogStorePort};
+use cdp_spark_domain::ports::{JobStorePort, RunLogStorePort, SchedulerStorePort};
 use cdp_spark_domain::runlog::{LogSource, StoredRunLog, DEFAULT_RUN_LOG_MAX_BYTES};
 use common::{at, Db, TestStore};
 
@@ -98,7 +98,10 @@ async fn removing_the_history_deletes_ended_runs_and_their_logs_only(db: Db) {
         ("going", &job, RunState::Running),
         ("elsewhere", &other, RunState::Succeeded),
     ] {
-        t.store.save_run(&run(id, key, state)).await.expect("run");
+        t.store
+            .update_runs(&[run(id, key, state)])
+            .await
+            .expect("run");
         if state != RunState::Skipped {
             t.store
                 .save_run_log(&log(id, format!("log of {id}\n"), 10))

@@ -8,7 +8,9 @@ use cdp_spark_domain::model::{
     JobDefinition, JobKey, MisfireInstruction, OperationKind, OperationRecord, RunFilter,
     RunRecord, RunState, TriggerDefinition, TriggerKey, TriggerSchedule, TriggerState,
 };
-use cdp_spark_domain::ports::{JobStorePort, OperationStorePort, ReplaceOutcome, StoreError};
+use cdp_spark_domain::ports::{
+    JobStorePort, OperationStorePort, ReplaceOutcome, SchedulerStorePort, StoreError,
+};
 use cdp_spark_jobstore::{DieselJobStore, StoreConfig, JOB_CLASS_NAME};
 use chrono::Duration;
 use common::{at, cron_trigger, manual_trigger, sample_job, Db, TestStore};
@@ -288,12 +290,12 @@ async fn delete_removes_job_triggers_and_side_rows_but_keeps_runs(db: Db) {
     let other_trigger = cron_trigger(&other, "0 0 4 * * ?", at(2030, 1, 1, 3, 0, 0));
     replace(&t.store, &other, Some(&other_trigger), "other").await;
     t.store
-        .save_run(&run(
+        .update_runs(&[run(
             "r1",
             &job.key,
             at(2029, 12, 1, 2, 0, 0),
             RunState::Succeeded,
-        ))
+        )])
         .await
         .expect("run");
 
@@ -401,12 +403,12 @@ async fn runs_are_saved_updated_filtered_and_paged(db: Db) {
             RunState::Running
         };
         t.store
-            .save_run(&run(
+            .update_runs(&[run(
                 &format!("run-{i}"),
                 job,
                 base + Duration::hours(i),
                 state,
-            ))
+            )])
             .await
             .expect("save");
     }
@@ -417,7 +419,7 @@ async fn runs_are_saved_updated_filtered_and_paged(db: Db) {
     r.ended_at = Some(base + Duration::hours(5));
     r.updated_at = base + Duration::hours(5);
     r.error = Some("x".repeat(20_000));
-    t.store.save_run(&r).await.expect("update");
+    t.store.update_runs(&[r.clone()]).await.expect("update");
     let back = t
         .store
         .get_run("run-4")

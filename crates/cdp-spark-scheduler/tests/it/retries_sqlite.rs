@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use cdp_spark_domain::cause;
 use cdp_spark_domain::descriptor::ConcurrencyPolicy;
 use cdp_spark_domain::model::{JobDefinition, JobKey, RunPolicy, RunRecord, RunState, TriggerKey};
 use cdp_spark_domain::ports::{
@@ -72,10 +73,10 @@ impl SparkLauncherPort for Scripted {
             .behaviour
             .get(&r.job_key.name)
             .copied()
-            .ok_or_else(|| LaunchError::Other(format!("no script for job {}", r.job_key)))?;
+            .ok_or_else(|| LaunchError::Other(cause!("no script for job {}", r.job_key)))?;
         let outcome = match behaviour {
             Behaviour::SubmitFails => {
-                return Err(LaunchError::Submit(format!(
+                return Err(LaunchError::Submit(cause!(
                     "{SUBMIT_ERROR} (attempt {attempt})"
                 )))
             }

@@ -79,9 +79,6 @@ impl JobStorePort for CountingJobs {
     async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError> {
         self.inner.list_runs(filter).await
     }
-    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        self.inner.save_run(run).await
-    }
     async fn ping(&self) -> Result<(), StoreError> {
         self.inner.ping().await
     }

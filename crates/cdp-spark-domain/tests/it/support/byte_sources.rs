@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
+use cdp_spark_domain::cause;
 use cdp_spark_domain::jar::ByteSource;
 use cdp_spark_domain::ports::{FsError, Sink};
 
@@ -44,7 +45,7 @@ impl ByteSource for FileSource {
             .read_exact_at(&mut buf, offset)
             .map_err(|e| FsError::Read {
                 path: self.name.clone(),
-                detail: format!("{len} bytes at {offset}: {e}"),
+                detail: cause!("{len} bytes at {offset}: {e}"),
             })?;
         Ok(buf)
     }
@@ -66,7 +67,7 @@ impl ByteSource for MemSource {
             .and_then(|(o, l)| self.0.get(o..o.checked_add(l)?));
         range.map(<[u8]>::to_vec).ok_or_else(|| FsError::Read {
             path: "memory".into(),
-            detail: format!("{len} bytes at {offset} is past {} bytes", self.0.len()),
+            detail: cause!("{len} bytes at {offset} is past {} bytes", self.0.len()),
         })
     }
 }
