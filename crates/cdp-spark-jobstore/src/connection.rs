@@ -1,4 +1,4 @@
-//! Connections: one Diesel connection type over both backends, an r2d2
+//! Connections: one Diesel connection type over the three backends, an r2d2
 //! pool that opens the backend the URL names (never falling back to the
 //! other), per-connection settings, and the write transaction.
 
@@ -8,19 +8,21 @@ use std::time::Duration;
 use cdp_spark_domain::ports::StoreError;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, ManageConnection, Pool, R2D2Connection};
-use diesel::{Connection, MysqlConnection, SqliteConnection};
+use diesel::{Connection, MysqlConnection, PgConnection, SqliteConnection};
 use tracing::debug;
 
 use crate::config::{DatabaseUrl, StoreConfig};
 use crate::error::{classify, classify_connection, DbError};
 use crate::sqlite_file::DatabaseFile;
 
-/// A connection to SQLite or MySQL/MariaDB; the store's logic is written
-/// once against it, with per-backend code only where the SQL differs.
+/// A connection to SQLite, MySQL/MariaDB or PostgreSQL; the store's logic
+/// is written once against it, with per-backend code only where the SQL
+/// differs.
 #[derive(diesel::MultiConnection)]
 pub enum AnyConnection {
     Mysql(MysqlConnection),
     Sqlite(SqliteConnection),
+    Pg(PgConnection),
 }
 
 /// Session settings applied to every new connection.
@@ -82,6 +84,22 @@ pub(crate) fn establish(
             conn.batch_execute(&format!("SET SESSION innodb_lock_wait_timeout = {seconds}"))
                 .map_err(|e| classify(&e))?;
             Ok(AnyConnection::Mysql(conn))
+        }
+        DatabaseUrl::Postgres { url } => {
+            let mut conn =
+                PgConnection::establish(url).map_err(|e| classify_connection(&e, &target))?;
+            let millis = settings.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
+            // READ COMMITTED, as Quartz runs on PostgreSQL (and the server's
+            // default, set here whatever the server's configuration says):
+            // writers serialize on the TRIGGER_ACCESS row lock, and every
+            // statement after it sees the latest commits. A lock wait longer
+            // than lock_timeout fails with 55P03, a conflict (retried).
+            conn.batch_execute(&format!(
+                "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED; \
+                 SET lock_timeout = {millis}; SET TIME ZONE 'UTC'"
+            ))
+            .map_err(|e| classify(&e))?;
+            Ok(AnyConnection::Pg(conn))
         }
     }
 }
@@ -194,8 +212,9 @@ pub(crate) fn checkout(
 
 /// Runs `f` in a write transaction that holds the store's write lock:
 /// SQLite `BEGIN IMMEDIATE` (the database's single writer lock, waiting up
-/// to `busy_timeout`); on MySQL a plain transaction in which the caller
-/// takes Quartz's `TRIGGER_ACCESS` row lock ([`crate::sql::Sql::lock_trigger_access`]).
+/// to `busy_timeout`); on MySQL and PostgreSQL a plain transaction in
+/// which the caller takes Quartz's `TRIGGER_ACCESS` row lock
+/// ([`crate::sql::lock_trigger_access`]).
 /// Commits when `f` succeeds, rolls back otherwise: either everything `f`
 /// wrote stays, or nothing.
 pub(crate) fn write_transaction<T>(
@@ -207,6 +226,7 @@ pub(crate) fn write_transaction<T>(
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
         }
         AnyConnection::Mysql(c) => AnsiTransactionManager::begin_transaction(c)?,
+        AnyConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     match f(conn) {
         Ok(value) => {

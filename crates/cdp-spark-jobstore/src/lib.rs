@@ -5,9 +5,9 @@
 //! tokens beside them.
 //!
 //! - Backends: SQLite (bundled; by default the file
-//!   `data/jobstore.sqlite3`, created on first start) and MySQL/MariaDB
-//!   (`mysql://…`), through one Diesel connection type ([`AnyConnection`])
-//!   so the logic is written once.
+//!   `data/jobstore.sqlite3`, created on first start), MySQL/MariaDB
+//!   (`mysql://…`) and PostgreSQL (`postgres://…`, libpq), through one
+//!   Diesel connection type ([`AnyConnection`]) so the logic is written once.
 //! - Blocking database work runs on `tokio::task::spawn_blocking` threads
 //!   with connections from an r2d2 pool.
 //! - Schema: [`migrate`] (also run by [`DieselJobStore::open`]) applies the
@@ -17,7 +17,7 @@
 //!   form ([`job_data`]); a schedule is a `CRON` trigger, a manual run a
 //!   one-shot `SIMPLE` trigger; times in epoch milliseconds.
 //! - A replace of job and trigger is one transaction under Quartz's
-//!   `TRIGGER_ACCESS` row lock (MySQL) or SQLite's writer lock
+//!   `TRIGGER_ACCESS` row lock (MySQL, PostgreSQL) or SQLite's writer lock
 //!   (`BEGIN IMMEDIATE`): the old pair or the new pair, never half.
 
 mod config;
@@ -44,6 +44,6 @@ pub use job_data::{JOB_CLASS_NAME, JOB_DATA_VERSION};
 pub use limits::RowError;
 pub use migrate::{migrate, Migration, MigrationReport, MIGRATIONS, SCHEMA_VERSION};
 pub use rows::{TYPE_CRON, TYPE_SIMPLE};
-pub use sql::{STATE_ACCESS, TRIGGER_ACCESS};
+pub use sql::{postgres_text, STATE_ACCESS, TRIGGER_ACCESS};
 pub use sqlite_file::{is_database_file_gone, DATABASE_FILE_GONE};
 pub use store::DieselJobStore;

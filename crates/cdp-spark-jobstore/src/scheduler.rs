@@ -50,10 +50,10 @@ use crate::connection::{write_transaction, AnyConnection};
 use crate::ddl::RUNS_TABLE;
 use crate::error::DbError;
 use crate::limits;
-use crate::rows::{bool_text, fire_millis, job_from_row, millis, run_from_row, trigger_from_row};
+use crate::rows::{fire_millis, job_from_row, millis, run_from_row, trigger_from_row};
 use crate::sql::{
-    aliased, bind_run, load_job, lock_row, lock_trigger_access, per_chunk, query, query_once,
-    upsert, JobRow, Query, RunRow, Sql, TriggerRow, RUN_COLUMNS, STATE_ACCESS,
+    aliased, bind_run, flag_text, load_job, lock_row, lock_trigger_access, per_chunk, query,
+    query_once, upsert, JobRow, Query, RunRow, Sql, TriggerRow, RUN_COLUMNS, STATE_ACCESS,
 };
 use crate::store::{Access, DieselJobStore, Inner};
 
@@ -115,8 +115,19 @@ fn p(inner: &Inner) -> &str {
 
 fn for_update(sql: &Sql) -> &'static str {
     match sql.backend {
-        Backend::Mysql => " FOR UPDATE",
+        Backend::Mysql | Backend::Postgres => " FOR UPDATE",
         Backend::Sqlite => "",
+    }
+}
+
+/// [`for_update`] of a join: PostgreSQL locks the rows of the tables named
+/// (`OF t, j`; it refuses to lock the nullable side of an outer join),
+/// MySQL every row it reads.
+fn for_update_of(sql: &Sql, tables: &str) -> String {
+    match sql.backend {
+        Backend::Mysql => " FOR UPDATE".into(),
+        Backend::Postgres => format!(" FOR UPDATE OF {tables}"),
+        Backend::Sqlite => String::new(),
     }
 }
 
@@ -127,7 +138,7 @@ fn for_update(sql: &Sql) -> &'static str {
 fn by_pk(sql: &Sql) -> &'static str {
     match sql.backend {
         Backend::Mysql => " FORCE INDEX (PRIMARY)",
-        Backend::Sqlite => "",
+        Backend::Sqlite | Backend::Postgres => "",
     }
 }
 
@@ -143,6 +154,9 @@ fn now_ms_expr(sql: &Sql) -> &'static str {
             "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS SIGNED)"
         }
         Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
+        // clock_timestamp(), not now(): the time of the statement, not of
+        // the transaction's start.
+        Backend::Postgres => "CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)",
     }
 }
 
@@ -240,8 +254,8 @@ fn insert_fired(
                 .bind::<Text, _>(f.state.as_quartz())
                 .bind::<Text, _>(&f.job.name)
                 .bind::<Text, _>(&f.job.group)
-                .bind::<Text, _>(bool_text(f.non_concurrent))
-                .bind::<Text, _>(bool_text(f.requests_recovery));
+                .bind_flag(inner.backend, f.non_concurrent)
+                .bind_flag(inner.backend, f.requests_recovery);
         }
         q.execute(conn)?;
     }
@@ -527,7 +541,7 @@ fn acquire(
          t.MISFIRE_INSTR AS MISFIRE_INSTR, c.CRON_EXPRESSION AS CRON_EXPRESSION, \
          c.TIME_ZONE_ID AS TIME_ZONE_ID, s.REPEAT_COUNT AS REPEAT_COUNT, \
          j.DESCRIPTION AS DESCRIPTION, j.JOB_CLASS_NAME AS JOB_CLASS_NAME, \
-         j.IS_NONCONCURRENT AS IS_NONCONCURRENT, j.JOB_DATA AS JOB_DATA \
+         {} AS IS_NONCONCURRENT, j.JOB_DATA AS JOB_DATA \
          FROM {pre}TRIGGERS t \
          JOIN {pre}JOB_DETAILS j ON j.SCHED_NAME = t.SCHED_NAME AND j.JOB_NAME = t.JOB_NAME AND j.JOB_GROUP = t.JOB_GROUP \
          LEFT JOIN {pre}CRON_TRIGGERS c ON c.SCHED_NAME = t.SCHED_NAME \
@@ -536,7 +550,8 @@ fn acquire(
          AND s.TRIGGER_NAME = t.TRIGGER_NAME AND s.TRIGGER_GROUP = t.TRIGGER_GROUP \
          WHERE t.SCHED_NAME = ? AND t.TRIGGER_STATE = 'WAITING' AND t.NEXT_FIRE_TIME >= 0 \
          AND t.NEXT_FIRE_TIME <= ? ORDER BY t.NEXT_FIRE_TIME, t.PRIORITY DESC LIMIT ?{}",
-        for_update(&inner.sql)
+        flag_text(inner.backend, "j.IS_NONCONCURRENT"),
+        for_update_of(&inner.sql, "t, j")
     );
     let limit = i64::try_from(req.batch_size.max(1)).unwrap_or(i64::MAX);
     let rows: Vec<DueRow> = query(&text)

@@ -2,12 +2,15 @@
 //! statements that read and write rows. Everything here runs on a blocking
 //! thread with a connection from the pool.
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use cdp_spark_domain::model::{JobDefinition, JobKey, RunRecord, TriggerKey};
 use diesel::query_builder::{AstPass, Query as DieselQuery, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, Binary, HasSqlType, Integer, Nullable, SmallInt, Text, Untyped};
+use diesel::sql_types::{
+    BigInt, Binary, Bool, HasSqlType, Integer, Nullable, SmallInt, Text, Untyped,
+};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use crate::config::Backend;
@@ -15,7 +18,7 @@ use crate::connection::AnyConnection;
 use crate::ddl::{OPERATIONS_TABLE, RUNS_TABLE};
 use crate::error::DbError;
 use crate::limits;
-use crate::rows::{job_from_row, millis};
+use crate::rows::{bool_text, job_from_row, millis};
 
 /// The backend type of [`AnyConnection`].
 pub(crate) type Db = <AnyConnection as diesel::Connection>::Backend;
@@ -25,6 +28,11 @@ pub(crate) type Db = <AnyConnection as diesel::Connection>::Backend;
 /// it is safe to keep prepared: Diesel caches it per connection by its text,
 /// so each statement is prepared once per connection instead of every time.
 /// The text holds `?` only as placeholders (values are always bound).
+///
+/// On PostgreSQL the text is [`postgres_text`]'s: the column aliases
+/// (`X AS NAME`) quoted, so that the result columns keep the upper-case
+/// names the row types look up (PostgreSQL folds unquoted names to lower
+/// case; Quartz's unquoted table and column names fold alike on both sides).
 #[must_use = "a statement runs only with `load` or `execute`"]
 pub(crate) struct Query<'f> {
     sql: &'f str,
@@ -62,6 +70,16 @@ impl<'f> Query<'f> {
         self
     }
 
+    /// Binds one of Quartz's boolean columns (`IS_DURABLE`, …): `BOOL` on
+    /// PostgreSQL (Quartz's `tables_postgres.sql`), `VARCHAR(1)` holding
+    /// `1`/`0` elsewhere (JDBC `setBoolean` on `tables_mysql_innodb.sql`).
+    pub fn bind_flag(self, backend: Backend, value: bool) -> Self {
+        match backend {
+            Backend::Postgres => self.bind::<Bool, _>(value),
+            Backend::Mysql | Backend::Sqlite => self.bind::<Text, _>(bool_text(value)),
+        }
+    }
+
     /// Binds every one of `values`, in order, as `ST`.
     pub fn bind_each<ST, U>(self, values: impl IntoIterator<Item = U>) -> Self
     where
@@ -80,8 +98,12 @@ impl QueryFragment<Db> for Query<'_> {
         if !self.cache {
             out.unsafe_to_cache_prepared();
         }
+        let text = match out.backend() {
+            Db::Pg(_) => postgres_text(self.sql),
+            Db::Mysql(_) | Db::Sqlite(_) => Cow::Borrowed(self.sql),
+        };
         let mut binds = self.binds.iter();
-        let mut parts = self.sql.split('?');
+        let mut parts = text.split('?');
         if let Some(first) = parts.next() {
             out.push_sql(first);
         }
@@ -113,6 +135,70 @@ impl DieselQuery for Query<'_> {
 }
 
 impl RunQueryDsl<AnyConnection> for Query<'_> {}
+
+/// `sql` for PostgreSQL: every alias after `AS` (outside quotes) quoted,
+/// `SELECT JOB_NAME AS JOB_NAME` → `SELECT JOB_NAME AS "JOB_NAME"`, so the
+/// result column is named `JOB_NAME` and not `job_name`. A word after `AS`
+/// that a `)` follows is a cast's type (`CAST(x AS BIGINT)`) and stays.
+pub fn postgres_text(sql: &str) -> Cow<'_, str> {
+    let bytes = sql.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            if b == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'\'' || b == b'"' {
+            quote = Some(b);
+            i += 1;
+            continue;
+        }
+        let is_as = (b == b'A' || b == b'a')
+            && bytes
+                .get(i + 1)
+                .is_some_and(|c| c.eq_ignore_ascii_case(&b'S'))
+            && (i == 0 || !word(bytes[i - 1]))
+            && bytes.get(i + 2).is_some_and(|c| c.is_ascii_whitespace());
+        if !is_as {
+            i += 1;
+            continue;
+        }
+        let mut start = i + 2;
+        while bytes.get(start).is_some_and(|c| c.is_ascii_whitespace()) {
+            start += 1;
+        }
+        let mut end = start;
+        while bytes.get(end).is_some_and(|c| word(*c)) {
+            end += 1;
+        }
+        let mut after = end;
+        while bytes.get(after).is_some_and(|c| c.is_ascii_whitespace()) {
+            after += 1;
+        }
+        let is_cast = bytes.get(after) == Some(&b')');
+        if end > start && !is_cast && !bytes[start].is_ascii_digit() {
+            out.push_str(&sql[copied..start]);
+            out.push('"');
+            out.push_str(&sql[start..end]);
+            out.push('"');
+            copied = end;
+        }
+        i = end.max(i + 2);
+    }
+    if copied == 0 {
+        return Cow::Borrowed(sql);
+    }
+    out.push_str(&sql[copied..]);
+    Cow::Owned(out)
+}
 
 /// A statement whose parameters are bound one by one with `.bind::<Type, _>(value)`.
 pub(crate) fn query(sql: &str) -> Query<'_> {
@@ -250,9 +336,25 @@ pub(crate) struct Sql {
     pub operations_purge: String,
 }
 
-const JOB_COLUMNS: &str =
-    "JOB_NAME AS JOB_NAME, JOB_GROUP AS JOB_GROUP, DESCRIPTION AS DESCRIPTION, \
-     JOB_CLASS_NAME AS JOB_CLASS_NAME, IS_NONCONCURRENT AS IS_NONCONCURRENT, JOB_DATA AS JOB_DATA";
+/// The columns of [`JobRow`], `alias.` before each (`""` for none).
+pub(crate) fn job_columns(backend: Backend, alias: &str) -> String {
+    format!(
+        "{alias}JOB_NAME AS JOB_NAME, {alias}JOB_GROUP AS JOB_GROUP, \
+         {alias}DESCRIPTION AS DESCRIPTION, {alias}JOB_CLASS_NAME AS JOB_CLASS_NAME, \
+         {} AS IS_NONCONCURRENT, {alias}JOB_DATA AS JOB_DATA",
+        flag_text(backend, &format!("{alias}IS_NONCONCURRENT"))
+    )
+}
+
+/// One of Quartz's boolean columns read as `1`/`0` text on every backend
+/// (PostgreSQL's are `BOOL`, the others' `VARCHAR(1)`), for the row types'
+/// `Text` fields.
+pub(crate) fn flag_text(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Postgres => format!("CASE WHEN {column} THEN '1' ELSE '0' END"),
+        Backend::Mysql | Backend::Sqlite => column.to_string(),
+    }
+}
 
 /// The columns of the run table, in the order [`bind_run`] binds them.
 pub(crate) const RUN_COLUMNS: &[&str] = &[
@@ -311,7 +413,7 @@ pub(crate) fn upsert(backend: Backend, table: &str, columns: &[&str], key: &[&st
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Backend::Sqlite => format!(
+        Backend::Sqlite | Backend::Postgres => format!(
             "{head} ON CONFLICT ({}) DO UPDATE SET {}",
             key.join(", "),
             updated
@@ -325,10 +427,13 @@ pub(crate) fn upsert(backend: Backend, table: &str, columns: &[&str], key: &[&st
 
 impl Sql {
     pub fn new(backend: Backend, p: &str) -> Self {
-        let insert_or_ignore = match backend {
-            Backend::Mysql => "INSERT IGNORE",
-            Backend::Sqlite => "INSERT OR IGNORE",
+        let lock_rows = format!("INTO {p}LOCKS (SCHED_NAME, LOCK_NAME) VALUES (?, ?), (?, ?)");
+        let lock_rows_ensure = match backend {
+            Backend::Mysql => format!("INSERT IGNORE {lock_rows}"),
+            Backend::Sqlite => format!("INSERT OR IGNORE {lock_rows}"),
+            Backend::Postgres => format!("INSERT {lock_rows} ON CONFLICT DO NOTHING"),
         };
+        let job_columns = job_columns(backend, "");
         let trigger_columns = format!(
             "t.TRIGGER_NAME AS TRIGGER_NAME, t.TRIGGER_GROUP AS TRIGGER_GROUP, \
              t.JOB_NAME AS JOB_NAME, t.JOB_GROUP AS JOB_GROUP, \
@@ -351,9 +456,7 @@ impl Sql {
                 "SELECT LOCK_NAME AS LOCK_NAME FROM {p}LOCKS WHERE SCHED_NAME = ? AND LOCK_NAME = ? FOR UPDATE"
             ),
             lock_insert: format!("INSERT INTO {p}LOCKS (SCHED_NAME, LOCK_NAME) VALUES (?, ?)"),
-            lock_rows_ensure: format!(
-                "{insert_or_ignore} INTO {p}LOCKS (SCHED_NAME, LOCK_NAME) VALUES (?, ?), (?, ?)"
-            ),
+            lock_rows_ensure,
             job_exists: format!(
                 "SELECT JOB_NAME AS JOB_NAME FROM {p}JOB_DETAILS WHERE {job_key}"
             ),
@@ -367,13 +470,13 @@ impl Sql {
                  IS_NONCONCURRENT = ?, IS_UPDATE_DATA = ?, REQUESTS_RECOVERY = ?, JOB_DATA = ? \
                  WHERE {job_key}"
             ),
-            job_select: format!("SELECT {JOB_COLUMNS} FROM {p}JOB_DETAILS WHERE {job_key}"),
+            job_select: format!("SELECT {job_columns} FROM {p}JOB_DETAILS WHERE {job_key}"),
             jobs_select: format!(
-                "SELECT {JOB_COLUMNS} FROM {p}JOB_DETAILS WHERE SCHED_NAME = ? \
+                "SELECT {job_columns} FROM {p}JOB_DETAILS WHERE SCHED_NAME = ? \
                  AND JOB_CLASS_NAME = ? ORDER BY JOB_GROUP, JOB_NAME"
             ),
             jobs_select_group: format!(
-                "SELECT {JOB_COLUMNS} FROM {p}JOB_DETAILS WHERE SCHED_NAME = ? \
+                "SELECT {job_columns} FROM {p}JOB_DETAILS WHERE SCHED_NAME = ? \
                  AND JOB_CLASS_NAME = ? AND JOB_GROUP = ? ORDER BY JOB_GROUP, JOB_NAME"
             ),
             job_delete: format!("DELETE FROM {p}JOB_DETAILS WHERE {job_key}"),
@@ -581,7 +684,8 @@ pub(crate) struct OperationRow {
 // ------------------------------------------------------------ statements ---
 
 /// Takes Quartz's `TRIGGER_ACCESS` row lock for the rest of the transaction
-/// (MySQL; on SQLite `BEGIN IMMEDIATE` already made this the only writer).
+/// (MySQL, PostgreSQL; on SQLite `BEGIN IMMEDIATE` already made this the
+/// only writer).
 pub(crate) fn lock_trigger_access(
     conn: &mut AnyConnection,
     sql: &Sql,
@@ -591,7 +695,8 @@ pub(crate) fn lock_trigger_access(
 }
 
 /// Takes Quartz's row lock `name` (`TRIGGER_ACCESS`, `STATE_ACCESS`) for the
-/// rest of the transaction (MySQL; on SQLite `BEGIN IMMEDIATE` already made
+/// rest of the transaction (MySQL and PostgreSQL, `SELECT … FOR UPDATE` as
+/// Quartz's `StdRowLockSemaphore`; on SQLite `BEGIN IMMEDIATE` already made
 /// this the only writer).
 pub(crate) fn lock_row(
     conn: &mut AnyConnection,
@@ -755,6 +860,40 @@ mod tests {
         assert_eq!(
             s,
             "INSERT INTO T (K, V) VALUES (?, ?) ON CONFLICT (K) DO UPDATE SET V = excluded.V"
+        );
+        assert_eq!(upsert(Backend::Postgres, "T", &["K", "V"], &["K"]), s);
+        assert!(Sql::new(Backend::Postgres, "Q_")
+            .lock_rows_ensure
+            .ends_with("VALUES (?, ?), (?, ?) ON CONFLICT DO NOTHING"));
+    }
+
+    #[test]
+    fn postgres_text_quotes_aliases_and_nothing_else() {
+        assert_eq!(
+            postgres_text("SELECT a.JOB_NAME AS JOB_NAME, COUNT(*) as n FROM T"),
+            "SELECT a.JOB_NAME AS \"JOB_NAME\", COUNT(*) as \"n\" FROM T"
+        );
+        assert_eq!(
+            postgres_text("SELECT CAST(x AS BIGINT) AS NOW_MS, (y)::BIGINT AS  B\nFROM T"),
+            "SELECT CAST(x AS BIGINT) AS \"NOW_MS\", (y)::BIGINT AS  \"B\"\nFROM T"
+        );
+        for unchanged in [
+            "SELECT 'x AS Y' FROM T WHERE A = ?",
+            "SELECT HAS_AS, CASE WHEN F THEN '1' END FROM T",
+            "SELECT X AS \"Y\" FROM T",
+            "UPDATE T SET A = ? WHERE B = 'AS C'",
+        ] {
+            assert!(
+                matches!(postgres_text(unchanged), Cow::Borrowed(_)),
+                "{unchanged}"
+            );
+        }
+        assert_eq!(
+            postgres_text(&job_columns(Backend::Postgres, "j.")),
+            "j.JOB_NAME AS \"JOB_NAME\", j.JOB_GROUP AS \"JOB_GROUP\", \
+             j.DESCRIPTION AS \"DESCRIPTION\", j.JOB_CLASS_NAME AS \"JOB_CLASS_NAME\", \
+             CASE WHEN j.IS_NONCONCURRENT THEN '1' ELSE '0' END AS \"IS_NONCONCURRENT\", \
+             j.JOB_DATA AS \"JOB_DATA\""
         );
     }
 }
