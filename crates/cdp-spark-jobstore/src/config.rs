@@ -449,6 +449,12 @@ mod tests {
             assert!(!shown.contains(password), "{url} shown as {shown}");
             assert!(db.redacted().ends_with("sp:***@db:5432/sp"), "{shown}");
         }
+        // libpq also takes the password as a query parameter.
+        let db = DatabaseUrl::parse("postgres://sp@db/sp?sslmode=require&password=s3cr3t")
+            .expect("postgres");
+        let shown = format!("{db:?} {db}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("sslmode=require"), "{shown}");
     }
 
     #[test]

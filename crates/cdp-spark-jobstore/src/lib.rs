@@ -23,6 +23,7 @@
 mod config;
 mod connection;
 pub mod ddl;
+mod dialect;
 mod error;
 pub mod job_data;
 pub mod limits;
@@ -40,10 +41,11 @@ pub use config::{
     DEFAULT_SCHED_NAME, DEFAULT_SQLITE_FILE, DEFAULT_TABLE_PREFIX,
 };
 pub use connection::AnyConnection;
+pub use dialect::postgres_text;
 pub use job_data::{JOB_CLASS_NAME, JOB_DATA_VERSION};
 pub use limits::RowError;
 pub use migrate::{migrate, Migration, MigrationReport, MIGRATIONS, SCHEMA_VERSION};
 pub use rows::{TYPE_CRON, TYPE_SIMPLE};
-pub use sql::{postgres_text, STATE_ACCESS, TRIGGER_ACCESS};
+pub use sql::{STATE_ACCESS, TRIGGER_ACCESS};
 pub use sqlite_file::{is_database_file_gone, DATABASE_FILE_GONE};
 pub use store::DieselJobStore;

@@ -45,15 +45,15 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 use tracing::{debug, info, warn};
 
-use crate::config::Backend;
 use crate::connection::{write_transaction, AnyConnection};
 use crate::ddl::RUNS_TABLE;
+use crate::dialect::{by_pk, flag_text, for_update, for_update_of, now_ms_expr, upsert};
 use crate::error::DbError;
 use crate::limits;
 use crate::rows::{fire_millis, job_from_row, millis, run_from_row, trigger_from_row};
 use crate::sql::{
-    aliased, bind_run, flag_text, load_job, lock_row, lock_trigger_access, per_chunk, query,
-    query_once, upsert, JobRow, Query, RunRow, Sql, TriggerRow, RUN_COLUMNS, STATE_ACCESS,
+    aliased, bind_run, load_job, lock_row, lock_trigger_access, per_chunk, query, query_once,
+    JobRow, Query, RunRow, Sql, TriggerRow, RUN_COLUMNS, STATE_ACCESS,
 };
 use crate::store::{Access, DieselJobStore, Inner};
 
@@ -113,51 +113,9 @@ fn p(inner: &Inner) -> &str {
     &inner.prefix
 }
 
-fn for_update(sql: &Sql) -> &'static str {
-    match sql.backend {
-        Backend::Mysql | Backend::Postgres => " FOR UPDATE",
-        Backend::Sqlite => "",
-    }
-}
-
-/// [`for_update`] of a join: PostgreSQL locks the rows of the tables named
-/// (`OF t, j`; it refuses to lock the nullable side of an outer join),
-/// MySQL every row it reads.
-fn for_update_of(sql: &Sql, tables: &str) -> String {
-    match sql.backend {
-        Backend::Mysql => " FOR UPDATE".into(),
-        Backend::Postgres => format!(" FOR UPDATE OF {tables}"),
-        Backend::Sqlite => String::new(),
-    }
-}
-
-/// Index hint for statements that look rows up by a list of primary keys.
-/// With a long `IN (…)` list MariaDB's range optimizer weighs every
-/// secondary index (Quartz's tables have up to 13) and spends ~20 ms per
-/// 100-row statement choosing; the hint makes it ~1 ms.
-fn by_pk(sql: &Sql) -> &'static str {
-    match sql.backend {
-        Backend::Mysql => " FORCE INDEX (PRIMARY)",
-        Backend::Sqlite | Backend::Postgres => "",
-    }
-}
-
 fn placeholders(n: usize, width: usize) -> String {
     let one = format!("({})", vec!["?"; width].join(", "));
     vec![one; n].join(", ")
-}
-
-/// The database's current time in epoch milliseconds, as an SQL expression.
-fn now_ms_expr(sql: &Sql) -> &'static str {
-    match sql.backend {
-        Backend::Mysql => {
-            "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS SIGNED)"
-        }
-        Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
-        // clock_timestamp(), not now(): the time of the statement, not of
-        // the transaction's start.
-        Backend::Postgres => "CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)",
-    }
 }
 
 fn db_time(ms: i64) -> Result<DateTime<Utc>, DbError> {

@@ -16,6 +16,7 @@ use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 use crate::config::Backend;
 use crate::connection::AnyConnection;
 use crate::ddl::{OPERATIONS_TABLE, RUNS_TABLE};
+use crate::dialect::{flag_text, postgres_text, upsert};
 use crate::error::DbError;
 use crate::limits;
 use crate::rows::{bool_text, job_from_row, millis};
@@ -29,7 +30,7 @@ pub(crate) type Db = <AnyConnection as diesel::Connection>::Backend;
 /// so each statement is prepared once per connection instead of every time.
 /// The text holds `?` only as placeholders (values are always bound).
 ///
-/// On PostgreSQL the text is [`postgres_text`]'s: the column aliases
+/// On PostgreSQL the text is [`crate::dialect::postgres_text`]'s: the column aliases
 /// (`X AS NAME`) quoted, so that the result columns keep the upper-case
 /// names the row types look up (PostgreSQL folds unquoted names to lower
 /// case; Quartz's unquoted table and column names fold alike on both sides).
@@ -136,70 +137,6 @@ impl DieselQuery for Query<'_> {
 
 impl RunQueryDsl<AnyConnection> for Query<'_> {}
 
-/// `sql` for PostgreSQL: every alias after `AS` (outside quotes) quoted,
-/// `SELECT JOB_NAME AS JOB_NAME` → `SELECT JOB_NAME AS "JOB_NAME"`, so the
-/// result column is named `JOB_NAME` and not `job_name`. A word after `AS`
-/// that a `)` follows is a cast's type (`CAST(x AS BIGINT)`) and stays.
-pub fn postgres_text(sql: &str) -> Cow<'_, str> {
-    let bytes = sql.as_bytes();
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut out = String::new();
-    let mut copied = 0;
-    let mut i = 0;
-    let mut quote: Option<u8> = None;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if let Some(q) = quote {
-            if b == q {
-                quote = None;
-            }
-            i += 1;
-            continue;
-        }
-        if b == b'\'' || b == b'"' {
-            quote = Some(b);
-            i += 1;
-            continue;
-        }
-        let is_as = (b == b'A' || b == b'a')
-            && bytes
-                .get(i + 1)
-                .is_some_and(|c| c.eq_ignore_ascii_case(&b'S'))
-            && (i == 0 || !word(bytes[i - 1]))
-            && bytes.get(i + 2).is_some_and(|c| c.is_ascii_whitespace());
-        if !is_as {
-            i += 1;
-            continue;
-        }
-        let mut start = i + 2;
-        while bytes.get(start).is_some_and(|c| c.is_ascii_whitespace()) {
-            start += 1;
-        }
-        let mut end = start;
-        while bytes.get(end).is_some_and(|c| word(*c)) {
-            end += 1;
-        }
-        let mut after = end;
-        while bytes.get(after).is_some_and(|c| c.is_ascii_whitespace()) {
-            after += 1;
-        }
-        let is_cast = bytes.get(after) == Some(&b')');
-        if end > start && !is_cast && !bytes[start].is_ascii_digit() {
-            out.push_str(&sql[copied..start]);
-            out.push('"');
-            out.push_str(&sql[start..end]);
-            out.push('"');
-            copied = end;
-        }
-        i = end.max(i + 2);
-    }
-    if copied == 0 {
-        return Cow::Borrowed(sql);
-    }
-    out.push_str(&sql[copied..]);
-    Cow::Owned(out)
-}
-
 /// A statement whose parameters are bound one by one with `.bind::<Type, _>(value)`.
 pub(crate) fn query(sql: &str) -> Query<'_> {
     Query {
@@ -248,7 +185,7 @@ impl RowKey for TriggerKey {
 }
 
 /// `?, ?, …`: `n` placeholders.
-fn in_list(n: usize) -> String {
+pub(crate) fn in_list(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
@@ -346,16 +283,6 @@ pub(crate) fn job_columns(backend: Backend, alias: &str) -> String {
     )
 }
 
-/// One of Quartz's boolean columns read as `1`/`0` text on every backend
-/// (PostgreSQL's are `BOOL`, the others' `VARCHAR(1)`), for the row types'
-/// `Text` fields.
-pub(crate) fn flag_text(backend: Backend, column: &str) -> String {
-    match backend {
-        Backend::Postgres => format!("CASE WHEN {column} THEN '1' ELSE '0' END"),
-        Backend::Mysql | Backend::Sqlite => column.to_string(),
-    }
-}
-
 /// The columns of the run table, in the order [`bind_run`] binds them.
 pub(crate) const RUN_COLUMNS: &[&str] = &[
     "SCHED_NAME",
@@ -394,35 +321,6 @@ pub(crate) fn aliased(columns: &[&str]) -> String {
         .map(|c| format!("{c} AS {c}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// `INSERT … ` that replaces the row with the same key.
-pub(crate) fn upsert(backend: Backend, table: &str, columns: &[&str], key: &[&str]) -> String {
-    let placeholders = in_list(columns.len());
-    let updated: Vec<&&str> = columns.iter().filter(|c| !key.contains(c)).collect();
-    let head = format!(
-        "INSERT INTO {table} ({}) VALUES ({placeholders})",
-        columns.join(", ")
-    );
-    match backend {
-        Backend::Mysql => format!(
-            "{head} ON DUPLICATE KEY UPDATE {}",
-            updated
-                .iter()
-                .map(|c| format!("{c} = VALUES({c})"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Backend::Sqlite | Backend::Postgres => format!(
-            "{head} ON CONFLICT ({}) DO UPDATE SET {}",
-            key.join(", "),
-            updated
-                .iter()
-                .map(|c| format!("{c} = excluded.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }
 
 impl Sql {
@@ -847,53 +745,5 @@ mod tests {
             extra,
             Err(diesel::result::Error::QueryBuilderError(_))
         ));
-    }
-
-    #[test]
-    fn upserts_follow_each_dialect() {
-        let m = upsert(Backend::Mysql, "T", &["K", "V"], &["K"]);
-        assert_eq!(
-            m,
-            "INSERT INTO T (K, V) VALUES (?, ?) ON DUPLICATE KEY UPDATE V = VALUES(V)"
-        );
-        let s = upsert(Backend::Sqlite, "T", &["K", "V"], &["K"]);
-        assert_eq!(
-            s,
-            "INSERT INTO T (K, V) VALUES (?, ?) ON CONFLICT (K) DO UPDATE SET V = excluded.V"
-        );
-        assert_eq!(upsert(Backend::Postgres, "T", &["K", "V"], &["K"]), s);
-        assert!(Sql::new(Backend::Postgres, "Q_")
-            .lock_rows_ensure
-            .ends_with("VALUES (?, ?), (?, ?) ON CONFLICT DO NOTHING"));
-    }
-
-    #[test]
-    fn postgres_text_quotes_aliases_and_nothing_else() {
-        assert_eq!(
-            postgres_text("SELECT a.JOB_NAME AS JOB_NAME, COUNT(*) as n FROM T"),
-            "SELECT a.JOB_NAME AS \"JOB_NAME\", COUNT(*) as \"n\" FROM T"
-        );
-        assert_eq!(
-            postgres_text("SELECT CAST(x AS BIGINT) AS NOW_MS, (y)::BIGINT AS  B\nFROM T"),
-            "SELECT CAST(x AS BIGINT) AS \"NOW_MS\", (y)::BIGINT AS  \"B\"\nFROM T"
-        );
-        for unchanged in [
-            "SELECT 'x AS Y' FROM T WHERE A = ?",
-            "SELECT HAS_AS, CASE WHEN F THEN '1' END FROM T",
-            "SELECT X AS \"Y\" FROM T",
-            "UPDATE T SET A = ? WHERE B = 'AS C'",
-        ] {
-            assert!(
-                matches!(postgres_text(unchanged), Cow::Borrowed(_)),
-                "{unchanged}"
-            );
-        }
-        assert_eq!(
-            postgres_text(&job_columns(Backend::Postgres, "j.")),
-            "j.JOB_NAME AS \"JOB_NAME\", j.JOB_GROUP AS \"JOB_GROUP\", \
-             j.DESCRIPTION AS \"DESCRIPTION\", j.JOB_CLASS_NAME AS \"JOB_CLASS_NAME\", \
-             CASE WHEN j.IS_NONCONCURRENT THEN '1' ELSE '0' END AS \"IS_NONCONCURRENT\", \
-             j.JOB_DATA AS \"JOB_DATA\""
-        );
     }
 }
