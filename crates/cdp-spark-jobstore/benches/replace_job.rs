@@ -148,7 +148,7 @@ async fn run_backend(label: &str, config: StoreConfig, ops: usize) {
     for (clients, same_key) in [(1, false), (8, false), (8, true)] {
         let f = scenario(&store, ops, clients, same_key).await;
         println!(
-            "{label:<8} clients={clients} {:<13} ops={:>5}  {:>8.1} tx/s  p50 {:>7.2} ms  p99 {:>7.2} ms",
+            "{label:<10} clients={clients} {:<13} ops={:>5}  {:>8.1} tx/s  p50 {:>7.2} ms  p99 {:>7.2} ms",
             if same_key { "same-job" } else { "job-per-client" },
             f.ops,
             f.ops as f64 / f.wall.as_secs_f64(),

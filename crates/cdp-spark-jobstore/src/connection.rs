@@ -29,6 +29,9 @@ pub enum AnyConnection {
 #[derive(Debug, Clone)]
 pub(crate) struct SessionSettings {
     pub lock_timeout: Duration,
+    /// libpq's `connect_timeout` when the URL names none (libpq waits on
+    /// an unanswering host as long as TCP does otherwise).
+    pub connect_timeout: Duration,
 }
 
 /// Opens a connection of the backend `db` names and sets it up. A SQLite
@@ -86,8 +89,9 @@ pub(crate) fn establish(
             Ok(AnyConnection::Mysql(conn))
         }
         DatabaseUrl::Postgres { url } => {
+            let url = with_connect_timeout(url, settings.connect_timeout);
             let mut conn =
-                PgConnection::establish(url).map_err(|e| classify_connection(&e, &target))?;
+                PgConnection::establish(&url).map_err(|e| classify_connection(&e, &target))?;
             let millis = settings.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
             // READ COMMITTED, as Quartz runs on PostgreSQL (and the server's
             // default, set here whatever the server's configuration says):
@@ -102,6 +106,19 @@ pub(crate) fn establish(
             Ok(AnyConnection::Pg(conn))
         }
     }
+}
+
+/// `url` with libpq's `connect_timeout` (whole seconds, at least 1) unless
+/// it already sets one.
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!(
+        "{url}{separator}connect_timeout={}",
+        timeout.as_secs().max(1)
+    )
 }
 
 fn not_utf8(path: &std::path::Path) -> StoreError {
@@ -171,6 +188,7 @@ pub(crate) type StorePool = Pool<Manager>;
 pub(crate) fn session_settings(config: &StoreConfig) -> SessionSettings {
     SessionSettings {
         lock_timeout: config.lock_timeout,
+        connect_timeout: config.connect_timeout,
     }
 }
 
@@ -241,5 +259,30 @@ pub(crate) fn write_transaction<T>(
             }
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libpq_gets_the_connect_timeout_unless_the_url_has_one() {
+        let t = Duration::from_secs(5);
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db", t),
+            "postgres://u@h/db?connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout(
+                "postgres://u@h/db?sslmode=require",
+                Duration::from_millis(10)
+            ),
+            "postgres://u@h/db?sslmode=require&connect_timeout=1"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db?connect_timeout=30", t),
+            "postgres://u@h/db?connect_timeout=30"
+        );
     }
 }
