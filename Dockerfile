@@ -14,9 +14,10 @@
 # Debian 12.12. For reproducible builds pin their digests too (`FROM image:tag@sha256:…`,
 # from your registry); they cannot be resolved on the development machines.
 FROM rust:1.95.0-bookworm AS chef
-# Diesel's MySQL backend links the MariaDB client library.
+# Diesel's MySQL backend links the MariaDB client library, its PostgreSQL
+# backend libpq.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends pkg-config libmariadb-dev-compat \
+ && apt-get install -y --no-install-recommends pkg-config libmariadb-dev-compat libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 # cargo-chef: the dependencies build in a layer of their own, rebuilt only
 # when Cargo.toml or Cargo.lock change, not on every source change.
@@ -48,7 +49,7 @@ FROM debian:12.12-slim
 ARG WITH_SPARK=0
 ARG SPARK_VERSION=4.0.1
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libmariadb3 ca-certificates curl \
+ && apt-get install -y --no-install-recommends libmariadb3 libpq5 ca-certificates curl \
  && if [ "$WITH_SPARK" = 1 ]; then \
       apt-get install -y --no-install-recommends openjdk-17-jre-headless python3-pip procps \
       && pip3 install --no-cache-dir --break-system-packages --no-deps "pyspark==${SPARK_VERSION}" \

@@ -6,15 +6,17 @@ set -euo pipefail
 
 mode=${1:-test}
 
-# Build and run: pkg-config and the MariaDB client library for Diesel's
-# MySQL backend, Kerberos GSSAPI for hdfs-native.
-packages=(pkg-config libmariadb-dev-compat libgssapi-krb5-2)
+# Build and run: pkg-config, the MariaDB client library for Diesel's MySQL
+# backend and libpq for its PostgreSQL backend, Kerberos GSSAPI for
+# hdfs-native.
+packages=(pkg-config libmariadb-dev-compat libpq-dev libgssapi-krb5-2)
 if [ "$mode" = test ]; then
-  # Tests: a real MariaDB server, a JDK to build test jars, the real
-  # Quartz 2.3.2 (the cron oracle and the job store's reference), a real
-  # MIT Kerberos KDC (SPNEGO towards the YARN ResourceManager), and Maven
-  # for the Hadoop mini cluster (tests/hadoop, from Maven Central).
-  packages+=(mariadb-server default-jdk-headless libquartz2-java libmariadb-java krb5-kdc krb5-admin-server krb5-user maven)
+  # Tests: real MariaDB and PostgreSQL servers, a JDK to build test jars,
+  # the real Quartz 2.3.2 (the cron oracle and the job store's reference)
+  # with the JDBC drivers of both databases, a real MIT Kerberos KDC (SPNEGO
+  # towards the YARN ResourceManager), and Maven for the Hadoop mini cluster
+  # (tests/hadoop, from Maven Central).
+  packages+=(mariadb-server postgresql default-jdk-headless libquartz2-java libmariadb-java libpostgresql-jdbc-java krb5-kdc krb5-admin-server krb5-user maven)
 fi
 
 missing=()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine: installs what the tests
-# need (MariaDB, a JDK with Maven, Quartz 2.3.2, a KDC, Spark from PyPI,
-# helm built with Go),
-# starts a throw-away MariaDB and two real Hadoop mini clusters (HDFS HA +
+# need (MariaDB, PostgreSQL, a JDK with Maven, Quartz 2.3.2, a KDC, Spark
+# from PyPI, helm built with Go),
+# starts a throw-away MariaDB, a throw-away PostgreSQL and two real Hadoop mini clusters (HDFS HA +
 # YARN; and a Kerberos one) on 127.0.0.1, builds the workspace once and runs
 # every test against them.
 set -euo pipefail
@@ -22,11 +22,15 @@ scripts/hadoop-minicluster.sh build
 # shellcheck source=scripts/mariadb.sh
 source scripts/mariadb.sh
 mariadb_start
+# shellcheck source=scripts/postgres.sh
+source scripts/postgres.sh
+postgres_start
 minicluster_root=$PWD/target/minicluster
 cleanup() {
   scripts/hadoop-minicluster.sh stop "$minicluster_root/plain" || true
   scripts/hadoop-minicluster.sh stop "$minicluster_root/kerberos" || true
   mariadb_stop
+  postgres_stop
 }
 trap cleanup EXIT
 

@@ -34,7 +34,7 @@ import org.quartz.utils.ConnectionProvider;
 
 /**
  * The reference side of the scheduler benchmark: the real Quartz 2.3.2 with
- * a clustered JDBC store (JobStoreTX, StdJDBCDelegate, database row locks)
+ * a clustered JDBC store (JobStoreTX, StdJDBCDelegate or PostgreSQLDelegate, database row locks)
  * on a fresh MariaDB database, N jobs whose cron triggers fire every second
  * ({@code * * * * * ?}), a job that only records its scheduled and actual
  * fire time, for S seconds. Prints the same figures as
@@ -141,11 +141,16 @@ public class QuartzBench {
         }
     }
 
+    /** PostgreSQL (its table script and PostgreSQLDelegate) or MariaDB/MySQL. */
+    static boolean postgres(String url) {
+        return url.startsWith("jdbc:postgresql:");
+    }
+
     static void createTables(String url, String user, String password) throws Exception {
-        InputStream in = Scheduler.class.getResourceAsStream(
-            "/org/quartz/impl/jdbcjobstore/tables_mysql_innodb.sql");
+        String script = postgres(url) ? "tables_postgres.sql" : "tables_mysql_innodb.sql";
+        InputStream in = Scheduler.class.getResourceAsStream("/org/quartz/impl/jdbcjobstore/" + script);
         if (in == null) {
-            throw new IllegalStateException("tables_mysql_innodb.sql is not in the Quartz jar on the class path");
+            throw new IllegalStateException(script + " is not in the Quartz jar on the class path");
         }
         StringBuilder sql = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
@@ -240,7 +245,9 @@ public class QuartzBench {
         p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
         p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threads));
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-        p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
+        p.setProperty("org.quartz.jobStore.driverDelegateClass", postgres(url)
+            ? "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate"
+            : "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
         p.setProperty("org.quartz.jobStore.isClustered", "true");
         p.setProperty("org.quartz.jobStore.useProperties", "true");
         p.setProperty("org.quartz.jobStore.tablePrefix", "QRTZ_");

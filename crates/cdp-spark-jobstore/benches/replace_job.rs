@@ -1,10 +1,11 @@
 //! Replace-job-and-trigger transactions per second and their latency
-//! (p50, p99) on SQLite and on MariaDB.
+//! (p50, p99) on SQLite, on MariaDB and on PostgreSQL.
 //!
 //! `cargo bench -p cdp-spark-jobstore --bench replace_job` (MariaDB is
 //! measured when `CDP_TEST_MYSQL_URL` names a server, e.g. after
-//! `source scripts/mariadb.sh && mariadb_start`; scripts/bench-store.sh does
-//! both). `CDP_BENCH_OPS` sets the transactions per scenario (default 2000).
+//! `source scripts/mariadb.sh && mariadb_start`, PostgreSQL when
+//! `CDP_TEST_PG_URL` does, after `source scripts/postgres.sh &&
+//! postgres_start`; scripts/bench-store.sh does all three). `CDP_BENCH_OPS` sets the transactions per scenario (default 2000).
 //! Under `cargo test` (no `--bench` argument) every scenario runs a few
 //! transactions only, as a smoke test.
 
@@ -21,7 +22,7 @@ use cdp_spark_domain::ports::JobStorePort;
 use cdp_spark_jobstore::{DieselJobStore, StoreConfig};
 use chrono::{TimeZone, Utc};
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, MysqlConnection};
+use diesel::{Connection, MysqlConnection, PgConnection};
 
 fn pair(group: &str, name: &str, version: usize) -> (JobDefinition, TriggerDefinition) {
     let job = JobDefinition {
@@ -147,7 +148,7 @@ async fn run_backend(label: &str, config: StoreConfig, ops: usize) {
     for (clients, same_key) in [(1, false), (8, false), (8, true)] {
         let f = scenario(&store, ops, clients, same_key).await;
         println!(
-            "{label:<8} clients={clients} {:<13} ops={:>5}  {:>8.1} tx/s  p50 {:>7.2} ms  p99 {:>7.2} ms",
+            "{label:<10} clients={clients} {:<13} ops={:>5}  {:>8.1} tx/s  p50 {:>7.2} ms  p99 {:>7.2} ms",
             if same_key { "same-job" } else { "job-per-client" },
             f.ops,
             f.ops as f64 / f.wall.as_secs_f64(),
@@ -214,6 +215,35 @@ fn main() {
             }
             None => println!(
                 "MariaDB: skipped (CDP_TEST_MYSQL_URL is not set; see scripts/bench-store.sh)"
+            ),
+        }
+        match cdp_spark_testkit::postgres::optional_server_url() {
+            Some(server) => {
+                let name = format!("cdp_bench_{}", std::process::id());
+                let created = PgConnection::establish(&format!("{server}/postgres"))
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut c| {
+                        c.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                            .map_err(|e| e.to_string())
+                            .map(|_| c)
+                    });
+                let mut admin = match created {
+                    Ok(c) => c,
+                    Err(e) => {
+                        eprintln!("PostgreSQL at {server}: {e}");
+                        std::process::exit(1);
+                    }
+                };
+                run_backend(
+                    "PostgreSQL",
+                    StoreConfig::with_url(format!("{server}/{name}")),
+                    ops,
+                )
+                .await;
+                let _ = admin.batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
+            }
+            None => println!(
+                "PostgreSQL: skipped (CDP_TEST_PG_URL is not set; see scripts/bench-store.sh)"
             ),
         }
     });

@@ -1,5 +1,5 @@
 //! Where the store lives and how it is named: database URL (SQLite file by
-//! default, MySQL/MariaDB for production), Quartz table prefix and
+//! default, MySQL/MariaDB or PostgreSQL for production), Quartz table prefix and
 //! `SCHED_NAME`, pool and timeouts; and the `[store]` section of the
 //! application's configuration ([`StoreSettings`]) with its checks.
 
@@ -30,6 +30,7 @@ pub const MAX_SCHED_NAME_LEN: usize = 120;
 pub enum Backend {
     Sqlite,
     Mysql,
+    Postgres,
 }
 
 impl fmt::Display for Backend {
@@ -37,6 +38,7 @@ impl fmt::Display for Backend {
         f.write_str(match self {
             Backend::Sqlite => "SQLite",
             Backend::Mysql => "MySQL/MariaDB",
+            Backend::Postgres => "PostgreSQL",
         })
     }
 }
@@ -48,6 +50,9 @@ pub enum DatabaseUrl {
     Sqlite { path: PathBuf },
     /// `mysql://user:password@host:port/database` (MariaDB too).
     Mysql { url: String },
+    /// `postgres://user:password@host:port/database` (or `postgresql://`),
+    /// handed to libpq as written.
+    Postgres { url: String },
 }
 
 impl fmt::Debug for DatabaseUrl {
@@ -58,7 +63,8 @@ impl fmt::Debug for DatabaseUrl {
 
 impl DatabaseUrl {
     /// Accepts `mysql://…`, `mariadb://…` (read as `mysql://…`),
-    /// `sqlite://PATH`, `sqlite:PATH` or a plain file path.
+    /// `postgres://…`, `postgresql://…`, `sqlite://PATH`, `sqlite:PATH` or a
+    /// plain file path.
     pub fn parse(text: &str) -> Result<Self, StoreError> {
         Self::parse_text(text).map_err(|m| config_error(&m))
     }
@@ -68,7 +74,7 @@ impl DatabaseUrl {
         let text = text.trim();
         if text.is_empty() {
             return Err(
-                "the database URL is empty: use mysql://USER:PASSWORD@HOST:PORT/DATABASE, sqlite://PATH or a file path".into(),
+                "the database URL is empty: use mysql://USER:PASSWORD@HOST:PORT/DATABASE, postgres://USER:PASSWORD@HOST:PORT/DATABASE, sqlite://PATH or a file path".into(),
             );
         }
         let lower = text.to_ascii_lowercase();
@@ -82,13 +88,18 @@ impl DatabaseUrl {
                 url: format!("mysql://{}", &text["mariadb://".len()..]),
             });
         }
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres {
+                url: text.to_string(),
+            });
+        }
         let path = if lower.starts_with("sqlite://") {
             &text["sqlite://".len()..]
         } else if lower.starts_with("sqlite:") {
             &text["sqlite:".len()..]
         } else if let Some(scheme) = url_scheme(text) {
             return Err(format!(
-                "the database URL scheme '{scheme}' is not supported: use mysql://USER:PASSWORD@HOST:PORT/DATABASE, sqlite://PATH or a file path"
+                "the database URL scheme '{scheme}' is not supported: use mysql://USER:PASSWORD@HOST:PORT/DATABASE, postgres://USER:PASSWORD@HOST:PORT/DATABASE, sqlite://PATH or a file path"
             ));
         } else {
             text
@@ -107,6 +118,7 @@ impl DatabaseUrl {
         match self {
             DatabaseUrl::Sqlite { .. } => Backend::Sqlite,
             DatabaseUrl::Mysql { .. } => Backend::Mysql,
+            DatabaseUrl::Postgres { .. } => Backend::Postgres,
         }
     }
 
@@ -114,7 +126,7 @@ impl DatabaseUrl {
     pub fn redacted(&self) -> String {
         match self {
             DatabaseUrl::Sqlite { path } => format!("sqlite://{}", path.display()),
-            DatabaseUrl::Mysql { url } => redact_password(url),
+            DatabaseUrl::Mysql { url } | DatabaseUrl::Postgres { url } => redact_password(url),
         }
     }
 }
@@ -150,7 +162,7 @@ fn config_error(message: &str) -> StoreError {
 /// Configuration of the job store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreConfig {
-    /// `mysql://…`, `sqlite://PATH` or a path; `None` is the SQLite file
+    /// `mysql://…`, `postgres://…`, `sqlite://PATH` or a path; `None` is the SQLite file
     /// [`DEFAULT_SQLITE_FILE`] under `data_dir`.
     pub database_url: Option<String>,
     /// Where the default SQLite file lives; created on first start.
@@ -166,7 +178,8 @@ pub struct StoreConfig {
     /// unreachable database) before answering `Unavailable`.
     pub connect_timeout: Duration,
     /// How long a write waits for another one's lock (SQLite `busy_timeout`,
-    /// InnoDB `innodb_lock_wait_timeout`) before it counts as a conflict.
+    /// InnoDB `innodb_lock_wait_timeout`, PostgreSQL `lock_timeout`) before
+    /// it counts as a conflict.
     pub lock_timeout: Duration,
     /// How often a write that conflicted with another one is retried before
     /// the store answers `Conflict`.
@@ -265,7 +278,8 @@ pub struct StoreSettings {
     /// Where the embedded SQLite database lives (created when missing).
     pub data_dir: PathBuf,
     /// Database URL: `mysql://USER:PASSWORD@HOST:PORT/DB` (MariaDB or
-    /// MySQL), `sqlite://PATH` or a file path. Default: the SQLite file
+    /// MySQL), `postgres://USER:PASSWORD@HOST:PORT/DB` (or `postgresql://`),
+    /// `sqlite://PATH` or a file path. Default: the SQLite file
     /// `jobstore.sqlite3` in `data_dir`.
     pub url: Option<String>,
     /// Prefix of the Quartz tables and ours.
@@ -382,8 +396,24 @@ mod tests {
                 path: "x.db".into()
             }
         );
-        let e = DatabaseUrl::parse("postgres://h/db").expect_err("unsupported");
-        assert!(e.to_string().contains("'postgres'"), "{e}");
+        for url in [
+            "postgres://u:p@h:5432/db",
+            "postgresql://u@h/db",
+            "PostgreSQL://u@h/db",
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(url).expect("postgres"),
+                DatabaseUrl::Postgres { url: url.into() },
+                "{url}"
+            );
+            assert_eq!(
+                DatabaseUrl::parse(url).expect("postgres").backend(),
+                Backend::Postgres
+            );
+        }
+        let e = DatabaseUrl::parse("oracle://h/db").expect_err("unsupported");
+        assert!(e.to_string().contains("'oracle'"), "{e}");
+        assert!(e.to_string().contains("postgres://"), "{e}");
         assert!(DatabaseUrl::parse("sqlite::memory:").is_err());
         assert!(DatabaseUrl::parse(" ").is_err());
     }
@@ -411,6 +441,21 @@ mod tests {
         }
         let url = DatabaseUrl::parse("mysql://a:b@h/d").expect("mysql");
         assert!(!format!("{url:?} {url}").contains(":b@"));
+        for (password, url) in [
+            ("s3cr3t", "postgres://sp:s3cr3t@db:5432/sp"),
+            ("a/b@c:d", "postgresql://sp:a/b@c:d@db:5432/sp"),
+        ] {
+            let db = DatabaseUrl::parse(url).expect("postgres");
+            let shown = format!("{db:?} {db} {}", db.redacted());
+            assert!(!shown.contains(password), "{url} shown as {shown}");
+            assert!(db.redacted().ends_with("sp:***@db:5432/sp"), "{shown}");
+        }
+        // libpq also takes the password as a query parameter.
+        let db = DatabaseUrl::parse("postgres://sp@db/sp?sslmode=require&password=s3cr3t")
+            .expect("postgres");
+        let shown = format!("{db:?} {db}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("sslmode=require"), "{shown}");
     }
 
     #[test]
@@ -436,13 +481,19 @@ mod tests {
             ..StoreSettings::default()
         };
         assert_eq!(store.redacted_url(), "mysql://sp:***@db:3306/sp");
+        let store = StoreSettings {
+            url: Some("postgresql://sp:s3cret@db:5432/sp".into()),
+            ..StoreSettings::default()
+        };
+        assert_eq!(store.redacted_url(), "postgresql://sp:***@db:5432/sp");
+        assert_eq!(store.check(), Ok(()));
         let key = |f: fn(&mut StoreSettings)| {
             let mut s = StoreSettings::default();
             f(&mut s);
             s.check().map_err(|e| e.key)
         };
         assert_eq!(
-            key(|s| s.url = Some("postgres://x".into())),
+            key(|s| s.url = Some("oracle://x".into())),
             Err("store.url".into())
         );
         assert_eq!(

@@ -1,4 +1,4 @@
-//! Connections: one Diesel connection type over both backends, an r2d2
+//! Connections: one Diesel connection type over the three backends, an r2d2
 //! pool that opens the backend the URL names (never falling back to the
 //! other), per-connection settings, and the write transaction.
 
@@ -9,25 +9,30 @@ use cdp_spark_domain::cause;
 use cdp_spark_domain::ports::StoreError;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, ManageConnection, Pool, R2D2Connection};
-use diesel::{Connection, MysqlConnection, SqliteConnection};
+use diesel::{Connection, MysqlConnection, PgConnection, SqliteConnection};
 use tracing::debug;
 
 use crate::config::{DatabaseUrl, StoreConfig};
 use crate::error::{connection_error, store_error, DbError};
 use crate::sqlite_file::DatabaseFile;
 
-/// A connection to SQLite or MySQL/MariaDB; the store's logic is written
-/// once against it, with per-backend code only where the SQL differs.
+/// A connection to SQLite, MySQL/MariaDB or PostgreSQL; the store's logic
+/// is written once against it, with per-backend code only where the SQL
+/// differs.
 #[derive(diesel::MultiConnection)]
 pub enum AnyConnection {
     Mysql(MysqlConnection),
     Sqlite(SqliteConnection),
+    Pg(PgConnection),
 }
 
 /// Session settings applied to every new connection.
 #[derive(Debug, Clone)]
 pub(crate) struct SessionSettings {
     pub lock_timeout: Duration,
+    /// libpq's `connect_timeout` when the URL names none (libpq waits on
+    /// an unanswering host as long as TCP does otherwise).
+    pub connect_timeout: Duration,
 }
 
 /// Opens a connection of the backend `db` names and sets it up. A SQLite
@@ -84,7 +89,37 @@ pub(crate) fn establish(
                 .map_err(store_error)?;
             Ok(AnyConnection::Mysql(conn))
         }
+        DatabaseUrl::Postgres { url } => {
+            let url = with_connect_timeout(url, settings.connect_timeout);
+            let mut conn =
+                PgConnection::establish(&url).map_err(|e| connection_error(e, &target))?;
+            let millis = settings.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
+            // READ COMMITTED, as Quartz runs on PostgreSQL (and the server's
+            // default, set here whatever the server's configuration says):
+            // writers serialize on the TRIGGER_ACCESS row lock, and every
+            // statement after it sees the latest commits. A lock wait longer
+            // than lock_timeout fails with 55P03, a conflict (retried).
+            conn.batch_execute(&format!(
+                "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED; \
+                 SET lock_timeout = {millis}; SET TIME ZONE 'UTC'"
+            ))
+            .map_err(store_error)?;
+            Ok(AnyConnection::Pg(conn))
+        }
     }
+}
+
+/// `url` with libpq's `connect_timeout` (whole seconds, at least 1) unless
+/// it already sets one.
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!(
+        "{url}{separator}connect_timeout={}",
+        timeout.as_secs().max(1)
+    )
 }
 
 fn not_utf8(path: &std::path::Path) -> StoreError {
@@ -154,6 +189,7 @@ pub(crate) type StorePool = Pool<Manager>;
 pub(crate) fn session_settings(config: &StoreConfig) -> SessionSettings {
     SessionSettings {
         lock_timeout: config.lock_timeout,
+        connect_timeout: config.connect_timeout,
     }
 }
 
@@ -196,8 +232,9 @@ pub(crate) fn checkout(
 
 /// Runs `f` in a write transaction that holds the store's write lock:
 /// SQLite `BEGIN IMMEDIATE` (the database's single writer lock, waiting up
-/// to `busy_timeout`); on MySQL a plain transaction in which the caller
-/// takes Quartz's `TRIGGER_ACCESS` row lock ([`crate::sql::Sql::lock_trigger_access`]).
+/// to `busy_timeout`); on MySQL and PostgreSQL a plain transaction in
+/// which the caller takes Quartz's `TRIGGER_ACCESS` row lock
+/// ([`crate::sql::lock_trigger_access`]).
 /// Commits when `f` succeeds, rolls back otherwise: either everything `f`
 /// wrote stays, or nothing.
 pub(crate) fn write_transaction<T>(
@@ -209,6 +246,7 @@ pub(crate) fn write_transaction<T>(
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
         }
         AnyConnection::Mysql(c) => AnsiTransactionManager::begin_transaction(c)?,
+        AnyConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     match f(conn) {
         Ok(value) => {
@@ -223,5 +261,30 @@ pub(crate) fn write_transaction<T>(
             }
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libpq_gets_the_connect_timeout_unless_the_url_has_one() {
+        let t = Duration::from_secs(5);
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db", t),
+            "postgres://u@h/db?connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout(
+                "postgres://u@h/db?sslmode=require",
+                Duration::from_millis(10)
+            ),
+            "postgres://u@h/db?sslmode=require&connect_timeout=1"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db?connect_timeout=30", t),
+            "postgres://u@h/db?connect_timeout=30"
+        );
     }
 }

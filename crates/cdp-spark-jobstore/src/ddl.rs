@@ -9,14 +9,26 @@
 //! SQLite gets the same column declarations (its type affinities are the
 //! closest equivalent) and separate `CREATE INDEX IF NOT EXISTS`.
 //!
+//! On PostgreSQL the Quartz tables are those of Quartz's
+//! `tables_postgres.sql`, column for column: its types (`BIGINT`, `BOOL`,
+//! `BYTEA`, `VARCHAR(200)` names) from [`column_type`], the indexes as
+//! separate `CREATE INDEX IF NOT EXISTS` (PostgreSQL's DDL is
+//! transactional: the migration runs in one transaction). Unquoted names
+//! fold to lower case there, as in Quartz's own script.
+//!
 //! Our own tables sit beside them with the same prefix: `CDP_SCHEMA_MIGRATIONS`,
 //! `CDP_RUNS` (run history), `CDP_OPERATIONS` (asynchronous operation tokens)
 //! and `CDP_RUN_LOGS` (the kept end of each run's log).
 
 use crate::config::Backend;
 
-/// A column: name, type as in Quartz's MySQL script, nullability.
+/// A column: name, type as in Quartz's MySQL script (or [`FLAG`]),
+/// nullability. Each backend's type is [`column_type`]'s.
 struct Col(&'static str, &'static str, bool);
+
+/// The type of Quartz's boolean columns: `VARCHAR(1)` in its MySQL script
+/// (and on SQLite), `BOOL` in its PostgreSQL script.
+const FLAG: &str = "FLAG";
 
 const NOT_NULL: bool = false;
 const NULL: bool = true;
@@ -64,10 +76,10 @@ const QUARTZ_TABLES: &[Table] = &[
             Col("JOB_GROUP", "VARCHAR(190)", NOT_NULL),
             Col("DESCRIPTION", "VARCHAR(250)", NULL),
             Col("JOB_CLASS_NAME", "VARCHAR(250)", NOT_NULL),
-            Col("IS_DURABLE", "VARCHAR(1)", NOT_NULL),
-            Col("IS_NONCONCURRENT", "VARCHAR(1)", NOT_NULL),
-            Col("IS_UPDATE_DATA", "VARCHAR(1)", NOT_NULL),
-            Col("REQUESTS_RECOVERY", "VARCHAR(1)", NOT_NULL),
+            Col("IS_DURABLE", FLAG, NOT_NULL),
+            Col("IS_NONCONCURRENT", FLAG, NOT_NULL),
+            Col("IS_UPDATE_DATA", FLAG, NOT_NULL),
+            Col("REQUESTS_RECOVERY", FLAG, NOT_NULL),
             Col("JOB_DATA", "BLOB", NULL),
         ],
         primary_key: JOB_KEY,
@@ -218,8 +230,8 @@ const QUARTZ_TABLES: &[Table] = &[
             Col("LONG_PROP_2", "BIGINT", NULL),
             Col("DEC_PROP_1", "NUMERIC(13,4)", NULL),
             Col("DEC_PROP_2", "NUMERIC(13,4)", NULL),
-            Col("BOOL_PROP_1", "VARCHAR(1)", NULL),
-            Col("BOOL_PROP_2", "VARCHAR(1)", NULL),
+            Col("BOOL_PROP_1", FLAG, NULL),
+            Col("BOOL_PROP_2", FLAG, NULL),
         ],
         primary_key: TRIGGER_KEY,
         foreign_keys: TRIGGER_FK,
@@ -275,8 +287,8 @@ const QUARTZ_TABLES: &[Table] = &[
             Col("STATE", "VARCHAR(16)", NOT_NULL),
             Col("JOB_NAME", "VARCHAR(190)", NULL),
             Col("JOB_GROUP", "VARCHAR(190)", NULL),
-            Col("IS_NONCONCURRENT", "VARCHAR(1)", NULL),
-            Col("REQUESTS_RECOVERY", "VARCHAR(1)", NULL),
+            Col("IS_NONCONCURRENT", FLAG, NULL),
+            Col("REQUESTS_RECOVERY", FLAG, NULL),
         ],
         primary_key: &["SCHED_NAME", "ENTRY_ID"],
         foreign_keys: &[],
@@ -484,19 +496,78 @@ const RUN_LOGS: Table = Table {
 /// text fits and keys compare exactly as Java and Rust strings do.
 const MYSQL_TABLE_OPTIONS: &str = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
+/// Which script a table follows on PostgreSQL: Quartz's own
+/// (`tables_postgres.sql`: `VARCHAR(200)` where its MySQL script has 190),
+/// or ours (the types as declared).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Quartz,
+    Ours,
+}
+
+/// The type of a column declared `ty` (Quartz's MySQL type name, or
+/// [`FLAG`]) on `backend`.
+fn column_type(backend: Backend, origin: Origin, ty: &'static str) -> String {
+    match backend {
+        Backend::Mysql => match ty {
+            FLAG => "VARCHAR(1)".into(),
+            other => other.into(),
+        },
+        // SQLite accepts every MySQL type name used here (its affinities are
+        // the closest equivalent); MEDIUMTEXT is plain TEXT, so say so.
+        Backend::Sqlite => match ty {
+            FLAG => "VARCHAR(1)".into(),
+            "MEDIUMTEXT" | "LONGTEXT" => "TEXT".into(),
+            other => other.into(),
+        },
+        Backend::Postgres => postgres_type(origin, ty),
+    }
+}
+
+/// PostgreSQL's name for a MySQL column type, as Quartz's
+/// `tables_postgres.sql` translates its MySQL script: display widths
+/// dropped (`BIGINT(13)` → `BIGINT`), blobs `BYTEA`, long texts `TEXT`,
+/// booleans `BOOL`; anything else as declared (PostgreSQL refuses a name it
+/// does not know when the migration runs).
+fn postgres_type(origin: Origin, ty: &'static str) -> String {
+    let upper = ty.to_ascii_uppercase();
+    let base = upper.split('(').next().unwrap_or_default().trim();
+    match base {
+        "FLAG" => "BOOL".into(),
+        "BIGINT" => "BIGINT".into(),
+        "SMALLINT" | "TINYINT" => "SMALLINT".into(),
+        "INT" | "INTEGER" | "MEDIUMINT" => "INTEGER".into(),
+        "BLOB" | "MEDIUMBLOB" | "LONGBLOB" | "TINYBLOB" | "VARBINARY" | "BINARY" => "BYTEA".into(),
+        "TEXT" | "MEDIUMTEXT" | "LONGTEXT" | "TINYTEXT" => "TEXT".into(),
+        "VARCHAR" if origin == Origin::Quartz && upper == "VARCHAR(190)" => "VARCHAR(200)".into(),
+        _ => ty.into(),
+    }
+}
+
 fn create_table(backend: Backend, prefix: &str, t: &Table) -> Vec<String> {
+    create_table_of(backend, Origin::Ours, prefix, t)
+}
+
+fn create_table_of(backend: Backend, origin: Origin, prefix: &str, t: &Table) -> Vec<String> {
     let mut parts: Vec<String> = t
         .columns
         .iter()
         .map(|Col(name, ty, nullable)| {
             format!(
-                "{name} {ty} {}",
+                "{name} {} {}",
+                column_type(backend, origin, ty),
                 if *nullable { "NULL" } else { "NOT NULL" }
             )
         })
         .collect();
     parts.push(format!("PRIMARY KEY ({})", t.primary_key.join(",")));
-    if backend == Backend::Mysql {
+    // MySQL: every index inside its table (the table whole or not at
+    // all); the others: separate idempotent statements.
+    let inline_indexes = match backend {
+        Backend::Mysql => true,
+        Backend::Sqlite | Backend::Postgres => false,
+    };
+    if inline_indexes {
         for index in t.indexes {
             match index.name {
                 Some(name) => parts.push(format!(
@@ -517,15 +588,17 @@ fn create_table(backend: Backend, prefix: &str, t: &Table) -> Vec<String> {
     }
     let options = match backend {
         Backend::Mysql => format!(" {MYSQL_TABLE_OPTIONS}"),
-        Backend::Sqlite => String::new(),
+        Backend::Sqlite | Backend::Postgres => String::new(),
     };
     let mut statements = vec![format!(
         "CREATE TABLE IF NOT EXISTS {prefix}{} (\n  {}\n){options}",
         t.name,
         parts.join(",\n  ")
     )];
-    if backend == Backend::Sqlite {
+    if !inline_indexes {
         for index in t.indexes {
+            // The unnamed index (BLOB_TRIGGERS') repeats the primary key:
+            // neither SQLite nor Quartz's PostgreSQL script has it.
             if let Some(name) = index.name {
                 statements.push(format!(
                     "CREATE INDEX IF NOT EXISTS IDX_{prefix}{name} ON {prefix}{}({})",
@@ -538,15 +611,15 @@ fn create_table(backend: Backend, prefix: &str, t: &Table) -> Vec<String> {
     statements
 }
 
+/// Kept for the migrations that call it: [`column_type`] already gives
+/// every backend its text type.
 fn sqlite_type_fixups(statements: Vec<String>, backend: Backend) -> Vec<String> {
     match backend {
-        // SQLite accepts every MySQL type name used here except MEDIUMTEXT's
-        // meaning: it is plain TEXT affinity, so say so.
         Backend::Sqlite => statements
             .into_iter()
             .map(|s| s.replace(" MEDIUMTEXT ", " TEXT "))
             .collect(),
-        Backend::Mysql => statements,
+        Backend::Mysql | Backend::Postgres => statements,
     }
 }
 
@@ -554,7 +627,7 @@ fn sqlite_type_fixups(statements: Vec<String>, backend: Backend) -> Vec<String> 
 pub fn quartz_tables(backend: Backend, prefix: &str) -> Vec<String> {
     QUARTZ_TABLES
         .iter()
-        .flat_map(|t| create_table(backend, prefix, t))
+        .flat_map(|t| create_table_of(backend, Origin::Quartz, prefix, t))
         .collect()
 }
 
@@ -585,6 +658,15 @@ pub fn runs_queue_columns(backend: Backend, prefix: &str) -> Vec<String> {
             "ALTER TABLE {table} {}, ADD INDEX {index} ({index_columns})",
             columns.map(|c| format!("ADD COLUMN {c}")).join(", ")
         )],
+        Backend::Postgres => vec![
+            format!(
+                "ALTER TABLE {table} {}",
+                columns
+                    .map(|c| format!("ADD COLUMN IF NOT EXISTS {c}"))
+                    .join(", ")
+            ),
+            format!("CREATE INDEX IF NOT EXISTS {index} ON {table}({index_columns})"),
+        ],
         Backend::Sqlite => columns
             .iter()
             .map(|c| format!("ALTER TABLE {table} ADD COLUMN {c}"))
@@ -648,5 +730,45 @@ mod tests {
         assert!(operations_table(Backend::Sqlite, "Q_")[0].contains("RESULT TEXT NULL"));
         assert!(run_logs_table(Backend::Sqlite, "Q_")[0].contains("LOG_TEXT TEXT NOT NULL"));
         assert!(run_logs_table(Backend::Mysql, "Q_")[0].contains("LOG_TEXT MEDIUMTEXT NOT NULL"));
+        assert!(ddl[0].contains("IS_DURABLE VARCHAR(1) NOT NULL"));
+    }
+
+    #[test]
+    fn postgres_ddl_follows_quartz_postgres_script() {
+        let ddl = quartz_tables(Backend::Postgres, "QRTZ_");
+        assert_eq!(ddl.len(), 11 + 20, "eleven tables and Quartz's 20 indexes");
+        let jobs = &ddl[0];
+        for column in [
+            "JOB_NAME VARCHAR(200) NOT NULL",
+            "IS_DURABLE BOOL NOT NULL",
+            "REQUESTS_RECOVERY BOOL NOT NULL",
+            "JOB_DATA BYTEA NULL",
+        ] {
+            assert!(jobs.contains(column), "{column} in {jobs}");
+        }
+        let all = ddl.join("\n");
+        for absent in [
+            "BIGINT(",
+            "SMALLINT(",
+            " BLOB ",
+            "VARCHAR(190)",
+            "VARCHAR(1)",
+            "ENGINE",
+        ] {
+            assert!(!all.contains(absent), "{absent} in {all}");
+        }
+        assert!(all.contains("MISFIRE_INSTR SMALLINT NULL"));
+        assert!(all.contains("BOOL_PROP_1 BOOL NULL"));
+        assert!(all.contains(
+            "CREATE INDEX IF NOT EXISTS IDX_QRTZ_FT_TG ON QRTZ_FIRED_TRIGGERS(SCHED_NAME,TRIGGER_GROUP)"
+        ));
+        // Ours keep their declared widths; texts are TEXT.
+        assert!(runs_table(Backend::Postgres, "Q_")[0].contains("RUN_ID VARCHAR(190) NOT NULL"));
+        assert!(operations_table(Backend::Postgres, "Q_")[0].contains("RESULT TEXT NULL"));
+        assert_eq!(postgres_type(Origin::Ours, "LONGBLOB"), "BYTEA");
+        assert_eq!(
+            postgres_type(Origin::Ours, "NUMERIC(13,4)"),
+            "NUMERIC(13,4)"
+        );
     }
 }

@@ -69,7 +69,12 @@ impl DbError {
 
 /// Substrings of driver messages meaning the server is gone or unreachable
 /// (MySQL client errors 2002, 2003, 2006, 2013, 2055, server 1053, 1927,
-/// 4031; SQLite cannot open or read its file).
+/// 4031; SQLite cannot open or read its file; PostgreSQL: libpq's lost or
+/// refused connections, SQLSTATE 57P01-57P03 (connection terminated, server shutting down,
+/// starting up), and class 08, which Diesel reports as `ClosedConnection`).
+/// Diesel does not hand on PostgreSQL's SQLSTATE beyond its error kinds,
+/// so the English messages are matched (libpq and the server speak English
+/// unless `lc_messages` says otherwise).
 const UNAVAILABLE_MARKERS: &[&str] = &[
     "gone away",
     "lost connection",
@@ -86,12 +91,25 @@ const UNAVAILABLE_MARKERS: &[&str] = &[
     "disk i/o error",
     "unknown mysql server host",
     "unknown server host",
+    "server closed the connection",
+    "no connection to the server",
+    "could not connect to server",
+    "terminating connection",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+    "could not translate host name",
 ];
 
 /// Substrings meaning another transaction held what we needed (MySQL 1205,
-/// 1213; SQLite `SQLITE_BUSY`/`SQLITE_LOCKED`).
+/// 1213; SQLite `SQLITE_BUSY`/`SQLITE_LOCKED`; PostgreSQL 40P01 "deadlock
+/// detected", 55P03 "canceling statement due to lock timeout" and "could
+/// not obtain lock"; 40001 is Diesel's `SerializationFailure`).
 const CONFLICT_MARKERS: &[&str] = &[
     "deadlock",
+    "due to lock timeout",
+    "could not obtain lock",
+    "could not serialize access",
     "lock wait timeout",
     "try restarting transaction",
     "database is locked",
@@ -117,6 +135,11 @@ pub(crate) fn connection_error(e: ConnectionError, target: &str) -> StoreError {
 
 /// The port error of a Diesel error, its cause in text only (whether it
 /// is retried is decided on this).
+/// Whether the database answered a lock wait or a deadlock (retried).
+pub(crate) fn is_conflict(e: &DieselError) -> bool {
+    matches!(classify(e), StoreError::Conflict(_))
+}
+
 fn classify(e: &DieselError) -> StoreError {
     match e {
         DieselError::DatabaseError(kind, info) => {
@@ -290,5 +313,74 @@ mod tests {
         assert!(kept.is_some_and(|k| k.is::<ConnectionError>()), "{kept:?}");
         let decided = DbError::conflict("rows changed").into_store_error();
         assert!(decided.source().and_then(|c| c.source()).is_none());
+    }
+
+    /// PostgreSQL's messages, as the server (SQLSTATE in the comment) and
+    /// libpq write them.
+    #[test]
+    fn postgres_faults_are_classified_by_their_sqlstate_messages() {
+        use DatabaseErrorKind::{ClosedConnection, SerializationFailure, Unknown};
+        for (kind, m) in [
+            // class 08: Diesel's kind says it.
+            (ClosedConnection, "connection to server was lost"),
+            // 57P01, 57P03
+            (Unknown, "terminating connection due to administrator command"),
+            (
+                Unknown,
+                "terminating connection because of crash of another server process",
+            ),
+            (Unknown, "FATAL:  the database system is shutting down"),
+            (Unknown, "the database system is starting up"),
+            // libpq
+            (
+                Unknown,
+                "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally",
+            ),
+            (Unknown, "no connection to the server"),
+            (
+                Unknown,
+                "connection to server at \"127.0.0.1\", port 5432 failed: Connection refused",
+            ),
+        ] {
+            assert!(
+                matches!(classify(&db(kind, m)), StoreError::Unavailable(_)),
+                "{m}"
+            );
+        }
+        for (kind, m) in [
+            // 40001
+            (
+                SerializationFailure,
+                "could not serialize access due to concurrent update",
+            ),
+            // 40P01
+            (Unknown, "deadlock detected"),
+            // 55P03
+            (Unknown, "canceling statement due to lock timeout"),
+            (
+                Unknown,
+                "could not obtain lock on row in relation \"qrtz_locks\"",
+            ),
+        ] {
+            let e = db(kind, m);
+            assert!(matches!(classify(&e), StoreError::Conflict(_)), "{m}");
+            assert!(DbError::from(e).is_retryable(), "{m}");
+        }
+        for m in [
+            "relation \"qrtz_triggers\" does not exist",
+            "column \"is_durable\" is of type boolean but expression is of type text",
+        ] {
+            assert!(
+                matches!(classify(&db(Unknown, m)), StoreError::Other(_)),
+                "{m}"
+            );
+        }
+        let e = classify_connection(
+            &ConnectionError::BadConnection(
+                "connection to server at \"127.0.0.1\", port 1 failed: Connection refused".into(),
+            ),
+            "postgres://u:***@127.0.0.1:1/db",
+        );
+        assert!(matches!(e, StoreError::Unavailable(_)), "{e}");
     }
 }

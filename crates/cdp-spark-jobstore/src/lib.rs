@@ -5,9 +5,9 @@
 //! tokens beside them.
 //!
 //! - Backends: SQLite (bundled; by default the file
-//!   `data/jobstore.sqlite3`, created on first start) and MySQL/MariaDB
-//!   (`mysql://…`), through one Diesel connection type ([`AnyConnection`])
-//!   so the logic is written once.
+//!   `data/jobstore.sqlite3`, created on first start), MySQL/MariaDB
+//!   (`mysql://…`) and PostgreSQL (`postgres://…`, libpq), through one
+//!   Diesel connection type ([`AnyConnection`]) so the logic is written once.
 //! - Blocking database work runs on `tokio::task::spawn_blocking` threads
 //!   with connections from an r2d2 pool.
 //! - Schema: [`migrate`] (also run by [`DieselJobStore::open`]) applies the
@@ -17,12 +17,13 @@
 //!   form ([`job_data`]); a schedule is a `CRON` trigger, a manual run a
 //!   one-shot `SIMPLE` trigger; times in epoch milliseconds.
 //! - A replace of job and trigger is one transaction under Quartz's
-//!   `TRIGGER_ACCESS` row lock (MySQL) or SQLite's writer lock
+//!   `TRIGGER_ACCESS` row lock (MySQL, PostgreSQL) or SQLite's writer lock
 //!   (`BEGIN IMMEDIATE`): the old pair or the new pair, never half.
 
 mod config;
 mod connection;
 pub mod ddl;
+mod dialect;
 mod error;
 pub mod job_data;
 pub mod limits;
@@ -45,6 +46,7 @@ pub use config::{
     DEFAULT_SCHED_NAME, DEFAULT_SQLITE_FILE, DEFAULT_TABLE_PREFIX,
 };
 pub use connection::AnyConnection;
+pub use dialect::postgres_text;
 pub use job_data::{JOB_CLASS_NAME, JOB_DATA_VERSION};
 pub use limits::RowError;
 pub use migrate::{migrate, Migration, MigrationReport, MIGRATIONS, SCHEMA_VERSION};

@@ -5,8 +5,10 @@
 //! Every statement is `CREATE … IF NOT EXISTS`, so a database that already
 //! has Quartz's tables (created by Quartz's own script) is adopted as is.
 //! Two instances starting together do not race: SQLite runs the migrations
-//! in one `BEGIN IMMEDIATE` transaction (its DDL is transactional); MySQL
-//! holds a named lock (`GET_LOCK`) while it migrates.
+//! in one `BEGIN IMMEDIATE` transaction (its DDL is transactional);
+//! PostgreSQL in one transaction holding an advisory lock
+//! (`pg_advisory_xact_lock`, its DDL is transactional too); MySQL holds a
+//! named lock (`GET_LOCK`) while it migrates.
 
 use std::fmt;
 
@@ -20,7 +22,7 @@ use tracing::info;
 use crate::config::{Backend, StoreConfig};
 use crate::connection::{build_pool, checkout, write_transaction, AnyConnection};
 use crate::ddl;
-use crate::error::DbError;
+use crate::error::{is_conflict, DbError};
 use crate::sql::{ensure_lock_rows, query, Sql};
 
 /// One schema change.
@@ -61,7 +63,7 @@ pub const MIGRATIONS: &[Migration] = &[
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i32 = 6;
 
-/// Seconds a MySQL migration waits for another instance's migration.
+/// Seconds a MySQL or PostgreSQL migration waits for another instance's migration.
 const MIGRATION_LOCK_WAIT_SECONDS: i32 = 120;
 
 fn statements(version: i32, backend: Backend, prefix: &str) -> Vec<String> {
@@ -165,14 +167,47 @@ pub(crate) fn migrate_connection(
     prefix: &str,
     sched: &str,
 ) -> Result<(Vec<Migration>, Vec<i32>), DbError> {
-    for s in ddl::migrations_table(backend, prefix) {
-        conn.batch_execute(&s)?;
-    }
+    let create_migrations_table = |conn: &mut AnyConnection| -> Result<(), DbError> {
+        for s in ddl::migrations_table(backend, prefix) {
+            conn.batch_execute(&s)?;
+        }
+        Ok(())
+    };
     match backend {
         Backend::Sqlite => {
+            create_migrations_table(conn)?;
             write_transaction(conn, |conn| apply_pending(conn, backend, prefix, sched))
         }
+        Backend::Postgres => write_transaction(conn, |conn| {
+            // Everything, the migrations table included, under the lock:
+            // two `CREATE TABLE IF NOT EXISTS` at once may both try to
+            // create the table. The lock goes with the transaction.
+            conn.batch_execute(&format!(
+                "SET LOCAL lock_timeout = {}",
+                MIGRATION_LOCK_WAIT_SECONDS * 1000
+            ))?;
+            query(
+                "SELECT pg_advisory_xact_lock(hashtext('cdp-spark-jobstore:' || current_database() || ':' || ?))",
+            )
+            .bind::<Text, _>(prefix)
+            .execute(conn)
+            .map_err(|e| {
+                if is_conflict(&e) {
+                    DbError::Store(StoreError::Conflict(
+                        format!(
+                            "another instance kept migrating the schema for more than {MIGRATION_LOCK_WAIT_SECONDS} s; try again"
+                        )
+                        .into(),
+                    ))
+                } else {
+                    DbError::Db(e)
+                }
+            })?;
+            create_migrations_table(conn)?;
+            apply_pending(conn, backend, prefix, sched)
+        }),
         Backend::Mysql => {
+            create_migrations_table(conn)?;
             let lock_name =
                 "LEFT(CONCAT('cdp-spark-jobstore:', COALESCE(DATABASE(), ''), ':', ?), 64)";
             let got: Vec<LockResult> = query(&format!(
@@ -249,6 +284,7 @@ mod tests {
             assert_eq!(m.version, i as i32 + 1, "{}", m.name);
             assert!(!statements(m.version, Backend::Mysql, "Q_").is_empty());
             assert!(!statements(m.version, Backend::Sqlite, "Q_").is_empty());
+            assert!(!statements(m.version, Backend::Postgres, "Q_").is_empty());
         }
         assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(SCHEMA_VERSION));
     }

@@ -29,9 +29,10 @@ use diesel::{QueryableByName, RunQueryDsl};
 use crate::config::Backend;
 use crate::connection::{write_transaction, AnyConnection};
 use crate::ddl::{NOTIFICATIONS_TABLE, RUNS_TABLE};
+use crate::dialect::now_ms_expr;
 use crate::error::DbError;
 use crate::rows::millis;
-use crate::scheduler::{db_now, now_ms_expr};
+use crate::scheduler::db_now;
 use crate::sql::{load_job, query};
 use crate::store::{Access, DieselJobStore, Inner};
 
@@ -93,7 +94,7 @@ fn table(inner: &Inner) -> String {
 fn on_duplicate_nothing(inner: &Inner) -> &'static str {
     match inner.backend {
         Backend::Mysql => " ON DUPLICATE KEY UPDATE RUN_ID = RUN_ID",
-        Backend::Sqlite => " ON CONFLICT DO NOTHING",
+        Backend::Sqlite | Backend::Postgres => " ON CONFLICT DO NOTHING",
     }
 }
 
@@ -270,7 +271,7 @@ fn claim(
     let t = table(inner);
     let due = "((STATE = 'PENDING' AND NEXT_ATTEMPT_TIME <= ?) OR (STATE = 'SENDING' AND LEASE_UNTIL < ?))";
     let lock = match inner.backend {
-        Backend::Mysql => " FOR UPDATE",
+        Backend::Mysql | Backend::Postgres => " FOR UPDATE",
         Backend::Sqlite => "",
     };
     let rows: Vec<DueRow> = query(&format!(

@@ -13,9 +13,10 @@ use diesel::{QueryableByName, RunQueryDsl};
 
 use crate::connection::write_transaction;
 use crate::ddl::{RUNS_TABLE, RUN_LOGS_TABLE};
+use crate::dialect::upsert;
 use crate::error::DbError;
 use crate::rows::millis;
-use crate::sql::{query, upsert};
+use crate::sql::query;
 use crate::store::{Access, DieselJobStore};
 
 const COLUMNS: &[&str] = &[

@@ -46,16 +46,16 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 use tracing::{debug, info, warn};
 
-use crate::config::Backend;
 use crate::connection::{write_transaction, AnyConnection};
 use crate::ddl::RUNS_TABLE;
+use crate::dialect::{by_pk, flag_text, for_update, for_update_of, now_ms_expr, upsert};
 use crate::error::DbError;
 use crate::limits;
 use crate::queue;
-use crate::rows::{bool_text, fire_millis, job_from_row, millis, run_from_row, trigger_from_row};
+use crate::rows::{fire_millis, job_from_row, millis, run_from_row, trigger_from_row};
 use crate::sql::{
-    bind_run, load_job, lock_row, lock_trigger_access, per_chunk, query, query_once, upsert,
-    JobRow, Query, RunRow, Sql, TriggerRow, RUN_COLUMNS, STATE_ACCESS,
+    bind_run, load_job, lock_row, lock_trigger_access, per_chunk, query, query_once, JobRow, Query,
+    RunRow, Sql, TriggerRow, RUN_COLUMNS, STATE_ACCESS,
 };
 use crate::store::{Access, DieselJobStore, Inner};
 
@@ -116,37 +116,9 @@ fn p(inner: &Inner) -> &str {
     &inner.prefix
 }
 
-fn for_update(sql: &Sql) -> &'static str {
-    match sql.backend {
-        Backend::Mysql => " FOR UPDATE",
-        Backend::Sqlite => "",
-    }
-}
-
-/// Index hint for statements that look rows up by a list of primary keys.
-/// With a long `IN (…)` list MariaDB's range optimizer weighs every
-/// secondary index (Quartz's tables have up to 13) and spends ~20 ms per
-/// 100-row statement choosing; the hint makes it ~1 ms.
-fn by_pk(sql: &Sql) -> &'static str {
-    match sql.backend {
-        Backend::Mysql => " FORCE INDEX (PRIMARY)",
-        Backend::Sqlite => "",
-    }
-}
-
 fn placeholders(n: usize, width: usize) -> String {
     let one = format!("({})", vec!["?"; width].join(", "));
     vec![one; n].join(", ")
-}
-
-/// The database's current time in epoch milliseconds, as an SQL expression.
-pub(crate) fn now_ms_expr(sql: &Sql) -> &'static str {
-    match sql.backend {
-        Backend::Mysql => {
-            "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS SIGNED)"
-        }
-        Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
-    }
 }
 
 fn db_time(ms: i64) -> Result<DateTime<Utc>, DbError> {
@@ -238,8 +210,8 @@ pub(crate) fn insert_fired(
                 .bind::<Text, _>(f.state.as_quartz())
                 .bind::<Text, _>(&f.job.name)
                 .bind::<Text, _>(&f.job.group)
-                .bind::<Text, _>(bool_text(f.non_concurrent))
-                .bind::<Text, _>(bool_text(f.requests_recovery));
+                .bind_flag(inner.backend, f.non_concurrent)
+                .bind_flag(inner.backend, f.requests_recovery);
         }
         q.execute(conn)?;
     }
@@ -499,7 +471,7 @@ fn acquire(
          t.MISFIRE_INSTR AS MISFIRE_INSTR, c.CRON_EXPRESSION AS CRON_EXPRESSION, \
          c.TIME_ZONE_ID AS TIME_ZONE_ID, s.REPEAT_COUNT AS REPEAT_COUNT, \
          j.DESCRIPTION AS DESCRIPTION, j.JOB_CLASS_NAME AS JOB_CLASS_NAME, \
-         j.IS_NONCONCURRENT AS IS_NONCONCURRENT, j.JOB_DATA AS JOB_DATA \
+         {} AS IS_NONCONCURRENT, j.JOB_DATA AS JOB_DATA \
          FROM {pre}TRIGGERS t \
          JOIN {pre}JOB_DETAILS j ON j.SCHED_NAME = t.SCHED_NAME AND j.JOB_NAME = t.JOB_NAME AND j.JOB_GROUP = t.JOB_GROUP \
          LEFT JOIN {pre}CRON_TRIGGERS c ON c.SCHED_NAME = t.SCHED_NAME \
@@ -508,7 +480,8 @@ fn acquire(
          AND s.TRIGGER_NAME = t.TRIGGER_NAME AND s.TRIGGER_GROUP = t.TRIGGER_GROUP \
          WHERE t.SCHED_NAME = ? AND t.TRIGGER_STATE = 'WAITING' AND t.NEXT_FIRE_TIME >= 0 \
          AND t.NEXT_FIRE_TIME <= ? ORDER BY t.NEXT_FIRE_TIME, t.PRIORITY DESC LIMIT ?{}",
-        for_update(&inner.sql)
+        flag_text(inner.backend, "j.IS_NONCONCURRENT"),
+        for_update_of(&inner.sql, "t, j")
     );
     let limit = i64::try_from(req.batch_size.max(1)).unwrap_or(i64::MAX);
     let rows: Vec<DueRow> = query(&text)

@@ -2,20 +2,24 @@
 //! statements that read and write rows. Everything here runs on a blocking
 //! thread with a connection from the pool.
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use cdp_spark_domain::model::{JobDefinition, JobKey, RunRecord, TriggerKey};
 use diesel::query_builder::{AstPass, Query as DieselQuery, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, Binary, HasSqlType, Integer, Nullable, SmallInt, Text, Untyped};
+use diesel::sql_types::{
+    BigInt, Binary, Bool, HasSqlType, Integer, Nullable, SmallInt, Text, Untyped,
+};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use crate::config::Backend;
 use crate::connection::AnyConnection;
 use crate::ddl::{OPERATIONS_TABLE, RUNS_TABLE};
+use crate::dialect::{flag_text, postgres_text, upsert};
 use crate::error::DbError;
 use crate::limits;
-use crate::rows::{job_from_row, millis};
+use crate::rows::{bool_text, job_from_row, millis};
 
 /// The backend type of [`AnyConnection`].
 pub(crate) type Db = <AnyConnection as diesel::Connection>::Backend;
@@ -25,6 +29,11 @@ pub(crate) type Db = <AnyConnection as diesel::Connection>::Backend;
 /// it is safe to keep prepared: Diesel caches it per connection by its text,
 /// so each statement is prepared once per connection instead of every time.
 /// The text holds `?` only as placeholders (values are always bound).
+///
+/// On PostgreSQL the text is [`crate::dialect::postgres_text`]'s: the column aliases
+/// (`X AS NAME`) quoted, so that the result columns keep the upper-case
+/// names the row types look up (PostgreSQL folds unquoted names to lower
+/// case; Quartz's unquoted table and column names fold alike on both sides).
 #[must_use = "a statement runs only with `load` or `execute`"]
 pub(crate) struct Query<'f> {
     sql: &'f str,
@@ -62,6 +71,16 @@ impl<'f> Query<'f> {
         self
     }
 
+    /// Binds one of Quartz's boolean columns (`IS_DURABLE`, …): `BOOL` on
+    /// PostgreSQL (Quartz's `tables_postgres.sql`), `VARCHAR(1)` holding
+    /// `1`/`0` elsewhere (JDBC `setBoolean` on `tables_mysql_innodb.sql`).
+    pub fn bind_flag(self, backend: Backend, value: bool) -> Self {
+        match backend {
+            Backend::Postgres => self.bind::<Bool, _>(value),
+            Backend::Mysql | Backend::Sqlite => self.bind::<Text, _>(bool_text(value)),
+        }
+    }
+
     /// Binds every one of `values`, in order, as `ST`.
     pub fn bind_each<ST, U>(self, values: impl IntoIterator<Item = U>) -> Self
     where
@@ -80,8 +99,12 @@ impl QueryFragment<Db> for Query<'_> {
         if !self.cache {
             out.unsafe_to_cache_prepared();
         }
+        let text = match out.backend() {
+            Db::Pg(_) => postgres_text(self.sql),
+            Db::Mysql(_) | Db::Sqlite(_) => Cow::Borrowed(self.sql),
+        };
         let mut binds = self.binds.iter();
-        let mut parts = self.sql.split('?');
+        let mut parts = text.split('?');
         if let Some(first) = parts.next() {
             out.push_sql(first);
         }
@@ -162,7 +185,7 @@ impl RowKey for TriggerKey {
 }
 
 /// `?, ?, …`: `n` placeholders.
-fn in_list(n: usize) -> String {
+pub(crate) fn in_list(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
@@ -252,9 +275,15 @@ pub(crate) struct Sql {
     pub operations_purge: String,
 }
 
-const JOB_COLUMNS: &str =
-    "JOB_NAME AS JOB_NAME, JOB_GROUP AS JOB_GROUP, DESCRIPTION AS DESCRIPTION, \
-     JOB_CLASS_NAME AS JOB_CLASS_NAME, IS_NONCONCURRENT AS IS_NONCONCURRENT, JOB_DATA AS JOB_DATA";
+/// The columns of [`JobRow`], `alias.` before each (`""` for none).
+pub(crate) fn job_columns(backend: Backend, alias: &str) -> String {
+    format!(
+        "{alias}JOB_NAME AS JOB_NAME, {alias}JOB_GROUP AS JOB_GROUP, \
+         {alias}DESCRIPTION AS DESCRIPTION, {alias}JOB_CLASS_NAME AS JOB_CLASS_NAME, \
+         {} AS IS_NONCONCURRENT, {alias}JOB_DATA AS JOB_DATA",
+        flag_text(backend, &format!("{alias}IS_NONCONCURRENT"))
+    )
+}
 
 /// The columns of the run table, in the order [`bind_run`] binds them.
 pub(crate) const RUN_COLUMNS: &[&str] = &[
@@ -299,41 +328,15 @@ pub(crate) fn aliased(columns: &[&str]) -> String {
         .join(", ")
 }
 
-/// `INSERT … ` that replaces the row with the same key.
-pub(crate) fn upsert(backend: Backend, table: &str, columns: &[&str], key: &[&str]) -> String {
-    let placeholders = in_list(columns.len());
-    let updated: Vec<&&str> = columns.iter().filter(|c| !key.contains(c)).collect();
-    let head = format!(
-        "INSERT INTO {table} ({}) VALUES ({placeholders})",
-        columns.join(", ")
-    );
-    match backend {
-        Backend::Mysql => format!(
-            "{head} ON DUPLICATE KEY UPDATE {}",
-            updated
-                .iter()
-                .map(|c| format!("{c} = VALUES({c})"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Backend::Sqlite => format!(
-            "{head} ON CONFLICT ({}) DO UPDATE SET {}",
-            key.join(", "),
-            updated
-                .iter()
-                .map(|c| format!("{c} = excluded.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
 impl Sql {
     pub fn new(backend: Backend, p: &str) -> Self {
-        let insert_or_ignore = match backend {
-            Backend::Mysql => "INSERT IGNORE",
-            Backend::Sqlite => "INSERT OR IGNORE",
+        let lock_rows = format!("INTO {p}LOCKS (SCHED_NAME, LOCK_NAME) VALUES (?, ?), (?, ?)");
+        let lock_rows_ensure = match backend {
+            Backend::Mysql => format!("INSERT IGNORE {lock_rows}"),
+            Backend::Sqlite => format!("INSERT OR IGNORE {lock_rows}"),
+            Backend::Postgres => format!("INSERT {lock_rows} ON CONFLICT DO NOTHING"),
         };
+        let job_columns = job_columns(backend, "");
         let trigger_columns = format!(
             "t.TRIGGER_NAME AS TRIGGER_NAME, t.TRIGGER_GROUP AS TRIGGER_GROUP, \
              t.JOB_NAME AS JOB_NAME, t.JOB_GROUP AS JOB_GROUP, \
@@ -356,9 +359,7 @@ impl Sql {
                 "SELECT LOCK_NAME AS LOCK_NAME FROM {p}LOCKS WHERE SCHED_NAME = ? AND LOCK_NAME = ? FOR UPDATE"
             ),
             lock_insert: format!("INSERT INTO {p}LOCKS (SCHED_NAME, LOCK_NAME) VALUES (?, ?)"),
-            lock_rows_ensure: format!(
-                "{insert_or_ignore} INTO {p}LOCKS (SCHED_NAME, LOCK_NAME) VALUES (?, ?), (?, ?)"
-            ),
+            lock_rows_ensure,
             job_exists: format!(
                 "SELECT JOB_NAME AS JOB_NAME FROM {p}JOB_DETAILS WHERE {job_key}"
             ),
@@ -372,13 +373,13 @@ impl Sql {
                  IS_NONCONCURRENT = ?, IS_UPDATE_DATA = ?, REQUESTS_RECOVERY = ?, JOB_DATA = ? \
                  WHERE {job_key}"
             ),
-            job_select: format!("SELECT {JOB_COLUMNS} FROM {p}JOB_DETAILS WHERE {job_key}"),
+            job_select: format!("SELECT {job_columns} FROM {p}JOB_DETAILS WHERE {job_key}"),
             jobs_select: format!(
-                "SELECT {JOB_COLUMNS} FROM {p}JOB_DETAILS WHERE SCHED_NAME = ? \
+                "SELECT {job_columns} FROM {p}JOB_DETAILS WHERE SCHED_NAME = ? \
                  AND JOB_CLASS_NAME = ? ORDER BY JOB_GROUP, JOB_NAME"
             ),
             jobs_select_group: format!(
-                "SELECT {JOB_COLUMNS} FROM {p}JOB_DETAILS WHERE SCHED_NAME = ? \
+                "SELECT {job_columns} FROM {p}JOB_DETAILS WHERE SCHED_NAME = ? \
                  AND JOB_CLASS_NAME = ? AND JOB_GROUP = ? ORDER BY JOB_GROUP, JOB_NAME"
             ),
             job_delete: format!("DELETE FROM {p}JOB_DETAILS WHERE {job_key}"),
@@ -586,7 +587,8 @@ pub(crate) struct OperationRow {
 // ------------------------------------------------------------ statements ---
 
 /// Takes Quartz's `TRIGGER_ACCESS` row lock for the rest of the transaction
-/// (MySQL; on SQLite `BEGIN IMMEDIATE` already made this the only writer).
+/// (MySQL, PostgreSQL; on SQLite `BEGIN IMMEDIATE` already made this the
+/// only writer).
 pub(crate) fn lock_trigger_access(
     conn: &mut AnyConnection,
     sql: &Sql,
@@ -596,7 +598,8 @@ pub(crate) fn lock_trigger_access(
 }
 
 /// Takes Quartz's row lock `name` (`TRIGGER_ACCESS`, `STATE_ACCESS`) for the
-/// rest of the transaction (MySQL; on SQLite `BEGIN IMMEDIATE` already made
+/// rest of the transaction (MySQL and PostgreSQL, `SELECT … FOR UPDATE` as
+/// Quartz's `StdRowLockSemaphore`; on SQLite `BEGIN IMMEDIATE` already made
 /// this the only writer).
 pub(crate) fn lock_row(
     conn: &mut AnyConnection,
@@ -747,19 +750,5 @@ mod tests {
             extra,
             Err(diesel::result::Error::QueryBuilderError(_))
         ));
-    }
-
-    #[test]
-    fn upserts_follow_each_dialect() {
-        let m = upsert(Backend::Mysql, "T", &["K", "V"], &["K"]);
-        assert_eq!(
-            m,
-            "INSERT INTO T (K, V) VALUES (?, ?) ON DUPLICATE KEY UPDATE V = VALUES(V)"
-        );
-        let s = upsert(Backend::Sqlite, "T", &["K", "V"], &["K"]);
-        assert_eq!(
-            s,
-            "INSERT INTO T (K, V) VALUES (?, ?) ON CONFLICT (K) DO UPDATE SET V = excluded.V"
-        );
     }
 }

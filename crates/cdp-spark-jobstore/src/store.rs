@@ -34,7 +34,7 @@ use crate::limits::{self, RowError};
 use crate::migrate::{migrate, MigrationReport};
 use crate::results::bounded_result;
 use crate::rows::{
-    bool_text, fire_millis, job_from_row, millis, operation_from_row, run_from_row, status_text,
+    fire_millis, job_from_row, millis, operation_from_row, run_from_row, status_text,
     trigger_from_row, TYPE_CRON, TYPE_SIMPLE,
 };
 use crate::sql::{
@@ -189,7 +189,7 @@ impl DieselJobStore {
         let db = config.database()?;
         let sqlite = match &db {
             DatabaseUrl::Sqlite { path } => Some(open_sqlite_file(&config, &db, path).await?),
-            DatabaseUrl::Mysql { .. } => None,
+            DatabaseUrl::Mysql { .. } | DatabaseUrl::Postgres { .. } => None,
         };
         let pool = build_pool(
             &config,
@@ -371,18 +371,16 @@ fn write_job(
         .map(|d| limits::shorten(d, limits::DESCRIPTION_LEN));
     // Durable: the job stays while it has no trigger (provisioned without a
     // schedule, or once a manual one-shot completed).
-    let durable = bool_text(true);
-    let non_concurrent = bool_text(job.non_concurrent);
-    let update_data = bool_text(false);
-    let recovery = bool_text(false);
+    let (durable, non_concurrent, update_data, recovery) = (true, job.non_concurrent, false, false);
+    let b = inner.backend;
     if exists {
         query(&inner.sql.job_update)
             .bind::<Nullable<Text>, _>(description)
             .bind::<Text, _>(JOB_CLASS_NAME)
-            .bind::<Text, _>(durable)
-            .bind::<Text, _>(non_concurrent)
-            .bind::<Text, _>(update_data)
-            .bind::<Text, _>(recovery)
+            .bind_flag(b, durable)
+            .bind_flag(b, non_concurrent)
+            .bind_flag(b, update_data)
+            .bind_flag(b, recovery)
             .bind::<Binary, _>(job_data)
             .bind::<Text, _>(&inner.sched)
             .bind::<Text, _>(&job.key.name)
@@ -395,10 +393,10 @@ fn write_job(
             .bind::<Text, _>(&job.key.group)
             .bind::<Nullable<Text>, _>(description)
             .bind::<Text, _>(JOB_CLASS_NAME)
-            .bind::<Text, _>(durable)
-            .bind::<Text, _>(non_concurrent)
-            .bind::<Text, _>(update_data)
-            .bind::<Text, _>(recovery)
+            .bind_flag(b, durable)
+            .bind_flag(b, non_concurrent)
+            .bind_flag(b, update_data)
+            .bind_flag(b, recovery)
             .bind::<Binary, _>(job_data)
             .execute(conn)?;
     }

@@ -74,7 +74,8 @@ pub struct BenchSchedulerArgs {
     #[arg(long, default_value_t = 30)]
     pub seconds: u64,
 
-    /// Database URL: `mysql://user:password@host:3306/db`, `sqlite://path`
+    /// Database URL: `mysql://user:password@host:3306/db`,
+    /// `postgres://user:password@host:5432/db`, `sqlite://path`
     /// or a file path.
     #[arg(long)]
     pub database_url: String,
@@ -102,7 +103,8 @@ pub struct BenchSchedulerArgs {
 
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
-    /// Database URL: `mysql://user:password@host:3306/db`, `sqlite://path`
+    /// Database URL: `mysql://user:password@host:3306/db`,
+    /// `postgres://user:password@host:5432/db`, `sqlite://path`
     /// or a file path. Default: SQLite under --data-dir.
     #[arg(long, env = "CDP_SPARK_PROVISIONER__STORE__URL")]
     pub database_url: Option<String>,

@@ -11,6 +11,9 @@
 //! - [`mariadb`]: the test MariaDB of `scripts/mariadb.sh`
 //!   (`CDP_TEST_MYSQL_URL`); with the feature `mariadb`, a database of its
 //!   own per test;
+//! - [`postgres`]: the test PostgreSQL of `scripts/postgres.sh`
+//!   (`CDP_TEST_PG_URL`); with the feature `postgres`, a database of its
+//!   own per test;
 //! - [`minicluster`]: the real Hadoop mini clusters `scripts/test.sh` starts;
 //! - [`spark_apps`]: the Spark test applications of `tests/spark-apps`;
 //! - `real_cluster` (feature `hdfs`): what the tests of the hdfs adapter
@@ -20,6 +23,7 @@ pub mod fixtures;
 pub mod javajar;
 pub mod mariadb;
 pub mod minicluster;
+pub mod postgres;
 #[cfg(feature = "hdfs")]
 pub mod real_cluster;
 pub mod spark_apps;

@@ -206,6 +206,22 @@ fn hold_write_lock(t: &TestStore, hold: StdDuration) -> std::thread::JoinHandle<
                 c.batch_execute("COMMIT").expect("unlock");
             })
         }
+        common::Place::Postgres(db) => {
+            let mut c = db.connect();
+            let sql = format!(
+                "SELECT LOCK_NAME AS \"LOCK_NAME\" FROM {}LOCKS WHERE SCHED_NAME = '{}' \
+                 AND LOCK_NAME = 'TRIGGER_ACCESS' FOR UPDATE",
+                t.config.table_prefix, t.config.sched_name
+            );
+            std::thread::spawn(move || {
+                c.batch_execute("BEGIN").expect("begin");
+                let rows: Vec<LockName> = diesel::sql_query(&sql).load(&mut c).expect("lock");
+                assert_eq!(rows.len(), 1, "the TRIGGER_ACCESS row exists");
+                tx.send(()).expect("signal");
+                std::thread::sleep(hold);
+                c.batch_execute("COMMIT").expect("unlock");
+            })
+        }
     };
     rx.recv().expect("the lock is held");
     handle

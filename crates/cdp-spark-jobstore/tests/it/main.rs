@@ -1,7 +1,8 @@
 //! The job store's integration tests, one binary (`cargo test -p
 //! cdp-spark-jobstore --test it`; one module's tests with its name as the
 //! filter, e.g. `-- schema::`): each module was a test binary of its own.
-//! The MariaDB ones need `CDP_TEST_MYSQL_URL` (`scripts/mariadb.sh`).
+//! The MariaDB ones need `CDP_TEST_MYSQL_URL` (`scripts/mariadb.sh`), the
+//! PostgreSQL ones `CDP_TEST_PG_URL` (`scripts/postgres.sh`).
 
 #[macro_use]
 mod common;
@@ -21,4 +22,5 @@ mod repair;
 mod run_end;
 mod run_logs;
 mod schema;
+mod schema_postgres;
 mod store;

@@ -8,8 +8,8 @@ use cdp_spark_domain::ports::{JobStorePort, StoreError};
 use cdp_spark_jobstore::{
     migrate, DieselJobStore, StoreConfig, DEFAULT_SQLITE_FILE, MIGRATIONS, SCHEMA_VERSION,
 };
-use common::quartz::quartz_mysql_script;
-use common::{at, cron_trigger, sample_job, Db, MysqlDatabase, TestStore};
+use common::quartz::{quartz_mysql_script, quartz_postgres_script};
+use common::{at, cron_trigger, sample_job, Db, MysqlDatabase, PgDatabase, TestStore};
 use diesel::connection::SimpleConnection;
 
 on_both_backends!(
@@ -124,7 +124,22 @@ async fn a_schema_made_by_quartz_script_is_adopted() {
         .connect()
         .batch_execute(&quartz_mysql_script())
         .expect("Quartz's script");
-    let config = StoreConfig::with_url(database.url.clone());
+    adopt(StoreConfig::with_url(database.url.clone())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_made_by_quartz_postgres_script_is_adopted() {
+    let database = PgDatabase::create("adopt");
+    database
+        .connect()
+        .batch_execute(&quartz_postgres_script())
+        .expect("Quartz's script");
+    adopt(StoreConfig::with_url(database.url.clone())).await;
+}
+
+/// Migrates over the Quartz tables of Quartz's own script, then writes and
+/// reads a job with its trigger in them.
+async fn adopt(config: StoreConfig) {
     let report = migrate(&config)
         .await
         .expect("migrate over Quartz's tables");
@@ -153,8 +168,8 @@ async fn bad_configuration_is_refused_with_the_rule() {
     };
     let e = migrate(&config).await.expect_err("bad prefix");
     assert!(e.to_string().contains("table prefix 'QRTZ-'"), "{e}");
-    let e = migrate(&StoreConfig::with_url("postgres://h/db"))
+    let e = migrate(&StoreConfig::with_url("oracle://h/db"))
         .await
         .expect_err("scheme");
-    assert!(e.to_string().contains("postgres"), "{e}");
+    assert!(e.to_string().contains("'oracle'"), "{e}");
 }

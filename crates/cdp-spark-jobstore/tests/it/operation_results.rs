@@ -30,12 +30,13 @@ fn record(id: &str, kind: OperationKind, status: Status, result: String) -> Oper
 
 /// The longest `RESULT` stored, in bytes.
 fn longest_row(t: &TestStore) -> i64 {
-    let length = match t.place {
-        common::Place::Sqlite(_) => "LENGTH(CAST(RESULT AS BLOB))",
-        common::Place::Mysql(_) => "OCTET_LENGTH(RESULT)",
+    let (length, integer) = match t.place {
+        common::Place::Sqlite(_) => ("LENGTH(CAST(RESULT AS BLOB))", "SIGNED"),
+        common::Place::Mysql(_) => ("OCTET_LENGTH(RESULT)", "SIGNED"),
+        common::Place::Postgres(_) => ("OCTET_LENGTH(RESULT)", "BIGINT"),
     };
     t.count(&format!(
-        "SELECT CAST(COALESCE(MAX({length}), 0) AS SIGNED) AS N FROM {}CDP_OPERATIONS",
+        "SELECT CAST(COALESCE(MAX({length}), 0) AS {integer}) AS N FROM {}CDP_OPERATIONS",
         t.config.table_prefix
     ))
 }

@@ -1,5 +1,7 @@
 //! The database lost mid-operation: a throw-away `mariadbd` of this test is
-//! killed (SIGKILL) while provisions run in a loop. Every failed call answers
+//! killed (SIGKILL), or a throw-away PostgreSQL stopped as by a crash
+//! (`pg_ctl stop -m immediate`: every backend ended at once, no
+//! checkpoint), while provisions run in a loop. Every failed call answers
 //! `Unavailable` (no panic, no other error); after a restart the stored job
 //! and trigger are a whole pair from one provision, the store recovers by
 //! itself, and an unreachable database answers `Unavailable` quickly.
@@ -18,7 +20,7 @@ use cdp_spark_domain::ports::{JobStorePort, StoreError};
 use cdp_spark_jobstore::{DieselJobStore, StoreConfig};
 use common::{at, cron_trigger, sample_job};
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, MysqlConnection};
+use diesel::{Connection, MysqlConnection, PgConnection};
 
 /// A program of the MariaDB server package, in sbin or on PATH.
 fn program(name: &str) -> PathBuf {
@@ -37,6 +39,16 @@ fn program(name: &str) -> PathBuf {
         return p;
     }
     panic!("{name} is not installed: install the Debian package mariadb-server (scripts/install-deps.sh test does)");
+}
+
+/// A database server of one test alone, on a free port of 127.0.0.1.
+trait OwnServer: Send + 'static {
+    /// Starts it (again, on the same data) and waits until it answers.
+    fn start(&mut self);
+    /// Takes it down at once, as a crash would.
+    fn kill(&mut self);
+    /// Creates the database `name` and answers its URL.
+    fn create_database(&self, name: &str) -> String;
 }
 
 /// A MariaDB server of this test alone, on a free port of 127.0.0.1.
@@ -75,6 +87,16 @@ impl OwnMariadb {
 
     fn server_url(&self) -> String {
         format!("mysql://root@127.0.0.1:{}", self.port)
+    }
+}
+
+impl OwnServer for OwnMariadb {
+    fn create_database(&self, name: &str) -> String {
+        MysqlConnection::establish(&self.server_url())
+            .expect("connect")
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create database");
+        format!("{}/{name}", self.server_url())
     }
 
     fn start(&mut self) {
@@ -136,18 +158,23 @@ fn provision(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_killed_mid_provision_loop() {
-    let mut server = tokio::task::spawn_blocking(|| {
-        let mut s = OwnMariadb::install();
+    killed_mid_provision_loop(OwnMariadb::install).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_crashed_mid_provision_loop() {
+    killed_mid_provision_loop(OwnPostgres::install).await;
+}
+
+async fn killed_mid_provision_loop<S: OwnServer>(install: fn() -> S) {
+    let (mut server, url) = tokio::task::spawn_blocking(move || {
+        let mut s = install();
         s.start();
-        s
+        let url = s.create_database("outage");
+        (s, url)
     })
     .await
     .expect("server");
-    let url = format!("{}/outage", server.server_url());
-    MysqlConnection::establish(&server.server_url())
-        .expect("connect")
-        .batch_execute("CREATE DATABASE outage")
-        .expect("create database");
     let config = StoreConfig {
         connect_timeout: Duration::from_secs(2),
         ..StoreConfig::with_url(url)
@@ -268,4 +295,160 @@ async fn database_killed_mid_provision_loop() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// Debian's PostgreSQL 15 programs (`PG_BIN` overrides).
+fn pg_program(name: &str) -> PathBuf {
+    let dir = std::env::var_os("PG_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/postgresql/15/bin"));
+    let p = dir.join(name);
+    assert!(
+        p.is_file(),
+        "{} is not installed: install the Debian package postgresql (scripts/install-deps.sh test does)",
+        p.display()
+    );
+    p
+}
+
+/// A PostgreSQL server of this test alone, on a free port of 127.0.0.1,
+/// run by `pg_ctl`; as root, as the user `postgres` (initdb and postgres
+/// refuse root), who then owns its folder.
+struct OwnPostgres {
+    dir: tempfile::TempDir,
+    port: u16,
+    running: bool,
+}
+
+impl OwnPostgres {
+    fn install() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        if Self::as_root() {
+            let out = Command::new("chown")
+                .arg("postgres:")
+                .arg(dir.path())
+                .output()
+                .expect("chown");
+            assert!(
+                out.status.success(),
+                "chown postgres: failed (is postgresql installed?)"
+            );
+        }
+        let out = Self::command(&pg_program("initdb"))
+            .arg("-D")
+            .arg(dir.path().join("data"))
+            .args([
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ])
+            .output()
+            .expect("run initdb");
+        assert!(
+            out.status.success(),
+            "initdb failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        Self {
+            dir,
+            port,
+            running: false,
+        }
+    }
+
+    fn as_root() -> bool {
+        // SAFETY: getuid has no preconditions and cannot fail.
+        unsafe { libc::getuid() == 0 }
+    }
+
+    /// `program`, run as `postgres` when this is root.
+    fn command(program: &Path) -> Command {
+        if Self::as_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(program);
+            c
+        } else {
+            Command::new(program)
+        }
+    }
+
+    fn server_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}", self.port)
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> std::process::Output {
+        Self::command(&pg_program("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run pg_ctl")
+    }
+}
+
+impl OwnServer for OwnPostgres {
+    fn create_database(&self, name: &str) -> String {
+        PgConnection::establish(&format!("{}/postgres", self.server_url()))
+            .expect("connect")
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create database");
+        format!("{}/{name}", self.server_url())
+    }
+
+    fn start(&mut self) {
+        let d = self.dir.path();
+        let options = format!(
+            "-h 127.0.0.1 -p {} -k {} -c fsync=off -c lc_messages=C",
+            self.port,
+            d.display()
+        );
+        let log = d.join("server.log");
+        let out = self.pg_ctl(&[
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            log.to_str().expect("utf-8 path"),
+            "-o",
+            &options,
+        ]);
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            out.status.success(),
+            "PostgreSQL did not come up on port {}: {}\n{log}",
+            self.port,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.running = true;
+    }
+
+    /// Immediate shutdown: every backend ends at once, connections cut
+    /// mid-statement, crash recovery at the next start.
+    fn kill(&mut self) {
+        if std::mem::take(&mut self.running) {
+            let out = self.pg_ctl(&["stop", "-m", "immediate", "-w"]);
+            assert!(
+                out.status.success(),
+                "pg_ctl stop: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }

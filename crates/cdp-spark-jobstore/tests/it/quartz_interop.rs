@@ -1,6 +1,7 @@
 //! Interoperability with the real Quartz 2.3.2 (Java 17, Debian's
-//! libquartz2-java and libmariadb-java) on MariaDB: JobStoreTX,
-//! StdJDBCDelegate, useProperties=true, the same SCHED_NAME, in standby.
+//! libquartz2-java, libmariadb-java and libpostgresql-jdbc-java) on
+//! MariaDB (StdJDBCDelegate) and on PostgreSQL (PostgreSQLDelegate):
+//! JobStoreTX, useProperties=true, the same SCHED_NAME, in standby.
 //!
 //! 1. Quartz lists what this store wrote, with the same cron expression,
 //!    time zone, next fire time, state and job data.
@@ -16,7 +17,7 @@ use cdp_spark_domain::ports::JobStorePort;
 use cdp_spark_jobstore::job_data::job_data_map;
 use cdp_spark_jobstore::{StoreConfig, JOB_CLASS_NAME};
 use common::quartz::{jdbc, Probe};
-use common::{at, cron_trigger, manual_trigger, sample_job, MysqlDatabase};
+use common::{at, cron_trigger, manual_trigger, sample_job, Db, TestStore};
 
 const GROUP: &str = "urn:dmb:dp:interop:0";
 const SCHED: &str = "CdpInteropScheduler";
@@ -27,16 +28,26 @@ fn key(group: &str, name: &str) -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_quartz_reads_our_rows_and_we_read_its_rows() {
+    interop_on(Db::Mariadb).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_quartz_on_postgresql_reads_our_rows_and_we_read_its_rows() {
+    interop_on(Db::Postgres).await;
+}
+
+async fn interop_on(db: Db) {
     let probe = Probe::compile();
-    let database = MysqlDatabase::create("interop");
+    let (config, _database) = TestStore::config_for(db, "interop");
     let config = StoreConfig {
         sched_name: SCHED.into(),
-        ..StoreConfig::with_url(database.url.clone())
+        ..config
     };
+    let url = config.database_url.clone().expect("a server's URL");
     let store = cdp_spark_jobstore::DieselJobStore::open(config.clone())
         .await
         .expect("open");
-    let (jdbc_url, user, password) = jdbc(&database.url);
+    let (jdbc_url, user, password) = jdbc(&url);
     let base_args = |mode: &str| -> Vec<String> {
         vec![
             mode.into(),

@@ -28,7 +28,7 @@ import org.quartz.impl.matchers.GroupMatcher;
 import org.quartz.utils.ConnectionProvider;
 
 /**
- * The real Quartz 2.3.2 (JobStoreTX, StdJDBCDelegate, useProperties=true)
+ * The real Quartz 2.3.2 (JobStoreTX, StdJDBCDelegate or PostgreSQLDelegate, useProperties=true)
  * on the job store's tables, kept in standby so that it fires nothing.
  *
  * <pre>
@@ -88,7 +88,10 @@ public class QuartzProbe {
         p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
         p.setProperty("org.quartz.threadPool.threadCount", "1");
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-        p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
+        // Quartz's delegate for the database: PostgreSQL's reads BYTEA and BOOL columns.
+        p.setProperty("org.quartz.jobStore.driverDelegateClass", url.startsWith("jdbc:postgresql:")
+            ? "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate"
+            : "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
         p.setProperty("org.quartz.jobStore.useProperties", "true");
         p.setProperty("org.quartz.jobStore.useDBLocks", "true");
         p.setProperty("org.quartz.jobStore.tablePrefix", prefix);

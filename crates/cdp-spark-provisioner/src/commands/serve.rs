@@ -522,6 +522,14 @@ mod tests {
             ),
             "*** *** *** *** *** *** *** 127.0.0.1"
         );
+        // A PostgreSQL URL's password alike.
+        settings.store.url = Some("postgresql://sp:pg%40pass@db:5432/sp".into());
+        let secrets = known_secrets(&settings);
+        assert_eq!(secrets.known_values("pg@pass pg%40pass"), "*** ***");
+        assert_eq!(
+            settings.store.redacted_url(),
+            "postgresql://sp:***@db:5432/sp"
+        );
     }
 
     #[test]

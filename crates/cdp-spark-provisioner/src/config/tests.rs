@@ -99,7 +99,7 @@ fn errors_name_the_key() {
             "server.bindd",
         ),
         (
-            env(&[("CDP_SPARK_PROVISIONER__STORE__URL", "postgres://x")]),
+            env(&[("CDP_SPARK_PROVISIONER__STORE__URL", "oracle://x")]),
             "store.url",
         ),
         (

@@ -117,6 +117,11 @@ async fn pause_and_resume_on_mariadb() {
 }
 
 #[tokio::test]
+async fn pause_and_resume_on_postgres() {
+    pause_and_resume(Db::Postgres).await;
+}
+
+#[tokio::test]
 async fn without_spark_the_service_starts_and_runs_fail_clearly() {
     let place = Place::new(&Db::Sqlite);
     // No SPARK_HOME, and a PATH without spark-submit.

@@ -96,7 +96,7 @@ fn invalid_configuration_stops_start_up_naming_the_key() {
             "server.public_base_url",
         ),
         (
-            vec![("CDP_SPARK_PROVISIONER__STORE__URL", "postgres://db/x")],
+            vec![("CDP_SPARK_PROVISIONER__STORE__URL", "oracle://db/x")],
             "store.url",
         ),
         (vec![("CDP_SPARK_PROVISIONER__SERVR__BIND", "x")], "servr"),

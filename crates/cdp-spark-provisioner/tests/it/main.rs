@@ -19,6 +19,7 @@ mod http_descriptor_rules;
 mod http_errors;
 mod http_hostile;
 mod http_mariadb;
+mod http_postgres;
 mod http_scheduler;
 mod http_secrets;
 mod http_service;

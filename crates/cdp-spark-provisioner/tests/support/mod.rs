@@ -117,6 +117,7 @@ pub fn seg(s: &str) -> String {
 pub enum Db {
     Sqlite,
     Mariadb,
+    Postgres,
 }
 
 /// The MariaDB server of the test run (`mysql://root@127.0.0.1:PORT`).
@@ -124,6 +125,8 @@ pub enum Db {
 pub use cdp_spark_testkit::mariadb::server_url as mysql_server_url;
 /// A database of its own on the test MariaDB, dropped at the end.
 pub use cdp_spark_testkit::mariadb::Database as MysqlDatabase;
+/// A database of its own on the test PostgreSQL, dropped at the end.
+pub use cdp_spark_testkit::postgres::Database as PgDatabase;
 
 // ---------------------------------------------------------------- server ---
 
@@ -174,6 +177,7 @@ impl ServerOptions {
 pub struct Place {
     pub dir: tempfile::TempDir,
     pub mysql: Option<MysqlDatabase>,
+    pub postgres: Option<PgDatabase>,
 }
 
 impl Place {
@@ -181,8 +185,12 @@ impl Place {
         Self {
             dir: tempfile::tempdir().expect("temporary folder"),
             mysql: match db {
-                Db::Sqlite => None,
+                Db::Sqlite | Db::Postgres => None,
                 Db::Mariadb => Some(MysqlDatabase::create("http")),
+            },
+            postgres: match db {
+                Db::Sqlite | Db::Mariadb => None,
+                Db::Postgres => Some(PgDatabase::create("http")),
             },
         }
     }
@@ -221,6 +229,9 @@ pub fn start_in(place: &Place, options: &ServerOptions) -> Server {
         }
     }
     if let Some(db) = &place.mysql {
+        cmd.env("CDP_SPARK_PROVISIONER__STORE__URL", &db.url);
+    }
+    if let Some(db) = &place.postgres {
         cmd.env("CDP_SPARK_PROVISIONER__STORE__URL", &db.url);
     }
     // No Spark application starts unless a test asks for the scheduler.

@@ -1,12 +1,13 @@
-//! Clustering on real MariaDB: three scheduler instances (each with its own
+//! Clustering on real MariaDB and on real PostgreSQL: three scheduler instances (each with its own
 //! connection pool, as three processes would have) share one database and a
 //! launcher that only records. Every expected fire happens exactly once:
 //! with plain instances, with one instance's clock skewed by several
 //! seconds, and with one instance killed mid-way (its fires are launched by
 //! the others, its runs re-attached or marked LOST, nothing doubled).
 //!
-//! Needs `CDP_TEST_MYSQL_URL` (see `scripts/mariadb.sh`); each test makes a
-//! database of its own.
+//! Needs `CDP_TEST_MYSQL_URL` (see `scripts/mariadb.sh`), and for the
+//! `*_on_postgres` tests `CDP_TEST_PG_URL` (`scripts/postgres.sh`); each
+//! test makes a database of its own.
 
 use crate::common;
 
@@ -22,29 +23,63 @@ use cdp_spark_domain::ports::JobStorePort;
 use cdp_spark_jobstore::{DieselJobStore, StoreConfig};
 use cdp_spark_scheduler::recording::{RecordedFire, RecordingLauncher};
 use cdp_spark_scheduler::{Scheduler, SchedulerConfig, SchedulerHandle};
-// A database of its own on the test MariaDB (`CDP_TEST_MYSQL_URL`), dropped on drop.
-use cdp_spark_testkit::mariadb::Database;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::BigInt;
-use diesel::{Connection, MysqlConnection, QueryableByName, RunQueryDsl};
+use diesel::{Connection, MysqlConnection, PgConnection, QueryableByName, RunQueryDsl};
 
 const TRIGGERS: usize = 200;
 const CRON: &str = "*/2 * * * * ?";
 
-/// `SELECT COUNT(*) AS n …` on the test's database.
-trait Count {
-    fn count(&self, sql: &str) -> i64;
+/// A database of its own on the test MariaDB (`CDP_TEST_MYSQL_URL`) or
+/// PostgreSQL (`CDP_TEST_PG_URL`), dropped on drop.
+enum Database {
+    Mariadb(cdp_spark_testkit::mariadb::Database),
+    Postgres(cdp_spark_testkit::postgres::Database),
 }
 
-impl Count for Database {
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Mariadb,
+    Postgres,
+}
+
+impl Database {
+    fn create(backend: Backend, tag: &str) -> Self {
+        match backend {
+            Backend::Mariadb => {
+                Database::Mariadb(cdp_spark_testkit::mariadb::Database::create(tag))
+            }
+            Backend::Postgres => {
+                Database::Postgres(cdp_spark_testkit::postgres::Database::create(tag))
+            }
+        }
+    }
+
+    fn url(&self) -> &str {
+        match self {
+            Database::Mariadb(db) => &db.url,
+            Database::Postgres(db) => &db.url,
+        }
+    }
+
+    /// `SELECT COUNT(*) AS n …` on the test's database (`n` is lower
+    /// case: PostgreSQL folds the unquoted alias to it).
     fn count(&self, sql: &str) -> i64 {
         #[derive(QueryableByName)]
         struct N {
             #[diesel(sql_type = BigInt)]
             n: i64,
         }
-        let mut conn = MysqlConnection::establish(&self.url).expect("connect");
-        let rows: Vec<N> = diesel::sql_query(sql).load(&mut conn).expect(sql);
+        let rows: Vec<N> = match self {
+            Database::Mariadb(db) => {
+                let mut conn = MysqlConnection::establish(&db.url).expect("connect");
+                diesel::sql_query(sql).load(&mut conn).expect(sql)
+            }
+            Database::Postgres(db) => {
+                let mut conn = PgConnection::establish(&db.url).expect("connect");
+                diesel::sql_query(sql).load(&mut conn).expect(sql)
+            }
+        };
         rows[0].n
     }
 }
@@ -58,7 +93,7 @@ impl Clock for SkewedClock {
 }
 
 async fn open(db: &Database) -> DieselJobStore {
-    let mut config = StoreConfig::with_url(db.url.clone());
+    let mut config = StoreConfig::with_url(db.url());
     config.max_connections = 8;
     DieselJobStore::open(config).await.expect("open store")
 }
@@ -218,8 +253,13 @@ async fn assert_exactly_once(
     states
 }
 
-async fn run_cluster(tag: &str, skew: Option<chrono::Duration>, kill_after: Option<Duration>) {
-    let db = Database::create(tag);
+async fn run_cluster(
+    backend: Backend,
+    tag: &str,
+    skew: Option<chrono::Duration>,
+    kill_after: Option<Duration>,
+) {
+    let db = Database::create(backend, tag);
     let admin = open(&db).await;
     let first = provision(&admin).await;
     let fires = Arc::new(Mutex::new(Vec::new()));
@@ -293,7 +333,9 @@ async fn run_cluster(tag: &str, skew: Option<chrono::Duration>, kill_after: Opti
     } else {
         assert_eq!(recovered, 0, "no live instance was taken for dead");
     }
-    eprintln!("{tag}: recovered instances {recovered}, runs/fires taken over {taken_over}");
+    eprintln!(
+        "{tag} ({backend:?}): recovered instances {recovered}, runs/fires taken over {taken_over}"
+    );
     let stats_a = a.stats().fires.load(std::sync::atomic::Ordering::Relaxed);
     let stats_b = b.stats().fires.load(std::sync::atomic::Ordering::Relaxed);
     a.stop().await;
@@ -305,22 +347,59 @@ async fn run_cluster(tag: &str, skew: Option<chrono::Duration>, kill_after: Opti
         stats_a > 0 && stats_b > 0,
         "every instance fired: a {stats_a}, b {stats_b}"
     );
-    eprintln!("{tag}: {} fires launched, runs {states:?}", fires.len());
+    eprintln!(
+        "{tag} ({backend:?}): {} fires launched, runs {states:?}",
+        fires.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_instances_fire_every_trigger_exactly_once() {
-    run_cluster("plain", None, None).await;
+    run_cluster(Backend::Mariadb, "plain", None, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_instance_with_a_skewed_clock_does_not_double_fire() {
-    run_cluster("skew", Some(chrono::Duration::seconds(7)), None).await;
+    run_cluster(
+        Backend::Mariadb,
+        "skew",
+        Some(chrono::Duration::seconds(7)),
+        None,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_instance_loses_nothing_and_doubles_nothing() {
     run_cluster(
+        Backend::Mariadb,
+        "kill",
+        Some(chrono::Duration::seconds(-5)),
+        Some(Duration::from_secs(11)),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_fire_every_trigger_exactly_once_on_postgres() {
+    run_cluster(Backend::Postgres, "plain", None, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_instance_with_a_skewed_clock_does_not_double_fire_on_postgres() {
+    run_cluster(
+        Backend::Postgres,
+        "skew",
+        Some(chrono::Duration::seconds(7)),
+        None,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_instance_loses_nothing_and_doubles_nothing_on_postgres() {
+    run_cluster(
+        Backend::Postgres,
         "kill",
         Some(chrono::Duration::seconds(-5)),
         Some(Duration::from_secs(11)),

@@ -1,6 +1,7 @@
-//! Test harness: a fresh store on SQLite (temporary directory) or on
-//! MariaDB (a database of its own on the server of `CDP_TEST_MYSQL_URL`),
-//! sample jobs and triggers, and raw SQL access to check rows.
+//! Test harness: a fresh store on SQLite (temporary directory), on
+//! MariaDB (a database of its own on the server of `CDP_TEST_MYSQL_URL`)
+//! or on PostgreSQL (one on the server of `CDP_TEST_PG_URL`), sample jobs
+//! and triggers, and raw SQL access to check rows.
 #![allow(dead_code)]
 
 pub mod quartz;
@@ -12,27 +13,34 @@ use cdp_spark_domain::model::{
     JobDefinition, JobKey, MisfireInstruction, SparkJobSpec, TriggerDefinition, TriggerKey,
     TriggerSchedule, TriggerState,
 };
+use cdp_spark_jobstore::postgres_text;
 use cdp_spark_jobstore::{DieselJobStore, StoreConfig};
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::BigInt;
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
 
-/// The two backends every store test runs on.
+/// The backends every store test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
     Sqlite,
     Mariadb,
+    Postgres,
 }
 
 /// A database of its own on the test MariaDB (`CDP_TEST_MYSQL_URL`),
 /// dropped on drop.
 pub use cdp_spark_testkit::mariadb::Database as MysqlDatabase;
 
+/// A database of its own on the test PostgreSQL (`CDP_TEST_PG_URL`),
+/// dropped on drop.
+pub use cdp_spark_testkit::postgres::Database as PgDatabase;
+
 /// Where a test store lives; keeps the directory or database alive.
 pub enum Place {
     Sqlite(tempfile::TempDir),
     Mysql(MysqlDatabase),
+    Postgres(PgDatabase),
 }
 
 pub struct TestStore {
@@ -59,6 +67,13 @@ impl TestStore {
                     Place::Mysql(database),
                 )
             }
+            Db::Postgres => {
+                let database = PgDatabase::create(tag);
+                (
+                    StoreConfig::with_url(database.url.clone()),
+                    Place::Postgres(database),
+                )
+            }
         }
     }
 
@@ -80,7 +95,8 @@ impl TestStore {
     }
 
     /// Runs SQL on a connection of its own and answers the single BIGINT
-    /// column `N` of the first row.
+    /// column `N` of the first row (on PostgreSQL with its aliases quoted,
+    /// as the store runs its statements).
     pub fn count(&self, sql: &str) -> i64 {
         #[derive(QueryableByName)]
         struct N {
@@ -94,6 +110,9 @@ impl TestStore {
                 diesel::sql_query(sql).load(&mut c).expect(sql)
             }
             Place::Mysql(db) => diesel::sql_query(sql).load(&mut db.connect()).expect(sql),
+            Place::Postgres(db) => diesel::sql_query(postgres_text(sql))
+                .load(&mut db.connect())
+                .expect(sql),
         };
         rows.first()
             .map(|r| r.n)
@@ -116,6 +135,7 @@ impl TestStore {
                 c.batch_execute(sql).expect(sql);
             }
             Place::Mysql(db) => db.connect().batch_execute(sql).expect(sql),
+            Place::Postgres(db) => db.connect().batch_execute(sql).expect(sql),
         }
     }
 
@@ -129,8 +149,8 @@ impl TestStore {
     }
 }
 
-/// Generates one `#[tokio::test]` per backend for each async fn named,
-/// each taking a [`Db`].
+/// Generates one `#[tokio::test]` per backend (modules `sqlite`, `mariadb`
+/// and `postgres`) for each async fn named, each taking a [`Db`].
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -147,6 +167,14 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name($crate::common::Db::Mariadb).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Db::Postgres).await
                 }
             )*
         }

@@ -1,5 +1,5 @@
-//! The real Quartz 2.3.2 from Debian's `libquartz2-java`: its MySQL table
-//! script, and a small Java program (tests/java) compiled and run against a
+//! The real Quartz 2.3.2 from Debian's `libquartz2-java`: its MySQL and
+//! PostgreSQL table scripts, and a small Java program (tests/java) compiled and run against a
 //! test database.
 
 use std::collections::BTreeMap;
@@ -31,11 +31,21 @@ pub fn quartz_jar() -> PathBuf {
 
 /// Quartz's own `tables_mysql_innodb.sql`, read from its jar.
 pub fn quartz_mysql_script() -> String {
+    quartz_script("tables_mysql_innodb.sql")
+}
+
+/// Quartz's own `tables_postgres.sql`, read from its jar.
+pub fn quartz_postgres_script() -> String {
+    quartz_script("tables_postgres.sql")
+}
+
+/// A table script of Quartz's jar (`org/quartz/impl/jdbcjobstore/NAME`).
+fn quartz_script(name: &str) -> String {
     let jar = quartz_jar();
     let out = Command::new("unzip")
         .arg("-p")
         .arg(&jar)
-        .arg("org/quartz/impl/jdbcjobstore/tables_mysql_innodb.sql")
+        .arg(format!("org/quartz/impl/jdbcjobstore/{name}"))
         .output()
         .unwrap_or_else(|e| {
             panic!(
@@ -45,20 +55,28 @@ pub fn quartz_mysql_script() -> String {
         });
     assert!(
         out.status.success() && !out.stdout.is_empty(),
-        "unzip could not read tables_mysql_innodb.sql from {}: {}",
+        "unzip could not read {name} from {}: {}",
         jar.display(),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("the script is UTF-8")
 }
 
-/// `mysql://user[:password]@host:port/db` as a MariaDB JDBC URL, user, password.
+/// `mysql://user[:password]@host:port/db` as a MariaDB JDBC URL, user,
+/// password; `postgres://…` as a PostgreSQL one (the probe picks Quartz's
+/// delegate by the JDBC URL).
 pub fn jdbc(url: &str) -> (String, String, String) {
-    let rest = url.strip_prefix("mysql://").expect("a mysql:// URL");
+    let (scheme, rest) = if let Some(rest) = url.strip_prefix("mysql://") {
+        ("mariadb", rest)
+    } else if let Some(rest) = url.strip_prefix("postgres://") {
+        ("postgresql", rest)
+    } else {
+        panic!("a mysql:// or postgres:// URL: {url}")
+    };
     let (userinfo, hostpath) = rest.rsplit_once('@').expect("user@host in the test URL");
     let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
     (
-        format!("jdbc:mariadb://{hostpath}"),
+        format!("jdbc:{scheme}://{hostpath}"),
         user.to_string(),
         password.to_string(),
     )
@@ -77,6 +95,7 @@ impl Probe {
         let slf4j = library("slf4j-api.jar", "libslf4j-java");
         let nop = library("slf4j-nop.jar", "libslf4j-java");
         let mariadb = library("mariadb-java-client.jar", "libmariadb-java");
+        let postgresql = library("postgresql.jar", "libpostgresql-jdbc-java");
         let classes = tempfile::tempdir().expect("tempdir");
         let compile_cp = format!("{}:{}", quartz.display(), slf4j.display());
         let out = Command::new("javac")
@@ -95,11 +114,18 @@ impl Probe {
             "javac failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let classpath = [classes.path().to_path_buf(), quartz, slf4j, nop, mariadb]
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(":");
+        let classpath = [
+            classes.path().to_path_buf(),
+            quartz,
+            slf4j,
+            nop,
+            mariadb,
+            postgresql,
+        ]
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(":");
         Self { classes, classpath }
     }
 
