@@ -15,6 +15,9 @@ if [ "$mode" = test ]; then
   # MIT Kerberos KDC (SPNEGO towards the YARN ResourceManager), and Maven
   # for the Hadoop mini cluster (tests/hadoop, from Maven Central).
   packages+=(mariadb-server default-jdk-headless libquartz2-java libmariadb-java krb5-kdc krb5-admin-server krb5-user maven)
+  # The web console's browser tests (tests/it/console_browser.rs): Debian's
+  # Chromium, driven through chromedriver (W3C WebDriver).
+  packages+=(chromium chromium-driver)
 fi
 
 missing=()

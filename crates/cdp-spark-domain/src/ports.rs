@@ -210,6 +210,35 @@ pub trait JobStorePort: Send + Sync {
         Ok(found)
     }
 
+    /// Every job (of one group, or all) with its triggers and its last
+    /// `runs_per_job` runs (newest first), ordered by key: the jobs
+    /// listing. The default asks job by job; stores on a database answer
+    /// with a statement for the jobs, one for the triggers and one per
+    /// chunk of jobs for their last runs (the runs' job index).
+    async fn job_views(
+        &self,
+        group: Option<String>,
+        runs_per_job: u64,
+    ) -> Result<Vec<crate::model::JobView>, StoreError> {
+        let mut out = Vec::new();
+        for job in self.list_jobs(group).await? {
+            let triggers = self.triggers_of_job(&job.key).await?;
+            let last_runs = self
+                .list_runs(&RunFilter {
+                    job: Some(job.key.clone()),
+                    limit: runs_per_job.max(1),
+                    ..RunFilter::default()
+                })
+                .await?;
+            out.push(crate::model::JobView {
+                job,
+                triggers,
+                last_runs,
+            });
+        }
+        Ok(out)
+    }
+
     /// Add a trigger to an existing job (a manual one-shot trigger).
     /// Fails with `Ok(false)` when the job does not exist.
     async fn add_trigger(&self, trigger: &TriggerDefinition) -> Result<bool, StoreError>;

@@ -25,6 +25,7 @@ mod connection;
 pub mod ddl;
 mod error;
 pub mod job_data;
+mod job_views;
 pub mod limits;
 mod migrate;
 pub mod properties;

@@ -242,6 +242,8 @@ pub(crate) struct Sql {
     pub trigger_delete: String,
     pub trigger_select: String,
     pub triggers_of_job_select: String,
+    pub triggers_select: String,
+    pub triggers_select_group: String,
     pub run_upsert: String,
     pub run_select: String,
     pub runs_select: String,
@@ -408,6 +410,14 @@ impl Sql {
             trigger_select: format!(
                 "SELECT {trigger_columns} WHERE t.SCHED_NAME = ? AND t.TRIGGER_NAME = ? \
                  AND t.TRIGGER_GROUP = ?"
+            ),
+            triggers_select: format!(
+                "SELECT {trigger_columns} WHERE t.SCHED_NAME = ? \
+                 ORDER BY t.JOB_GROUP, t.JOB_NAME, t.TRIGGER_GROUP, t.TRIGGER_NAME"
+            ),
+            triggers_select_group: format!(
+                "SELECT {trigger_columns} WHERE t.SCHED_NAME = ? AND t.JOB_GROUP = ? \
+                 ORDER BY t.JOB_GROUP, t.JOB_NAME, t.TRIGGER_GROUP, t.TRIGGER_NAME"
             ),
             triggers_of_job_select: format!(
                 "SELECT {trigger_columns} WHERE t.SCHED_NAME = ? AND t.JOB_NAME = ? \

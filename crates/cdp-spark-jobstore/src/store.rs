@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use cdp_spark_domain::model::{
-    JobDefinition, JobKey, OperationRecord, RunFilter, RunRecord, TriggerDefinition, TriggerKey,
-    TriggerSchedule,
+    JobDefinition, JobKey, JobView, OperationRecord, RunFilter, RunRecord, TriggerDefinition,
+    TriggerKey, TriggerSchedule,
 };
 use cdp_spark_domain::ports::{JobStorePort, OperationStorePort, ReplaceOutcome, StoreError};
 use cdp_spark_domain::scheduling::recovery::TriggerRepair;
@@ -539,6 +539,15 @@ impl JobStorePort for DieselJobStore {
             rows.into_iter().map(job_from_row).collect()
         })
         .await
+    }
+
+    /// Three statements and one per 100 jobs (`job_views.rs`).
+    async fn job_views(
+        &self,
+        group: Option<String>,
+        runs_per_job: u64,
+    ) -> Result<Vec<JobView>, StoreError> {
+        self.load_job_views(group, runs_per_job).await
     }
 
     /// One statement for up to [`EXISTING_JOBS_CHUNK`] distinct job names:

@@ -10,6 +10,7 @@ mod errors;
 mod explain;
 mod gate;
 mod info;
+pub mod job_list;
 mod jobs;
 pub mod operation_results;
 pub mod operations;
@@ -20,6 +21,8 @@ mod validate;
 
 #[cfg(test)]
 mod control_tests;
+#[cfg(test)]
+mod job_list_tests;
 #[cfg(test)]
 mod operations_tests;
 #[cfg(test)]

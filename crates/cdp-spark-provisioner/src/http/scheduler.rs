@@ -59,14 +59,18 @@ fn key_part(parameter: &str, value: &str) -> Result<(), ApiError> {
 }
 
 /// The job key of the path `{group}/{name}`, checked.
-fn job_key((group, name): (String, String)) -> Result<JobKey, ApiError> {
+pub(super) fn job_key((group, name): (String, String)) -> Result<JobKey, ApiError> {
     key_part("group", &group)?;
     key_part("name", &name)?;
     Ok(JobKey::new(group, name))
 }
 
 /// A whole number of the query, at most `max`.
-fn number(parameter: &str, value: Option<&str>, max: u64) -> Result<Option<u64>, ApiError> {
+pub(super) fn number(
+    parameter: &str,
+    value: Option<&str>,
+    max: u64,
+) -> Result<Option<u64>, ApiError> {
     let Some(text) = value.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
