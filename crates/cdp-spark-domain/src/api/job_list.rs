@@ -9,7 +9,7 @@ use crate::model::{JobKey, RunState};
 
 /// One run as a cell of the jobs listing: its state and how long it took.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RunCell))]
 #[serde(rename_all = "camelCase")]
 pub struct RunCellView {
     pub run_id: String,
@@ -39,7 +39,7 @@ pub struct ScheduleSummary {
 
 /// One job of the listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = JobSummary))]
 #[serde(rename_all = "camelCase")]
 pub struct JobSummaryView {
     pub key: JobKey,
@@ -80,7 +80,7 @@ pub struct JobsPage {
 
 /// A job's schedule and its next fire times.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = JobSchedule))]
 #[serde(rename_all = "camelCase")]
 pub struct JobScheduleView {
     pub key: JobKey,
