@@ -210,18 +210,27 @@ pub trait JobStorePort: Send + Sync {
         Ok(found)
     }
 
-    /// Every job (of one group, or all) with its triggers and its last
-    /// `runs_per_job` runs (newest first), ordered by key: the jobs
-    /// listing. The default asks job by job; stores on a database answer
-    /// with a statement for the jobs, one for the triggers and one per
-    /// chunk of jobs for their last runs (the runs' job index).
+    /// The jobs (of one group, or all) in key order, with their triggers
+    /// and their last `runs_per_job` runs (newest first): every one, or
+    /// with `page = Some((offset, limit))` that page of them; and how many
+    /// jobs the group has. The jobs listing. The default asks job by job;
+    /// stores on a database answer with a few statements (the runs' job
+    /// index for the last runs).
     async fn job_views(
         &self,
         group: Option<String>,
         runs_per_job: u64,
-    ) -> Result<Vec<crate::model::JobView>, StoreError> {
+        page: Option<(u64, u64)>,
+    ) -> Result<(u64, Vec<crate::model::JobView>), StoreError> {
+        let jobs = self.list_jobs(group).await?;
+        let total = jobs.len() as u64;
+        let (offset, limit) = page.unwrap_or((0, u64::MAX));
         let mut out = Vec::new();
-        for job in self.list_jobs(group).await? {
+        for job in jobs
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        {
             let triggers = self.triggers_of_job(&job.key).await?;
             let last_runs = self
                 .list_runs(&RunFilter {
@@ -236,7 +245,7 @@ pub trait JobStorePort: Send + Sync {
                 last_runs,
             });
         }
-        Ok(out)
+        Ok((total, out))
     }
 
     /// Add a trigger to an existing job (a manual one-shot trigger).

@@ -242,8 +242,8 @@ pub(crate) struct Sql {
     pub trigger_delete: String,
     pub trigger_select: String,
     pub triggers_of_job_select: String,
-    pub triggers_select: String,
-    pub triggers_select_group: String,
+    /// Every trigger of the scheduler; conditions and order appended.
+    pub triggers_of_sched: String,
     pub run_upsert: String,
     pub run_select: String,
     pub runs_select: String,
@@ -252,6 +252,7 @@ pub(crate) struct Sql {
     pub operations_purge: String,
 }
 
+pub(crate) const JOB_SELECT_COLUMNS: &str = JOB_COLUMNS;
 const JOB_COLUMNS: &str =
     "JOB_NAME AS JOB_NAME, JOB_GROUP AS JOB_GROUP, DESCRIPTION AS DESCRIPTION, \
      JOB_CLASS_NAME AS JOB_CLASS_NAME, IS_NONCONCURRENT AS IS_NONCONCURRENT, JOB_DATA AS JOB_DATA";
@@ -411,14 +412,7 @@ impl Sql {
                 "SELECT {trigger_columns} WHERE t.SCHED_NAME = ? AND t.TRIGGER_NAME = ? \
                  AND t.TRIGGER_GROUP = ?"
             ),
-            triggers_select: format!(
-                "SELECT {trigger_columns} WHERE t.SCHED_NAME = ? \
-                 ORDER BY t.JOB_GROUP, t.JOB_NAME, t.TRIGGER_GROUP, t.TRIGGER_NAME"
-            ),
-            triggers_select_group: format!(
-                "SELECT {trigger_columns} WHERE t.SCHED_NAME = ? AND t.JOB_GROUP = ? \
-                 ORDER BY t.JOB_GROUP, t.JOB_NAME, t.TRIGGER_GROUP, t.TRIGGER_NAME"
-            ),
+            triggers_of_sched: format!("SELECT {trigger_columns} WHERE t.SCHED_NAME = ?"),
             triggers_of_job_select: format!(
                 "SELECT {trigger_columns} WHERE t.SCHED_NAME = ? AND t.JOB_NAME = ? \
                  AND t.JOB_GROUP = ? ORDER BY t.TRIGGER_GROUP, t.TRIGGER_NAME"

@@ -541,13 +541,14 @@ impl JobStorePort for DieselJobStore {
         .await
     }
 
-    /// Three statements and one per 100 jobs (`job_views.rs`).
+    /// A few statements (`job_views.rs`).
     async fn job_views(
         &self,
         group: Option<String>,
         runs_per_job: u64,
-    ) -> Result<Vec<JobView>, StoreError> {
-        self.load_job_views(group, runs_per_job).await
+        page: Option<(u64, u64)>,
+    ) -> Result<(u64, Vec<JobView>), StoreError> {
+        self.load_job_views(group, runs_per_job, page).await
     }
 
     /// One statement for up to [`EXISTING_JOBS_CHUNK`] distinct job names:

@@ -207,34 +207,52 @@ pub fn job_summary(view: &JobView, now: DateTime<Utc>) -> JobSummaryView {
 
 impl Provisioner {
     /// The jobs listing: every job of the filter's data product, in key
-    /// order, kept by the filter's state, one page of them.
+    /// order, kept by the filter's state, one page of them. Without a
+    /// state the store reads the page only; with one, every job of the
+    /// data product (the state is the latest run's), then the page.
     pub async fn job_list(&self, filter: &JobListFilter) -> Result<JobsPage, UseCaseError> {
         let now = self.validator().clock().now();
         let runs = filter.runs.clamp(1, MAX_RUN_CELLS);
-        let views = self
-            .store()
-            .job_views(filter.data_product.clone(), runs)
-            .await?;
-        let kept: Vec<JobSummaryView> = views
-            .iter()
-            .map(|v| {
-                let mut v = v.clone();
-                v.last_runs = v
-                    .last_runs
-                    .into_iter()
-                    .map(|r| self.redactor().run(r))
-                    .collect();
-                job_summary(&v, now)
-            })
-            .filter(|j| filter.state.is_none_or(|s| s.keeps(j)))
-            .collect();
-        let total = kept.len() as u64;
         let limit = filter.limit.clamp(1, MAX_JOBS_PAGE);
-        let jobs: Vec<JobSummaryView> = kept
-            .into_iter()
-            .skip(usize::try_from(filter.offset).unwrap_or(usize::MAX))
-            .take(limit as usize)
-            .collect();
+        let summary = |mut v: JobView| {
+            v.last_runs = v
+                .last_runs
+                .into_iter()
+                .map(|r| self.redactor().run(r))
+                .collect();
+            job_summary(&v, now)
+        };
+        let (total, jobs) = match filter.state {
+            None => {
+                let (total, views) = self
+                    .store()
+                    .job_views(
+                        filter.data_product.clone(),
+                        runs,
+                        Some((filter.offset, limit)),
+                    )
+                    .await?;
+                (total, views.into_iter().map(summary).collect::<Vec<_>>())
+            }
+            Some(state) => {
+                let (_, views) = self
+                    .store()
+                    .job_views(filter.data_product.clone(), runs, None)
+                    .await?;
+                let kept: Vec<JobSummaryView> = views
+                    .into_iter()
+                    .map(summary)
+                    .filter(|j| state.keeps(j))
+                    .collect();
+                let total = kept.len() as u64;
+                let page = kept
+                    .into_iter()
+                    .skip(usize::try_from(filter.offset).unwrap_or(usize::MAX))
+                    .take(limit as usize)
+                    .collect();
+                (total, page)
+            }
+        };
         let end = filter.offset.saturating_add(jobs.len() as u64);
         Ok(JobsPage {
             jobs,

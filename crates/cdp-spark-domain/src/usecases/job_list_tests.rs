@@ -214,9 +214,9 @@ async fn the_listing_filters_by_state_then_pages() {
     let mut store = MockJobStorePort::new();
     store
         .expect_job_views()
-        .with(eq(Some("dp".to_string())), eq(4))
-        .returning(|_, _| {
-            Ok(["a", "b", "c", "d", "e"]
+        .with(eq(Some("dp".to_string())), eq(4), eq(None))
+        .returning(|_, _, _| {
+            let views: Vec<JobView> = ["a", "b", "c", "d", "e"]
                 .iter()
                 .enumerate()
                 .map(|(i, n)| JobView {
@@ -234,7 +234,23 @@ async fn the_listing_filters_by_state_then_pages() {
                         Some(1),
                     )],
                 })
-                .collect())
+                .collect();
+            Ok((5, views))
+        });
+    // Without a state, the store reads the page.
+    store
+        .expect_job_views()
+        .with(eq(Some("dp".to_string())), eq(4), eq(Some((3, 2))))
+        .returning(|_, _, _| {
+            let views = ["d", "e"]
+                .iter()
+                .map(|n| JobView {
+                    job: job(n),
+                    triggers: Vec::new(),
+                    last_runs: Vec::new(),
+                })
+                .collect();
+            Ok((5, views))
         });
     let p = provisioner(store);
     let filter = JobListFilter {
@@ -263,6 +279,17 @@ async fn the_listing_filters_by_state_then_pages() {
         .expect("last page");
     assert_eq!(last.jobs[0].key.name, "e");
     assert_eq!(last.next_offset, None);
+    let unfiltered = p
+        .job_list(&JobListFilter {
+            state: None,
+            offset: 3,
+            limit: 2,
+            ..filter
+        })
+        .await
+        .expect("a page");
+    assert_eq!((unfiltered.total, unfiltered.next_offset), (5, None));
+    assert_eq!(unfiltered.jobs.len(), 2);
 }
 
 #[tokio::test]

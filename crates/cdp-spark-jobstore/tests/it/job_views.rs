@@ -155,8 +155,8 @@ async fn every_job_with_its_triggers_and_newest_runs(db: Db) {
         .await
         .expect("other's run");
 
-    let views = t.store.job_views(None, 3).await.expect("job views");
-    assert_eq!(views.len(), 120);
+    let (total, views) = t.store.job_views(None, 3, None).await.expect("job views");
+    assert_eq!((total, views.len()), (120, 120));
     let keys: Vec<JobKey> = views.iter().map(|v| v.job.key.clone()).collect();
     let mut sorted = keys.clone();
     sorted.sort();
@@ -174,25 +174,63 @@ async fn every_job_with_its_triggers_and_newest_runs(db: Db) {
     }
 
     // One group; the same answer as the default, job by job.
-    let odd = t
+    let (total, odd) = t
         .store
-        .job_views(Some("dp-odd".into()), 5)
+        .job_views(Some("dp-odd".into()), 5, None)
         .await
         .expect("one group");
-    assert_eq!(odd.len(), 60);
+    assert_eq!((total, odd.len()), (60, 60));
     assert!(odd.iter().all(|v| v.job.key.group == "dp-odd"));
     let by_default = Default(&t.store)
-        .job_views(Some("dp-odd".into()), 5)
+        .job_views(Some("dp-odd".into()), 5, None)
         .await
         .expect("default");
-    assert_eq!(odd, by_default);
-    let other_views = other.job_views(None, 10).await.expect("other");
+    assert_eq!((60, odd.clone()), by_default);
+    // Pages: the same jobs, a page at a time, with the group's count; one
+    // page spans two statements' worth of triggers and runs.
+    for (offset, limit) in [(0, 7), (7, 7), (55, 10), (60, 5)] {
+        let page = t
+            .store
+            .job_views(Some("dp-odd".into()), 5, Some((offset, limit)))
+            .await
+            .expect("a page");
+        let end = (offset + limit).min(60) as usize;
+        assert_eq!(
+            page,
+            (60, odd[offset as usize..end].to_vec()),
+            "{offset}+{limit}"
+        );
+        let by_default = Default(&t.store)
+            .job_views(Some("dp-odd".into()), 5, Some((offset, limit)))
+            .await
+            .expect("default page");
+        assert_eq!(page, by_default);
+    }
+    let (total, every) = t
+        .store
+        .job_views(None, 2, Some((10, 110)))
+        .await
+        .expect("big page");
+    assert_eq!((total, every.len()), (120, 110));
+    assert_eq!(
+        every,
+        views[10..]
+            .iter()
+            .cloned()
+            .map(|mut v| {
+                v.last_runs.truncate(2);
+                v
+            })
+            .collect::<Vec<_>>()
+    );
+    let (_, other_views) = other.job_views(None, 10, None).await.expect("other");
     assert_eq!(other_views.len(), 1);
     assert_eq!(other_views[0].last_runs.len(), 1);
     assert!(t
         .store
-        .job_views(Some("dp-none".into()), 3)
+        .job_views(Some("dp-none".into()), 3, Some((0, 10)))
         .await
         .expect("none")
+        .1
         .is_empty());
 }
