@@ -274,7 +274,26 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// After a failed test too: the session is ended first (chromedriver
+    /// then quits the browser; killed alone, it would leave Chromium
+    /// running), with a plain blocking request since no runtime may be
+    /// left to drive reqwest.
     fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let addr = self.base.trim_start_matches("http://").to_string();
+            if let Ok(mut stream) = std::net::TcpStream::connect(&addr) {
+                use std::io::{Read, Write};
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let request = format!(
+                    "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                    self.session
+                );
+                if stream.write_all(request.as_bytes()).is_ok() {
+                    let mut answer = Vec::new();
+                    let _ = stream.read_to_end(&mut answer);
+                }
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
