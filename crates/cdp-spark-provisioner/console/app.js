@@ -10,7 +10,8 @@
   const TOKENS = { status: 'cdp.statusToken', trigger: 'cdp.triggerToken' };
   // The run states drawn in their own colour; any other state is drawn
   // as "other", so a state the API adds later still shows.
-  const STATES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'KILLED', 'SKIPPED', 'RUNNING', 'SUBMITTING', 'LOST'];
+  const STATES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'KILLED', 'SKIPPED', 'RUNNING', 'SUBMITTING', 'QUEUED', 'LOST'];
+  const UNFINISHED = ['RUNNING', 'SUBMITTING', 'QUEUED'];
   const FAILURES = ['FAILED', 'TIMED_OUT', 'KILLED', 'LOST'];
   const REFRESH_MS = 3000;
   const JOBS_REFRESH_MS = 15000;
@@ -62,11 +63,11 @@
   }
 
   function isFailure(state) {
-    return FAILURES.includes(state) || (state && !STATES.includes(state));
+    return FAILURES.includes(state);
   }
 
   function isFinal(state) {
-    return state !== 'RUNNING' && state !== 'SUBMITTING';
+    return !UNFINISHED.includes(state);
   }
 
   function safeUrl(text) {

@@ -93,13 +93,11 @@ impl Default for JobListFilter {
     }
 }
 
-/// Whether a run in this state ended badly. Every state but the good and
-/// the unfinished ones, so that a state added later counts as failing.
+/// Whether a run in this state ended badly: every final state but
+/// succeeded and skipped, so that a final state added later (timed out)
+/// counts as failing and an unfinished one (queued) does not.
 pub fn is_failure(state: RunState) -> bool {
-    !matches!(
-        state,
-        RunState::Succeeded | RunState::Skipped | RunState::Running | RunState::Submitting
-    )
+    state.is_final() && !matches!(state, RunState::Succeeded | RunState::Skipped)
 }
 
 /// The run as a cell: a duration that is never negative, to now while it

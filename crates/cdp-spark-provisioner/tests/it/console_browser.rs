@@ -158,7 +158,7 @@ async fn a_job_is_listed_run_from_its_page_and_watched_to_its_end() {
     browser.find("#run-body .state", 20 * SECOND).await;
     let state = browser
         .wait_text("#run-body .state", Duration::from_secs(120), |s| {
-            !["SUBMITTING", "RUNNING"].contains(&s)
+            !["SUBMITTING", "RUNNING", "QUEUED"].contains(&s)
         })
         .await;
     assert_eq!(
