@@ -17,6 +17,9 @@ if [ "$mode" = test ]; then
   # towards the YARN ResourceManager), and Maven for the Hadoop mini cluster
   # (tests/hadoop, from Maven Central).
   packages+=(mariadb-server postgresql default-jdk-headless libquartz2-java libmariadb-java libpostgresql-jdbc-java krb5-kdc krb5-admin-server krb5-user maven)
+  # The web console's browser tests (tests/it/console_browser.rs): Debian's
+  # Chromium, driven through chromedriver (W3C WebDriver).
+  packages+=(chromium chromium-driver)
 fi
 
 missing=()

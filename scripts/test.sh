@@ -82,6 +82,11 @@ export CDP_TEST_MINICLUSTER="$minicluster_root/plain"
 export CDP_TEST_MINICLUSTER_KERBEROS="$minicluster_root/kerberos"
 export CDP_TEST_SPARK_ARCHIVE="hdfs:///apps/$spark_version-jars.zip"
 echo "test.sh: mini clusters up, Spark's jars at $CDP_TEST_SPARK_ARCHIVE" >&2
+# The web console's browser tests (cdp-spark-provisioner tests/it/console_browser.rs,
+# run with the other tests below: headless chromium through chromedriver,
+# real Spark) save a screenshot of each page here, the CI output folder.
+rm -rf target/ci-artifacts/screenshots
+mkdir -p target/ci-artifacts/screenshots
 # Every run goes on when one fails, so that the closing line counts them all.
 status=0
 # Libraries, binaries and integration tests (not the benches: nextest

@@ -287,6 +287,44 @@ pub trait JobStorePort: Send + Sync {
         Ok(found)
     }
 
+    /// The jobs (of one group, or all) in key order, with their triggers
+    /// and their last `runs_per_job` runs (newest first): every one, or
+    /// with `page = Some((offset, limit))` that page of them; and how many
+    /// jobs the group has. The jobs listing. The default asks job by job;
+    /// stores on a database answer with a few statements (the runs' job
+    /// index for the last runs).
+    async fn job_views(
+        &self,
+        group: Option<String>,
+        runs_per_job: u64,
+        page: Option<(u64, u64)>,
+    ) -> Result<(u64, Vec<crate::model::JobView>), StoreError> {
+        let jobs = self.list_jobs(group).await?;
+        let total = jobs.len() as u64;
+        let (offset, limit) = page.unwrap_or((0, u64::MAX));
+        let mut out = Vec::new();
+        for job in jobs
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        {
+            let triggers = self.triggers_of_job(&job.key).await?;
+            let last_runs = self
+                .list_runs(&RunFilter {
+                    job: Some(job.key.clone()),
+                    limit: runs_per_job.max(1),
+                    ..RunFilter::default()
+                })
+                .await?;
+            out.push(crate::model::JobView {
+                job,
+                triggers,
+                last_runs,
+            });
+        }
+        Ok((total, out))
+    }
+
     /// Add a trigger to an existing job (a manual one-shot trigger).
     /// Fails with `Ok(false)` when the job does not exist.
     async fn add_trigger(&self, trigger: &TriggerDefinition) -> Result<bool, StoreError>;

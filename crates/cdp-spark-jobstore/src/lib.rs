@@ -26,6 +26,7 @@ pub mod ddl;
 mod dialect;
 mod error;
 pub mod job_data;
+mod job_views;
 pub mod limits;
 mod migrate;
 mod outbox;

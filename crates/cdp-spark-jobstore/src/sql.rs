@@ -268,6 +268,8 @@ pub(crate) struct Sql {
     pub trigger_delete: String,
     pub trigger_select: String,
     pub triggers_of_job_select: String,
+    /// Every trigger of the scheduler; conditions and order appended.
+    pub triggers_of_sched: String,
     pub run_select: String,
     pub runs_select: String,
     pub operation_upsert: String,
@@ -415,6 +417,7 @@ impl Sql {
                 "SELECT {trigger_columns} WHERE t.SCHED_NAME = ? AND t.TRIGGER_NAME = ? \
                  AND t.TRIGGER_GROUP = ?"
             ),
+            triggers_of_sched: format!("SELECT {trigger_columns} WHERE t.SCHED_NAME = ?"),
             triggers_of_job_select: format!(
                 "SELECT {trigger_columns} WHERE t.SCHED_NAME = ? AND t.JOB_NAME = ? \
                  AND t.JOB_GROUP = ? ORDER BY t.TRIGGER_GROUP, t.TRIGGER_NAME"

@@ -14,8 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use cdp_spark_domain::cause;
 use cdp_spark_domain::model::{
-    JobDefinition, JobKey, OperationRecord, RunFilter, RunRecord, TriggerDefinition, TriggerKey,
-    TriggerSchedule,
+    JobDefinition, JobKey, JobView, OperationRecord, RunFilter, RunRecord, TriggerDefinition,
+    TriggerKey, TriggerSchedule,
 };
 use cdp_spark_domain::ports::{JobStorePort, OperationStorePort, ReplaceOutcome, StoreError};
 use cdp_spark_domain::scheduling::recovery::TriggerRepair;
@@ -558,6 +558,16 @@ impl JobStorePort for DieselJobStore {
             rows.into_iter().map(job_from_row).collect()
         })
         .await
+    }
+
+    /// A few statements (`job_views.rs`).
+    async fn job_views(
+        &self,
+        group: Option<String>,
+        runs_per_job: u64,
+        page: Option<(u64, u64)>,
+    ) -> Result<(u64, Vec<JobView>), StoreError> {
+        self.load_job_views(group, runs_per_job, page).await
     }
 
     /// One statement for up to [`EXISTING_JOBS_CHUNK`] distinct job names:

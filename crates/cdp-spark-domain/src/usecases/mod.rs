@@ -10,6 +10,7 @@ mod errors;
 mod explain;
 mod gate;
 mod info;
+pub mod job_list;
 mod jobs;
 mod logs;
 pub mod operation_results;
@@ -21,6 +22,8 @@ mod validate;
 
 #[cfg(test)]
 mod control_tests;
+#[cfg(test)]
+mod job_list_tests;
 #[cfg(test)]
 mod logs_tests;
 #[cfg(test)]

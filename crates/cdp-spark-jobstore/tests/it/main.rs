@@ -12,6 +12,7 @@ mod concurrency;
 mod durability;
 mod existing_jobs;
 mod follow_pages;
+mod job_views;
 mod migrate;
 mod operation_results;
 mod outage;

@@ -13,7 +13,9 @@
 //! | `POST /v1/scheduler/runs/{runId}/rerun`, `POST /v1/scheduler/jobs/{group}/{name}/backfill` | rerun, backfill |
 //! | `POST /v1/scheduler/jobs/{group}/{name}/pause`, `.../resume` | pause and resume a job's triggers |
 //! | `POST /v1/scheduler/pause`, `/v1/scheduler/resume` (`dataProduct`) | pause and resume every job of a data product, or all |
+//! | `GET /v1/scheduler/jobs`, `.../jobs/{group}/{name}/schedule` | jobs listing, a job's next fire times |
 //! | `GET /health`, `/ready`, `/metrics`, `/openapi.json`, `/docs/` | service |
+//! | `GET /ui/…` | the web console ([`console`]) |
 //!
 //! Around the routes, from the outside in: the connection guard
 //! ([`connection`]: JSON for the answers actix gives before routing, slow
@@ -24,10 +26,12 @@
 pub mod auth;
 pub mod body;
 pub mod connection;
+pub mod console;
 pub mod errors;
 pub mod explain;
 pub mod guard;
 pub mod health;
+pub mod job_list;
 pub mod metrics;
 pub mod openapi;
 pub mod operations;
@@ -210,6 +214,18 @@ pub fn build_app(
             web::get().to(scheduler::run_logs),
         ))
         .service(endpoint(
+            "/v1/scheduler/jobs",
+            &status,
+            "GET",
+            web::get().to(job_list::jobs),
+        ))
+        .service(endpoint(
+            "/v1/scheduler/jobs/{group}/{name}/schedule",
+            &status,
+            "GET",
+            web::get().to(job_list::schedule),
+        ))
+        .service(endpoint(
             "/v1/scheduler/jobs/{group}/{name}",
             &status,
             "GET",
@@ -274,6 +290,12 @@ pub fn build_app(
         .service(get("/ready", web::get().to(health::ready)))
         .service(get("/metrics", web::get().to(health::metrics)))
         .service(web::redirect("/docs", "/docs/"))
+        // The web console: public pages (no data in them); the data comes
+        // from the API above, with its tokens.
+        .service(web::redirect("/ui", "/ui/"))
+        .service(get("/ui/assets/app.js", web::get().to(console::script)))
+        .service(get("/ui/assets/app.css", web::get().to(console::style)))
+        .service(get("/ui/{tail:.*}", web::get().to(console::shell)))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::document()))
         .default_service(web::to(errors::no_route))
 }

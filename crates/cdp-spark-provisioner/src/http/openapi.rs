@@ -5,13 +5,13 @@
 //! The schemas are derived from the types that are serialised: the domain's
 //! API model and the job status API's answers (`cdp_spark_domain::api`, with
 //! its feature `openapi`), `Problem` (`errors.rs`), `RunsPage`
-//! (`scheduler.rs`) and `Health` (`health.rs`). A field added to one of them
+//! (`scheduler.rs`), `JobsPage` and `JobScheduleView` (`job_list.rs`) and `Health` (`health.rs`). A field added to one of them
 //! is in the document with no second place to update.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{explain, health, scheduler, witboost};
+use super::{explain, health, job_list, scheduler, witboost};
 
 struct BearerSchemes;
 
@@ -64,6 +64,8 @@ impl Modify for BearerSchemes {
         witboost::reverse_provisioning,
         witboost::reverse_provisioning_status,
         scheduler::runs,
+        job_list::jobs,
+        job_list::schedule,
         scheduler::run,
         scheduler::run_logs,
         scheduler::job,
@@ -108,7 +110,7 @@ mod tests {
     fn every_operation_is_tagged_and_documents_its_errors() {
         let d = doc();
         let paths = d["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 25, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 27, "{:?}", paths.keys().collect::<Vec<_>>());
         for p in [
             "/v1/scheduler/jobs/{group}/{name}/trigger",
             "/v1/scheduler/jobs/{group}/{name}/pause",
@@ -172,8 +174,11 @@ mod tests {
             "JobExplanation",
             "JobKey",
             "JobPause",
+            "JobSchedule",
+            "JobSummary",
             "JobView",
             "JobsPause",
+            "JobsPage",
             "Log",
             "LogLevel",
             "ManualTriggerAccepted",
@@ -186,11 +191,13 @@ mod tests {
             "RerunAccepted",
             "ReverseProvisioningRequest",
             "ReverseProvisioningStatus",
+            "RunCell",
             "RunLinks",
             "RunRecord",
             "RunState",
             "RunsPage",
             "RunParameters",
+            "ScheduleSummary",
             "SparkJobSpec",
             "Status",
             "SystemError",

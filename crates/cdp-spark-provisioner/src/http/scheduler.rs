@@ -69,7 +69,11 @@ pub(crate) fn job_key((group, name): (String, String)) -> Result<JobKey, ApiErro
 }
 
 /// A whole number of the query, at most `max`.
-fn number(parameter: &str, value: Option<&str>, max: u64) -> Result<Option<u64>, ApiError> {
+pub(super) fn number(
+    parameter: &str,
+    value: Option<&str>,
+    max: u64,
+) -> Result<Option<u64>, ApiError> {
     let Some(text) = value.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
