@@ -154,7 +154,12 @@ fn run_rows(runs: &[Value]) -> Vec<Vec<String>> {
                 cell(&r["runId"]),
                 key(&r["jobKey"]),
                 cell(&r["state"]),
-                instant(&r["scheduledFireTime"]),
+                // The nominal time where the server gives it.
+                instant(if r["nominalTime"].is_string() {
+                    &r["nominalTime"]
+                } else {
+                    &r["scheduledFireTime"]
+                }),
                 duration(&r["actualFireTime"], &end),
                 cell(&r["applicationId"]),
             ]
@@ -166,7 +171,7 @@ const RUN_HEADER: [&str; 6] = [
     "RUN",
     "JOB",
     "STATE",
-    "SCHEDULED",
+    "NOMINAL TIME",
     "DURATION",
     "APPLICATION",
 ];

@@ -227,17 +227,62 @@ async fn every_subcommand_answers_in_tables_and_json_with_tokens() {
         out.stderr.contains("has no run yet") && out.stderr.contains("jobs trigger"),
         "{out}"
     );
-    if has_route(&server, "/v1/scheduler/jobs/{group}/{name}/backfill").await {
-        let out = cli(
-            &base,
-            &env,
-            &[&["backfill", &job(), "--dry-run"][..], &window[..]].concat(),
+    // backfill: a dry run lists the fire times, a real one queues a run
+    // for each (no engine here: they stay QUEUED).
+    let out = cli(
+        &base,
+        &env,
+        &[&["backfill", &job(), "--dry-run"][..], &window[..]].concat(),
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("2026-03-06 02:30:00Z"), "{out}");
+    let two_days = [
+        "--from",
+        "2026-03-02T00:00:00Z",
+        "--to",
+        "2026-03-03T23:59:59Z",
+    ];
+    let out = cli(
+        &base,
+        &env,
+        &[
+            &["backfill", &job(), "--max-parallel", "2", "-o", "json"][..],
+            &two_days[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.code, 0, "{out}");
+    let backfill = out.json();
+    assert_eq!(
+        backfill["runIds"].as_array().map(Vec::len),
+        Some(2),
+        "{out}"
+    );
+    assert_eq!(backfill["maxParallel"], 2, "{out}");
+    let queued = cli(&base, &env, &["runs", "--state", "QUEUED"]);
+    assert_eq!(queued.code, 0, "{queued}");
+    for id in backfill["runIds"].as_array().into_iter().flatten() {
+        let id = id.as_str().unwrap_or_default();
+        assert!(
+            queued.stdout.contains(id),
+            "{id} is listed QUEUED: {queued}"
         );
-        assert_eq!(out.code, 0, "{out}");
-        assert!(out.stdout.contains("2026-03-06 02:30:00Z"), "{out}");
-    } else {
-        println!("backfill: the route is not on this server yet");
     }
+    // A window the server refuses: exit 1 with its reason.
+    let out = cli(
+        &base,
+        &env,
+        &[
+            "backfill",
+            &job(),
+            "--from",
+            "2026-03-03T00:00:00Z",
+            "--to",
+            "2026-03-02T00:00:00Z",
+        ],
+    );
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains("answered 400"), "{out}");
 
     // Not found and usage.
     let out = cli(&base, &env, &["show", "urn:dmb:dp:none:0/nothing"]);
@@ -382,7 +427,6 @@ async fn runs_are_waited_for_and_followed_with_real_spark() {
     let server = start_in(&place, &options);
     let base = server.base.clone();
     let logs = has_route(&server, "/v1/scheduler/runs/{runId}/logs").await;
-    let rerun = has_route(&server, "/v1/scheduler/runs/{runId}/rerun").await;
     for (component, app) in [("cli-ok", &ok_jar), ("cli-fail", &fail_jar)] {
         let (code, body) = server
             .post("/v1/provision", &request(&descriptor(component, app, None)))
@@ -444,29 +488,54 @@ async fn runs_are_waited_for_and_followed_with_real_spark() {
     } else {
         println!("logs: the route is not on this server yet");
     }
-    if rerun {
-        let out = cli(&base, &[], &["rerun", &ok_run, "--wait"]);
-        assert_eq!(out.code, 0, "{out}\n{}", server.log());
-        assert_ne!(run_id_of(&out), ok_run, "{out}");
-        if logs {
-            let out = cli(
-                &base,
-                &[],
-                &["trigger", &ok, "--arg", "a", "--arg", "b", "--wait"],
-            );
-            assert_eq!(out.code, 0, "{out}\n{}", server.log());
-            let out = cli(&base, &[], &["logs", &run_id_of(&out)]);
-            assert!(out.stdout.contains("cli ok 2"), "the run's args: {out}");
-        }
-        let out = cli(
-            &base,
-            &[],
-            &["pause", "--data-product", FIXTURE_GROUP, "-o", "json"],
-        );
-        assert_eq!(out.code, 0, "{out}");
-        let out = cli(&base, &[], &["resume", "--all"]);
-        assert_eq!(out.code, 0, "{out}");
-    } else {
-        println!("rerun, parameters, bulk pause: the routes are not on this server yet");
+    let out = cli(&base, &[], &["rerun", &ok_run, "--wait"]);
+    assert_eq!(out.code, 0, "{out}\n{}", server.log());
+    assert_ne!(run_id_of(&out), ok_run, "{out}");
+    // A run with its own args and conf: recorded on the run, used by it.
+    let out = cli(
+        &base,
+        &[],
+        &[
+            "trigger",
+            &ok,
+            "--arg",
+            "a",
+            "--arg",
+            "b",
+            "--conf",
+            "spark.sql.shuffle.partitions=3",
+            "--wait",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out}\n{}", server.log());
+    let with_args = run_id_of(&out);
+    let run = cli(
+        &base,
+        &[],
+        &["runs", "--job", &ok, "--limit", "1", "-o", "json"],
+    )
+    .json();
+    assert_eq!(run["runs"][0]["runId"], with_args.as_str(), "{run}");
+    assert_eq!(
+        run["runs"][0]["parameters"]["args"],
+        serde_json::json!(["a", "b"]),
+        "{run}"
+    );
+    assert_eq!(
+        run["runs"][0]["parameters"]["conf"]["spark.sql.shuffle.partitions"], "3",
+        "{run}"
+    );
+    if logs {
+        let out = cli(&base, &[], &["logs", &with_args]);
+        assert!(out.stdout.contains("cli ok 2"), "the run's args: {out}");
     }
+    let out = cli(
+        &base,
+        &[],
+        &["pause", "--data-product", FIXTURE_GROUP, "-o", "json"],
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.json()["paused"], true, "{out}");
+    let out = cli(&base, &[], &["resume", "--all"]);
+    assert_eq!(out.code, 0, "{out}");
 }
