@@ -237,19 +237,36 @@ impl Client {
         token_from: Option<&str>,
         answer: &Answer,
     ) -> Failure {
-        let said = serde_json::from_str::<Value>(&answer.text)
-            .ok()
+        let body = serde_json::from_str::<Value>(&answer.text).ok();
+        let said = body
+            .as_ref()
             .and_then(|v| {
                 ["message", "userMessage", "error"]
                     .iter()
                     .find_map(|k| v.get(k).and_then(Value::as_str).map(str::to_string))
             })
             .unwrap_or_else(|| render::cut(answer.text.trim(), 300));
-        let said = render::clean(&said);
-        let head = format!(
-            "the server at {} answered {} to {method} {path}: {said}",
-            self.base, answer.status
+        let mut head = format!(
+            "the server at {} answered {} to {method} {path}: {}",
+            self.base,
+            answer.status,
+            render::clean(&said)
         );
+        // A RequestValidationError's problems and how to fix each.
+        if let Some(info) = body.as_ref().map(|v| &v["moreInfo"]) {
+            let list = |k: &str| info[k].as_array().cloned().unwrap_or_default();
+            let solutions = list("solutions");
+            for (i, problem) in list("problems").iter().enumerate().take(50) {
+                let problem = problem.as_str().unwrap_or_default();
+                // The message may be the one problem already.
+                if !said.contains(problem) {
+                    head.push_str(&format!("\n  - {}", render::clean(problem)));
+                }
+                if let Some(fix) = solutions.get(i).and_then(Value::as_str) {
+                    head.push_str(&format!("\n    fix: {}", render::clean(fix)));
+                }
+            }
+        }
         match answer.status {
             401 => Failure::new(
                 EXIT_AUTH,
@@ -477,7 +494,12 @@ fn logs(client: &Client, output: OutputFormat, a: &LogsArgs) -> Outcome {
     let mut shown = String::new();
     let mut answer = first;
     loop {
-        let state = answer.header("x-run-state");
+        let mut state = answer.header("x-run-state");
+        if state.is_empty() {
+            // A server that does not say: the run's own state.
+            let run = client.get_json(&format!("/v1/scheduler/runs/{}", segment(&run_id)))?;
+            state = render::clean(run["state"].as_str().unwrap_or("UNKNOWN"));
+        }
         if answer.header("x-log-source") != "none" {
             let new = render::log_growth(&shown, &answer.text);
             print!("{}", render::clean_log(&new));

@@ -105,6 +105,38 @@ async fn every_subcommand_answers_in_tables_and_json_with_tokens() {
     );
     assert_eq!(out.code, 0, "{out}");
     assert!(out.stdout.starts_with("COMPLETED"), "{out}");
+    // A descriptor the server refuses: exit 1, each problem with its fix.
+    let bad = place.dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        local_descriptor().replace(FIXTURE_JOB, "not-the-convention"),
+    )
+    .expect("write the bad descriptor");
+    let out = cli(
+        &base,
+        &env,
+        &["provision", "-d", &bad.display().to_string()],
+    );
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains("answered 400") && out.stderr.contains("jobName"),
+        "{out}"
+    );
+    let fix = "fix: set jobname to 'finance-cashflow-0-daily-aggregation-development'";
+    assert!(out.stderr.to_lowercase().contains(fix), "{out}");
+    assert_eq!(
+        out.stderr.matches("is 'not-the-convention'").count(),
+        1,
+        "said once: {out}"
+    );
+    let missing = place.dir.path().join("missing.yaml");
+    let out = cli(
+        &base,
+        &env,
+        &["provision", "-d", &missing.display().to_string()],
+    );
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("cannot read the descriptor"), "{out}");
 
     // show: the job's settings, its trigger and no runs.
     let out = cli(&base, &env, &["show", &job()]);
