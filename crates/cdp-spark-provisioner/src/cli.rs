@@ -266,6 +266,16 @@ pub struct ListArgs {
     /// Only the jobs of this data product.
     #[arg(long)]
     pub data_product: Option<String>,
+    /// Only the jobs whose latest run is in this state, or a view the
+    /// server knows (FAILING, LATE, PAUSED, NEVER_RUN).
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Jobs per page, 1 to 1000.
+    #[arg(long, default_value_t = 200)]
+    pub limit: u64,
+    /// Jobs to skip, in key order.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
 }
 
 #[derive(Debug, Args)]

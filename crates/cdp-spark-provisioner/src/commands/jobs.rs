@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::jobs_render as render;
 use crate::cli::{
-    BackfillArgs, ExplainArgs, JobsArgs, JobsCommand, LogsArgs, OutputFormat, PauseArgs,
+    BackfillArgs, ExplainArgs, JobsArgs, JobsCommand, ListArgs, LogsArgs, OutputFormat, PauseArgs,
     ProvisionArgs, RerunArgs, RunsArgs, TriggerArgs,
 };
 
@@ -370,7 +370,7 @@ pub fn run(args: JobsArgs) -> ExitCode {
 
 fn dispatch(client: &Client, output: OutputFormat, command: JobsCommand) -> Outcome {
     match command {
-        JobsCommand::List(a) => list(client, output, a.data_product.as_deref()),
+        JobsCommand::List(a) => list(client, output, &a),
         JobsCommand::Show(a) => {
             let job = client.get_json(&job_path(&a.job)?)?;
             print(output, &job, render::job);
@@ -401,11 +401,14 @@ fn print(output: OutputFormat, value: &Value, human: fn(&Value) -> String) {
 /// Pages of runs read at most when the server has no job listing.
 const LIST_PAGES: u64 = 20;
 
-fn list(client: &Client, output: OutputFormat, data_product: Option<&str>) -> Outcome {
-    let path = match data_product {
-        Some(dp) => format!("/v1/scheduler/jobs?dataProduct={}", query(dp)),
-        None => "/v1/scheduler/jobs".to_string(),
-    };
+fn list(client: &Client, output: OutputFormat, a: &ListArgs) -> Outcome {
+    let mut path = format!("/v1/scheduler/jobs?limit={}&offset={}", a.limit, a.offset);
+    if let Some(dp) = &a.data_product {
+        path.push_str(&format!("&dataProduct={}", query(dp.trim())));
+    }
+    if let Some(state) = &a.state {
+        path.push_str(&format!("&state={}", query(state.trim())));
+    }
     match client.get_json(&path) {
         Ok(jobs) => {
             print(output, &jobs, render::job_list);
@@ -430,7 +433,12 @@ fn list(client: &Client, output: OutputFormat, data_product: Option<&str>) -> Ou
             }
         }
     }
-    let jobs = render::jobs_from_runs(&runs, data_product, complete);
+    let jobs = render::jobs_from_runs(
+        &runs,
+        a.data_product.as_deref(),
+        a.state.as_deref(),
+        complete,
+    );
     print(output, &jobs, render::job_list);
     Ok(EXIT_OK)
 }

@@ -253,68 +253,110 @@ pub fn job(view: &Value) -> String {
 }
 
 /// The jobs that ran, from their runs (newest first), for a server
-/// without the job listing: `{jobs: [...], complete}`.
-pub fn jobs_from_runs(runs: &[Value], data_product: Option<&str>, complete: bool) -> Value {
+/// without the job listing, in the listing's shape (`key`, `status`,
+/// `lastRuns`), with `complete` (whether every run was read) and a note.
+pub fn jobs_from_runs(
+    runs: &[Value],
+    data_product: Option<&str>,
+    state: Option<&str>,
+    complete: bool,
+) -> Value {
     let mut jobs: BTreeMap<String, Value> = BTreeMap::new();
     for r in runs {
         let k = &r["jobKey"];
         if data_product.is_some_and(|dp| k["group"].as_str() != Some(dp.trim())) {
             continue;
         }
-        let id = key(k);
-        let entry = jobs.entry(id).or_insert_with(|| {
+        let entry = jobs.entry(key(k)).or_insert_with(|| {
             json!({
                 "key": k,
-                "lastRun": r,
-                "runsSeen": 0,
+                "dataProduct": k["group"],
+                "status": r["state"],
+                "lastRuns": [],
             })
         });
-        entry["runsSeen"] = json!(entry["runsSeen"].as_u64().unwrap_or(0) + 1);
+        if let Some(last) = entry["lastRuns"].as_array_mut() {
+            if last.len() < 10 {
+                last.push(r.clone());
+            }
+        }
     }
+    let jobs: Vec<Value> = jobs
+        .into_values()
+        .filter(|j| state.is_none_or(|s| j["status"].as_str() == Some(s.trim())))
+        .collect();
     json!({
-        "jobs": jobs.into_values().collect::<Vec<_>>(),
+        "jobs": jobs,
         "complete": complete,
         "note": "the server has no job listing route (GET /v1/scheduler/jobs): these are the jobs that have runs",
     })
 }
 
-/// A list of jobs: the listing route's answer, or [`jobs_from_runs`].
+/// A list of jobs: the listing route's page, or [`jobs_from_runs`].
 pub fn job_list(answer: &Value) -> String {
-    let jobs = answer["jobs"]
-        .as_array()
-        .or_else(|| answer.as_array())
-        .cloned()
-        .unwrap_or_default();
+    let jobs = answer["jobs"].as_array().cloned().unwrap_or_default();
     let mut out = if jobs.is_empty() {
         "no jobs\n".to_string()
     } else {
         let rows: Vec<Vec<String>> = jobs
             .iter()
             .map(|j| {
-                let k = if j["key"].is_object() {
-                    &j["key"]
-                } else {
-                    &j["jobKey"]
-                };
-                let last = &j["lastRun"];
+                let last = &j["lastRuns"][0];
+                let mut flags = Vec::new();
+                for (field, word) in [
+                    ("paused", "paused"),
+                    ("failing", "failing"),
+                    ("late", "late"),
+                ] {
+                    if j[field] == Value::Bool(true) {
+                        flags.push(word);
+                    }
+                }
+                let schedule = &j["schedule"];
                 vec![
-                    key(k),
-                    cell(&last["state"]),
-                    instant(&last["scheduledFireTime"]),
+                    key(&j["key"]),
+                    cell(&j["status"]),
+                    instant(if last["nominalTime"].is_string() {
+                        &last["nominalTime"]
+                    } else {
+                        &last["scheduledFireTime"]
+                    }),
+                    if schedule.is_object() {
+                        format!(
+                            "{} ({})",
+                            cell(&schedule["cronExpression"]),
+                            cell(&schedule["timeZone"])
+                        )
+                    } else {
+                        "-".into()
+                    },
                     instant(&j["nextFireTime"]),
-                    match &j["paused"] {
-                        Value::Bool(true) => "paused".into(),
-                        Value::Bool(false) => "-".into(),
-                        _ => "?".into(),
+                    if flags.is_empty() {
+                        "-".into()
+                    } else {
+                        flags.join(",")
                     },
                 ]
             })
             .collect();
         table(
-            &["JOB", "LAST STATE", "LAST RUN", "NEXT FIRE", "PAUSED"],
+            &[
+                "JOB",
+                "STATUS",
+                "LAST RUN",
+                "SCHEDULE",
+                "NEXT FIRE",
+                "FLAGS",
+            ],
             &rows,
         )
     };
+    if let Some(next) = answer["nextOffset"].as_u64() {
+        out.push_str(&format!(
+            "(more: {} jobs in all, next page at offset {next})\n",
+            cell(&answer["total"])
+        ));
+    }
     if let Some(note) = answer["note"].as_str() {
         out.push_str(&format!("({})\n", clean(note)));
     }
@@ -513,11 +555,14 @@ mod tests {
             run("dp:b", "j2", "SUCCEEDED"),
             run("dp:a", "j1", "SUCCEEDED"),
         ];
-        let all = jobs_from_runs(&runs, None, true);
+        let all = jobs_from_runs(&runs, None, None, true);
         assert_eq!(all["jobs"].as_array().map(Vec::len), Some(2));
-        assert_eq!(all["jobs"][0]["lastRun"]["state"], "FAILED");
-        assert_eq!(all["jobs"][0]["runsSeen"], 2);
-        let one = jobs_from_runs(&runs, Some("dp:b"), false);
+        assert_eq!(all["jobs"][0]["status"], "FAILED");
+        assert_eq!(all["jobs"][0]["lastRuns"].as_array().map(Vec::len), Some(2));
+        let failed = jobs_from_runs(&runs, None, Some("FAILED"), true);
+        assert_eq!(failed["jobs"].as_array().map(Vec::len), Some(1));
+        assert_eq!(failed["jobs"][0]["key"]["name"], "j1");
+        let one = jobs_from_runs(&runs, Some("dp:b"), None, false);
         assert_eq!(one["jobs"].as_array().map(Vec::len), Some(1));
         let text = job_list(&one);
         assert!(

@@ -492,6 +492,11 @@ async fn runs_are_waited_for_and_followed_with_real_spark() {
         out.stdout.contains(&ok) && out.stdout.contains(&fail),
         "{out}"
     );
+    let out = cli(&base, &[], &["list", "--state", "FAILED"]);
+    assert!(
+        out.stdout.contains(&fail) && !out.stdout.contains(&ok),
+        "{out}"
+    );
 
     if logs {
         let out = cli(&base, &[], &["logs", &ok_run]);
