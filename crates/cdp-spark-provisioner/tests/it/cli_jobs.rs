@@ -70,21 +70,6 @@ fn tokens() -> [(&'static str, &'static str); 2] {
     ]
 }
 
-/// Whether the server's OpenAPI document has `path` (routes other
-/// branches add). Asked on a fresh connection: the CLI's runs block this
-/// test's runtime, so a pooled one may have been closed unnoticed.
-async fn has_route(server: &Server, path: &str) -> bool {
-    let doc: serde_json::Value = reqwest::Client::new()
-        .get(server.url("/openapi.json"))
-        .send()
-        .await
-        .expect("GET /openapi.json")
-        .json()
-        .await
-        .expect("the OpenAPI document");
-    doc["paths"].get(path).is_some()
-}
-
 #[tokio::test]
 async fn every_subcommand_answers_in_tables_and_json_with_tokens() {
     let place = Place::new(&Db::Sqlite);
@@ -458,7 +443,6 @@ async fn runs_are_waited_for_and_followed_with_real_spark() {
         .env("CDP_SPARK_PROVISIONER__LAUNCHER__MASTER", "local[1]");
     let server = start_in(&place, &options);
     let base = server.base.clone();
-    let logs = has_route(&server, "/v1/scheduler/runs/{runId}/logs").await;
     for (component, app) in [("cli-ok", &ok_jar), ("cli-fail", &fail_jar)] {
         let (code, body) = server
             .post("/v1/provision", &request(&descriptor(component, app, None)))
@@ -498,33 +482,29 @@ async fn runs_are_waited_for_and_followed_with_real_spark() {
         "{out}"
     );
 
-    if logs {
-        let out = cli(&base, &[], &["logs", &ok_run]);
-        assert_eq!(out.code, 0, "{out}");
-        assert!(out.stdout.contains("cli ok"), "{out}");
-        let json = cli(&base, &[], &["logs", "--job", &ok, "-o", "json"]).json();
-        assert_eq!(json["runId"], ok_run.as_str(), "{json}");
-        assert_eq!(json["state"], "SUCCEEDED", "{json}");
-        assert!(
-            json["text"].as_str().is_some_and(|t| t.contains("cli ok")),
-            "{json}"
-        );
-        // --follow from the start of a run to its end.
-        let out = cli(&base, &[], &["trigger", &ok]);
-        let run = run_id_of(&out);
-        let out = cli(&base, &[], &["logs", &run, "--follow"]);
-        assert_eq!(out.code, 0, "{out}");
-        assert_eq!(
-            out.stdout.matches("cli ok").count(),
-            1,
-            "printed once: {out}"
-        );
-        assert!(out.stderr.contains("ended SUCCEEDED"), "{out}");
-        let out = cli(&base, &[], &["logs", "--job", &fail, "--follow"]);
-        assert_eq!(out.code, 1, "{out}");
-    } else {
-        println!("logs: the route is not on this server yet");
-    }
+    let out = cli(&base, &[], &["logs", &ok_run]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("cli ok"), "{out}");
+    let json = cli(&base, &[], &["logs", "--job", &ok, "-o", "json"]).json();
+    assert_eq!(json["runId"], ok_run.as_str(), "{json}");
+    assert_eq!(json["state"], "SUCCEEDED", "{json}");
+    assert!(
+        json["text"].as_str().is_some_and(|t| t.contains("cli ok")),
+        "{json}"
+    );
+    // --follow from the start of a run to its end.
+    let out = cli(&base, &[], &["trigger", &ok]);
+    let run = run_id_of(&out);
+    let out = cli(&base, &[], &["logs", &run, "--follow"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(
+        out.stdout.matches("cli ok").count(),
+        1,
+        "printed once: {out}"
+    );
+    assert!(out.stderr.contains("ended SUCCEEDED"), "{out}");
+    let out = cli(&base, &[], &["logs", "--job", &fail, "--follow"]);
+    assert_eq!(out.code, 1, "{out}");
     let out = cli(&base, &[], &["rerun", &ok_run, "--wait"]);
     assert_eq!(out.code, 0, "{out}\n{}", server.log());
     assert_ne!(run_id_of(&out), ok_run, "{out}");
@@ -562,10 +542,8 @@ async fn runs_are_waited_for_and_followed_with_real_spark() {
         run["runs"][0]["parameters"]["conf"]["spark.sql.shuffle.partitions"], "3",
         "{run}"
     );
-    if logs {
-        let out = cli(&base, &[], &["logs", &with_args]);
-        assert!(out.stdout.contains("cli ok 2"), "the run's args: {out}");
-    }
+    let out = cli(&base, &[], &["logs", &with_args]);
+    assert!(out.stdout.contains("cli ok 2"), "the run's args: {out}");
     let out = cli(
         &base,
         &[],

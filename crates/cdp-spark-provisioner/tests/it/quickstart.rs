@@ -57,7 +57,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn the_readme_quickstart_runs_as_written() {
     let repo = repository();
     let readme = std::fs::read_to_string(repo.join("README.md")).expect("README.md");
-    let mut lines = quickstart_block(&readme);
+    let lines = quickstart_block(&readme);
     assert!(
         lines.iter().any(|l| l.contains("jobs trigger"))
             && lines.iter().any(|l| l.contains("jobs logs"))
@@ -77,18 +77,6 @@ fn the_readme_quickstart_runs_as_written() {
         .env("SPARK_HOME", &spark_home);
     let server = start_in(&place, &options);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let logs_route = runtime.block_on(async {
-        let (_, doc) = server.get("/openapi.json").await;
-        doc["paths"]
-            .get("/v1/scheduler/runs/{runId}/logs")
-            .is_some()
-    });
-    if !logs_route {
-        // The logs route is another branch's: until it is merged, the
-        // quickstart is checked without its `jobs logs` step.
-        println!("the server has no logs route yet: the `jobs logs` step is left out");
-        lines.retain(|l| !l.contains("jobs logs"));
-    }
 
     // The repository's layout, with the binary under test as the release
     // build `scripts/run.sh` makes.
@@ -134,12 +122,10 @@ fn the_readme_quickstart_runs_as_written() {
     assert!(stdout.contains("COMPLETED: "), "{stdout}");
     assert!(stderr.contains("SUCCEEDED"), "trigger --wait: {stderr}");
     assert!(stdout.contains("examples.HelloSpark"), "show: {stdout}");
-    if logs_route {
-        assert!(
-            stdout.contains("hello-spark: sum(1..100) = 5050"),
-            "the log shows the job's output: {stdout}"
-        );
-    }
+    assert!(
+        stdout.contains("hello-spark: sum(1..100) = 5050"),
+        "the log shows the job's output: {stdout}"
+    );
     // The run, as the API has it.
     let run = runtime.block_on(async {
         let (code, page) = server
