@@ -47,6 +47,16 @@ pub enum Command {
     /// Create or upgrade the job store's tables (Quartz 2.3's and ours);
     /// re-running is a no-op. `serve` also migrates at start-up.
     Migrate(MigrateArgs),
+    /// A client of a running server's job status API: list, show, run and
+    /// follow jobs. Exit codes: 0 ok, 1 the server refused the request (or,
+    /// with --wait/--follow, the run ended other than SUCCEEDED), 2 usage,
+    /// 3 the server cannot be reached, 4 authentication refused (401/403),
+    /// 5 not found (404). Tokens come from the environment only:
+    /// CDP_SPARK_PROVISIONER_STATUS_TOKEN (reads),
+    /// CDP_SPARK_PROVISIONER_TRIGGER_TOKEN (writes),
+    /// CDP_SPARK_PROVISIONER_COORDINATOR_TOKEN (provision), each falling
+    /// back to CDP_SPARK_PROVISIONER_TOKEN.
+    Jobs(JobsArgs),
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -190,4 +200,192 @@ pub struct CronNextArgs {
     /// each line, a TAB and its result.
     #[arg(long)]
     pub batch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    /// The server's base URL.
+    #[arg(
+        long,
+        global = true,
+        env = "CDP_SPARK_PROVISIONER_SERVER",
+        default_value = "http://127.0.0.1:8093"
+    )]
+    pub server: String,
+
+    /// `table` for people, `json` for scripts (the API's JSON as answered).
+    #[arg(long, short, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    #[command(subcommand)]
+    pub command: JobsCommand,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+/// A job is addressed as `GROUP/NAME`: the data product id and the
+/// descriptor's jobName, e.g. `urn:dmb:dp:finance:cashflow:0/my-job`.
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// The jobs the server knows, with their last run.
+    List(ListArgs),
+    /// A job: its settings, triggers and last runs.
+    Show(JobArg),
+    /// Runs, newest first, of one job or all.
+    Runs(RunsArgs),
+    /// The end of a run's driver log; --follow prints it as it grows until
+    /// the run ends.
+    Logs(LogsArgs),
+    /// Run a job now, with its own parameters or the given ones.
+    Trigger(TriggerArgs),
+    /// Run a run again (same nominal time and parameters).
+    Rerun(RerunArgs),
+    /// One run per fire time of the job's schedule in [--from, --to].
+    Backfill(BackfillArgs),
+    /// Pause a job (or every job of a data product, or all jobs).
+    Pause(PauseArgs),
+    /// Resume a job (or every job of a data product, or all jobs).
+    Resume(PauseArgs),
+    /// Why did (or didn't) a job run: every fire time in [--from, --to].
+    Explain(ExplainArgs),
+    /// Provision a component descriptor file (YAML) through the server's
+    /// `POST /v1/provision`, waiting for the answer.
+    Provision(ProvisionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JobArg {
+    /// GROUP/NAME: the data product id and the jobName.
+    pub job: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only the jobs of this data product.
+    #[arg(long)]
+    pub data_product: Option<String>,
+    /// Only the jobs whose latest run is in this state, or a view the
+    /// server knows (FAILING, LATE, PAUSED, NEVER_RUN).
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Jobs per page, 1 to 1000.
+    #[arg(long, default_value_t = 200)]
+    pub limit: u64,
+    /// Jobs to skip, in key order.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Only the runs of this job (GROUP/NAME).
+    #[arg(long)]
+    pub job: Option<String>,
+    /// Only the runs in this state (RUNNING, FAILED, ...).
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Runs per page, 1 to 500.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u64,
+    /// Runs to skip, newest first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["run", "job"])))]
+pub struct LogsArgs {
+    /// The run id.
+    pub run: Option<String>,
+    /// Instead of a run id: the latest run of this job (GROUP/NAME).
+    #[arg(long)]
+    pub job: Option<String>,
+    /// Bytes of the end of the log, 1 to 4194304.
+    #[arg(long, default_value_t = 65536)]
+    pub tail: u64,
+    /// Print the log as it grows until the run ends; exit 1 unless it
+    /// ended SUCCEEDED.
+    #[arg(long, short)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TriggerArgs {
+    /// GROUP/NAME: the data product id and the jobName.
+    pub job: String,
+    /// An argument of the run instead of the job's `args` (repeatable, in
+    /// order; give `--arg ''` alone for none).
+    #[arg(long = "arg", allow_hyphen_values = true)]
+    pub args: Vec<String>,
+    /// A Spark conf entry KEY=VALUE of the run instead of the job's `conf`
+    /// (repeatable).
+    #[arg(long = "conf")]
+    pub conf: Vec<String>,
+    /// Wait for the run to end; exit 1 unless it ended SUCCEEDED.
+    #[arg(long, short)]
+    pub wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RerunArgs {
+    /// The run to repeat.
+    pub run: String,
+    /// Wait for the new run to end; exit 1 unless it ended SUCCEEDED.
+    #[arg(long, short)]
+    pub wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackfillArgs {
+    /// GROUP/NAME: the data product id and the jobName.
+    pub job: String,
+    /// Start of the window (RFC 3339, included).
+    #[arg(long)]
+    pub from: String,
+    /// End of the window (RFC 3339, included; not in the future).
+    #[arg(long)]
+    pub to: String,
+    /// List the fire times; create no run.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Most runs of the backfill in flight at once, 1 to 100.
+    #[arg(long)]
+    pub max_parallel: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["job", "data_product", "all"])))]
+pub struct PauseArgs {
+    /// GROUP/NAME: the data product id and the jobName.
+    pub job: Option<String>,
+    /// Every job of this data product.
+    #[arg(long)]
+    pub data_product: Option<String>,
+    /// Every job of the server.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// GROUP/NAME: the data product id and the jobName.
+    pub job: String,
+    /// Start of the window (RFC 3339, included).
+    #[arg(long)]
+    pub from: String,
+    /// End of the window (RFC 3339, included).
+    #[arg(long)]
+    pub to: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ProvisionArgs {
+    /// The component descriptor (YAML, as the Coordinator sends it), or `-`
+    /// for standard input.
+    #[arg(long, short)]
+    pub descriptor: PathBuf,
 }

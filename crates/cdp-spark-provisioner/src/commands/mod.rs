@@ -2,6 +2,8 @@
 
 pub mod bench;
 pub mod cron;
+pub mod jobs;
+mod jobs_render;
 pub mod migrate;
 pub mod serve;
 pub mod validate;

@@ -11,6 +11,7 @@
 mod support;
 
 mod cli_cron;
+mod cli_jobs;
 mod cli_migrate;
 mod cli_validate;
 mod console_browser;
@@ -27,6 +28,7 @@ mod http_secrets;
 mod http_service;
 mod http_store_durability;
 mod http_store_growth;
+mod quickstart;
 mod spark_local_e2e;
 mod spark_local_explain;
 mod spark_local_logs;
