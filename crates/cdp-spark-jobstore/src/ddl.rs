@@ -649,7 +649,7 @@ pub fn runs_queue_columns(backend: Backend, prefix: &str) -> Vec<String> {
     let columns = [
         "PARAMETERS TEXT NULL",
         "BACKFILL_ID VARCHAR(64) NULL",
-        "BACKFILL_MAX_PARALLEL INTEGER NULL",
+        "BACKFILL_MAX_PARALLEL BIGINT NULL",
     ];
     let index = format!("IDX_{prefix}CDP_R_BACKFILL");
     let index_columns = "SCHED_NAME,BACKFILL_ID,STATE";

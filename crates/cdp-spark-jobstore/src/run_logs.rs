@@ -168,13 +168,12 @@ impl RunLogStorePort for DieselJobStore {
                     .bind::<Text, _>(IN_FLIGHT[0].as_str())
                     .bind::<Text, _>(IN_FLIGHT[1].as_str())
                     .execute(conn)?;
-                let left: Vec<Count> = query(&format!(
-                    "SELECT CAST(COUNT(*) AS SIGNED) AS N FROM {runs} WHERE {of_job}"
-                ))
-                .bind::<Text, _>(&inner.sched)
-                .bind::<Text, _>(&job.group)
-                .bind::<Text, _>(&job.name)
-                .load(conn)?;
+                let left: Vec<Count> =
+                    query(&format!("SELECT COUNT(*) AS N FROM {runs} WHERE {of_job}"))
+                        .bind::<Text, _>(&inner.sched)
+                        .bind::<Text, _>(&job.group)
+                        .bind::<Text, _>(&job.name)
+                        .load(conn)?;
                 Ok(RunHistoryRemoved {
                     runs: deleted_runs as u64,
                     logs: deleted_logs as u64,
