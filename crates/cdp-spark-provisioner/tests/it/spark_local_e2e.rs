@@ -102,18 +102,7 @@ async fn scheduled_failing_and_manual_runs_reach_their_spark_final_status() {
         "throw new IllegalStateException(\"e2e failure on purpose\");",
     );
     let place = Place::new(&Db::Sqlite);
-    let options = ServerOptions::default()
-        .scheduler()
-        .env("CDP_SPARK_PROVISIONER__SCHEDULER__IDLE_WAIT_MS", "500")
-        .env(
-            "CDP_SPARK_PROVISIONER__SCHEDULER__FOLLOW_INTERVAL_MS",
-            "500",
-        )
-        .env(
-            "CDP_SPARK_PROVISIONER__LAUNCHER__EXTRA_ENV",
-            "{SPARK_LOCAL_IP = \"127.0.0.1\"}",
-        )
-        .env("CDP_SPARK_PROVISIONER__LAUNCHER__MASTER", "local[1]");
+    let options = ServerOptions::default().spark_local();
     let mut server = start_in(&place, &options);
     assert!(
         server.logged("spark-submit from SPARK_HOME"),

@@ -43,18 +43,7 @@ async fn explain_answers_every_fire_time_of_a_running_job() {
     let _ = spark_home();
     let slow = jar("explain-slow", "Thread.sleep(3000);");
     let place = Place::new(&Db::Sqlite);
-    let options = ServerOptions::default()
-        .scheduler()
-        .env("CDP_SPARK_PROVISIONER__SCHEDULER__IDLE_WAIT_MS", "500")
-        .env(
-            "CDP_SPARK_PROVISIONER__SCHEDULER__FOLLOW_INTERVAL_MS",
-            "500",
-        )
-        .env(
-            "CDP_SPARK_PROVISIONER__LAUNCHER__EXTRA_ENV",
-            "{SPARK_LOCAL_IP = \"127.0.0.1\"}",
-        )
-        .env("CDP_SPARK_PROVISIONER__LAUNCHER__MASTER", "local[1]");
+    let options = ServerOptions::default().spark_local();
     let mut server = start_in(&place, &options);
     let component = "explain-forbid";
     let provisioned_at = Utc::now();

@@ -38,17 +38,7 @@ fn header<'h>(headers: &'h reqwest::header::HeaderMap, name: &str) -> &'h str {
 
 fn options() -> ServerOptions {
     ServerOptions::default()
-        .scheduler()
-        .env("CDP_SPARK_PROVISIONER__SCHEDULER__IDLE_WAIT_MS", "500")
-        .env(
-            "CDP_SPARK_PROVISIONER__SCHEDULER__FOLLOW_INTERVAL_MS",
-            "500",
-        )
-        .env(
-            "CDP_SPARK_PROVISIONER__LAUNCHER__EXTRA_ENV",
-            "{SPARK_LOCAL_IP = \"127.0.0.1\"}",
-        )
-        .env("CDP_SPARK_PROVISIONER__LAUNCHER__MASTER", "local[1]")
+        .spark_local()
         .env("CDP_SPARK_PROVISIONER__LAUNCHER__RUN_LOG_FLUSH_SECS", "1")
         .env(
             "CDP_SPARK_PROVISIONER__LAUNCHER__SPARK_HISTORY_URL",

@@ -159,18 +159,7 @@ async fn failure_recovery_and_deadline_events_reach_the_webhook_once() {
         ),
     )
     .expect("config");
-    let mut options = ServerOptions::default()
-        .scheduler()
-        .env("CDP_SPARK_PROVISIONER__SCHEDULER__IDLE_WAIT_MS", "500")
-        .env(
-            "CDP_SPARK_PROVISIONER__SCHEDULER__FOLLOW_INTERVAL_MS",
-            "500",
-        )
-        .env(
-            "CDP_SPARK_PROVISIONER__LAUNCHER__EXTRA_ENV",
-            "{SPARK_LOCAL_IP = \"127.0.0.1\"}",
-        )
-        .env("CDP_SPARK_PROVISIONER__LAUNCHER__MASTER", "local[1]");
+    let mut options = ServerOptions::default().spark_local();
     options.args = vec!["--config".into(), config.display().to_string()];
     let mut server = start_in(&place, &options);
     assert!(server.logged("notifications on"), "{}", server.log());

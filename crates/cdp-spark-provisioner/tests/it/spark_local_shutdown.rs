@@ -40,18 +40,7 @@ async fn stopping_serve_kills_its_local_runs_and_stores_them_killed() {
         "System.out.println(\"sleeper up\"); Thread.sleep(600000L);",
     );
     let place = Place::new(&Db::Sqlite);
-    let options = ServerOptions::default()
-        .scheduler()
-        .env("CDP_SPARK_PROVISIONER__SCHEDULER__IDLE_WAIT_MS", "500")
-        .env(
-            "CDP_SPARK_PROVISIONER__SCHEDULER__FOLLOW_INTERVAL_MS",
-            "500",
-        )
-        .env(
-            "CDP_SPARK_PROVISIONER__LAUNCHER__EXTRA_ENV",
-            "{SPARK_LOCAL_IP = \"127.0.0.1\"}",
-        )
-        .env("CDP_SPARK_PROVISIONER__LAUNCHER__MASTER", "local[1]");
+    let options = ServerOptions::default().spark_local();
     let mut server = start_in(&place, &options);
     let (code, body) = server
         .post(

@@ -129,18 +129,7 @@ async fn a_run_longer_than_its_max_duration_is_killed_and_placeholders_are_repla
     let dir = tempfile::tempdir().expect("tempdir");
     let (slow_out, quick_out) = (dir.path().join("slow.txt"), dir.path().join("quick.txt"));
     let place = Place::new(&Db::Sqlite);
-    let options = ServerOptions::default()
-        .scheduler()
-        .env("CDP_SPARK_PROVISIONER__SCHEDULER__IDLE_WAIT_MS", "500")
-        .env(
-            "CDP_SPARK_PROVISIONER__SCHEDULER__FOLLOW_INTERVAL_MS",
-            "500",
-        )
-        .env(
-            "CDP_SPARK_PROVISIONER__LAUNCHER__EXTRA_ENV",
-            "{SPARK_LOCAL_IP = \"127.0.0.1\"}",
-        )
-        .env("CDP_SPARK_PROVISIONER__LAUNCHER__MASTER", "local[1]");
+    let options = ServerOptions::default().spark_local();
     let mut server = start_in(&place, &options);
     for (component, sleep, output, args, extra) in [
         (

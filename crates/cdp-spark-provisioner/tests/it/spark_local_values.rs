@@ -93,18 +93,7 @@ async fn the_job_receives_args_and_conf_values_as_written() {
     }
 
     let place = Place::new(&Db::Sqlite);
-    let options = ServerOptions::default()
-        .scheduler()
-        .env("CDP_SPARK_PROVISIONER__SCHEDULER__IDLE_WAIT_MS", "500")
-        .env(
-            "CDP_SPARK_PROVISIONER__SCHEDULER__FOLLOW_INTERVAL_MS",
-            "500",
-        )
-        .env(
-            "CDP_SPARK_PROVISIONER__LAUNCHER__EXTRA_ENV",
-            "{SPARK_LOCAL_IP = \"127.0.0.1\"}",
-        )
-        .env("CDP_SPARK_PROVISIONER__LAUNCHER__MASTER", "local[1]");
+    let options = ServerOptions::default().spark_local();
     let server = start_in(&place, &options);
     let (code, body) = server.post("/v1/provision", &request(&text)).await;
     assert_eq!(code, 200, "{body}\n{}", server.log());

@@ -163,6 +163,22 @@ impl ServerOptions {
 
     /// Run the scheduler engine (the harness disables it by default, so
     /// that no test starts Spark applications by accident).
+    /// The scheduler on, running real Spark in local mode (`local[1]` on
+    /// 127.0.0.1), acquiring and following every 500 ms.
+    pub fn spark_local(self) -> Self {
+        self.scheduler()
+            .env("CDP_SPARK_PROVISIONER__SCHEDULER__IDLE_WAIT_MS", "500")
+            .env(
+                "CDP_SPARK_PROVISIONER__SCHEDULER__FOLLOW_INTERVAL_MS",
+                "500",
+            )
+            .env(
+                "CDP_SPARK_PROVISIONER__LAUNCHER__EXTRA_ENV",
+                "{SPARK_LOCAL_IP = \"127.0.0.1\"}",
+            )
+            .env("CDP_SPARK_PROVISIONER__LAUNCHER__MASTER", "local[1]")
+    }
+
     pub fn scheduler(self) -> Self {
         self.env("CDP_SPARK_PROVISIONER__SCHEDULER__ENABLED", "true")
     }
