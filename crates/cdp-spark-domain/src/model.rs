@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use crate::cron::CronExpression;
 use serde::{Deserialize, Serialize};
@@ -315,7 +314,7 @@ pub enum TriggerSchedule {
         /// `CRON_EXPRESSION`, parsed.
         cron_expression: CronExpression,
         /// `TIME_ZONE_ID`, the zone the expression is evaluated in.
-        time_zone: Tz,
+        time_zone: crate::cron::JavaTimeZone,
         start_time: DateTime<Utc>,
         end_time: Option<DateTime<Utc>>,
     },

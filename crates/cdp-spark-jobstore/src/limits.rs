@@ -177,7 +177,7 @@ pub fn check_trigger(trigger: &TriggerDefinition) -> Result<(), RowError> {
         )?;
         text(
             || format!("the time zone '{time_zone}' of trigger {}", trigger.key),
-            time_zone.name(),
+            &time_zone.name(),
             "TIME_ZONE_ID",
             TIME_ZONE_LEN,
             "use an IANA zone id such as Europe/Rome",

@@ -36,6 +36,10 @@ pub fn read(name: &str) -> String {
     })
 }
 
+/// What Java 17's `TimeZone.getTimeZone` answers for every id it lists and
+/// for custom and unknown ones (`crates/cdp-spark-domain/tests/java/JavaTimeZones.java`).
+pub const JAVA_TIME_ZONES: &str = "java-time-zones.tsv";
+
 /// The scheduled Spark component descriptor, as the Coordinator sends it.
 pub const SCHEDULED_DESCRIPTOR: &str = "descriptors/component-spark-scheduled.yaml";
 /// The Quartz 2.3.2 cron oracle (scripts/quartz-cron-oracle.sh).

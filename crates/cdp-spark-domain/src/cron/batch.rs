@@ -10,12 +10,9 @@
 //! `0W` in day-of-month).
 
 use std::fmt::Write as _;
-use std::str::FromStr;
 
+use super::{CronExpression, JavaTimeZone, Next};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
-
-use super::{CronExpression, Next};
 
 /// The most fire times one line may ask for.
 pub const MAX_COUNT: usize = 10_000;
@@ -23,7 +20,13 @@ pub const MAX_COUNT: usize = 10_000;
 const FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
 
 /// The result column for `expression` after `after` in `tz`.
-pub fn answer(expression: &str, after: DateTime<Utc>, tz: Tz, count: usize) -> String {
+pub fn answer(
+    expression: &str,
+    after: DateTime<Utc>,
+    tz: impl Into<JavaTimeZone>,
+    count: usize,
+) -> String {
+    let tz = tz.into();
     let Ok(cron) = CronExpression::parse(expression) else {
         return "INVALID".to_string();
     };
@@ -73,8 +76,8 @@ pub fn answer_line(line: &str) -> Result<String, String> {
             )
         })?
         .with_timezone(&Utc);
-    let tz = Tz::from_str(zone).map_err(|_| {
-        format!("time zone '{zone}' is not an IANA zone id; write e.g. UTC or Europe/Rome")
+    let tz = JavaTimeZone::parse(zone).map_err(|e| {
+        format!("time zone '{zone}' is {e}; write e.g. UTC, Europe/Rome or GMT+05:30")
     })?;
     let count = count
         .parse::<usize>()
@@ -120,11 +123,11 @@ mod tests {
     #[test]
     fn accepted_but_unevaluable_is_an_error_or_a_hang() {
         assert_eq!(
-            answer("L * * ? * *", DateTime::UNIX_EPOCH, Tz::UTC, 1),
+            answer("L * * ? * *", DateTime::UNIX_EPOCH, JavaTimeZone::UTC, 1),
             "ERROR"
         );
         assert_eq!(
-            answer("0 0 12 0W * ?", DateTime::UNIX_EPOCH, Tz::UTC, 1),
+            answer("0 0 12 0W * ?", DateTime::UNIX_EPOCH, JavaTimeZone::UTC, 1),
             "HANGS"
         );
     }

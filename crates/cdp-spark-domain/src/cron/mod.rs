@@ -11,6 +11,7 @@
 //! - `eval`: Quartz's search, step for step, on
 //! - `calendar`: the lenient `java.util.GregorianCalendar` it runs on, and
 //! - `zone`: time zones as Java resolves wall-clock times;
+//! - `zone_id`: which zone ids Java resolves, and to what ([`JavaTimeZone`]);
 //! - [`batch`]: the oracle's line format, for the CLI;
 //! - `describe`: a short English reading of an expression.
 
@@ -21,12 +22,14 @@ mod eval;
 mod parser;
 mod value_set;
 mod zone;
+mod zone_id;
+
+pub use zone_id::{JavaTimeZone, UnknownTimeZone};
 
 use std::fmt;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, Utc};
-use chrono_tz::Tz;
 
 /// The seven fields of a Quartz expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -122,19 +125,29 @@ impl CronExpression {
     /// Also `None` for the few expressions Quartz accepts but cannot
     /// evaluate: it throws for a field that lists no value (such as `L` in
     /// the seconds field) and never returns for some (such as `0W`).
-    pub fn next_after(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
-        match self.search(after.timestamp(), tz) {
+    pub fn next_after(
+        &self,
+        after: DateTime<Utc>,
+        tz: impl Into<JavaTimeZone>,
+    ) -> Option<DateTime<Utc>> {
+        match self.search(after.timestamp(), tz.into()) {
             Next::At(t) => DateTime::from_timestamp(t, 0),
             Next::Never | Next::Fails | Next::Hangs => None,
         }
     }
 
-    pub(crate) fn search(&self, after: i64, tz: Tz) -> Next {
-        eval::time_after(&self.inner.spec, after, zone::model(tz))
+    pub(crate) fn search(&self, after: i64, tz: JavaTimeZone) -> Next {
+        eval::time_after(&self.inner.spec, after, tz.model())
     }
 
     /// The next `count` fire times after `after`.
-    pub fn next_times(&self, after: DateTime<Utc>, tz: Tz, count: usize) -> Vec<DateTime<Utc>> {
+    pub fn next_times(
+        &self,
+        after: DateTime<Utc>,
+        tz: impl Into<JavaTimeZone>,
+        count: usize,
+    ) -> Vec<DateTime<Utc>> {
+        let tz = tz.into();
         let mut out = Vec::with_capacity(count.min(1024));
         let mut t = after;
         while out.len() < count {

@@ -16,7 +16,8 @@
 //! - after the table Java reads the wall time as standard time, and Java 17
 //!   corrects a time that falls in the gap the same way.
 
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
 
 use chrono::{DateTime, Datelike, Offset, TimeZone, Timelike};
 use chrono_tz::{Tz, TZ_VARIANTS};
@@ -198,6 +199,23 @@ impl ZoneModel {
                 hi: i64::MAX,
                 off: self.last_off,
             },
+        }
+    }
+
+    /// Java's raw offset (`TimeZone.getRawOffset`), in seconds.
+    pub(crate) fn raw(&self) -> i32 {
+        self.raw
+    }
+
+    /// A zone that never changes offset (Java's custom `GMT+hh:mm` ids and
+    /// its fixed old ids such as `EST`).
+    fn fixed(offset: i32) -> ZoneModel {
+        ZoneModel {
+            table: Transitions::default(),
+            wall_keys: Vec::new(),
+            raw: offset,
+            last_rule: None,
+            last_off: offset,
         }
     }
 
@@ -406,6 +424,100 @@ pub(crate) fn model(tz: Tz) -> &'static ZoneModel {
         // rather than fail.
         None => Box::leak(Box::new(ZoneModel::build(tz))),
     }
+}
+
+/// The JDK's `SystemV/*` zones with daylight saving time (`SystemV/EST5EDT`):
+/// a standard offset and the JDK's own `SystemV` rule, one hour from the
+/// last Sunday of April at 02:00 to the last Sunday of October at 02:00
+/// (1974 from 6 January to the last Sunday of November, 1975 from 23
+/// February), every year, never the US rules of 1987 or 2007.
+pub(crate) fn system_v_model(raw: i32) -> &'static ZoneModel {
+    static SYSTEM_V: OnceLock<Mutex<BTreeMap<i32, &'static ZoneModel>>> = OnceLock::new();
+    let mut models = SYSTEM_V
+        .get_or_init(|| Mutex::new(BTreeMap::new()))
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    models
+        .entry(raw)
+        .or_insert_with(|| Box::leak(Box::new(ZoneModel::system_v(raw))))
+}
+
+impl ZoneModel {
+    fn system_v(raw: i32) -> ZoneModel {
+        let dst = raw + 3600;
+        // Times are standard local time: 02:00 daylight time is 01:00.
+        let rule = |month, day| Recurring {
+            month,
+            day,
+            time: 7200,
+            after: dst,
+        };
+        let back = |month, day| Recurring {
+            month,
+            day,
+            time: 3600,
+            after: raw,
+        };
+        const SUNDAY: u32 = 6;
+        let (april, october) = (
+            rule(4, DayRule::Last(SUNDAY)),
+            back(10, DayRule::Last(SUNDAY)),
+        );
+        let year_rules = |year: i32| match year {
+            1974 => [rule(1, DayRule::Fixed(6)), back(11, DayRule::Last(SUNDAY))],
+            1975 => [rule(2, DayRule::Fixed(23)), october],
+            _ => [april, october],
+        };
+        let mut table = Transitions::default();
+        for year in 1900..=2037 {
+            for r in year_rules(year) {
+                if let Some(at) = r.instant(year, raw) {
+                    table.at.push(at);
+                    table.off.push(r.after);
+                }
+            }
+        }
+        let mut transitions = Transitions::default();
+        for year in RULE_YEARS {
+            for r in [april, october] {
+                if let Some(at) = r.instant(year, raw) {
+                    transitions.at.push(at);
+                    transitions.off.push(r.after);
+                }
+            }
+        }
+        let wall_keys = table
+            .at
+            .iter()
+            .zip(&table.off)
+            .map(|(t, o)| t + i64::from(*o))
+            .collect();
+        ZoneModel {
+            table,
+            wall_keys,
+            raw,
+            last_rule: Some(LastRule {
+                raw,
+                transitions,
+                before: raw,
+            }),
+            last_off: raw,
+        }
+    }
+}
+
+/// The model of a fixed offset in seconds, built on first use and kept for
+/// the process (Java's custom ids are whole minutes within ±23:59, so at
+/// most 2,879 of them).
+pub(crate) fn fixed_model(offset: i32) -> &'static ZoneModel {
+    static FIXED: OnceLock<Mutex<BTreeMap<i32, &'static ZoneModel>>> = OnceLock::new();
+    let mut models = FIXED
+        .get_or_init(|| Mutex::new(BTreeMap::new()))
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    models
+        .entry(offset)
+        .or_insert_with(|| Box::leak(Box::new(ZoneModel::fixed(offset))))
 }
 
 #[cfg(test)]

@@ -3,11 +3,9 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use chrono_tz::Tz;
-
-use crate::cron::CronExpression;
+use crate::cron::{CronExpression, JavaTimeZone};
 use crate::model::{MAX_CRON_EXPRESSION_LEN, MAX_TIME_ZONE_LEN};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::check::{join, Checker};
 use super::duration::MaxDuration;
@@ -154,7 +152,7 @@ pub(crate) fn schedule(node: &Node, base: &str, c: &mut Checker) -> Option<Sched
     let (Some(cron), Ok(start), Ok(end), Ok(time_zone)) = (cron, start, end, time_zone) else {
         return None;
     };
-    let time_zone = time_zone.unwrap_or(Tz::UTC);
+    let time_zone = time_zone.unwrap_or(JavaTimeZone::UTC);
     if end.zip(start).is_some_and(|(end, start)| end <= start) {
         return None;
     }
@@ -220,7 +218,7 @@ fn fires(
     cron: &CronExpression,
     start: Option<DateTime<Utc>>,
     end: Option<DateTime<Utc>>,
-    zone: Tz,
+    zone: JavaTimeZone,
 ) -> bool {
     let from = start.unwrap_or(DateTime::UNIX_EPOCH) - TimeDelta::seconds(1);
     match cron.next_after(from, zone) {
@@ -274,35 +272,51 @@ fn format_timestamp(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-fn zone(node: &Node, field: &str, c: &mut Checker) -> Option<Tz> {
-    let hint = "use an IANA time zone id such as UTC, Europe/Rome or America/New_York";
+/// `timeZone`: an id as Quartz's `TimeZone.getTimeZone` resolves it (an
+/// IANA id, a custom `GMT+hh:mm`, a JDK id such as `PST` or
+/// `SystemV/EST5`); where Java would silently fall back to GMT, an issue.
+fn zone(node: &Node, field: &str, c: &mut Checker) -> Option<JavaTimeZone> {
+    let hint = "use an IANA time zone id such as UTC, Europe/Rome or America/New_York, or a \
+                fixed offset such as GMT+05:30";
     let text = c.string_value(node, field, hint)?;
-    match text.parse::<Tz>() {
-        // The zone's id is what Quartz keeps (TIME_ZONE_ID); no IANA id is
-        // that long today, the rule keeps it so should one ever be.
+    match JavaTimeZone::parse(&text) {
+        // The zone's id is what Quartz keeps (TIME_ZONE_ID); no id Java
+        // resolves is that long today, the rule keeps it so should one ever be.
         Ok(tz) if c.store_limits && tz.name().chars().count() > MAX_TIME_ZONE_LEN => {
             c.add(
                 field,
                 format!(
                     "'{}' is longer than the {MAX_TIME_ZONE_LEN} characters Quartz keeps for a \
                      time zone id (TIME_ZONE_ID)",
-                    shorten(tz.name(), 120)
+                    shorten(&tz.name(), 120)
                 ),
                 "use another id of the same zone",
             );
             None
         }
         Ok(tz) => Some(tz),
-        Err(_) => {
+        Err(unknown) => {
             let wanted = text.trim();
             let suggestion = chrono_tz::TZ_VARIANTS
                 .iter()
-                .find(|tz| tz.name().eq_ignore_ascii_case(wanted))
-                .map(|tz| format!("did you mean '{}'? ", tz.name()))
+                .map(|tz| tz.name())
+                .find(|name| name.eq_ignore_ascii_case(wanted))
+                .map(str::to_string)
+                .or_else(|| {
+                    JavaTimeZone::parse(&wanted.to_ascii_uppercase())
+                        .ok()
+                        .filter(|z| z.is_fixed_offset())
+                        .map(|z| z.name())
+                })
+                .map(|name| format!("did you mean '{name}'? "))
                 .unwrap_or_default();
             c.add(
                 field,
-                format!("'{}' is not an IANA time zone id", shorten(&text, 80)),
+                format!(
+                    "'{}' is {unknown}; Quartz would silently run the schedule in GMT, this \
+                     provisioner refuses it",
+                    shorten(&text, 80)
+                ),
                 format!("{suggestion}{hint}"),
             );
             None

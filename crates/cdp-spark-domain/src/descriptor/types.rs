@@ -4,10 +4,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use crate::artifact::ArtifactUri;
-use crate::cron::CronExpression;
+use crate::cron::{CronExpression, JavaTimeZone};
 use crate::model::MAX_KEY_LEN;
 
 /// A parsed `COMPONENT_DESCRIPTOR`: the data product and the one workload
@@ -96,8 +95,9 @@ pub struct Schedule {
     pub cron: CronExpression,
     pub start_date: Option<DateTime<Utc>>,
     pub end_date: Option<DateTime<Utc>>,
-    /// IANA zone the expression is evaluated in (default UTC).
-    pub time_zone: Tz,
+    /// The zone the expression is evaluated in, as Java resolves its id
+    /// (an IANA id, a custom `GMT+hh:mm`, a JDK id such as `PST`; default UTC).
+    pub time_zone: JavaTimeZone,
     /// What a fire does while a run of the job is still going (default
     /// [`ConcurrencyPolicy::Forbid`]).
     pub concurrency_policy: ConcurrencyPolicy,

@@ -7,8 +7,8 @@
 //! first. A window with more than the operator's bound
 //! (`scheduler.backfill_max_runs`) is refused with the count.
 
+use crate::cron::JavaTimeZone;
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::cron::CronExpression;
@@ -114,7 +114,7 @@ pub fn fire_times(
             "start it with POST …/trigger instead",
         ));
     };
-    let (cron, zone): (&CronExpression, Tz) = (cron_expression, *time_zone);
+    let (cron, zone): (&CronExpression, JavaTimeZone) = (cron_expression, *time_zone);
     let start = from.max(*start_time);
     let end = match end_time {
         Some(e) => to.min(*e),
@@ -259,7 +259,7 @@ mod tests {
             fire_times(&s, utc(2026, 3, 27, 0, 0, 0), utc(2026, 3, 31, 0, 0, 0), 10).expect("ok");
         let expected: Vec<DateTime<Utc>> = {
             let cron = CronExpression::parse("0 30 2 * * ?").expect("cron");
-            let zone: Tz = "Europe/Berlin".parse().expect("zone");
+            let zone: chrono_tz::Tz = "Europe/Berlin".parse().expect("zone");
             cron.next_times(utc(2026, 3, 27, 0, 0, 0), zone, 10)
                 .into_iter()
                 .take_while(|t| *t <= utc(2026, 3, 31, 0, 0, 0))

@@ -10,8 +10,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::cron::JavaTimeZone;
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::cron::CronExpression;
@@ -167,7 +167,7 @@ pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), Explai
 /// trigger's start and end), refused past [`MAX_FIRE_TIMES`].
 pub fn fire_times(
     cron: &CronExpression,
-    zone: Tz,
+    zone: JavaTimeZone,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<DateTime<Utc>>, ExplainError> {

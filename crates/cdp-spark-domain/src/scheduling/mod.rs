@@ -10,7 +10,6 @@
 //! Nothing here does I/O or reads a clock: "now" is always an argument.
 
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
 
 use crate::cron::CronExpression;
 use crate::descriptor::ConcurrencyPolicy;
@@ -63,7 +62,7 @@ pub fn decode_cron_schedule(
         trigger: key.to_string(),
         problem: reasons::invalid_cron(cron_expression, &e.to_string()),
     })?;
-    let zone: Tz = time_zone.parse().map_err(|_| ScheduleError {
+    let zone: crate::cron::JavaTimeZone = time_zone.parse().map_err(|_| ScheduleError {
         trigger: key.to_string(),
         problem: reasons::invalid_time_zone(time_zone),
     })?;

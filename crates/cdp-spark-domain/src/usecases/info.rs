@@ -90,7 +90,10 @@ pub fn provisioning_info(
                 .next_times(from, schedule.time_zone, NEXT_FIRE_TIMES_SHOWN)
                 .into_iter()
                 .filter(|t| schedule.end_date.is_none_or(|end| *t <= end))
-                .map(|t| t.with_timezone(&schedule.time_zone).to_rfc3339())
+                .map(|t| {
+                    t.with_timezone(&schedule.time_zone.offset_at(t))
+                        .to_rfc3339()
+                })
                 .collect();
             public.insert(
                 "nextRuns".into(),

@@ -516,7 +516,7 @@ async fn provision_stores_the_job_and_its_cron_trigger() {
                 && t.next_fire_time
                     == Utc.with_ymd_and_hms(2026, 11, 25, 2, 30, 0).single()
                 && matches!(&t.schedule, TriggerSchedule::Cron { cron_expression, time_zone, .. }
-                    if cron_expression.as_str() == "0 30 2 ? * MON-FRI" && *time_zone == chrono_tz::Tz::UTC)
+                    if cron_expression.as_str() == "0 30 2 ? * MON-FRI" && *time_zone == crate::cron::JavaTimeZone::UTC)
         })
         .returning(|_, _| Ok(ReplaceOutcome::Created));
     let p = Provisioner::new(

@@ -108,7 +108,7 @@ fn the_fixture_parses_into_every_value() {
         s.end_date,
         Some(Utc.with_ymd_and_hms(2030, 12, 31, 23, 59, 59).unwrap())
     );
-    assert_eq!(s.time_zone, chrono_tz::UTC);
+    assert_eq!(s.time_zone, chrono_tz::UTC.into());
     assert_eq!(s.concurrency_policy, ConcurrencyPolicy::Forbid);
     assert_eq!(s.retries, 0);
     assert_eq!(s.retry_delay, None);
@@ -928,7 +928,7 @@ fn end_date_must_be_after_start_date() {
 }
 
 #[test]
-fn time_zone_is_an_iana_id() {
+fn time_zone_is_an_id_java_resolves() {
     let end = "            endDate: 2030-12-31T23:59:59Z\n";
     let issue = only_issue(
         &fixture_with(&[(
@@ -936,7 +936,7 @@ fn time_zone_is_an_iana_id() {
             "            endDate: 2030-12-31T23:59:59Z\n            timeZone: europe/rome\n",
         )]),
         &format!("{SCHED}.timeZone"),
-        "'europe/rome' is not an IANA time zone id",
+        "'europe/rome' is not a time zone id Java knows",
     );
     assert!(
         issue.hint.contains("Europe/Rome"),
@@ -949,14 +949,39 @@ fn time_zone_is_an_iana_id() {
             "            endDate: 2030-12-31T23:59:59Z\n            timeZone: CEST+2\n",
         )]),
         &format!("{SCHED}.timeZone"),
-        "not an IANA time zone id",
+        "Quartz would silently run the schedule in GMT, this provisioner refuses it",
     );
+    let issue = only_issue(
+        &fixture_with(&[(
+            end,
+            "            endDate: 2030-12-31T23:59:59Z\n            timeZone: gmt+5:30\n",
+        )]),
+        &format!("{SCHED}.timeZone"),
+        "'gmt+5:30' is not a time zone id Java knows",
+    );
+    assert!(issue.hint.contains("'GMT+05:30'"), "{}", issue.hint);
+    // Java's custom ids and the JDK's old ids, named as Java names them.
+    for (id, java) in [
+        ("GMT+5", "GMT+05:00"),
+        ("GMT+0530", "GMT+05:30"),
+        ("GMT-8", "GMT-08:00"),
+        ("PST", "PST"),
+        ("EST", "EST"),
+        ("SystemV/EST5", "SystemV/EST5"),
+    ] {
+        let d = ok(&fixture_with(&[(
+            end,
+            &format!("            endDate: 2030-12-31T23:59:59Z\n            timeZone: \"{id}\"\n"),
+        )]));
+        let s = d.component.specific.job_config.schedule.expect("schedule");
+        assert_eq!(s.time_zone.name(), java, "{id}");
+    }
     let d = ok(&fixture_with(&[(
         end,
         "            endDate: 2030-12-31T23:59:59Z\n            timeZone: Europe/Rome\n",
     )]));
     let s = d.component.specific.job_config.schedule.expect("schedule");
-    assert_eq!(s.time_zone, chrono_tz::Europe::Rome);
+    assert_eq!(s.time_zone, chrono_tz::Europe::Rome.into());
 }
 
 #[test]

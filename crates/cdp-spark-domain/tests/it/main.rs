@@ -18,3 +18,4 @@ mod fuzz_corpus;
 mod jar_damaged;
 mod jar_large;
 mod jar_main_class;
+mod time_zone_ids;
