@@ -125,6 +125,11 @@ pub struct SchedulerSettings {
     /// Most runs one backfill (`POST …/jobs/{group}/{name}/backfill`)
     /// creates: a window with more fire times is refused with the count.
     pub backfill_max_runs: usize,
+    /// Start one run of a job without a schedule when it is provisioned
+    /// (created or changed), as the existing Scala provisioner did; a job's
+    /// `jobConfig.runAtProvision` wins. `false`: such a job waits for a
+    /// manual trigger.
+    pub run_unscheduled_at_provision: bool,
 }
 
 impl Default for SchedulerSettings {
@@ -144,6 +149,7 @@ impl Default for SchedulerSettings {
             stop_timeout_secs: 30,
             kill_on_unprovision: d.kill_on_unprovision,
             backfill_max_runs: DEFAULT_BACKFILL_MAX_RUNS,
+            run_unscheduled_at_provision: false,
         }
     }
 }

@@ -3,13 +3,12 @@
 //! [`ComponentDescriptor`] or return every failed rule with its field path.
 //! Fields this provisioner does not use are tolerated.
 
-use std::collections::BTreeMap;
-
 use crate::artifact::{ArtifactUri, ArtifactUriError};
 use crate::issues::Issues;
 use crate::model::MAX_KEY_LEN;
 
 use super::check::{index, join, Checker};
+use super::conf_policy::conf;
 use super::schedule::schedule;
 use super::types::{
     component_field, ComponentDescriptor, DataProduct, JavaClassName, JobConfig, JobName,
@@ -338,6 +337,11 @@ fn spark_workload(
 
     let queue_field = join(base, "queue");
     let queue = c.optional(node, "queue", |c, n| {
+        // `queue: ""` is what the Scala provisioner's descriptors send for
+        // "no queue": YARN's default queue, as when it is left out.
+        if matches!(n, Node::Str(text) if text.is_empty()) {
+            return Some(None);
+        }
         let text = c.string_value(
             n,
             &queue_field,
@@ -346,6 +350,7 @@ fn spark_workload(
         YarnQueue::parse(&text)
             .map_err(|e| c.invalid(&queue_field, e))
             .ok()
+            .map(Some)
     });
 
     let config_field = join(base, "jobConfig");
@@ -366,7 +371,7 @@ fn spark_workload(
         job_name: job_name?,
         jar: jar?,
         class_name: class_name?,
-        queue: queue.ok()?,
+        queue: queue.ok()?.flatten(),
         job_config: job_config.ok()?.unwrap_or_default(),
     })
 }
@@ -483,6 +488,19 @@ fn job_config(node: &Node, base: &str, c: &mut Checker) -> Option<JobConfig> {
     let max_duration = c.optional(node, "maxDuration", |c, n| {
         super::duration::max_duration(n, &field("maxDuration"), c)
     });
+    let run_at_provision = c.optional(node, "runAtProvision", |c, n| match n {
+        Node::Bool(b, _) => Some(*b),
+        other => {
+            c.wrong_type(
+                &field("runAtProvision"),
+                "true or false",
+                other,
+                "write runAtProvision: true to start one run when the job is provisioned \
+                 (created or changed), false to wait for a manual trigger",
+            );
+            None
+        }
+    });
     let schedule = c.optional(node, "schedule", |c, n| {
         let schedule_field = field("schedule");
         match n {
@@ -500,6 +518,15 @@ fn job_config(node: &Node, base: &str, c: &mut Checker) -> Option<JobConfig> {
         }
     });
 
+    if let (Ok(Some(true)), Ok(Some(_))) = (&run_at_provision, &schedule) {
+        c.add(
+            &field("runAtProvision"),
+            "is true, but the job has a schedule: a run at provision is only for jobs without one",
+            "leave runAtProvision out for a scheduled job (its runs come from the schedule), \
+             or remove the schedule",
+        );
+        return None;
+    }
     Some(JobConfig {
         args: args.ok()?.unwrap_or_default(),
         dependencies: dependencies.ok()?.unwrap_or_default(),
@@ -512,6 +539,7 @@ fn job_config(node: &Node, base: &str, c: &mut Checker) -> Option<JobConfig> {
         conf: conf.ok()?.unwrap_or_default(),
         schedule: schedule.ok()?,
         max_duration: max_duration.ok()?,
+        run_at_provision: run_at_provision.ok()?,
     })
 }
 
@@ -714,83 +742,4 @@ fn log_level(node: &Node, field: &str, c: &mut Checker) -> Option<SparkLogLevel>
         );
     }
     level
-}
-
-/// `jobConfig.conf`: Spark properties, keys `spark.*`, scalar values.
-fn conf(node: &Node, field: &str, c: &mut Checker) -> Option<BTreeMap<String, String>> {
-    let Node::Map(entries) = node else {
-        c.wrong_type(
-            field,
-            "a mapping of Spark properties",
-            node,
-            "write conf as a mapping, e.g. spark.sql.shuffle.partitions: \"64\"",
-        );
-        return None;
-    };
-    let mut out = BTreeMap::new();
-    let mut ok = true;
-    for (key, value) in entries {
-        let entry = format!("{field}[\"{}\"]", shorten(key, 120));
-        let key_ok = match key.strip_prefix("spark.") {
-            None | Some("") => {
-                c.add(
-                    &entry,
-                    format!(
-                        "'{}' is not a Spark property: keys must start with 'spark.'",
-                        shorten(key, 120)
-                    ),
-                    "put only Spark properties (spark.*) in conf; pass other settings as args",
-                );
-                false
-            }
-            Some(_)
-                if key
-                    .chars()
-                    .any(|ch| ch.is_whitespace() || ch.is_control() || ch == '=') =>
-            {
-                c.add(
-                    &entry,
-                    "the key contains whitespace, a control character or '='",
-                    "write the property name as Spark documents it, e.g. \
-                     spark.sql.shuffle.partitions",
-                );
-                false
-            }
-            Some(_) => match c.conf_policy.as_ref().map(|p| p.judge(key)) {
-                Some(Err(refusal)) => {
-                    c.add(&entry, refusal.problem, refusal.hint);
-                    false
-                }
-                _ => true,
-            },
-        };
-        let value_text = match value.scalar_text() {
-            Some(text) if text.contains('\0') => {
-                c.add(
-                    &entry,
-                    "the value contains a NUL character, which cannot be passed to spark-submit",
-                    "remove the NUL character",
-                );
-                None
-            }
-            Some(text) if !c.placeholders(&entry, &text) => None,
-            Some(text) => Some(text),
-            None => {
-                c.wrong_type(
-                    &entry,
-                    "a string, number or boolean value",
-                    value,
-                    "give the property a single value, e.g. \"64\"",
-                );
-                None
-            }
-        };
-        match (key_ok, value_text) {
-            (true, Some(text)) => {
-                out.insert(key.clone(), text);
-            }
-            _ => ok = false,
-        }
-    }
-    ok.then_some(out)
 }

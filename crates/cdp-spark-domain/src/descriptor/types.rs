@@ -87,6 +87,10 @@ pub struct JobConfig {
     pub schedule: Option<Schedule>,
     /// `maxDuration`: the longest a run may take (`None`: no limit).
     pub max_duration: Option<super::MaxDuration>,
+    /// `runAtProvision`: start one run when the job is provisioned (created
+    /// or changed), for a job without a schedule; `None`: the deployment's
+    /// `scheduler.run_unscheduled_at_provision` decides.
+    pub run_at_provision: Option<bool>,
 }
 
 /// `specific.jobConfig.schedule`.
@@ -565,7 +569,10 @@ impl MemorySize {
         };
         if bytes == 0 {
             return Err(InvalidValue::new(
-                format!("'{trimmed}' is zero"),
+                format!(
+                    "'{trimmed}' is zero: Spark cannot start a process without memory (the \
+                     Scala provisioner let 0g through; its job then failed at launch)"
+                ),
                 "give the process some memory, e.g. 2g",
             ));
         }

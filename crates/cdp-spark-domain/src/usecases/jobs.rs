@@ -144,12 +144,41 @@ impl Provisioner {
     /// Start the job now: a one-shot trigger with immediate start, also for
     /// a job that has no trigger of its own.
     pub async fn trigger_now(&self, key: &JobKey) -> Result<ManualTrigger, UseCaseError> {
+        let name = format!("manual-{}", uuid::Uuid::new_v4().simple());
+        let trigger = self.one_shot(key, name);
+        self.add_one_shot(key, &trigger).await?;
+        info!(job = %key, trigger = %trigger.key, "manual trigger stored");
+        Ok(ManualTrigger { trigger })
+    }
+
+    /// The run at provision of a job without a schedule
+    /// (`jobConfig.runAtProvision`, `scheduler.run_unscheduled_at_provision`):
+    /// the manual trigger's one-shot trigger, named after the job's
+    /// definition (`provision-<fingerprint>`), so that two provisions of the
+    /// same definition at once store it once (the second finds it there).
+    /// Whether the definition changed is the caller's decision.
+    pub(crate) async fn trigger_at_provision(
+        &self,
+        job: &JobDefinition,
+    ) -> Result<TriggerKey, UseCaseError> {
+        let name = format!("provision-{:016x}", definition_fingerprint(job));
+        let trigger = self.one_shot(&job.key, name);
+        match self.store.get_trigger(&trigger.key).await? {
+            Some(_) => {
+                info!(job = %job.key, trigger = %trigger.key, "run at provision already stored")
+            }
+            None => {
+                self.add_one_shot(&job.key, &trigger).await?;
+                info!(job = %job.key, trigger = %trigger.key, "run at provision stored");
+            }
+        }
+        Ok(trigger.key)
+    }
+
+    fn one_shot(&self, key: &JobKey, name: String) -> TriggerDefinition {
         let now = self.validator.clock.now();
-        let trigger = TriggerDefinition {
-            key: TriggerKey::new(
-                key.group.clone(),
-                format!("manual-{}", uuid::Uuid::new_v4().simple()),
-            ),
+        TriggerDefinition {
+            key: TriggerKey::new(key.group.clone(), name),
             job_key: key.clone(),
             schedule: TriggerSchedule::Once { start_time: now },
             next_fire_time: Some(now),
@@ -157,13 +186,28 @@ impl Provisioner {
             state: TriggerState::Waiting,
             misfire_instruction: MisfireInstruction::FireOnceNow,
             priority: 5,
-        };
-        if !self.store.add_trigger(&trigger).await? {
+        }
+    }
+
+    async fn add_one_shot(
+        &self,
+        key: &JobKey,
+        trigger: &TriggerDefinition,
+    ) -> Result<(), UseCaseError> {
+        if !self.store.add_trigger(trigger).await? {
             return Err(UseCaseError::NotFound(format!(
                 "no job {key} is provisioned, so it cannot be started"
             )));
         }
-        info!(job = %key, trigger = %trigger.key, "manual trigger stored");
-        Ok(ManualTrigger { trigger })
+        Ok(())
     }
+}
+
+/// A stable fingerprint of a job's definition (FNV-1a over its JSON): the
+/// same definition gives the same value in every instance and release.
+fn definition_fingerprint(job: &JobDefinition) -> u64 {
+    let json = serde_json::to_vec(job).unwrap_or_default();
+    json.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

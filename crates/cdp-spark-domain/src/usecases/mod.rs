@@ -29,6 +29,8 @@ mod logs_tests;
 #[cfg(test)]
 mod operations_tests;
 #[cfg(test)]
+mod provision_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
@@ -64,6 +66,11 @@ pub struct UseCaseSettings {
     /// What runs link to (the RM's application page, the Spark History
     /// Server).
     pub links: RunLinkSettings,
+    /// `scheduler.run_unscheduled_at_provision`: a job without a schedule
+    /// runs once when it is provisioned (created or changed), as the
+    /// existing Scala provisioner did; a job's `jobConfig.runAtProvision`
+    /// wins. Default `false`: it waits for a manual trigger.
+    pub run_unscheduled_at_provision: bool,
 }
 
 /// Bounds of the artifact checks of validation.

@@ -38,7 +38,23 @@ impl Provisioner {
         let job = job_definition(descriptor);
         let trigger =
             scheduled_trigger(descriptor, now).map_err(|i| UseCaseError::Invalid(i.into()))?;
+        let run_at_provision = trigger.is_none()
+            && descriptor
+                .component
+                .specific
+                .job_config
+                .run_at_provision
+                .unwrap_or(self.validator.settings.run_unscheduled_at_provision);
+        // A run at provision is for a job created or changed: the same
+        // definition provisioned again (a Coordinator retry, a redeploy
+        // with nothing changed for this component) starts none.
+        let unchanged =
+            run_at_provision && self.store.get_job(&job.key).await?.as_ref() == Some(&job);
         let outcome = self.store.replace_job(&job, trigger.clone()).await?;
+        let run = match (run_at_provision, unchanged) {
+            (true, false) => Some(self.trigger_at_provision(&job).await?),
+            _ => None,
+        };
         let verb = match outcome {
             ReplaceOutcome::Created => "created",
             ReplaceOutcome::Replaced => "replaced",
@@ -52,10 +68,21 @@ impl Provisioner {
                     .map(|n| n.format("%Y-%m-%dT%H:%M:%SZ").to_string())
                     .unwrap_or_else(|| "never".into())
             ),
-            None => format!(
-                "Job {} {verb} without a schedule; start it with a manual trigger",
-                job.key
-            ),
+            None => match (&run, unchanged) {
+                (Some(t), _) => format!(
+                    "Job {} {verb} without a schedule; one run started at provision (trigger {t})",
+                    job.key
+                ),
+                (None, true) => format!(
+                    "Job {} {verb} without a schedule, unchanged: no run started at provision \
+                     (it ran when this definition was provisioned); start it with a manual trigger",
+                    job.key
+                ),
+                (None, false) => format!(
+                    "Job {} {verb} without a schedule; start it with a manual trigger",
+                    job.key
+                ),
+            },
         };
         steps.info(
             PHASE_STORE,
@@ -64,6 +91,17 @@ impl Provisioner {
                 None => format!("job {} {verb}; no trigger (no schedule)", job.key),
             },
         );
+        match (&run, unchanged) {
+            (Some(t), _) => steps.info(
+                PHASE_STORE,
+                format!("run at provision: one-shot trigger {t} written"),
+            ),
+            (None, true) => steps.info(
+                PHASE_STORE,
+                "run at provision: the job is unchanged, no run started",
+            ),
+            (None, false) => {}
+        }
         if let Some(t) = &trigger {
             steps.info(
                 PHASE_STORE,

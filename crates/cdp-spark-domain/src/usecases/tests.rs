@@ -15,11 +15,11 @@ use crate::ports::{
     FileKind, FileStatus, FsError, MockHdfsPort, MockJobStorePort, ReplaceOutcome, StoreError,
 };
 
-const JOB_NAME: &str = "finance-cashflow-0-daily-aggregation-development";
-const GROUP: &str = "urn:dmb:dp:finance:cashflow:0";
+pub(super) const JOB_NAME: &str = "finance-cashflow-0-daily-aggregation-development";
+pub(super) const GROUP: &str = "urn:dmb:dp:finance:cashflow:0";
 const CLASS: &str = "com.acme.finance.cashflow.DailyAggregation";
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0)
         .single()
         .expect("valid instant")
@@ -29,14 +29,14 @@ use cdp_spark_testkit::fixtures;
 use cdp_spark_testkit::zipjar::crc32;
 
 /// The scheduled-component fixture with its jar on local disk.
-fn fixture() -> String {
+pub(super) fn fixture() -> String {
     fixtures::read(fixtures::SCHEDULED_DESCRIPTOR).replace(
         "hdfs://nameservice1/apps/finance/cashflow/0.3.1/cashflow-aggregation-0.3.1.jar",
         "/opt/jobs/cashflow-aggregation.jar",
     )
 }
 
-fn request(descriptor: String) -> ProvisioningRequest {
+pub(super) fn request(descriptor: String) -> ProvisioningRequest {
     ProvisioningRequest {
         descriptor_kind: DescriptorKind::ComponentDescriptor,
         descriptor,
@@ -122,7 +122,7 @@ fn zip_stored(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
 }
 
 /// A filesystem mock where every path is a file and reads come from `jar`.
-fn fs_serving(jar: Vec<u8>) -> MockHdfsPort {
+pub(super) fn fs_serving(jar: Vec<u8>) -> MockHdfsPort {
     let jar = Arc::new(jar);
     let len = jar.len() as u64;
     let mut fs = MockHdfsPort::new();
@@ -144,7 +144,7 @@ fn fs_serving(jar: Vec<u8>) -> MockHdfsPort {
     fs
 }
 
-fn good_jar() -> Vec<u8> {
+pub(super) fn good_jar() -> Vec<u8> {
     zip_stored(&[
         (
             "META-INF/MANIFEST.MF",

@@ -558,7 +558,6 @@ fn queue_must_be_a_yarn_queue_path() {
         (".root", "empty queue name"),
         ("root.", "empty queue name"),
         ("\"root.fin ance\"", "whitespace"),
-        ("\"\"", "is empty"),
         ("[root]", "expected a string, found a list"),
     ] {
         only_issue(
@@ -951,31 +950,6 @@ fn time_zone_is_an_id_java_resolves() {
         &format!("{SCHED}.timeZone"),
         "Quartz would silently run the schedule in GMT, this provisioner refuses it",
     );
-    let issue = only_issue(
-        &fixture_with(&[(
-            end,
-            "            endDate: 2030-12-31T23:59:59Z\n            timeZone: gmt+5:30\n",
-        )]),
-        &format!("{SCHED}.timeZone"),
-        "'gmt+5:30' is not a time zone id Java knows",
-    );
-    assert!(issue.hint.contains("'GMT+05:30'"), "{}", issue.hint);
-    // Java's custom ids and the JDK's old ids, named as Java names them.
-    for (id, java) in [
-        ("GMT+5", "GMT+05:00"),
-        ("GMT+0530", "GMT+05:30"),
-        ("GMT-8", "GMT-08:00"),
-        ("PST", "PST"),
-        ("EST", "EST"),
-        ("SystemV/EST5", "SystemV/EST5"),
-    ] {
-        let d = ok(&fixture_with(&[(
-            end,
-            &format!("            endDate: 2030-12-31T23:59:59Z\n            timeZone: \"{id}\"\n"),
-        )]));
-        let s = d.component.specific.job_config.schedule.expect("schedule");
-        assert_eq!(s.time_zone.name(), java, "{id}");
-    }
     let d = ok(&fixture_with(&[(
         end,
         "            endDate: 2030-12-31T23:59:59Z\n            timeZone: Europe/Rome\n",

@@ -11,6 +11,7 @@ mod descriptor_conf_policy;
 mod descriptor_deadline;
 mod descriptor_document;
 mod descriptor_limits;
+mod descriptor_migration;
 mod descriptor_rules;
 mod descriptor_run_limits;
 mod descriptor_values;

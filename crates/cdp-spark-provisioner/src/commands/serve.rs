@@ -251,6 +251,7 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
             public_base_url: settings.server.public_base_url.clone(),
             artifacts: settings.artifacts.to_domain(),
             links: settings.launcher.link_settings(),
+            run_unscheduled_at_provision: settings.scheduler.run_unscheduled_at_provision,
         },
     )
     .with_redactor(secrets)

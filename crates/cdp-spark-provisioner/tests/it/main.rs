@@ -23,6 +23,7 @@ mod http_errors;
 mod http_hostile;
 mod http_mariadb;
 mod http_postgres;
+mod http_run_at_provision;
 mod http_scheduler;
 mod http_secrets;
 mod http_service;
