@@ -180,7 +180,7 @@ pub fn check_trigger(trigger: &TriggerDefinition) -> Result<(), RowError> {
             &time_zone.name(),
             "TIME_ZONE_ID",
             TIME_ZONE_LEN,
-            "use an IANA zone id such as Europe/Rome",
+            "use a shorter zone id, e.g. Europe/Rome",
         )?;
     }
     Ok(())

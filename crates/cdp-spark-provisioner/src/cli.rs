@@ -192,7 +192,8 @@ pub struct CronNextArgs {
     #[arg(long, default_value_t = 5)]
     pub count: usize,
 
-    /// IANA time zone the expression is evaluated in.
+    /// Time zone the expression is evaluated in, any id Quartz's
+    /// `TimeZone.getTimeZone` resolves (IANA, `GMT+05:30`, `PST`).
     #[arg(long, default_value = "UTC")]
     pub tz: String,
 

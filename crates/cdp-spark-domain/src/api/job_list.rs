@@ -31,7 +31,7 @@ pub struct RunCellView {
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleSummary {
     pub cron_expression: String,
-    /// IANA time zone id.
+    /// Time zone id as Quartz keeps it (`TIME_ZONE_ID`): an IANA id, a custom `GMT+hh:mm` or a JDK id such as `PST`.
     pub time_zone: String,
     /// The cron expression in English.
     pub description: String,

@@ -178,7 +178,7 @@ pub enum TriggerScheduleView {
     #[serde(rename_all = "camelCase")]
     Cron {
         cron_expression: String,
-        /// IANA time zone id.
+        /// Time zone id as Quartz keeps it (`TIME_ZONE_ID`): an IANA id, a custom `GMT+hh:mm` or a JDK id such as `PST`.
         time_zone: String,
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         start_time: DateTime<Utc>,

@@ -546,7 +546,7 @@ fn unreadable_triggers_and_schedules_go_to_error_with_the_reason() {
     assert_eq!(
         error("zone"),
         Some(TriggerChange::Error {
-            reason: "the stored time zone 'Mars/Olympus' is not an IANA zone id; re-provision the job with a valid timeZone".into()
+            reason: "the stored time zone 'Mars/Olympus' is not a time zone id Java resolves; re-provision the job with a valid timeZone".into()
         })
     );
     assert_eq!(

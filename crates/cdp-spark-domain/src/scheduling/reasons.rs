@@ -24,10 +24,10 @@ pub fn invalid_cron(cron_expression: &str, error: &str) -> String {
     )
 }
 
-/// A stored time zone that is not an IANA zone id.
+/// A stored time zone id that Java does not resolve.
 pub fn invalid_time_zone(time_zone: &str) -> String {
     format!(
-        "the stored time zone '{time_zone}' is not an IANA zone id; re-provision the job with a valid timeZone"
+        "the stored time zone '{time_zone}' is not a time zone id Java resolves; re-provision the job with a valid timeZone"
     )
 }
 

@@ -3,12 +3,10 @@
 
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use anyhow::{anyhow, Context};
-use cdp_spark_domain::cron::{batch, CronExpression};
+use cdp_spark_domain::cron::{batch, CronExpression, JavaTimeZone};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::EXIT_USAGE_OR_IO;
 use crate::cli::CronNextArgs;
@@ -20,9 +18,9 @@ pub fn next(args: CronNextArgs) -> anyhow::Result<ExitCode> {
     let text = args
         .expression
         .ok_or_else(|| anyhow!("an expression is required unless --batch is given"))?;
-    let tz = Tz::from_str(&args.tz).map_err(|_| {
+    let tz = JavaTimeZone::parse(&args.tz).map_err(|e| {
         anyhow!(
-            "--tz: '{}' is not an IANA time zone id (e.g. UTC, Europe/Rome)",
+            "--tz: '{}' is {e} (e.g. UTC, Europe/Rome, GMT+05:30)",
             args.tz
         )
     })?;

@@ -38,6 +38,34 @@ fn next_prints_one_utc_instant_per_line() {
 }
 
 #[test]
+fn java_custom_zone_ids_are_accepted_as_quartz_reads_them() {
+    let out = bin()
+        .args([
+            "cron",
+            "next",
+            "0 0 12 * * ?",
+            "--after",
+            "2026-01-01T00:00:00Z",
+            "--count",
+            "2",
+            "--tz",
+            "GMT+0530",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Noon at +05:30, as the real Quartz answers it.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "2026-01-01T06:30:00Z\n2026-01-02T06:30:00Z\n"
+    );
+}
+
+#[test]
 fn an_invalid_expression_says_why_and_exits_2() {
     let out = bin()
         .args(["cron", "next", "0 0 12 * * MON"])
