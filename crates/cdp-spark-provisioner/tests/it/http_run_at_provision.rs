@@ -3,7 +3,8 @@
 //! starts one run through the manual trigger's path (a one-shot trigger the
 //! engine fires); provisioning the same descriptor again starts no second
 //! one; a changed one runs again. No Spark here: the runs fail, but they
-//! exist.
+//! exist. And a schedule in a Java custom zone id (`GMT+0530`), stored
+//! under Java's id, the migration's other change.
 
 use crate::support;
 
@@ -122,4 +123,40 @@ async fn by_default_a_job_without_schedule_waits_for_a_manual_trigger() {
     .await;
     assert!(result.contains("one run started at provision"), "{result}");
     assert_eq!(runs_reaching(&server, 1).await.len(), 1, "{}", server.log());
+}
+
+/// A schedule in a zone id Quartz resolves but the tz database does not
+/// name: stored under Java's id, its fire times at that offset.
+#[tokio::test]
+async fn a_schedule_in_a_java_custom_zone_is_stored_under_javas_id() {
+    let place = Place::new(&Db::Sqlite);
+    let server = start_in(&place, &ServerOptions::default());
+    let end = "            endDate: 2030-12-31T23:59:59Z\n";
+    let descriptor =
+        local_descriptor().replace(end, &format!("{end}            timeZone: \"GMT+0530\"\n"));
+    provision(&server, &descriptor).await;
+    let (code, job) = server
+        .get(&format!(
+            "/v1/scheduler/jobs/{}/{}",
+            seg(FIXTURE_GROUP),
+            FIXTURE_JOB
+        ))
+        .await;
+    assert_eq!(code, 200, "{job}");
+    let trigger = &job["triggers"][0];
+    assert_eq!(trigger["schedule"]["timeZone"], "GMT+05:30", "{job}");
+    // "0 30 2 ? * MON-FRI" at +05:30 fires at 21:00 UTC the day before.
+    let next = trigger["nextFireTime"].as_str().unwrap_or_default();
+    assert!(next.contains("T21:00:00"), "{job}");
+
+    // An id Java does not know is refused, naming the field.
+    let bad = local_descriptor().replace(end, &format!("{end}            timeZone: \"GMT+24\"\n"));
+    let (code, body) = server.post("/v1/validate", &request(&bad)).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["valid"], false, "{body}");
+    let text = body.to_string();
+    assert!(
+        text.contains("schedule.timeZone") && text.contains("silently run the schedule in GMT"),
+        "{body}"
+    );
 }
