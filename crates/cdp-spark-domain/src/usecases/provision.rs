@@ -47,9 +47,15 @@ impl Provisioner {
                 .unwrap_or(self.validator.settings.run_unscheduled_at_provision);
         // A run at provision is for a job created or changed: the same
         // definition provisioned again (a Coordinator retry, a redeploy
-        // with nothing changed for this component) starts none.
-        let unchanged =
-            run_at_provision && self.store.get_job(&job.key).await?.as_ref() == Some(&job);
+        // with nothing changed for this component) starts none. A job that
+        // had a schedule and loses it counts as changed.
+        let unchanged = run_at_provision
+            && self.store.get_job(&job.key).await?.as_ref() == Some(&job)
+            && self
+                .store
+                .get_trigger(&job.key.scheduled_trigger_key())
+                .await?
+                .is_none();
         let outcome = self.store.replace_job(&job, trigger.clone()).await?;
         let run = match (run_at_provision, unchanged) {
             (true, false) => Some(self.trigger_at_provision(&job).await?),

@@ -113,6 +113,20 @@ async fn the_same_definition_provisioned_again_starts_no_second_run() {
     let stored = job_of(&d);
     let result = provision_result(&provisioner(store(Some(stored), 0), false), d).await;
     assert!(result.contains("unchanged: no run started"), "{result}");
+    // The same definition that had a schedule until now runs: its
+    // scheduled trigger is still stored.
+    let d = unscheduled("          runAtProvision: true\n");
+    let stored = job_of(&d);
+    let mut s = MockJobStorePort::new();
+    s.expect_get_job()
+        .returning(move |_| Ok(Some(stored.clone())));
+    s.expect_replace_job()
+        .returning(|_, _| Ok(ReplaceOutcome::Replaced));
+    s.expect_get_trigger()
+        .returning(|key| Ok(key.name.ends_with("Trigger").then(|| stored_trigger(key))));
+    s.expect_add_trigger().times(1).returning(|_| Ok(true));
+    let result = provision_result(&provisioner(s, false), d).await;
+    assert!(result.contains("one run started at provision"), "{result}");
     // A changed definition runs again.
     let before = job_of(
         &unscheduled("          runAtProvision: true\n")
@@ -121,6 +135,20 @@ async fn the_same_definition_provisioned_again_starts_no_second_run() {
     let d = unscheduled("          runAtProvision: true\n");
     let result = provision_result(&provisioner(store(Some(before), 1), false), d).await;
     assert!(result.contains("one run started at provision"), "{result}");
+}
+
+/// A stored trigger under `key` (its kind does not matter here).
+fn stored_trigger(key: &crate::model::TriggerKey) -> crate::model::TriggerDefinition {
+    crate::model::TriggerDefinition {
+        key: key.clone(),
+        job_key: JobKey::new(GROUP, JOB_NAME),
+        schedule: TriggerSchedule::Once { start_time: now() },
+        next_fire_time: Some(now()),
+        previous_fire_time: None,
+        state: crate::model::TriggerState::Waiting,
+        misfire_instruction: crate::model::MisfireInstruction::FireOnceNow,
+        priority: 5,
+    }
 }
 
 #[tokio::test]
@@ -132,16 +160,7 @@ async fn a_run_stored_by_a_concurrent_provision_is_not_stored_twice() {
         .returning(|_, _| Ok(ReplaceOutcome::Replaced));
     s.expect_get_trigger().times(1).returning(|key| {
         assert!(key.name.starts_with("provision-"));
-        Ok(Some(crate::model::TriggerDefinition {
-            key: key.clone(),
-            job_key: JobKey::new(GROUP, JOB_NAME),
-            schedule: TriggerSchedule::Once { start_time: now() },
-            next_fire_time: Some(now()),
-            previous_fire_time: None,
-            state: crate::model::TriggerState::Waiting,
-            misfire_instruction: crate::model::MisfireInstruction::FireOnceNow,
-            priority: 5,
-        }))
+        Ok(Some(stored_trigger(key)))
     });
     s.expect_add_trigger().times(0);
     let result = provision_result(&provisioner(s, false), d).await;
