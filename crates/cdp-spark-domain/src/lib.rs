@@ -29,3 +29,4 @@ pub mod redact;
 pub mod runlog;
 pub mod scheduling;
 pub mod usecases;
+pub mod yarnlog;
