@@ -22,10 +22,10 @@ use std::collections::{BTreeMap, HashMap};
 use cdp_spark_domain::model::{JobDefinition, JobKey, RunRecord, TriggerKey};
 use cdp_spark_domain::ports::{Fire, PausedCount, StoreError};
 use cdp_spark_domain::scheduling::acquisition::DueTrigger;
-use cdp_spark_domain::scheduling::{retried_run_id, RunOrigin};
 use cdp_spark_domain::scheduling::queued::{
     backfills_of, guarded_jobs_of, plan_queued, QueuedPlan, QueuedRun,
 };
+use cdp_spark_domain::scheduling::{retried_run_id, RunOrigin};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, RunQueryDsl};
@@ -201,8 +201,9 @@ pub(crate) fn retry_origins(
     let wanted: Vec<(TriggerKey, String)> = due
         .iter()
         .filter_map(|d| match d {
-            DueTrigger::Read { trigger, .. } => retried_run_id(&trigger.key)
-                .map(|run| (trigger.key.clone(), run.to_string())),
+            DueTrigger::Read { trigger, .. } => {
+                retried_run_id(&trigger.key).map(|run| (trigger.key.clone(), run.to_string()))
+            }
             _ => None,
         })
         .collect();

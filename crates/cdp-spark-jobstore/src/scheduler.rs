@@ -35,7 +35,8 @@ use cdp_spark_domain::ports::{
     AcquireRequest, Acquired, PausedCount, Recovery, SchedulerStorePort, StoreError,
 };
 use cdp_spark_domain::scheduling::acquisition::{
-    guarded_jobs, plan_acquisition_with_origins, AcquisitionContext, DueTrigger, NewFiredRow, TriggerChange,
+    guarded_jobs, plan_acquisition_with_origins, AcquisitionContext, DueTrigger, NewFiredRow,
+    TriggerChange,
 };
 use cdp_spark_domain::scheduling::recovery::{
     find_orphans, plan_recovery, FiredEntry, InstanceCheckIn, RecoveryContext,

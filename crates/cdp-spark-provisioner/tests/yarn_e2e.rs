@@ -502,7 +502,10 @@ async fn descriptors_on_hdfs_run_on_yarn_and_runs_mirror_their_applications() {
         let (_, end) = short
             .split_once("==> stderr <==\n")
             .unwrap_or_else(|| panic!("{run_id}: a stderr heading: {short}"));
-        assert!(!end.is_empty() && text.ends_with(end), "{short}\nvs\n{text}");
+        assert!(
+            !end.is_empty() && text.ends_with(end),
+            "{short}\nvs\n{text}"
+        );
     }
 
     // Stop the schedule, let what runs end, then stop the service.

@@ -216,7 +216,7 @@ fn vlongs_are_hadoops() {
         write_vlong(&mut out, *n);
         assert_eq!(&out, bytes, "{n}");
     }
-    let mut values = vec![i64::MIN, i64::MAX, i32::MIN as i64, i32::MAX as i64];
+    let mut values = vec![i64::MIN, i64::MAX, i64::from(i32::MIN), i64::from(i32::MAX)];
     for shift in 0..63 {
         for base in [1i64 << shift, -(1i64 << shift)] {
             values.extend([base - 1, base, base + 1]);

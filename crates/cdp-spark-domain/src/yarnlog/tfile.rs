@@ -403,7 +403,7 @@ impl<'b> Cursor<'b> {
 
     /// Hadoop's `org.apache.hadoop.io.file.tfile.Utils.readVLong`.
     fn vlong(&mut self) -> Result<i64, FsError> {
-        let first = self.byte()? as i8 as i64;
+        let first = i64::from(self.byte()? as i8);
         if first >= -32 {
             return Ok(first);
         }

@@ -194,7 +194,8 @@ fn assert_retry_chain(runs: &[RunRecord], first_trigger: &TriggerKey, delay: chr
         );
         let failed_at = failed.ended_at.expect("the failed run has ended");
         assert_eq!(
-            retry.scheduled_fire_time, runs[0].scheduled_fire_time,
+            retry.scheduled_fire_time,
+            runs[0].scheduled_fire_time,
             "retry {} keeps the nominal time of the run it retries",
             n + 1
         );
@@ -363,7 +364,10 @@ async fn a_retry_runs_with_the_parameters_and_nominal_time_of_the_run_it_retries
         Utc::now(),
     );
     assert!(store.queue_runs(&j.key, &[first]).await.expect("queue"));
-    let launcher = Arc::new(Recording::new(Scripted::new(&[(&j, Behaviour::ApplicationFails)])));
+    let launcher = Arc::new(Recording::new(Scripted::new(&[(
+        &j,
+        Behaviour::ApplicationFails,
+    )])));
     let config = common::config(
         "retry-params",
         Duration::from_millis(150),
@@ -383,7 +387,13 @@ async fn a_retry_runs_with_the_parameters_and_nominal_time_of_the_run_it_retries
     handle.stop().await;
     assert_eq!(runs.len(), 2, "{runs:#?}");
     let retry = &runs[1];
-    assert!(retry.trigger_key.name.starts_with("retry-1-run-with-params"), "{retry:#?}");
+    assert!(
+        retry
+            .trigger_key
+            .name
+            .starts_with("retry-1-run-with-params"),
+        "{retry:#?}"
+    );
     assert_eq!(retry.scheduled_fire_time, nominal);
     assert_eq!(retry.parameters.as_ref(), Some(&parameters));
     // Both submits got the same argv: the parameters, the nominal date.
