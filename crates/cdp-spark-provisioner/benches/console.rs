@@ -79,9 +79,9 @@ fn pair(i: usize) -> (JobDefinition, TriggerDefinition) {
         // Every job's last run is the fire 15 minutes ago; one in ten fired
         // 5 minutes ago without a run (late).
         previous_fire_time: Some(
-            Utc::now() - chrono::Duration::minutes(if i % 10 == 0 { 5 } else { 15 }),
+            Utc::now() - chrono::Duration::minutes(if i.is_multiple_of(10) { 5 } else { 15 }),
         ),
-        state: if i % 25 == 0 {
+        state: if i.is_multiple_of(25) {
             TriggerState::Paused
         } else {
             TriggerState::Waiting
