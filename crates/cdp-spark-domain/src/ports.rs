@@ -348,6 +348,26 @@ pub trait JobStorePort: Send + Sync {
         Ok((total, out))
     }
 
+    /// The jobs (of one group, or all) in key order with what the listing
+    /// filters by, no runs ([`crate::model::JobLatest`]). The default asks
+    /// job by job; stores on a database answer with three statements.
+    async fn job_latest(
+        &self,
+        group: Option<String>,
+    ) -> Result<Vec<crate::model::JobLatest>, StoreError> {
+        listing::job_latest(self, group).await
+    }
+
+    /// These jobs, in the order given (keys of no job left out), with their
+    /// triggers and last `runs_per_job` runs: the listing's page.
+    async fn job_views_of(
+        &self,
+        keys: Vec<JobKey>,
+        runs_per_job: u64,
+    ) -> Result<Vec<crate::model::JobView>, StoreError> {
+        listing::job_views_of(self, keys, runs_per_job).await
+    }
+
     /// Add a trigger to an existing job (a manual one-shot trigger).
     /// Fails with `Ok(false)` when the job does not exist.
     async fn add_trigger(&self, trigger: &TriggerDefinition) -> Result<bool, StoreError>;
@@ -788,5 +808,6 @@ pub struct PausedCount {
     pub triggers: usize,
 }
 
+mod listing;
 pub mod notify;
 pub use notify::*;
