@@ -22,9 +22,11 @@ pub fn runs_queue_columns(backend: Backend, prefix: &str) -> Vec<String> {
     )
 }
 
-/// Statements adding the jobs listing's indexes to the run history: a job's
-/// latest run (actual fire time, then run id, so that ties need no sort)
-/// and its runs by scheduled fire time (did the previous fire run?).
+/// Statements adding the jobs listing's and the notifications' indexes to
+/// the run history: a job's latest run (actual fire time, then run id, so
+/// that ties need no sort), its runs by scheduled fire time (did the
+/// previous fire run?) and by end (the run that ended before a success:
+/// was it a failure, so that `RUN_RECOVERED` is sent?).
 pub fn runs_listing_indexes(backend: Backend, prefix: &str) -> Vec<String> {
     alter_runs(
         backend,
@@ -39,6 +41,7 @@ pub fn runs_listing_indexes(backend: Backend, prefix: &str) -> Vec<String> {
                 "CDP_R_JOB_SCHED",
                 "SCHED_NAME,JOB_GROUP,JOB_NAME,SCHEDULED_FIRE_TIME",
             ),
+            ("CDP_R_JOB_ENDED", "SCHED_NAME,JOB_GROUP,JOB_NAME,ENDED_AT"),
         ],
     )
 }
