@@ -199,6 +199,12 @@ pub fn concurrency_decision(
 /// `retry-<attempt>-<failed run id>`.
 pub const RETRY_TRIGGER_PREFIX: &str = "retry-";
 
+/// Prefix of the trigger key of a rerun (`POST …/runs/{id}/rerun`).
+pub const RERUN_TRIGGER_PREFIX: &str = "rerun-";
+
+/// Prefix of the trigger key of a backfill's runs: `backfill-<backfill id>`.
+pub const BACKFILL_TRIGGER_PREFIX: &str = "backfill-";
+
 /// Which retry a trigger is (0 for a normal trigger).
 pub fn retry_attempt(trigger: &TriggerKey) -> u32 {
     trigger
@@ -239,7 +245,7 @@ impl RunOrigin {
 /// scheduler's.
 pub fn repeats_an_earlier_time(run: &RunRecord) -> bool {
     retry_attempt(&run.trigger_key) > 0
-        || run.trigger_key.name.starts_with("rerun-")
+        || run.trigger_key.name.starts_with(RERUN_TRIGGER_PREFIX)
         || run.backfill.is_some()
 }
 
