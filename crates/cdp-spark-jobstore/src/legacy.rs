@@ -101,6 +101,9 @@ fn open_read_only(db: &DatabaseUrl) -> Result<AnyConnection, StoreError> {
                     path.display()
                 )));
             }
+            // A URI's path is absolute (`file://rel/x` would name a host).
+            let path = std::fs::canonicalize(path)
+                .map_err(|e| StoreError::Other(cause!("cannot resolve {}: {e}", path.display())))?;
             let text = path.to_str().ok_or_else(|| {
                 StoreError::Other(cause!("the path {} is not valid UTF-8", path.display()))
             })?;

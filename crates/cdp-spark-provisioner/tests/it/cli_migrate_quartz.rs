@@ -1,0 +1,195 @@
+//! `migrate-from-quartz` end to end on SQLite: a job row as the old Scala
+//! provisioner left it (class `LivyJob`, its `JobDataMap` serialized by
+//! the real Quartz 2.3.2 jar and Java 17, a cron trigger), listed, refused
+//! without a component id, written with `--apply` (next fire time kept),
+//! read back by this store, and a second `--apply` changes nothing.
+
+use std::path::Path;
+use std::process::Command;
+
+use cdp_spark_domain::model::{JobKey, MisfireInstruction, TriggerState};
+use cdp_spark_domain::ports::JobStorePort;
+use cdp_spark_testkit::javajar;
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+
+const OLD_CLASS: &str = "it.agilelab.provisioning.spark.workloads.provisioner.quartz.LivyJob";
+const COMPONENT: &str = "sales/daily-agg=urn:dmb:cmp:finance:sales:0:daily-agg";
+/// 2030-01-01T03:00:00Z.
+const NEXT_FIRE: i64 = 1_893_466_800_000;
+
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cdp-spark-provisioner"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The hex of the old job data map, written by real Quartz and Java.
+fn old_job_data_hex() -> String {
+    let quartz = Path::new("/usr/share/java/quartz2.jar");
+    assert!(quartz.is_file(), "install libquartz2-java");
+    let source = include_str!("../java/OldJobData.java");
+    let compiled = javajar::compile_against(
+        "old-job-data",
+        &[("OldJobData.java", source)],
+        &quartz.display().to_string(),
+    );
+    let cp = format!("{}:{}", compiled.classes.display(), quartz.display());
+    javajar::run_java(Path::new(&cp), "OldJobData", &[])
+        .trim()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_provisioners_job_is_listed_then_migrated_once_with_its_next_fire_time() {
+    let hex = old_job_data_hex();
+    assert!(hex.starts_with("aced0005"), "{hex}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let old = dir.path().join("old");
+    let (code, _, err) = cli(&["migrate", "--data-dir", old.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{err}");
+    let old_file = old.join("jobstore.sqlite3");
+    let old_file = old_file.to_str().expect("utf-8");
+    let mut conn = diesel::SqliteConnection::establish(old_file).expect("open");
+    conn.batch_execute(&format!(
+        "INSERT INTO QRTZ_JOB_DETAILS (SCHED_NAME, JOB_NAME, JOB_GROUP, DESCRIPTION, JOB_CLASS_NAME, \
+         IS_DURABLE, IS_NONCONCURRENT, IS_UPDATE_DATA, REQUESTS_RECOVERY, JOB_DATA) VALUES \
+         ('PostgresScheduler', 'daily-agg', 'sales', NULL, '{OLD_CLASS}', '1', '0', '0', '0', X'{hex}'); \
+         INSERT INTO QRTZ_TRIGGERS (SCHED_NAME, TRIGGER_NAME, TRIGGER_GROUP, JOB_NAME, JOB_GROUP, \
+         NEXT_FIRE_TIME, PREV_FIRE_TIME, PRIORITY, TRIGGER_STATE, TRIGGER_TYPE, START_TIME, END_TIME, \
+         MISFIRE_INSTR) VALUES ('PostgresScheduler', 'daily-aggTrigger', 'sales', 'daily-agg', 'sales', \
+         {NEXT_FIRE}, -1, 5, 'WAITING', 'CRON', 1893456000000, 2524608000000, 0); \
+         INSERT INTO QRTZ_CRON_TRIGGERS (SCHED_NAME, TRIGGER_NAME, TRIGGER_GROUP, CRON_EXPRESSION, \
+         TIME_ZONE_ID) VALUES ('PostgresScheduler', 'daily-aggTrigger', 'sales', '0 0 3 * * ?', 'Europe/Rome');"
+    ))
+    .expect("old rows");
+    drop(conn);
+    let before = std::fs::read(old.join("jobstore.sqlite3")).expect("bytes");
+
+    // Dry run without the component id: listed, refused, exit 3.
+    let (code, out, err) = cli(&["migrate-from-quartz", "--from", old_file]);
+    assert_eq!(code, 3, "{out}{err}");
+    for expected in [
+        "sales/daily-agg  CANNOT MIGRATE",
+        "jar:        hdfs://ns1/apps/agg.jar",
+        "main class: com.acme.Agg",
+        "\"città 🚀\"",
+        "cron '0 0 3 * * ?' zone Europe/Rome",
+        "--component 'sales/daily-agg=urn:dmb:cmp:",
+        "dry run",
+    ] {
+        assert!(out.contains(expected), "{expected}:\n{out}");
+    }
+    // With it, JSON: ready.
+    let (code, out, err) = cli(&[
+        "migrate-from-quartz",
+        "--from",
+        old_file,
+        "--component",
+        COMPONENT,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(report["jobs"][0]["verdict"], "READY", "{out}");
+    assert_eq!(
+        report["jobs"][0]["newKey"]["group"],
+        "urn:dmb:dp:finance:sales:0"
+    );
+    assert_eq!(
+        std::fs::read(old.join("jobstore.sqlite3")).expect("bytes"),
+        before,
+        "the old database is only read"
+    );
+
+    // Apply into another store, twice.
+    let new = dir.path().join("new");
+    let new_dir = new.to_str().expect("utf-8");
+    let apply = [
+        "migrate-from-quartz",
+        "--from",
+        old_file,
+        "--component",
+        COMPONENT,
+        "--apply",
+        "--data-dir",
+        new_dir,
+    ];
+    let (code, out, err) = cli(&apply);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("WRITTEN sales/daily-agg -> urn:dmb:dp:finance:sales:0/daily-agg"),
+        "{out}"
+    );
+    let (code, out, err) = cli(&apply);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("UNCHANGED sales/daily-agg"), "{out}");
+
+    let store =
+        cdp_spark_jobstore::DieselJobStore::open(cdp_spark_jobstore::StoreConfig::sqlite_in(&new))
+            .await
+            .expect("open");
+    let key = JobKey::new("urn:dmb:dp:finance:sales:0", "daily-agg");
+    let job = store
+        .get_job(&key)
+        .await
+        .expect("read")
+        .expect("migrated job");
+    assert_eq!(job.component_id, "urn:dmb:cmp:finance:sales:0:daily-agg");
+    assert_eq!(job.spec.jar.to_string(), "hdfs://ns1/apps/agg.jar");
+    assert_eq!(job.spec.class_name.to_string(), "com.acme.Agg");
+    assert_eq!(job.spec.args, vec!["--date", "città 🚀"]);
+    assert_eq!(
+        job.spec
+            .conf
+            .get("spark.sql.shuffle.partitions")
+            .map(String::as_str),
+        Some("8")
+    );
+    assert_eq!(job.spec.num_executors.map(|n| n.get()), Some(3));
+    assert_eq!(job.spec.queue, None);
+    let triggers = store.triggers_of_job(&key).await.expect("triggers");
+    assert_eq!(triggers.len(), 1);
+    let t = &triggers[0];
+    assert_eq!(
+        t.next_fire_time.map(|d| d.timestamp_millis()),
+        Some(NEXT_FIRE)
+    );
+    assert_eq!(t.state, TriggerState::Waiting);
+    assert_eq!(t.misfire_instruction, MisfireInstruction::FireOnceNow);
+    assert_eq!(t.key, key.scheduled_trigger_key());
+}
+
+#[test]
+fn garbage_job_data_is_that_jobs_error_not_the_listings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let old = dir.path().join("old");
+    let (code, _, err) = cli(&["migrate", "--data-dir", old.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{err}");
+    let old_file = old.join("jobstore.sqlite3");
+    let old_file = old_file.to_str().expect("utf-8");
+    let mut conn = diesel::SqliteConnection::establish(old_file).expect("open");
+    conn.batch_execute(&format!(
+        "INSERT INTO QRTZ_JOB_DETAILS (SCHED_NAME, JOB_NAME, JOB_GROUP, DESCRIPTION, JOB_CLASS_NAME, \
+         IS_DURABLE, IS_NONCONCURRENT, IS_UPDATE_DATA, REQUESTS_RECOVERY, JOB_DATA) VALUES \
+         ('S', 'a', 'g', NULL, '{OLD_CLASS}', '1', '0', '0', '0', X'ACED00057372'), \
+         ('S', 'b', 'g', NULL, '{OLD_CLASS}', '1', '0', '0', '0', X'ACED0005{}')",
+        "77".repeat(2_000)
+    ))
+    .expect("rows");
+    drop(conn);
+    let (code, out, err) = cli(&["migrate-from-quartz", "--from", old_file]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        out.contains("g/a  CANNOT MIGRATE") && out.contains("g/b  CANNOT MIGRATE"),
+        "{out}"
+    );
+    assert!(out.contains("JOB_DATA cannot be read"), "{out}");
+}
