@@ -591,9 +591,22 @@ const LIST_CLASSES: [&str; 6] = [
     "scala.collection.generic.DefaultSerializationProxy",
 ];
 
+/// The Scala `object` a node is: its own class (`Nil$`), or the class a
+/// Scala 2.13 `ModuleSerializationProxy` names (every serializable
+/// `object` is written as one).
+fn module_name(o: &Object) -> Option<&str> {
+    if &*o.class == "scala.runtime.ModuleSerializationProxy" {
+        return match field(o, "moduleClass") {
+            Some(Node::Class(c)) => Some(c),
+            _ => None,
+        };
+    }
+    o.class.ends_with('$').then_some(&*o.class)
+}
+
 /// Scala 2.13's `SerializeEnd$` and 2.12's `ListSerializeEnd$`.
 fn is_end_marker(node: &Node) -> bool {
-    matches!(node, Node::Object(o) if o.class.ends_with("SerializeEnd$"))
+    matches!(node, Node::Object(o) if module_name(o).is_some_and(|m| m.ends_with("SerializeEnd$")))
 }
 
 type Entries = Vec<(LegacyValue, LegacyValue)>;
@@ -625,9 +638,6 @@ fn map_entries(object: &Object, depth: usize, budget: &mut usize) -> Option<Entr
             }
         }
         return Some(out);
-    }
-    if class == "scala.collection.immutable.Map$EmptyMap$" {
-        return Some(Vec::new());
     }
     if class == "scala.collection.generic.DefaultSerializationProxy" && is_map_proxy(object) {
         return Some(
@@ -706,7 +716,11 @@ fn object_value(o: &Object, depth: usize, budget: &mut usize) -> LegacyValue {
                 |v| LegacyValue::Boolean(v != 0),
             )
         }
-        "scala.collection.immutable.Nil$" => return LegacyValue::List(Vec::new()),
+        _ => {}
+    }
+    match module_name(o) {
+        Some("scala.collection.immutable.Nil$") => return LegacyValue::List(Vec::new()),
+        Some("scala.collection.immutable.Map$EmptyMap$") => return LegacyValue::Map(Vec::new()),
         _ => {}
     }
     if let Some(entries) = map_entries(o, depth, budget) {

@@ -30,20 +30,87 @@ fn cli(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// The hex of the old job data map, written by real Quartz and Java.
-fn old_job_data_hex() -> String {
-    let quartz = Path::new("/usr/share/java/quartz2.jar");
-    assert!(quartz.is_file(), "install libquartz2-java");
-    let source = include_str!("../java/OldJobData.java");
-    let compiled = javajar::compile_against(
-        "old-job-data",
-        &[("OldJobData.java", source)],
-        &quartz.display().to_string(),
+const JAVA: &str = "/usr/share/java";
+
+/// The Java sources of tests/java: the old provisioner's writes and the
+/// Scala stand-ins.
+const SOURCES: &[(&str, &str)] = &[
+    (
+        "OldProvisioner.java",
+        include_str!("../java/OldProvisioner.java"),
+    ),
+    (
+        "it/agilelab/provisioning/spark/workloads/provisioner/quartz/LivyJob.java",
+        include_str!(
+            "../java/it/agilelab/provisioning/spark/workloads/provisioner/quartz/LivyJob.java"
+        ),
+    ),
+    (
+        "scala/Tuple2.java",
+        include_str!("../java/scala/Tuple2.java"),
+    ),
+    (
+        "scala/runtime/ModuleSerializationProxy.java",
+        include_str!("../java/scala/runtime/ModuleSerializationProxy.java"),
+    ),
+    (
+        "scala/collection/IterableFactory$ToFactory.java",
+        include_str!("../java/scala/collection/IterableFactory$ToFactory.java"),
+    ),
+    (
+        "scala/collection/MapFactory$ToFactory.java",
+        include_str!("../java/scala/collection/MapFactory$ToFactory.java"),
+    ),
+    (
+        "scala/collection/generic/DefaultSerializationProxy.java",
+        include_str!("../java/scala/collection/generic/DefaultSerializationProxy.java"),
+    ),
+    (
+        "scala/collection/generic/SerializeEnd$.java",
+        include_str!("../java/scala/collection/generic/SerializeEnd$.java"),
+    ),
+    (
+        "scala/collection/immutable/List$.java",
+        include_str!("../java/scala/collection/immutable/List$.java"),
+    ),
+    (
+        "scala/collection/immutable/Map$.java",
+        include_str!("../java/scala/collection/immutable/Map$.java"),
+    ),
+    (
+        "scala/collection/immutable/Map$EmptyMap$.java",
+        include_str!("../java/scala/collection/immutable/Map$EmptyMap$.java"),
+    ),
+];
+
+fn jar(name: &str) -> String {
+    let path = Path::new(JAVA).join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: install Debian's Java libraries (scripts/install-deps.sh test)",
+        path.display()
     );
-    let cp = format!("{}:{}", compiled.classes.display(), quartz.display());
-    javajar::run_java(Path::new(&cp), "OldJobData", &[])
-        .trim()
-        .to_string()
+    path.display().to_string()
+}
+
+/// `OldProvisioner` with its arguments; its standard output.
+fn old_provisioner(args: &[&str]) -> String {
+    let quartz = jar("quartz2.jar");
+    let compiled = javajar::compile_against("old-provisioner", SOURCES, &quartz);
+    let cp = [
+        compiled.classes.display().to_string(),
+        quartz,
+        jar("slf4j-api.jar"),
+        jar("slf4j-nop.jar"),
+        jar("postgresql.jar"),
+    ]
+    .join(":");
+    javajar::run_java(Path::new(&cp), "OldProvisioner", args)
+}
+
+/// The hex of the old job data map, serialized by real Quartz and Java.
+fn old_job_data_hex() -> String {
+    old_provisioner(&["hex"]).trim().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,6 +147,7 @@ async fn an_old_provisioners_job_is_listed_then_migrated_once_with_its_next_fire
         "jar:        hdfs://ns1/apps/agg.jar",
         "main class: com.acme.Agg",
         "\"città 🚀\"",
+        "spark.d",
         "cron '0 0 3 * * ?' zone Europe/Rome",
         "--component 'sales/daily-agg=urn:dmb:cmp:",
         "dry run",
@@ -145,7 +213,8 @@ async fn an_old_provisioners_job_is_listed_then_migrated_once_with_its_next_fire
     assert_eq!(job.component_id, "urn:dmb:cmp:finance:sales:0:daily-agg");
     assert_eq!(job.spec.jar.to_string(), "hdfs://ns1/apps/agg.jar");
     assert_eq!(job.spec.class_name.to_string(), "com.acme.Agg");
-    assert_eq!(job.spec.args, vec!["--date", "città 🚀"]);
+    assert_eq!(job.spec.args, vec!["--date", "città 🚀", "a=b"]);
+    assert_eq!(job.spec.conf.len(), 5);
     assert_eq!(
         job.spec
             .conf
@@ -154,7 +223,10 @@ async fn an_old_provisioners_job_is_listed_then_migrated_once_with_its_next_fire
         Some("8")
     );
     assert_eq!(job.spec.num_executors.map(|n| n.get()), Some(3));
-    assert_eq!(job.spec.queue, None);
+    assert_eq!(
+        job.spec.queue.map(|q| q.to_string()).as_deref(),
+        Some("root.finance")
+    );
     let triggers = store.triggers_of_job(&key).await.expect("triggers");
     assert_eq!(triggers.len(), 1);
     let t = &triggers[0];
@@ -192,4 +264,109 @@ fn garbage_job_data_is_that_jobs_error_not_the_listings() {
         "{out}"
     );
     assert!(out.contains("JOB_DATA cannot be read"), "{out}");
+}
+
+/// The old provisioner's documented database: PostgreSQL, written by the
+/// real Quartz 2.3.2 (`PostgreSQLDelegate`, `useProperties=false`) with
+/// Scala-shaped job data; listed, migrated into SQLite with Quartz's own
+/// next fire times, and left untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_quartz_on_postgresql_as_the_old_provisioner_wrote_it_is_migrated() {
+    let db = cdp_spark_testkit::postgres::Database::create("oldquartz");
+    let (userinfo, hostpath) = db
+        .url
+        .strip_prefix("postgres://")
+        .and_then(|r| r.rsplit_once('@'))
+        .expect("postgres://user@host/db");
+    let jdbc = format!("jdbc:postgresql://{hostpath}");
+    let printed = old_provisioner(&["schedule", &jdbc, userinfo, ""]);
+    let next: std::collections::BTreeMap<&str, i64> = printed
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(t, ms)| (t, ms.trim().parse().expect("millis")))
+        .collect();
+    assert_eq!(next.len(), 3, "{printed}");
+
+    let components = [
+        "--component",
+        "sales/daily-agg=urn:dmb:cmp:finance:sales:0:daily-agg",
+        "--component",
+        "sales/once=urn:dmb:cmp:finance:sales:0:once",
+        "--component",
+        "sales/odd=urn:dmb:cmp:finance:sales:0:odd",
+    ];
+    let mut dry = vec!["migrate-from-quartz", "--from", db.url.as_str()];
+    dry.extend(components);
+    let (code, out, err) = cli(&dry);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(out.contains("(scheduler PostgresScheduler)"), "{out}");
+    assert!(out.contains("sales/daily-agg  READY"), "{out}");
+    assert!(out.contains("sales/once  READY"), "{out}");
+    assert!(out.contains("sales/odd  CANNOT MIGRATE"), "{out}");
+    assert!(
+        out.contains("job data entry 'jobArgs' is a java.util.Date, not a list of strings"),
+        "{out}"
+    );
+    assert!(out.contains("zone Europe/Rome"), "{out}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let new = dir.path().join("new");
+    let mut apply = dry.clone();
+    apply.extend(["--apply", "--data-dir", new.to_str().expect("utf-8")]);
+    let (code, out, err) = cli(&apply);
+    assert_eq!(code, 3, "odd still cannot: {out}{err}");
+    assert!(out.contains("WRITTEN sales/daily-agg"), "{out}");
+    assert!(out.contains("WRITTEN sales/once"), "{out}");
+    assert!(!out.contains("sales/odd ->"), "{out}");
+    let (_, again, _) = cli(&apply);
+    assert!(
+        again.contains("UNCHANGED sales/daily-agg") && again.contains("UNCHANGED sales/once"),
+        "{again}"
+    );
+
+    let store =
+        cdp_spark_jobstore::DieselJobStore::open(cdp_spark_jobstore::StoreConfig::sqlite_in(&new))
+            .await
+            .expect("open");
+    let group = "urn:dmb:dp:finance:sales:0";
+    for (name, trigger) in [("daily-agg", "daily-aggTrigger"), ("once", "onceTrigger")] {
+        let key = JobKey::new(group, name);
+        let job = store.get_job(&key).await.expect("read").expect("migrated");
+        assert_eq!(job.spec.class_name.to_string(), "com.acme.Agg");
+        let triggers = store.triggers_of_job(&key).await.expect("triggers");
+        assert_eq!(triggers.len(), 1, "{name}");
+        assert_eq!(
+            triggers[0].next_fire_time.map(|d| d.timestamp_millis()),
+            Some(next[trigger]),
+            "{name}: Quartz's next fire time, kept"
+        );
+    }
+    let once = store
+        .triggers_of_job(&JobKey::new(group, "once"))
+        .await
+        .expect("triggers");
+    assert!(matches!(
+        once[0].schedule,
+        cdp_spark_domain::model::TriggerSchedule::Once { .. }
+    ));
+    assert!(store
+        .get_job(&JobKey::new(group, "odd"))
+        .await
+        .expect("read")
+        .is_none());
+
+    // The old rows are as Quartz left them.
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = db.connect();
+    let rows: Vec<Count> = diesel::sql_query(format!(
+        "SELECT COUNT(*) AS n FROM qrtz_job_details WHERE job_class_name = '{OLD_CLASS}'"
+    ))
+    .load(&mut conn)
+    .expect("count");
+    assert_eq!(rows[0].n, 3);
 }
