@@ -164,6 +164,14 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// Fills a handle made before its value was read (a reset in between
+    /// is refused, so the index is still the value's).
+    fn set_handle(&mut self, index: usize, h: Handle) {
+        if let Some(slot) = self.handles.get_mut(index) {
+            *slot = h;
+        }
+    }
+
     fn new_handle(&mut self, h: Handle) -> usize {
         self.handles.push(h);
         self.handles.len() - 1
@@ -235,7 +243,7 @@ impl<'a> Reader<'a> {
                     fields,
                     superclass,
                 });
-                self.handles[index] = Handle::Desc(desc.clone());
+                self.set_handle(index, Handle::Desc(desc.clone()));
                 Ok(Some(desc))
             }
             TC_PROXYCLASSDESC => {
@@ -255,7 +263,7 @@ impl<'a> Reader<'a> {
                     fields: Vec::new(),
                     superclass,
                 });
-                self.handles[index] = Handle::Desc(desc.clone());
+                self.set_handle(index, Handle::Desc(desc.clone()));
                 Ok(Some(desc))
             }
             other => {
@@ -306,7 +314,7 @@ impl<'a> Reader<'a> {
                 };
                 let index = self.new_handle(Handle::Node(Node::Pending));
                 let s = Node::Str(self.utf(len)?);
-                self.handles[index] = Handle::Node(s.clone());
+                self.set_handle(index, Handle::Node(s.clone()));
                 Ok(s)
             }
             TC_CLASS => {
@@ -325,7 +333,7 @@ impl<'a> Reader<'a> {
                 };
                 let class = desc.map(|d| d.name.clone()).unwrap_or_else(|| "".into());
                 let n = Node::Enum(class, constant);
-                self.handles[index] = Handle::Node(n.clone());
+                self.set_handle(index, Handle::Node(n.clone()));
                 Ok(n)
             }
             TC_ARRAY => self.array(depth),
@@ -340,7 +348,7 @@ impl<'a> Reader<'a> {
                 self.take(n)?;
                 Ok(Node::Block)
             }
-            TC_RESET => {
+            TC_RESET if depth == 0 => {
                 self.handles.clear();
                 self.content(depth)
             }
@@ -376,7 +384,7 @@ impl<'a> Reader<'a> {
             None => return self.fail(format!("array class {} is unknown", desc.name)),
         }
         let node = Node::Array(Rc::new(values));
-        self.handles[index] = Handle::Node(node.clone());
+        self.set_handle(index, Handle::Node(node.clone()));
         Ok(node)
     }
 
@@ -428,7 +436,7 @@ impl<'a> Reader<'a> {
             class: desc.name.clone(),
             data,
         }));
-        self.handles[index] = Handle::Node(node.clone());
+        self.set_handle(index, Handle::Node(node.clone()));
         Ok(node)
     }
 }
