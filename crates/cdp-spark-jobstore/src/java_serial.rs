@@ -370,7 +370,7 @@ impl<'a> Reader<'a> {
         let mut values = Vec::new();
         match width {
             Some(w) => {
-                let total = n.checked_mul(w).unwrap_or(usize::MAX);
+                let total = n.saturating_mul(w);
                 self.take(total)?;
             }
             None if element == b'L' || element == b'[' => {

@@ -124,7 +124,7 @@ fn garbage_and_truncations_are_errors_not_panics() {
         let mut bytes = vec![0xAC, 0xED, 0, 5];
         for _ in 0..len {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            bytes.push((seed >> 16) as u8 | 0x70 * ((seed & 1) as u8));
+            bytes.push((seed >> 16) as u8 | (0x70 * ((seed & 1) as u8)));
         }
         let _ = job_data_map(&bytes);
     }

@@ -151,6 +151,13 @@ fn read_all(
     ))
     .load(conn)?;
     let sched = match sched {
+        Some(s) if !names.iter().any(|r| r.sched_name == s) => {
+            return Err(DbError::Store(StoreError::Other(cause!(
+                "the tables hold no job of the scheduler '{}' (they hold {} schedulers' jobs)",
+                cdp_spark_domain::migration::shown(s),
+                names.len()
+            ))))
+        }
         Some(s) => s.to_string(),
         None => match names.as_slice() {
             [] => {

@@ -626,7 +626,7 @@ fn new_trigger(
         | TriggerState::Blocked
         | TriggerState::PausedBlocked => {
             problems.push(format!(
-                "trigger {} is {} : the old scheduler is firing it now; stop the old provisioner and run again",
+                "trigger {} is {}: the old scheduler is firing it now; stop the old provisioner and run again",
                 old.key,
                 old.state.as_quartz()
             ));

@@ -103,6 +103,7 @@ fn old_provisioner(args: &[&str]) -> String {
         jar("slf4j-api.jar"),
         jar("slf4j-nop.jar"),
         jar("postgresql.jar"),
+        jar("mariadb-java-client.jar"),
     ]
     .join(":");
     javajar::run_java(Path::new(&cp), "OldProvisioner", args)
@@ -279,7 +280,53 @@ async fn real_quartz_on_postgresql_as_the_old_provisioner_wrote_it_is_migrated()
         .and_then(|r| r.rsplit_once('@'))
         .expect("postgres://user@host/db");
     let jdbc = format!("jdbc:postgresql://{hostpath}");
-    let printed = old_provisioner(&["schedule", &jdbc, userinfo, ""]);
+    let rows = migrated_from(&db.url, &jdbc, userinfo).await;
+    let mut conn = db.connect();
+    let count: Vec<Count> = diesel::RunQueryDsl::load(
+        diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM qrtz_job_details WHERE job_class_name = '{OLD_CLASS}'"
+        )),
+        &mut conn,
+    )
+    .expect("count");
+    assert_eq!(count[0].n, rows);
+}
+
+/// The same on MariaDB (`StdJDBCDelegate`, `tables_mysql_innodb.sql`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_quartz_on_mariadb_as_the_old_provisioner_wrote_it_is_migrated() {
+    let db = cdp_spark_testkit::mariadb::Database::create("oldquartz");
+    let (userinfo, hostpath) = db
+        .url
+        .strip_prefix("mysql://")
+        .and_then(|r| r.rsplit_once('@'))
+        .expect("mysql://user@host/db");
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let jdbc = format!("jdbc:mariadb://{hostpath}");
+    let rows = migrated_from(&db.url, &jdbc, &format!("{user}\t{password}")).await;
+    let mut conn = db.connect();
+    let count: Vec<Count> = diesel::RunQueryDsl::load(
+        diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM QRTZ_JOB_DETAILS WHERE JOB_CLASS_NAME = '{OLD_CLASS}'"
+        )),
+        &mut conn,
+    )
+    .expect("count");
+    assert_eq!(count[0].n, rows);
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Runs the old provisioner on `jdbc` (`credentials`: `user` or
+/// `user\tpassword`), then the listing and `--apply` from `url`; answers
+/// how many old job rows there must still be.
+async fn migrated_from(url: &str, jdbc: &str, credentials: &str) -> i64 {
+    let (user, password) = credentials.split_once('\t').unwrap_or((credentials, ""));
+    let printed = old_provisioner(&["schedule", jdbc, user, password]);
     let next: std::collections::BTreeMap<&str, i64> = printed
         .lines()
         .filter_map(|l| l.split_once('\t'))
@@ -295,7 +342,7 @@ async fn real_quartz_on_postgresql_as_the_old_provisioner_wrote_it_is_migrated()
         "--component",
         "sales/odd=urn:dmb:cmp:finance:sales:0:odd",
     ];
-    let mut dry = vec!["migrate-from-quartz", "--from", db.url.as_str()];
+    let mut dry = vec!["migrate-from-quartz", "--from", url];
     dry.extend(components);
     let (code, out, err) = cli(&dry);
     assert_eq!(code, 3, "{out}{err}");
@@ -355,18 +402,6 @@ async fn real_quartz_on_postgresql_as_the_old_provisioner_wrote_it_is_migrated()
         .expect("read")
         .is_none());
 
-    // The old rows are as Quartz left them.
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = db.connect();
-    let rows: Vec<Count> = diesel::sql_query(format!(
-        "SELECT COUNT(*) AS n FROM qrtz_job_details WHERE job_class_name = '{OLD_CLASS}'"
-    ))
-    .load(&mut conn)
-    .expect("count");
-    assert_eq!(rows[0].n, 3);
+    // The old rows are as Quartz left them (counted by the caller).
+    3
 }

@@ -33,6 +33,7 @@ import scala.runtime.ModuleSerializationProxy;
  * SchedulingServiceWithQuartz), replayed with the real Quartz 2.3.2: JobStoreTX with its
  * documented PostgreSQLDelegate and Quartz's default useProperties=false, so JOB_DATA is a
  * serialized JobDataMap holding Scala-shaped collections (the stand-ins of tests/java/scala).
+ * A MariaDB JDBC URL takes Quartz's tables_mysql_innodb.sql and StdJDBCDelegate instead.
  *
  * <pre>
  * OldProvisioner hex                      prints the hex of such a JobDataMap
@@ -127,7 +128,9 @@ public class OldProvisioner {
         String url = a[1], user = a[2], password = a[3];
         try (Connection c = DriverManager.getConnection(url, user, password);
              InputStream in = Scheduler.class.getResourceAsStream(
-                 "/org/quartz/impl/jdbcjobstore/tables_postgres.sql")) {
+                 url.startsWith("jdbc:postgresql:")
+                     ? "/org/quartz/impl/jdbcjobstore/tables_postgres.sql"
+                     : "/org/quartz/impl/jdbcjobstore/tables_mysql_innodb.sql")) {
             String script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             StringBuilder sql = new StringBuilder();
             for (String line : script.split("\n")) {
@@ -153,8 +156,9 @@ public class OldProvisioner {
         p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
         p.setProperty("org.quartz.threadPool.threadCount", "1");
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-        p.setProperty("org.quartz.jobStore.driverDelegateClass",
-            "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+        p.setProperty("org.quartz.jobStore.driverDelegateClass", url.startsWith("jdbc:postgresql:")
+            ? "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate"
+            : "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
         p.setProperty("org.quartz.jobStore.dataSource", "quartzDS");
         p.setProperty("org.quartz.dataSource.quartzDS.connectionProvider.class",
             DriverManagerProvider.class.getName());
