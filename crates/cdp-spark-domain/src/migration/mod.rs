@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::artifact::ArtifactUri;
-use crate::descriptor::{JavaClassName, MemorySize, PositiveCount, YarnQueue};
+use crate::descriptor::{ConfPolicy, JavaClassName, MemorySize, PositiveCount, YarnQueue};
 use crate::model::{
     JobDefinition, JobKey, MisfireInstruction, RunPolicy, SparkJobSpec, TriggerDefinition,
     TriggerSchedule, TriggerState,
@@ -310,8 +310,14 @@ impl<'a> Entries<'a> {
 }
 
 /// What becomes of `job`; `component_id` is the Witboost component id
-/// the operator gave for it (the old rows do not record one).
-pub fn plan(job: &LegacyJob, component_id: Option<&str>, our_class: &str) -> JobPlan {
+/// the operator gave for it (the old rows do not record one); `policy`
+/// the conf policy its `conf` keys must pass, as a descriptor's would.
+pub fn plan(
+    job: &LegacyJob,
+    component_id: Option<&str>,
+    our_class: &str,
+    policy: &ConfPolicy,
+) -> JobPlan {
     let mut was = WasJob {
         job_class: shown(&job.job_class),
         ..WasJob::default()
@@ -349,6 +355,9 @@ pub fn plan(job: &LegacyJob, component_id: Option<&str>, our_class: &str) -> Job
                 problems: Vec::new(),
             };
             spec = spark_spec(&mut entries, &job.key, &mut was, &mut changes);
+            if let Some(spec) = &spec {
+                values_rules(spec, policy, &mut entries.problems);
+            }
             for k in entries.map.keys() {
                 entries.problems.push(format!(
                     "job data entry '{}' is not one the old provisioner wrote and would be lost",
@@ -538,13 +547,34 @@ fn spark_spec(
         "dependencies: none carried (the old provisioner stored none in the job data and did not pass jobConfig.dependencies to Livy)"
             .into(),
     );
-    if !spec.conf.is_empty() {
-        changes.push(
-            "conf: carried as is; the operator's conf policy is applied again at the next provision from Witboost"
-                .into(),
-        );
-    }
     Some(spec)
+}
+
+/// The rules a descriptor's values pass that the old provisioner did not
+/// have: the conf policy and the `${…}` placeholders of `args` and `conf`.
+fn values_rules(spec: &SparkJobSpec, policy: &ConfPolicy, problems: &mut Vec<String>) {
+    for key in spec.conf.keys() {
+        if let Err(refusal) = policy.judge(key) {
+            problems.push(format!("conf: {}", refusal.problem));
+        }
+    }
+    let values = spec
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("jobArgs[{i}]"), a))
+        .chain(
+            spec.conf
+                .iter()
+                .map(|(k, v)| (format!("conf.{}", shown(k)), v)),
+        );
+    for (field, value) in values {
+        if let Err(e) = crate::placeholders::check(value) {
+            problems.push(format!(
+                "{field}: {e} (this provisioner replaces ${{name}} placeholders at launch; the old one did not)"
+            ));
+        }
+    }
 }
 
 fn was_trigger(t: &Result<TriggerDefinition, String>) -> WasTrigger {

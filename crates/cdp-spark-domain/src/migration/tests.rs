@@ -67,7 +67,7 @@ fn old_job() -> LegacyJob {
 
 #[test]
 fn an_old_job_becomes_ours_keyed_by_the_data_product_with_its_next_fire_time() {
-    let p = plan(&old_job(), Some(COMPONENT), OURS);
+    let p = plan(&old_job(), Some(COMPONENT), OURS, &ConfPolicy::default());
     assert_eq!(p.verdict, Verdict::Ready, "{:?}", p.problems);
     let new_key = JobKey::new("urn:dmb:dp:finance:sales:0", "daily-agg");
     assert_eq!(p.new_key.as_ref(), Some(&new_key));
@@ -109,7 +109,7 @@ fn an_old_job_becomes_ours_keyed_by_the_data_product_with_its_next_fire_time() {
 
 #[test]
 fn without_a_component_id_the_job_is_refused_saying_how_to_give_it() {
-    let p = plan(&old_job(), None, OURS);
+    let p = plan(&old_job(), None, OURS, &ConfPolicy::default());
     assert_eq!(p.verdict, Verdict::Refused);
     assert!(p.job.is_none() && p.trigger.is_none());
     let text = p.problems.join("\n");
@@ -118,7 +118,12 @@ fn without_a_component_id_the_job_is_refused_saying_how_to_give_it() {
         "{text}"
     );
     assert!(!all_can_migrate(&[p]));
-    let p = plan(&old_job(), Some("urn:dmb:dp:finance:sales:0"), OURS);
+    let p = plan(
+        &old_job(),
+        Some("urn:dmb:dp:finance:sales:0"),
+        OURS,
+        &ConfPolicy::default(),
+    );
     assert_eq!(p.verdict, Verdict::Refused);
 }
 
@@ -152,23 +157,38 @@ fn unreadable_or_foreign_values_refuse_the_job_naming_the_entry() {
         ("driverMemory", t("lots"), "'driverMemory'"),
         ("queue", t("root..q"), "'queue'"),
         ("surprise", t("x"), "'surprise'"),
+        (
+            "conf",
+            LegacyValue::Map(vec![(t("spark.yarn.keytab"), t("/k"))]),
+            "conf policy refuses 'spark.yarn.keytab'",
+        ),
+        (
+            "jobArgs",
+            LegacyValue::List(vec![t("${unknown}")]),
+            "jobArgs[0]",
+        ),
     ];
     for (key, value, expected) in cases {
         let mut job = old_job();
         if let Ok(data) = &mut job.data {
             data.insert(key.into(), value);
         }
-        let p = plan(&job, Some(COMPONENT), OURS);
+        let p = plan(&job, Some(COMPONENT), OURS, &ConfPolicy::default());
         assert_eq!(p.verdict, Verdict::Refused, "{key}");
         let text = p.problems.join("\n");
         assert!(text.contains(expected), "{key}: {text}");
     }
     let mut job = old_job();
     job.data = Err("garbage".into());
-    assert!(plan(&job, Some(COMPONENT), OURS).problems[0].contains("garbage"));
+    assert!(
+        plan(&job, Some(COMPONENT), OURS, &ConfPolicy::default()).problems[0].contains("garbage")
+    );
     let mut job = old_job();
     job.job_class = "com.other.Job".into();
-    assert_eq!(plan(&job, Some(COMPONENT), OURS).verdict, Verdict::Refused);
+    assert_eq!(
+        plan(&job, Some(COMPONENT), OURS, &ConfPolicy::default()).verdict,
+        Verdict::Refused
+    );
 }
 
 #[test]
@@ -182,16 +202,19 @@ fn triggers_a_running_old_scheduler_holds_or_several_triggers_are_refused() {
         if let Ok(t) = &mut job.triggers[0] {
             t.state = state;
         }
-        let p = plan(&job, Some(COMPONENT), OURS);
+        let p = plan(&job, Some(COMPONENT), OURS, &ConfPolicy::default());
         assert_eq!(p.verdict, Verdict::Refused, "{state:?}");
     }
     let mut job = old_job();
     let again = job.triggers[0].clone();
     job.triggers.push(again);
-    assert_eq!(plan(&job, Some(COMPONENT), OURS).verdict, Verdict::Refused);
+    assert_eq!(
+        plan(&job, Some(COMPONENT), OURS, &ConfPolicy::default()).verdict,
+        Verdict::Refused
+    );
     let mut job = old_job();
     job.triggers = vec![Err("simple trigger repeats 3 times".into())];
-    let p = plan(&job, Some(COMPONENT), OURS);
+    let p = plan(&job, Some(COMPONENT), OURS, &ConfPolicy::default());
     assert!(
         p.problems.join("").contains("repeats 3 times"),
         "{:?}",
@@ -202,11 +225,11 @@ fn triggers_a_running_old_scheduler_holds_or_several_triggers_are_refused() {
     if let Ok(t) = &mut job.triggers[0] {
         t.state = TriggerState::Paused;
     }
-    let p = plan(&job, Some(COMPONENT), OURS);
+    let p = plan(&job, Some(COMPONENT), OURS, &ConfPolicy::default());
     assert_eq!(p.trigger.expect("trigger").state, TriggerState::Paused);
     let mut job = old_job();
     job.triggers.clear();
-    let p = plan(&job, Some(COMPONENT), OURS);
+    let p = plan(&job, Some(COMPONENT), OURS, &ConfPolicy::default());
     assert_eq!(p.verdict, Verdict::Ready);
     assert!(p.trigger.is_none());
 }
@@ -215,13 +238,16 @@ fn triggers_a_running_old_scheduler_holds_or_several_triggers_are_refused() {
 fn our_own_jobs_are_already_migrated_and_values_shown_are_bounded() {
     let mut job = old_job();
     job.job_class = OURS.into();
-    assert_eq!(plan(&job, None, OURS).verdict, Verdict::AlreadyMigrated);
+    assert_eq!(
+        plan(&job, None, OURS, &ConfPolicy::default()).verdict,
+        Verdict::AlreadyMigrated
+    );
     let long = "x".repeat(10_000);
     let mut job = old_job();
     if let Ok(data) = &mut job.data {
         data.insert("jarPath".into(), t(&long));
     }
-    let p = plan(&job, Some(COMPONENT), OURS);
+    let p = plan(&job, Some(COMPONENT), OURS, &ConfPolicy::default());
     assert!(p.was.jar.as_ref().expect("jar").chars().count() < SHOWN_CHARS + 30);
     assert_eq!(
         data_product_of("urn:dmb:cmp:a:b:0:c").as_deref(),

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use cdp_spark_domain::descriptor::ConfPolicy;
 use cdp_spark_domain::migration::{self, JobPlan, Verdict};
 use cdp_spark_domain::model::JobKey;
 use cdp_spark_domain::ports::JobStorePort;
@@ -64,6 +65,9 @@ fn components(options: &[String]) -> anyhow::Result<BTreeMap<JobKey, String>> {
 
 pub fn run(args: MigrateFromQuartzArgs) -> anyhow::Result<ExitCode> {
     let ids = components(&args.components)?;
+    // The built-in deny-list: the operator's own patterns live in the
+    // server's configuration, which this command does not read.
+    let policy = ConfPolicy::default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -79,7 +83,10 @@ pub fn run(args: MigrateFromQuartzArgs) -> anyhow::Result<ExitCode> {
     let plans: Vec<JobPlan> = read
         .jobs
         .iter()
-        .map(|j| migration::plan(j, ids.get(&j.key).map(String::as_str), JOB_CLASS_NAME))
+        .map(|j| {
+            let id = ids.get(&j.key).map(String::as_str);
+            migration::plan(j, id, JOB_CLASS_NAME, &policy)
+        })
         .collect();
     for key in ids.keys() {
         if !read.jobs.iter().any(|j| &j.key == key) {
