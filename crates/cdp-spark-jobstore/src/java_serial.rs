@@ -570,6 +570,19 @@ fn field<'o>(object: &'o Object, name: &str) -> Option<&'o Node> {
         .map(|(_, v)| v)
 }
 
+/// A field of a Scala class by its source name: as written, or as scalac
+/// expands a private field an inner class reads
+/// (`scala$collection$immutable$Map$Map2$$key1`).
+fn scala_field<'o>(object: &'o Object, name: &str) -> Option<&'o Node> {
+    let expanded = format!("$${name}");
+    object
+        .data
+        .iter()
+        .flat_map(|d| d.fields.iter())
+        .find(|(n, _)| &**n == name || n.ends_with(&expanded))
+        .map(|(_, v)| v)
+}
+
 /// The objects a class's `writeObject` wrote, data blocks and Scala's end
 /// markers left out.
 fn written(object: &Object) -> Vec<&Node> {
@@ -638,8 +651,8 @@ fn map_entries(object: &Object, depth: usize, budget: &mut usize) -> Option<Entr
         let mut out = Vec::new();
         for n in 1..=4 {
             let (k, x) = (
-                field(object, &format!("key{n}")),
-                field(object, &format!("value{n}")),
+                scala_field(object, &format!("key{n}")),
+                scala_field(object, &format!("value{n}")),
             );
             if k.is_some() {
                 out.push((v(k), v(x)));

@@ -78,6 +78,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../java/scala/collection/immutable/Map$.java"),
     ),
     (
+        "scala/collection/immutable/Map$Map2.java",
+        include_str!("../java/scala/collection/immutable/Map$Map2.java"),
+    ),
+    (
         "scala/collection/immutable/Map$EmptyMap$.java",
         include_str!("../java/scala/collection/immutable/Map$EmptyMap$.java"),
     ),
@@ -392,6 +396,17 @@ async fn migrated_from(url: &str, jdbc: &str, credentials: &str) -> i64 {
         .triggers_of_job(&JobKey::new(group, "once"))
         .await
         .expect("triggers");
+    let once_job = store
+        .get_job(&JobKey::new(group, "once"))
+        .await
+        .expect("read")
+        .expect("migrated");
+    assert!(once_job.spec.args.is_empty());
+    assert_eq!(
+        once_job.spec.conf.get("spark.b").map(String::as_str),
+        Some("2"),
+        "a Scala Map2"
+    );
     assert!(matches!(
         once[0].schedule,
         cdp_spark_domain::model::TriggerSchedule::Once { .. }

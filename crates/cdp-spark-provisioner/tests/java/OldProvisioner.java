@@ -175,7 +175,8 @@ public class OldProvisioner {
                 .endAt(end).forJob("daily-agg", "sales")
                 .withSchedule(CronScheduleBuilder.cronSchedule("0 0 3 * * ?")).build());
         // No schedule: TriggerBuilder.build() without one is a one-shot SimpleTrigger.
-        schedule(s, "once", "sales", scalaList(), emptyScalaMap(),
+        schedule(s, "once", "sales", scalaList(),
+            new scala.collection.immutable.Map$Map2("spark.a", "1", "spark.b", "2"),
             TriggerBuilder.newTrigger().withIdentity("onceTrigger", "sales").startAt(start)
                 .endAt(end).forJob("once", "sales").build());
         // A value no reader should accept as a string list.
