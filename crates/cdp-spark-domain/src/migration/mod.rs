@@ -156,6 +156,10 @@ pub struct JobPlan {
 
 /// `text` cut to [`SHOWN_CHARS`] characters.
 pub fn shown(text: &str) -> String {
+    cut(&crate::redact::text(text))
+}
+
+fn cut(text: &str) -> String {
     match text.char_indices().nth(SHOWN_CHARS) {
         Some((at, _)) => format!("{}… ({} chars)", &text[..at], text.chars().count()),
         None => text.to_string(),
@@ -348,7 +352,12 @@ pub fn plan(
         Err(e) => problems.push(format!("its JOB_DATA cannot be read: {e}")),
         Ok(data) => {
             for (k, v) in data {
-                was.other.insert(shown(k), text_of(v));
+                let v = if crate::redact::is_secret_key(k) {
+                    crate::redact::REDACTED.to_string()
+                } else {
+                    text_of(v)
+                };
+                was.other.insert(shown(k), v);
             }
             let mut entries = Entries {
                 map: data.iter().map(|(k, v)| (k.as_str(), v)).collect(),
@@ -470,8 +479,15 @@ fn spark_spec(
     let class_text = e.text("className");
     was.jar = jar_text.map(shown);
     was.main_class = class_text.map(shown);
-    was.args = e.strings("jobArgs");
-    was.conf = e.string_map("conf");
+    let args = e.strings("jobArgs");
+    let conf = e.string_map("conf");
+    // What is shown is redacted; what is written keeps the values.
+    was.args = crate::redact::args(&args).iter().map(|a| cut(a)).collect();
+    was.conf = crate::redact::Redactor::default()
+        .conf(&conf)
+        .into_iter()
+        .map(|(k, v)| (cut(&k), cut(&v)))
+        .collect();
     let jar = match jar_text {
         None => {
             e.problems.push("job data has no 'jarPath'".into());
@@ -534,8 +550,8 @@ fn spark_spec(
     }
     let spec = SparkJobSpec {
         queue,
-        args: was.args.clone(),
-        conf: was.conf.clone(),
+        args,
+        conf,
         driver_cores: e.count("driverCores"),
         driver_memory: e.memory("driverMemory"),
         executor_cores: e.count("executorCores"),

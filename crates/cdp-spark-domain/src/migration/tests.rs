@@ -242,6 +242,28 @@ fn our_own_jobs_are_already_migrated_and_values_shown_are_bounded() {
         plan(&job, None, OURS, &ConfPolicy::default()).verdict,
         Verdict::AlreadyMigrated
     );
+    let mut job = old_job();
+    if let Ok(data) = &mut job.data {
+        data.insert(
+            "conf".into(),
+            LegacyValue::Map(vec![(t("spark.hadoop.fs.s3a.secret.key"), t("s3cr3t"))]),
+        );
+        data.insert(
+            "jobArgs".into(),
+            LegacyValue::List(vec![t("--password"), t("hunter2")]),
+        );
+    }
+    let p = plan(&job, Some(COMPONENT), OURS, &ConfPolicy::permissive());
+    let shown = serde_json::to_string(&p).expect("json");
+    assert!(
+        !shown.contains("s3cr3t") && !shown.contains("hunter2"),
+        "{shown}"
+    );
+    let written = p.job.expect("ready");
+    assert_eq!(
+        written.spec.args[1], "hunter2",
+        "the values written are the job's"
+    );
     let long = "x".repeat(10_000);
     let mut job = old_job();
     if let Ok(data) = &mut job.data {

@@ -16,6 +16,7 @@ use cdp_spark_jobstore::legacy::{read_legacy_jobs, LegacyRead, MAX_JOBS};
 use cdp_spark_jobstore::{redact_password, DieselJobStore, StoreConfig, JOB_CLASS_NAME};
 use serde::Serialize;
 
+use super::jobs_render::clean;
 use crate::cli::{MigrateFromQuartzArgs, OutputFormat};
 
 /// Exit code when some jobs cannot migrate.
@@ -184,45 +185,56 @@ async fn apply(config: StoreConfig, plans: &[JobPlan]) -> anyhow::Result<Vec<App
 }
 
 fn render(r: &Report<'_>, source: &str) -> String {
-    use std::fmt::Write;
     let mut s = String::new();
+    // Everything shown comes from the old rows: each line's control
+    // characters (a newline inside a value too) replaced.
+    let line = |s: &mut String, text: String| {
+        s.push_str(&clean(&text));
+        s.push('\n');
+    };
     let sched = r.sched_name.unwrap_or("-");
-    let _ = writeln!(s, "Old Quartz jobs in {source} (scheduler {sched}):");
+    line(
+        &mut s,
+        format!("Old Quartz jobs in {source} (scheduler {sched}):"),
+    );
     for p in r.jobs {
         let verdict = match p.verdict {
             Verdict::Ready => "READY",
             Verdict::AlreadyMigrated => "ALREADY MIGRATED",
             Verdict::Refused => "CANNOT MIGRATE",
         };
-        let _ = writeln!(s, "\n{}/{}  {verdict}", p.key.group, p.key.name);
+        s.push('\n');
+        line(&mut s, format!("{}/{}  {verdict}", p.key.group, p.key.name));
         if let Some(k) = &p.new_key {
-            let _ = writeln!(s, "  becomes:    {}/{}", k.group, k.name);
+            line(&mut s, format!("  becomes:    {}/{}", k.group, k.name));
         }
         let w = &p.was;
-        let _ = writeln!(s, "  class:      {}", w.job_class);
-        let _ = writeln!(s, "  jar:        {}", w.jar.as_deref().unwrap_or("-"));
-        let _ = writeln!(
-            s,
-            "  main class: {}",
-            w.main_class.as_deref().unwrap_or("-")
+        line(&mut s, format!("  class:      {}", w.job_class));
+        line(
+            &mut s,
+            format!("  jar:        {}", w.jar.as_deref().unwrap_or("-")),
         );
-        let _ = writeln!(s, "  args:       {:?}", w.args);
-        let _ = writeln!(s, "  conf:       {:?}", w.conf);
+        line(
+            &mut s,
+            format!("  main class: {}", w.main_class.as_deref().unwrap_or("-")),
+        );
+        line(&mut s, format!("  args:       {:?}", w.args));
+        line(&mut s, format!("  conf:       {:?}", w.conf));
         for (k, v) in &w.other {
-            let _ = writeln!(s, "  {k}: {v}");
+            line(&mut s, format!("  {k}: {v}"));
         }
         for t in &w.triggers {
             match &t.unreadable {
                 Some(e) => {
-                    let _ = writeln!(s, "  trigger:    unreadable: {e}");
+                    line(&mut s, format!("  trigger:    unreadable: {e}"));
                 }
                 None => {
                     let at = |d: &Option<chrono::DateTime<chrono::Utc>>| {
                         d.map_or("-".to_string(), |d| d.to_rfc3339())
                     };
-                    let _ =
-                        writeln!(
-                        s,
+                    line(
+                        &mut s,
+                        format!(
                         "  trigger:    {} {} zone {} start {} end {} next {} state {} misfire {}",
                         t.key,
                         t.cron.as_deref().map_or("once".into(), |c| format!("cron '{c}'")),
@@ -232,49 +244,55 @@ fn render(r: &Report<'_>, source: &str) -> String {
                         at(&t.next_fire_time),
                         t.state.as_deref().unwrap_or("-"),
                         t.misfire_instruction.map_or("-".into(), |m| m.to_string()),
+                    ),
                     );
                 }
             }
         }
         for c in &p.changes {
-            let _ = writeln!(s, "  change:     {c}");
+            line(&mut s, format!("  change:     {c}"));
         }
         for c in &p.problems {
-            let _ = writeln!(s, "  PROBLEM:    {c}");
+            line(&mut s, format!("  PROBLEM:    {c}"));
         }
     }
     let count = |v: Verdict| r.jobs.iter().filter(|p| p.verdict == v).count();
-    let _ = writeln!(
-        s,
-        "\n{} jobs: {} ready, {} already migrated, {} cannot migrate",
-        r.jobs.len(),
-        count(Verdict::Ready),
-        count(Verdict::AlreadyMigrated),
-        count(Verdict::Refused)
+    s.push('\n');
+    line(
+        &mut s,
+        format!(
+            "{} jobs: {} ready, {} already migrated, {} cannot migrate",
+            r.jobs.len(),
+            count(Verdict::Ready),
+            count(Verdict::AlreadyMigrated),
+            count(Verdict::Refused)
+        ),
     );
     if r.truncated {
-        let _ = writeln!(s, "only the first {MAX_JOBS} jobs were read");
+        line(&mut s, format!("only the first {MAX_JOBS} jobs were read"));
     }
     match r.applied {
         None => {
-            let _ = writeln!(
-                s,
-                "dry run: nothing was written (--apply writes the ready jobs)"
+            line(
+                &mut s,
+                "dry run: nothing was written (--apply writes the ready jobs)".to_string(),
             );
         }
         Some(applied) => {
             for a in applied {
-                let _ = writeln!(
-                    s,
-                    "{} {}/{} -> {}/{}{}",
-                    a.outcome,
-                    a.key.group,
-                    a.key.name,
-                    a.new_key.group,
-                    a.new_key.name,
-                    a.error
-                        .as_deref()
-                        .map_or(String::new(), |e| format!(": {e}"))
+                line(
+                    &mut s,
+                    format!(
+                        "{} {}/{} -> {}/{}{}",
+                        a.outcome,
+                        a.key.group,
+                        a.key.name,
+                        a.new_key.group,
+                        a.new_key.name,
+                        a.error
+                            .as_deref()
+                            .map_or(String::new(), |e| format!(": {e}"))
+                    ),
                 );
             }
         }

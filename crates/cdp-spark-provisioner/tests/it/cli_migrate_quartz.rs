@@ -257,7 +257,8 @@ fn garbage_job_data_is_that_jobs_error_not_the_listings() {
         "INSERT INTO QRTZ_JOB_DETAILS (SCHED_NAME, JOB_NAME, JOB_GROUP, DESCRIPTION, JOB_CLASS_NAME, \
          IS_DURABLE, IS_NONCONCURRENT, IS_UPDATE_DATA, REQUESTS_RECOVERY, JOB_DATA) VALUES \
          ('S', 'a', 'g', NULL, '{OLD_CLASS}', '1', '0', '0', '0', X'ACED00057372'), \
-         ('S', 'b', 'g', NULL, '{OLD_CLASS}', '1', '0', '0', '0', X'ACED0005{}')",
+         ('S', 'b', 'g', NULL, '{OLD_CLASS}', '1', '0', '0', '0', X'ACED0005{}'), \
+         ('S', 'c' || char(27) || '[2J', 'g', NULL, 'x' || char(10) || 'READY', '1', '0', '0', '0', NULL)",
         "77".repeat(2_000)
     ))
     .expect("rows");
@@ -269,6 +270,10 @@ fn garbage_job_data_is_that_jobs_error_not_the_listings() {
         "{out}"
     );
     assert!(out.contains("JOB_DATA cannot be read"), "{out}");
+    // What the rows hold cannot drive the terminal or fake a line.
+    assert!(!out.contains('\u{1b}'), "{out}");
+    assert!(out.contains("g/c?[2J  CANNOT MIGRATE"), "{out}");
+    assert!(out.contains("class:      x?READY"), "{out}");
 }
 
 /// The old provisioner's documented database: PostgreSQL, written by the
