@@ -30,7 +30,13 @@ fn cli(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-const JAVA: &str = "/usr/share/java";
+/// Debian's Java libraries (`CDP_TEST_JAVA_DIR` overrides, as for the job
+/// store's Quartz tests).
+fn java_dir() -> std::path::PathBuf {
+    std::env::var_os("CDP_TEST_JAVA_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/usr/share/java"))
+}
 
 /// The Java sources of tests/java: the old provisioner's writes and the
 /// Scala stand-ins.
@@ -88,7 +94,7 @@ const SOURCES: &[(&str, &str)] = &[
 ];
 
 fn jar(name: &str) -> String {
-    let path = Path::new(JAVA).join(name);
+    let path = java_dir().join(name);
     assert!(
         path.is_file(),
         "{} is missing: install Debian's Java libraries (scripts/install-deps.sh test)",
