@@ -30,3 +30,4 @@ pub mod redact;
 pub mod runlog;
 pub mod scheduling;
 pub mod usecases;
+pub mod yarnlog;

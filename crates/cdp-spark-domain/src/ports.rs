@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::artifact::ArtifactUri;
+use crate::cause;
 pub use crate::cause::{Cause, SourceError};
 use crate::model::{
     JobDefinition, JobKey, OperationRecord, RunFilter, RunRecord, SparkJobSpec, TriggerDefinition,
@@ -35,6 +36,13 @@ pub struct FileStatus {
     pub kind: FileKind,
     /// Length in bytes (0 for directories).
     pub length: u64,
+}
+
+/// One entry of a directory: its name (the last part of its path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    pub name: String,
+    pub status: FileStatus,
 }
 
 /// Faults reading files. "Not found" is not a fault: `status` answers `None`.
@@ -201,6 +209,21 @@ pub trait HdfsPort: Send + Sync {
         }
         Ok(())
     }
+
+    /// The entries of the directory at `location`, in name order, at most
+    /// `max` of them (`Ok(None)`: nothing is there). Used to find YARN's
+    /// aggregated logs. The default refuses, naming the location.
+    async fn list(
+        &self,
+        location: &ArtifactUri,
+        max: usize,
+    ) -> Result<Option<Vec<DirEntry>>, FsError> {
+        let _ = max;
+        Err(FsError::Unusable {
+            path: location.to_string(),
+            detail: cause!("this filesystem adapter does not list directories"),
+        })
+    }
 }
 
 // ----------------------------------------------------------- job store ---
@@ -323,6 +346,26 @@ pub trait JobStorePort: Send + Sync {
             });
         }
         Ok((total, out))
+    }
+
+    /// The jobs (of one group, or all) in key order with what the listing
+    /// filters by, no runs ([`crate::model::JobLatest`]). The default asks
+    /// job by job; stores on a database answer with three statements.
+    async fn job_latest(
+        &self,
+        group: Option<String>,
+    ) -> Result<Vec<crate::model::JobLatest>, StoreError> {
+        listing::job_latest(self, group).await
+    }
+
+    /// These jobs, in the order given (keys of no job left out), with their
+    /// triggers and last `runs_per_job` runs: the listing's page.
+    async fn job_views_of(
+        &self,
+        keys: Vec<JobKey>,
+        runs_per_job: u64,
+    ) -> Result<Vec<crate::model::JobView>, StoreError> {
+        listing::job_views_of(self, keys, runs_per_job).await
     }
 
     /// Add a trigger to an existing job (a manual one-shot trigger).
@@ -583,6 +626,17 @@ pub trait SparkLauncherPort: Send + Sync {
         let _ = (handle, tail);
         Ok(None)
     }
+
+    /// The user the application ran as, as its cluster manager knows it
+    /// (YARN: the application report's `user`): the owner of its
+    /// aggregated logs. `Ok(None)` when unknown (the default).
+    async fn application_owner(
+        &self,
+        handle: &ApplicationHandle,
+    ) -> Result<Option<String>, LaunchError> {
+        let _ = handle;
+        Ok(None)
+    }
 }
 
 // ------------------------------------------------------------ scheduler ---
@@ -754,5 +808,6 @@ pub struct PausedCount {
     pub triggers: usize,
 }
 
+mod listing;
 pub mod notify;
 pub use notify::*;

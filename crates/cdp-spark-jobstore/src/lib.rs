@@ -39,6 +39,7 @@ pub mod results;
 mod rows;
 mod run_logs;
 mod run_states;
+mod runs_ddl;
 mod scheduler;
 mod sql;
 mod sqlite_file;
