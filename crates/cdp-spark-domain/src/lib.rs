@@ -21,6 +21,7 @@ pub mod cron;
 pub mod descriptor;
 pub mod issues;
 pub mod jar;
+pub mod migration;
 pub mod model;
 pub mod notify;
 pub mod placeholders;

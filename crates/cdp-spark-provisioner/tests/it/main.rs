@@ -13,6 +13,7 @@ mod support;
 mod cli_cron;
 mod cli_jobs;
 mod cli_migrate;
+mod cli_migrate_quartz;
 mod cli_validate;
 mod console_browser;
 mod http_api;
