@@ -77,6 +77,9 @@ pub fn cut(text: &str, max: usize) -> String {
 }
 
 /// Bytes `value` takes in JSON.
+/// Most warnings an asynchronous validation's result keeps.
+const MAX_KEPT_WARNINGS: usize = 16;
+
 fn json_len<T: serde::Serialize>(value: &T) -> usize {
     serde_json::to_string(value)
         .map(|s| s.len())
@@ -84,13 +87,23 @@ fn json_len<T: serde::Serialize>(value: &T) -> usize {
 }
 
 fn bounded_validation(mut v: ValidationStatus) -> ValidationStatus {
+    // Warnings are few (the rules bound them); each is cut, and what they
+    // take is not left to the problems.
+    let mut budget = MAX_RESULT_BYTES - FRAME_BYTES;
+    if let Some(info) = &mut v.info {
+        let warnings = &mut info.public_info.warnings;
+        warnings.truncate(MAX_KEPT_WARNINGS);
+        for w in warnings.iter_mut() {
+            *w = cut(w, MAX_MESSAGE_BYTES);
+        }
+        budget = budget.saturating_sub(json_len(warnings));
+    }
     if let Some(ValidationInfo {
         public_info: ValidationResult {
             error: Some(error), ..
         },
     }) = &mut v.info
     {
-        let budget = MAX_RESULT_BYTES - FRAME_BYTES;
         let problems = std::mem::take(&mut error.errors);
         let total = problems.len();
         let mut used = 0usize;

@@ -13,6 +13,7 @@ mod descriptor_document;
 mod descriptor_limits;
 mod descriptor_rules;
 mod descriptor_run_limits;
+mod descriptor_unknown_keys;
 mod descriptor_values;
 mod fuzz_corpus;
 mod jar_damaged;
