@@ -162,6 +162,9 @@ pub fn messages(issues: &[Issue]) -> Vec<String> {
         .map(|i| {
             if i.hint.is_empty() {
                 i.to_string()
+            } else if i.problem.ends_with('?') {
+                // "did you mean maxDuration? Fix ...", not "?. Fix".
+                format!("{i} {}", capitalized(&i.hint))
             } else {
                 format!("{i}. {}", capitalized(&i.hint))
             }
