@@ -145,8 +145,11 @@ fn field_schema(f: &Field, unknown_keys: UnknownKeys) -> Value {
             "items": {"type": "string", "pattern": pattern},
         }),
     };
-    if !f.required {
-        // YAML `key:` or `key: ~` reads as absent.
+    // YAML `key:` or `key: ~` reads as absent, so an optional value may be
+    // null; not a mapping of registered fields (`jobConfig`, `schedule`):
+    // `null |` there would hide which key inside is wrong behind the
+    // mapping's name in CUE's errors.
+    if !f.required && !matches!(f.shape, Shape::Object) {
         if let Some(t) = s.get_mut("type") {
             let mut types = match t.take() {
                 Value::Array(types) => types,
@@ -214,7 +217,7 @@ pub fn cue_policy() -> String {
         for f in children(parent) {
             let marker = if f.required { "!" } else { "?" };
             let value = cue_value(f);
-            let value = if f.required {
+            let value = if f.required || matches!(f.shape, Shape::Object) {
                 value
             } else {
                 format!("null | {value}")
