@@ -1,7 +1,9 @@
 //! The rules of a `COMPONENT_DESCRIPTOR`: walk the YAML tree, check every
 //! field this provisioner uses, and either build the typed
 //! [`ComponentDescriptor`] or return every failed rule with its field path.
-//! Fields this provisioner does not use are tolerated.
+//! Fields this provisioner does not use are tolerated, except under
+//! `specific`, where the keys the field registry does not know are warnings
+//! or errors ([`super::unknown_keys`]).
 
 use crate::artifact::{ArtifactUri, ArtifactUriError};
 use crate::issues::Issues;
