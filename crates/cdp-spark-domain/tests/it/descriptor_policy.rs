@@ -1,14 +1,16 @@
-//! The CUE policy (`policies/spark-workload.cue`, issue 15) against the
-//! example descriptors, with a real `cue` (`CDP_CUE`, see
-//! `scripts/install-cue.sh`): the valid ones pass `cue vet` and `validate`'s
-//! descriptor rules; each broken one (`tests/fixtures/descriptors/invalid/`)
-//! fails both, and every field CUE names is the one `validate` names.
+//! The CUE policy (`policies/spark-workload.cue`, issue 15) and the JSON
+//! Schema of `specific` (`docs/schema/specific.schema.json`, read by CUE's
+//! JSON Schema decoder) against the example descriptors, with a real `cue`
+//! (`CDP_CUE`, see `scripts/install-cue.sh`): the valid ones pass `cue vet`
+//! and `validate`'s descriptor rules; each broken one
+//! (`tests/fixtures/descriptors/invalid/`) fails all three, and every field
+//! CUE names is the one `validate` names.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cdp_spark_domain::api::DescriptorKind;
-use cdp_spark_domain::descriptor::schema::CUE_FILE;
+use cdp_spark_domain::descriptor::schema::{CUE_FILE, SCHEMA_FILE};
 use cdp_spark_domain::descriptor::{parse_request, DescriptorSettings};
 use cdp_spark_domain::issues::Issues;
 use cdp_spark_testkit::fixtures;
@@ -59,13 +61,39 @@ fn component(text: &str) -> Value {
 /// `cue vet` of the policy on the component: `Ok` or the fields its errors
 /// name (each error line starts `path: `).
 fn vet(text: &str) -> Result<(), Vec<String>> {
+    vet_with(&root().join(CUE_FILE), &component(text), "")
+}
+
+/// The same with the shipped JSON Schema (`docs/schema/specific.schema.json`,
+/// read by CUE's JSON Schema decoder) on the component's `specific`; the
+/// fields named as from the component (`specific.…`).
+fn vet_json_schema(text: &str, dir: &Path) -> Result<(), Vec<String>> {
+    let schema = dir.join("specific.schema.cue");
+    if !schema.is_file() {
+        let out = Command::new(cue())
+            .args(["def", "jsonschema:"])
+            .arg(root().join(SCHEMA_FILE))
+            .arg("-o")
+            .arg(&schema)
+            .output()
+            .expect("cue runs");
+        assert!(
+            out.status.success(),
+            "cue cannot read {SCHEMA_FILE} as JSON Schema: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    vet_with(&schema, &component(text)["specific"], "specific.")
+}
+
+fn vet_with(policy: &Path, data: &Value, prefix: &str) -> Result<(), Vec<String>> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("component.json");
-    std::fs::write(&data, component(text).to_string()).expect("written");
+    let file = dir.path().join("data.json");
+    std::fs::write(&file, data.to_string()).expect("written");
     let out = Command::new(cue())
-        .arg("vet")
-        .arg(root().join(CUE_FILE))
-        .arg(&data)
+        .args(["vet", "-c"])
+        .arg(policy)
+        .arg(&file)
         .output()
         .expect("cue runs");
     if out.status.success() {
@@ -75,7 +103,10 @@ fn vet(text: &str) -> Result<(), Vec<String>> {
     let mut fields: Vec<String> = stderr
         .lines()
         .filter(|l| !l.starts_with(char::is_whitespace))
-        .filter_map(|l| l.split_once(": ").map(|(path, _)| path.to_string()))
+        .filter_map(|l| {
+            l.split_once(": ")
+                .map(|(path, _)| format!("{prefix}{path}"))
+        })
         .collect();
     fields.dedup();
     assert!(
@@ -128,12 +159,16 @@ fn the_valid_examples_pass_validate_and_the_policy() {
         ),
     ];
     examples.extend(readme_examples());
+    let schema_dir = tempfile::tempdir().expect("tempdir");
     for (name, text) in examples {
         if let Err(issues) = parse(&text) {
             panic!("{name}: validate refuses it: {issues}");
         }
         if let Err(fields) = vet(&text) {
             panic!("{name}: the CUE policy refuses it, on {fields:?}");
+        }
+        if let Err(fields) = vet_json_schema(&text, schema_dir.path()) {
+            panic!("{name}: the JSON Schema refuses it, on {fields:?}");
         }
     }
 }
@@ -148,6 +183,7 @@ fn the_broken_examples_fail_both_on_the_same_field() {
         .collect();
     files.sort();
     assert!(files.len() >= 10, "{files:?}");
+    let schema_dir = tempfile::tempdir().expect("tempdir");
     for file in files {
         let name = file
             .file_name()
@@ -169,7 +205,14 @@ fn the_broken_examples_fail_both_on_the_same_field() {
             Ok(()) => panic!("{name}: the CUE policy accepts it"),
             Err(fields) => assert!(
                 fields.iter().all(|f| f == relative),
-                "{name}: validate names {relative}, CUE names {fields:?}"
+                "{name}: validate names {relative}, the CUE policy names {fields:?}"
+            ),
+        }
+        match vet_json_schema(&text, schema_dir.path()) {
+            Ok(()) => panic!("{name}: the JSON Schema accepts it"),
+            Err(fields) => assert!(
+                fields.iter().all(|f| f == relative),
+                "{name}: validate names {relative}, the JSON Schema names {fields:?}"
             ),
         }
     }
