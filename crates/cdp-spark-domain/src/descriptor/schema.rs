@@ -166,7 +166,11 @@ fn field_schema(f: &Field, unknown_keys: UnknownKeys) -> Value {
     description.push_str(&format!(". Becomes: {}.", f.becomes));
     if let Value::Object(map) = &mut s {
         map.insert("description".into(), json!(description));
-        if let Ok(example) = serde_json::from_str::<Value>(f.example) {
+        // A mapping's example is its keys' own.
+        if let (false, Ok(example)) = (
+            matches!(f.shape, Shape::Object),
+            serde_json::from_str::<Value>(f.example),
+        ) {
             map.insert("examples".into(), json!([example]));
         }
     }
