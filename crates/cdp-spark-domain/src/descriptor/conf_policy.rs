@@ -19,9 +19,11 @@
 //! case, as a key spelled in another case is not worth a way around the
 //! policy.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use super::yaml::shorten;
+use super::check::Checker;
+use super::yaml::{shorten, Node};
 
 /// One refused pattern: why, and what the descriptor author can do instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -463,6 +465,85 @@ impl ConfPolicy {
         }
         Ok(())
     }
+}
+
+/// `jobConfig.conf`: Spark properties, keys `spark.*`, scalar values.
+pub(super) fn conf(node: &Node, field: &str, c: &mut Checker) -> Option<BTreeMap<String, String>> {
+    let Node::Map(entries) = node else {
+        c.wrong_type(
+            field,
+            "a mapping of Spark properties",
+            node,
+            "write conf as a mapping, e.g. spark.sql.shuffle.partitions: \"64\"",
+        );
+        return None;
+    };
+    let mut out = BTreeMap::new();
+    let mut ok = true;
+    for (key, value) in entries {
+        let entry = format!("{field}[\"{}\"]", shorten(key, 120));
+        let key_ok = match key.strip_prefix("spark.") {
+            None | Some("") => {
+                c.add(
+                    &entry,
+                    format!(
+                        "'{}' is not a Spark property: keys must start with 'spark.'",
+                        shorten(key, 120)
+                    ),
+                    "put only Spark properties (spark.*) in conf; pass other settings as args",
+                );
+                false
+            }
+            Some(_)
+                if key
+                    .chars()
+                    .any(|ch| ch.is_whitespace() || ch.is_control() || ch == '=') =>
+            {
+                c.add(
+                    &entry,
+                    "the key contains whitespace, a control character or '='",
+                    "write the property name as Spark documents it, e.g. \
+                     spark.sql.shuffle.partitions",
+                );
+                false
+            }
+            Some(_) => match c.conf_policy.as_ref().map(|p| p.judge(key)) {
+                Some(Err(refusal)) => {
+                    c.add(&entry, refusal.problem, refusal.hint);
+                    false
+                }
+                _ => true,
+            },
+        };
+        let value_text = match value.scalar_text() {
+            Some(text) if text.contains('\0') => {
+                c.add(
+                    &entry,
+                    "the value contains a NUL character, which cannot be passed to spark-submit",
+                    "remove the NUL character",
+                );
+                None
+            }
+            Some(text) if !c.placeholders(&entry, &text) => None,
+            Some(text) => Some(text),
+            None => {
+                c.wrong_type(
+                    &entry,
+                    "a string, number or boolean value",
+                    value,
+                    "give the property a single value, e.g. \"64\"",
+                );
+                None
+            }
+        };
+        match (key_ok, value_text) {
+            (true, Some(text)) => {
+                out.insert(key.clone(), text);
+            }
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! The rules of a `COMPONENT_DESCRIPTOR`: walk the YAML tree, check every
 //! field this provisioner uses, and either build the typed
 //! [`ComponentDescriptor`] or return every failed rule with its field path.
-//! Fields this provisioner does not use are tolerated.
-
-use std::collections::BTreeMap;
+//! Fields this provisioner does not use are tolerated, except under
+//! `specific`, where the keys the field registry does not know are warnings
+//! or errors ([`super::unknown_keys`]).
 
 use crate::artifact::{ArtifactUri, ArtifactUriError};
 use crate::issues::Issues;
@@ -33,6 +33,7 @@ pub(crate) fn component_descriptor(
         conf_policy: provisioning.then(|| settings.conf_policy.clone()),
         store_limits: provisioning,
         placeholder_names: provisioning,
+        unknown_keys: provisioning.then_some(settings.unknown_keys),
         ..Checker::default()
     };
     if !matches!(root, Node::Map(_)) {
@@ -82,6 +83,7 @@ pub(crate) fn component_descriptor(
                 data_product,
                 component_index,
                 component,
+                warnings: c.warnings,
             })
         }
         _ => {
@@ -94,6 +96,7 @@ pub(crate) fn component_descriptor(
                     "check it against the COMPONENT_DESCRIPTOR format",
                 );
             }
+            c.issues.add_warnings(c.warnings);
             Err(c.issues)
         }
     }
@@ -288,7 +291,10 @@ fn workload_component(
             &specific_field,
             Some("add specific with jobName, jar and className"),
         )
-        .and_then(|s| spark_workload(s, &specific_field, i, &id, environment, c));
+        .and_then(|s| {
+            c.unknown_keys(s, &specific_field);
+            spark_workload(s, &specific_field, i, &id, environment, c)
+        });
 
     Some(WorkloadComponent {
         id,
@@ -479,7 +485,9 @@ fn job_config(node: &Node, base: &str, c: &mut Checker) -> Option<JobConfig> {
         memory(n, &field("executorMemory"), c)
     });
     let log_level = c.optional(node, "logLevel", |c, n| log_level(n, &field("logLevel"), c));
-    let conf = c.optional(node, "conf", |c, n| conf(n, &field("conf"), c));
+    let conf = c.optional(node, "conf", |c, n| {
+        super::conf_policy::conf(n, &field("conf"), c)
+    });
     let max_duration = c.optional(node, "maxDuration", |c, n| {
         super::duration::max_duration(n, &field("maxDuration"), c)
     });
@@ -714,83 +722,4 @@ fn log_level(node: &Node, field: &str, c: &mut Checker) -> Option<SparkLogLevel>
         );
     }
     level
-}
-
-/// `jobConfig.conf`: Spark properties, keys `spark.*`, scalar values.
-fn conf(node: &Node, field: &str, c: &mut Checker) -> Option<BTreeMap<String, String>> {
-    let Node::Map(entries) = node else {
-        c.wrong_type(
-            field,
-            "a mapping of Spark properties",
-            node,
-            "write conf as a mapping, e.g. spark.sql.shuffle.partitions: \"64\"",
-        );
-        return None;
-    };
-    let mut out = BTreeMap::new();
-    let mut ok = true;
-    for (key, value) in entries {
-        let entry = format!("{field}[\"{}\"]", shorten(key, 120));
-        let key_ok = match key.strip_prefix("spark.") {
-            None | Some("") => {
-                c.add(
-                    &entry,
-                    format!(
-                        "'{}' is not a Spark property: keys must start with 'spark.'",
-                        shorten(key, 120)
-                    ),
-                    "put only Spark properties (spark.*) in conf; pass other settings as args",
-                );
-                false
-            }
-            Some(_)
-                if key
-                    .chars()
-                    .any(|ch| ch.is_whitespace() || ch.is_control() || ch == '=') =>
-            {
-                c.add(
-                    &entry,
-                    "the key contains whitespace, a control character or '='",
-                    "write the property name as Spark documents it, e.g. \
-                     spark.sql.shuffle.partitions",
-                );
-                false
-            }
-            Some(_) => match c.conf_policy.as_ref().map(|p| p.judge(key)) {
-                Some(Err(refusal)) => {
-                    c.add(&entry, refusal.problem, refusal.hint);
-                    false
-                }
-                _ => true,
-            },
-        };
-        let value_text = match value.scalar_text() {
-            Some(text) if text.contains('\0') => {
-                c.add(
-                    &entry,
-                    "the value contains a NUL character, which cannot be passed to spark-submit",
-                    "remove the NUL character",
-                );
-                None
-            }
-            Some(text) if !c.placeholders(&entry, &text) => None,
-            Some(text) => Some(text),
-            None => {
-                c.wrong_type(
-                    &entry,
-                    "a string, number or boolean value",
-                    value,
-                    "give the property a single value, e.g. \"64\"",
-                );
-                None
-            }
-        };
-        match (key_ok, value_text) {
-            (true, Some(text)) => {
-                out.insert(key.clone(), text);
-            }
-            _ => ok = false,
-        }
-    }
-    ok.then_some(out)
 }

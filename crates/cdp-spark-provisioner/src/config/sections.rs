@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use cdp_spark_domain::config_text;
-use cdp_spark_domain::descriptor::{check_pattern, ConfPolicy, DescriptorSettings};
+use cdp_spark_domain::descriptor::{check_pattern, ConfPolicy, DescriptorSettings, UnknownKeys};
 use cdp_spark_domain::usecases::ArtifactSettings;
 use serde::{Deserialize, Serialize};
 
@@ -247,6 +247,9 @@ pub struct DescriptorConfig {
     /// the deny patterns still apply.
     #[serde(deserialize_with = "config_text::optional_list")]
     pub conf_allow: Option<Vec<String>>,
+    /// What a key under `specific` that no rule reads is: `warn` (the
+    /// descriptor stays valid, the answer says it) or `error`.
+    pub unknown_keys: UnknownKeys,
 }
 
 impl Default for DescriptorConfig {
@@ -258,6 +261,7 @@ impl Default for DescriptorConfig {
             conf_deny: d.conf_policy.deny,
             conf_deny_builtin: d.conf_policy.builtin_deny,
             conf_allow: d.conf_policy.allow,
+            unknown_keys: d.unknown_keys,
         }
     }
 }
@@ -272,6 +276,7 @@ impl DescriptorConfig {
                 deny: self.conf_deny.clone(),
                 allow: self.conf_allow.clone(),
             },
+            unknown_keys: self.unknown_keys,
             ..DescriptorSettings::default()
         }
     }

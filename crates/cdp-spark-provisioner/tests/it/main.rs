@@ -29,6 +29,7 @@ mod http_secrets;
 mod http_service;
 mod http_store_durability;
 mod http_store_growth;
+mod http_unknown_keys;
 mod quickstart;
 mod spark_local_e2e;
 mod spark_local_explain;
