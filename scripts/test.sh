@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine: installs what the tests
 # need (MariaDB, PostgreSQL, a JDK with Maven, Quartz 2.3.2, a KDC, Spark
-# from PyPI, helm built with Go),
+# from PyPI, helm and cue built with Go),
 # starts a throw-away MariaDB, a throw-away PostgreSQL and two real Hadoop mini clusters (HDFS HA +
 # YARN; and a Kerberos one) on 127.0.0.1, builds the workspace once and runs
 # every test against them.
@@ -55,9 +55,17 @@ for t in "${cluster_tests[@]}"; do cluster_args+=(--test "$t"); done
 mkdir -p target
 scripts/install-helm.sh >target/helm-path 2>target/helm-install.log &
 helm_pid=$!
+# cue for the CUE policy's test (cdp-spark-domain tests/it/descriptor_policy.rs,
+# CDP_CUE): built with `go install` the first time (a minute or two), in
+# the background too.
+scripts/install-cue.sh >target/cue-path 2>target/cue-install.log &
+cue_pid=$!
 
 # One build of every test target, then run them.
 cargo test --workspace --all-targets --no-run
+wait "$cue_pid" || { cat target/cue-install.log >&2; echo "test.sh: installing cue failed" >&2; exit 1; }
+CDP_CUE=$(cat target/cue-path)
+export CDP_CUE
 
 # Two real Hadoop clusters (tests/hadoop, Hadoop 3.1.1 as in CDP 7.1), once
 # for the whole suite: HDFS HA + YARN with simple authentication, and HDFS +

@@ -26,7 +26,7 @@ pub const FILE_SIZES: &[SizeException] = &[
     ("crates/cdp-spark-domain/src/jar/zip.rs", 820),
     ("crates/cdp-spark-domain/src/redact.rs", 846),
     ("crates/cdp-spark-domain/tests/it/descriptor_rules.rs", 1021),
-    ("crates/cdp-spark-hdfs/src/native.rs", 1047),
+    ("crates/cdp-spark-hdfs/src/native.rs", 1001),
     ("crates/cdp-spark-hdfs/tests/real_hdfs.rs", 1106),
     ("crates/cdp-spark-jobstore/src/scheduler.rs", 974),
     ("crates/cdp-spark-launcher/src/command.rs", 1063),

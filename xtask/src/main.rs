@@ -17,7 +17,7 @@ use std::process::{Command, ExitCode};
 
 use checks::{Dep, DepKind, Failure, Package, SourceFile};
 
-const USAGE: &str = "usage: cargo xtask tidy | cargo xtask helm-docs";
+const USAGE: &str = "usage: cargo xtask tidy | cargo xtask helm-docs | cargo xtask schema";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -58,6 +58,18 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["schema"] => match write_schema() {
+            Ok(paths) => {
+                for path in paths {
+                    println!("schema: wrote {path}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("schema: {e}");
+                ExitCode::FAILURE
+            }
+        },
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
@@ -94,6 +106,29 @@ fn write_helm_readme() -> Result<&'static str, String> {
     std::fs::write(root.join(helm_docs::README), text)
         .map_err(|e| format!("writing {}: {e}", helm_docs::README))?;
     Ok(helm_docs::README)
+}
+
+/// Writes the JSON Schema of `specific` (warn form) and the CUE policy, as
+/// the domain generates them from its field registry; the domain's test
+/// `descriptor_schema` fails until they are committed.
+fn write_schema() -> Result<[&'static str; 2], String> {
+    use cdp_spark_domain::descriptor::{schema, UnknownKeys};
+    let (root, _) = metadata()?;
+    let files = [
+        (
+            schema::SCHEMA_FILE,
+            schema::json_schema_text(UnknownKeys::Warn),
+        ),
+        (schema::CUE_FILE, schema::cue_policy()),
+    ];
+    for (file, text) in &files {
+        let path = root.join(file);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        }
+        std::fs::write(&path, text).map_err(|e| format!("writing {file}: {e}"))?;
+    }
+    Ok([files[0].0, files[1].0])
 }
 
 /// The rule `helm-readme`: the committed README is the generated one.

@@ -43,21 +43,39 @@ impl fmt::Display for Issue {
     }
 }
 
-/// A non-empty list of failed rules.
+/// A non-empty list of failed rules, and the warnings of the same
+/// descriptor (unknown keys under `specific`), which do not make it
+/// invalid but are reported with the errors.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Issues(Vec<Issue>);
+pub struct Issues {
+    errors: Vec<Issue>,
+    warnings: Vec<Issue>,
+}
 
 impl Issues {
     pub fn new() -> Self {
-        Self(Vec::new())
+        Self::default()
     }
 
     pub fn single(issue: Issue) -> Self {
-        Self(vec![issue])
+        Self {
+            errors: vec![issue],
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The warnings that come with these errors.
+    pub fn warnings(&self) -> &[Issue] {
+        &self.warnings
+    }
+
+    /// Adds warnings (they do not count as failed rules).
+    pub fn add_warnings(&mut self, warnings: impl IntoIterator<Item = Issue>) {
+        self.warnings.extend(warnings);
     }
 
     pub fn push(&mut self, issue: Issue) {
-        self.0.push(issue);
+        self.errors.push(issue);
     }
 
     pub fn add(
@@ -70,28 +88,29 @@ impl Issues {
     }
 
     pub fn extend(&mut self, other: Issues) {
-        self.0.extend(other.0);
+        self.errors.extend(other.errors);
+        self.warnings.extend(other.warnings);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.errors.is_empty()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.errors.len()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Issue> {
-        self.0.iter()
+        self.errors.iter()
     }
 
     pub fn into_vec(self) -> Vec<Issue> {
-        self.0
+        self.errors
     }
 
     /// `Ok(value)` when no rule failed, the issues otherwise.
     pub fn into_result<T>(self, value: T) -> Result<T, Issues> {
-        if self.0.is_empty() {
+        if self.errors.is_empty() {
             Ok(value)
         } else {
             Err(self)
@@ -100,31 +119,23 @@ impl Issues {
 
     /// The `errors` strings of the API: `field: problem (hint)`.
     pub fn messages(&self) -> Vec<String> {
-        self.0
-            .iter()
-            .map(|i| {
-                if i.hint.is_empty() {
-                    i.to_string()
-                } else {
-                    format!("{i}. {}", capitalized(&i.hint))
-                }
-            })
-            .collect()
+        messages(&self.errors)
     }
 
-    /// The `ValidationResult` of `POST /v1/validate` for these issues.
+    /// The `ValidationResult` of `POST /v1/validate` for these issues,
+    /// with their warnings.
     pub fn to_validation_result(&self) -> ValidationResult {
-        ValidationResult::invalid(self.messages())
+        ValidationResult::invalid(self.messages()).with_warnings(messages(&self.warnings))
     }
 
     /// The `RequestValidationError` of a 400 answer for these issues.
     pub fn to_request_validation_error(&self, input: Option<String>) -> RequestValidationError {
-        let user_message = match self.0.len() {
+        let user_message = match self.errors.len() {
             0 => "The request is not valid".to_string(),
-            1 => format!("The descriptor is not valid: {}", self.0[0]),
+            1 => format!("The descriptor is not valid: {}", self.errors[0]),
             n => format!(
                 "The descriptor is not valid: {n} problems, the first is {}",
-                self.0[0]
+                self.errors[0]
             ),
         };
         RequestValidationError {
@@ -132,16 +143,33 @@ impl Issues {
             user_message: Some(user_message),
             input,
             input_error_field: self
-                .0
+                .errors
                 .iter()
                 .map(|i| i.field.clone())
                 .find(|f| !f.is_empty()),
             more_info: Some(ErrorMoreInfo {
-                problems: self.0.iter().map(|i| i.to_string()).collect(),
-                solutions: self.0.iter().map(|i| capitalized(&i.hint)).collect(),
+                problems: self.errors.iter().map(|i| i.to_string()).collect(),
+                solutions: self.errors.iter().map(|i| capitalized(&i.hint)).collect(),
             }),
         }
     }
+}
+
+/// `field: problem. Hint` for each issue (errors and warnings alike).
+pub fn messages(issues: &[Issue]) -> Vec<String> {
+    issues
+        .iter()
+        .map(|i| {
+            if i.hint.is_empty() {
+                i.to_string()
+            } else if i.problem.ends_with('?') {
+                // "did you mean maxDuration? Fix ...", not "?. Fix".
+                format!("{i} {}", capitalized(&i.hint))
+            } else {
+                format!("{i}. {}", capitalized(&i.hint))
+            }
+        })
+        .collect()
 }
 
 /// The text with its first letter in upper case.
@@ -161,7 +189,10 @@ impl From<Issue> for Issues {
 
 impl FromIterator<Issue> for Issues {
     fn from_iter<T: IntoIterator<Item = Issue>>(iter: T) -> Self {
-        Issues(iter.into_iter().collect())
+        Issues {
+            errors: iter.into_iter().collect(),
+            warnings: Vec::new(),
+        }
     }
 }
 
@@ -169,13 +200,13 @@ impl IntoIterator for Issues {
     type Item = Issue;
     type IntoIter = std::vec::IntoIter<Issue>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.errors.into_iter()
     }
 }
 
 impl fmt::Display for Issues {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (n, issue) in self.0.iter().enumerate() {
+        for (n, issue) in self.errors.iter().enumerate() {
             if n > 0 {
                 f.write_str("; ")?;
             }

@@ -549,6 +549,21 @@ pub struct JobView {
     pub last_runs: Vec<RunRecord>,
 }
 
+/// What the jobs listing filters a job by, read before its page: its
+/// triggers, its latest run's state and which of its triggers ran for
+/// their previous fire time (no runs are loaded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobLatest {
+    pub key: JobKey,
+    pub triggers: Vec<TriggerDefinition>,
+    /// The state of the run with the latest actual fire time (then the
+    /// greatest run id); `None` before the first run.
+    pub latest_state: Option<RunState>,
+    /// The triggers of which a run is recorded whose scheduled fire time is
+    /// at or after the trigger's previous fire time.
+    pub ran_since_previous: Vec<TriggerKey>,
+}
+
 /// The answer of pause and resume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

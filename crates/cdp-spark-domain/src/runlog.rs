@@ -106,6 +106,40 @@ pub fn tail_of(text: &str, max: u64) -> (&str, bool) {
     (&text[start..], true)
 }
 
+/// Log files under their headings (`==> name <==`), at most `tail` bytes in
+/// all: when they do not fit, each but the last keeps at most half and the
+/// rest goes to the last (a driver's `stderr` after its `stdout`).
+pub fn combine_files(files: &[(&str, String)], tail: u64, source: LogSource) -> LogTail {
+    let heading = |name: &str| format!("==> {name} <==\n");
+    let overhead: u64 = files.iter().map(|(n, _)| heading(n).len() as u64 + 1).sum();
+    let budget = tail.saturating_sub(overhead);
+    let whole: u64 = files.iter().map(|(_, t)| t.len() as u64).sum();
+    let mut truncated = false;
+    let mut out = String::new();
+    let mut left = budget;
+    for (i, (name, text)) in files.iter().enumerate() {
+        let share = if whole <= budget || i + 1 == files.len() {
+            left
+        } else {
+            (budget / 2).min(text.len() as u64)
+        };
+        let (end, cut) = tail_of(text, share);
+        truncated |= cut;
+        left = left.saturating_sub(end.len() as u64);
+        out.push_str(&heading(name));
+        out.push_str(end);
+        if !end.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    let (end, cut) = tail_of(&out, tail);
+    LogTail {
+        text: end.to_string(),
+        truncated: truncated || cut,
+        source,
+    }
+}
+
 /// What a job's runs were removed with (`removeData: true`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunHistoryRemoved {

@@ -26,8 +26,10 @@ mod config;
 mod counting;
 mod hadoop_conf;
 mod keytab;
+mod listing;
 mod local;
 mod native;
+mod probe;
 mod router;
 
 pub use config::{normalise_namenode, HdfsConfig, HdfsConfigError, DEFAULT_TIMEOUT_MS};

@@ -42,13 +42,14 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cdp_spark_domain::ports::{FileKind, FileStatus, FsError, HdfsPort, Sink};
+use cdp_spark_domain::ports::{DirEntry, FileKind, FileStatus, FsError, HdfsPort, Sink};
 use cdp_spark_domain::{artifact::ArtifactUri, cause};
 use futures::StreamExt;
 use hdfs_native::{Client, ClientBuilder, HdfsError};
 
 use crate::config::{normalise_namenode, HdfsConfig, HdfsConfigError};
 use crate::hadoop_conf::{Filesystem, FilesystemKind, HadoopConf, SECURITY_AUTHENTICATION};
+use crate::probe::{describe_probes, human, probe};
 
 const SCHEME: &str = "hdfs://";
 /// First pause before a call the NameNode could not serve yet is made
@@ -370,7 +371,7 @@ impl HdfsNativeFs {
         Ok((self.client_for(&fs)?, path))
     }
 
-    fn client_for(&self, fs: &Filesystem) -> Result<Client, FsError> {
+    pub(crate) fn client_for(&self, fs: &Filesystem) -> Result<Client, FsError> {
         let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(client) = clients.get(&fs.uri) {
             return Ok(client.clone());
@@ -424,7 +425,7 @@ impl HdfsNativeFs {
 
     /// `call`, bounded by the timeout, and made again while the NameNode
     /// answers that it cannot serve it yet (see [`is_retriable`]).
-    async fn timed<T, F, Fut>(&self, call: F) -> Result<T, Failure>
+    pub(crate) async fn timed<T, F, Fut>(&self, call: F) -> Result<T, Failure>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, HdfsError>>,
@@ -449,7 +450,7 @@ impl HdfsNativeFs {
         }
     }
 
-    async fn fs_error(
+    pub(crate) async fn fs_error(
         &self,
         failure: Failure,
         fs: &Filesystem,
@@ -488,7 +489,7 @@ impl HdfsNativeFs {
     }
 }
 
-enum Failure {
+pub(crate) enum Failure {
     Hdfs(HdfsError),
     TimedOut,
 }
@@ -604,6 +605,14 @@ impl HdfsPort for HdfsNativeFs {
             }
         }
     }
+
+    async fn list(
+        &self,
+        location: &ArtifactUri,
+        max: usize,
+    ) -> Result<Option<Vec<DirEntry>>, FsError> {
+        self.list_dir(location, max).await
+    }
 }
 
 impl HdfsNativeFs {
@@ -652,7 +661,7 @@ fn is_retriable(e: &HdfsError) -> bool {
 }
 
 /// "No such file" however the client says it.
-fn is_not_found(e: &HdfsError) -> bool {
+pub(crate) fn is_not_found(e: &HdfsError) -> bool {
     match e {
         HdfsError::FileNotFound(_) => true,
         HdfsError::RPCError(class, _) => matches!(
@@ -868,61 +877,6 @@ fn describe_io(e: &io::Error) -> String {
              Kerberos settings (hdfs.principal, hdfs.keytab)"
         ),
         _ => e.to_string(),
-    }
-}
-
-/// What a TCP connect to one NameNode found.
-struct Probe {
-    refused: bool,
-    text: String,
-}
-
-/// After a timeout: what a TCP connect to each NameNode finds.
-async fn probe(namenodes: &[String], budget: Duration) -> Vec<Probe> {
-    let probes = namenodes.iter().map(|address| async move {
-        let (refused, text) =
-            match tokio::time::timeout(budget, tokio::net::TcpStream::connect(address.as_str()))
-                .await
-            {
-                Ok(Ok(_)) => (
-                    false,
-                    format!(
-                        "{address} accepts TCP connections but did not answer the Hadoop RPC call"
-                    ),
-                ),
-                Ok(Err(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                    (true, format!("{address} refuses connections"))
-                }
-                Ok(Err(e)) => (false, format!("{address}: {e}")),
-                Err(_) => (
-                    false,
-                    format!(
-                        "{address} did not accept a TCP connection within {}",
-                        human(budget)
-                    ),
-                ),
-            };
-        Probe { refused, text }
-    });
-    futures::future::join_all(probes).await
-}
-
-fn describe_probes(probes: &[Probe]) -> String {
-    if probes.is_empty() {
-        "no NameNode address to probe".into()
-    } else {
-        let texts: Vec<&str> = probes.iter().map(|p| p.text.as_str()).collect();
-        format!("probe: {}", texts.join("; "))
-    }
-}
-
-/// `15 s`, `250 ms`.
-fn human(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms >= 1000 && ms.is_multiple_of(1000) {
-        format!("{} s", ms / 1000)
-    } else {
-        format!("{ms} ms")
     }
 }
 

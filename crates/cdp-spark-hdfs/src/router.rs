@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use cdp_spark_domain::artifact::ArtifactUri;
-use cdp_spark_domain::ports::{FileStatus, FsError, HdfsPort, Sink};
+use cdp_spark_domain::ports::{DirEntry, FileStatus, FsError, HdfsPort, Sink};
 
 use crate::config::{HdfsConfig, HdfsConfigError};
 use crate::{HdfsNativeFs, LocalFs};
@@ -130,5 +130,13 @@ impl HdfsPort for ArtifactFs {
         self.route(location)?
             .read_range_chunks(location, offset, len, chunk, sink)
             .await
+    }
+
+    async fn list(
+        &self,
+        location: &ArtifactUri,
+        max: usize,
+    ) -> Result<Option<Vec<DirEntry>>, FsError> {
+        self.route(location)?.list(location, max).await
     }
 }

@@ -246,7 +246,7 @@ impl StoreConfig {
     }
 }
 
-fn check_table_prefix(p: &str) -> Result<(), String> {
+pub(crate) fn check_table_prefix(p: &str) -> Result<(), String> {
     let valid = !p.is_empty()
         && p.len() <= MAX_TABLE_PREFIX_LEN
         && p.starts_with(|c: char| c.is_ascii_alphabetic())

@@ -641,42 +641,6 @@ pub fn runs_table(backend: Backend, prefix: &str) -> Vec<String> {
     create_table(backend, prefix, &RUNS)
 }
 
-/// Statements adding to the run history what queued runs need: their
-/// parameters (JSON text), their backfill and its cap, and the index the
-/// acquisition counts a backfill's runs in flight by.
-pub fn runs_queue_columns(backend: Backend, prefix: &str) -> Vec<String> {
-    let table = format!("{prefix}{RUNS_TABLE}");
-    let columns = [
-        "PARAMETERS TEXT NULL",
-        "BACKFILL_ID VARCHAR(64) NULL",
-        "BACKFILL_MAX_PARALLEL BIGINT NULL",
-    ];
-    let index = format!("IDX_{prefix}CDP_R_BACKFILL");
-    let index_columns = "SCHED_NAME,BACKFILL_ID,STATE";
-    match backend {
-        Backend::Mysql => vec![format!(
-            "ALTER TABLE {table} {}, ADD INDEX {index} ({index_columns})",
-            columns.map(|c| format!("ADD COLUMN {c}")).join(", ")
-        )],
-        Backend::Postgres => vec![
-            format!(
-                "ALTER TABLE {table} {}",
-                columns
-                    .map(|c| format!("ADD COLUMN IF NOT EXISTS {c}"))
-                    .join(", ")
-            ),
-            format!("CREATE INDEX IF NOT EXISTS {index} ON {table}({index_columns})"),
-        ],
-        Backend::Sqlite => columns
-            .iter()
-            .map(|c| format!("ALTER TABLE {table} ADD COLUMN {c}"))
-            .chain([format!(
-                "CREATE INDEX IF NOT EXISTS {index} ON {table}({index_columns})"
-            )])
-            .collect(),
-    }
-}
-
 /// Statements creating the asynchronous operations table.
 pub fn operations_table(backend: Backend, prefix: &str) -> Vec<String> {
     sqlite_type_fixups(create_table(backend, prefix, &OPERATIONS), backend)

@@ -23,6 +23,7 @@ use crate::config::{Backend, StoreConfig};
 use crate::connection::{build_pool, checkout, write_transaction, AnyConnection};
 use crate::ddl;
 use crate::error::{is_conflict, DbError};
+use crate::runs_ddl;
 use crate::sql::{ensure_lock_rows, query, Sql};
 
 /// One schema change.
@@ -58,10 +59,14 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "run-logs",
     },
+    Migration {
+        version: 7,
+        name: "job-listing-indexes",
+    },
 ];
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 
 /// Seconds a MySQL or PostgreSQL migration waits for another instance's migration.
 const MIGRATION_LOCK_WAIT_SECONDS: i32 = 120;
@@ -71,9 +76,10 @@ fn statements(version: i32, backend: Backend, prefix: &str) -> Vec<String> {
         1 => ddl::quartz_tables(backend, prefix),
         2 => ddl::runs_table(backend, prefix),
         3 => ddl::operations_table(backend, prefix),
-        4 => ddl::runs_queue_columns(backend, prefix),
+        4 => runs_ddl::runs_queue_columns(backend, prefix),
         5 => ddl::notifications_table(backend, prefix),
         6 => ddl::run_logs_table(backend, prefix),
+        7 => runs_ddl::runs_listing_indexes(backend, prefix),
         _ => Vec::new(),
     }
 }

@@ -139,7 +139,7 @@ fn insert_event(
 }
 
 /// The final state of the job's latest ended run before `run` (`SKIPPED`
-/// fires aside).
+/// fires aside), walked backwards on the index `CDP_R_JOB_ENDED`.
 fn previous_final_state(
     conn: &mut AnyConnection,
     inner: &Inner,

@@ -12,16 +12,20 @@
 //!   once and a backfill's cap holds across instances and restarts.
 //! - **Queueing** ([`queue_runs`]): the runs of one job in one transaction,
 //!   under the same lock, only while the job exists.
+//! - **Retries' origins**: the runs that due retry triggers repeat, read in
+//!   the acquisition's transaction ([`retry_origins`]).
 //! - **Pause and resume**, of one job ([`set_job_paused`]) or of every job
 //!   of a group or all ([`set_jobs_paused`]).
 
 use std::collections::{BTreeMap, HashMap};
 
-use cdp_spark_domain::model::{JobDefinition, JobKey, RunRecord};
+use cdp_spark_domain::model::{JobDefinition, JobKey, RunRecord, TriggerKey};
 use cdp_spark_domain::ports::{Fire, PausedCount, StoreError};
+use cdp_spark_domain::scheduling::acquisition::DueTrigger;
 use cdp_spark_domain::scheduling::queued::{
     backfills_of, guarded_jobs_of, plan_queued, QueuedPlan, QueuedRun,
 };
+use cdp_spark_domain::scheduling::{retried_run_id, RunOrigin};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, RunQueryDsl};
@@ -185,6 +189,53 @@ pub(crate) fn runs_in_flight(
         }
     }
     Ok(out)
+}
+
+/// The runs the due retry triggers repeat (`retry-<n>-<run id>`), as the
+/// origin of each retry's run: its nominal time and parameters.
+pub(crate) fn retry_origins(
+    conn: &mut AnyConnection,
+    inner: &Inner,
+    due: &[DueTrigger],
+) -> Result<HashMap<TriggerKey, RunOrigin>, DbError> {
+    let wanted: Vec<(TriggerKey, String)> = due
+        .iter()
+        .filter_map(|d| match d {
+            DueTrigger::Read { trigger, .. } => {
+                retried_run_id(&trigger.key).map(|run| (trigger.key.clone(), run.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut origins = HashMap::new();
+    if wanted.is_empty() {
+        return Ok(origins);
+    }
+    let pre = &inner.prefix;
+    let mut runs: HashMap<String, RunRecord> = HashMap::new();
+    for chunk in wanted.chunks(CHUNK) {
+        let list = vec!["?"; chunk.len()].join(", ");
+        let text = format!(
+            "SELECT {} FROM {pre}{RUNS_TABLE} r WHERE r.SCHED_NAME = ? AND r.RUN_ID IN ({list})",
+            run_columns("r")
+        );
+        let rows: Vec<RunRow> = query_once(&text)
+            .bind::<Text, _>(&inner.sched)
+            .bind_each::<Text, _>(chunk.iter().map(|(_, run)| run))
+            .load(conn)?;
+        for r in rows {
+            let run = run_from_row(r)?;
+            runs.insert(run.run_id.clone(), run);
+        }
+    }
+    for (trigger, run) in wanted {
+        // A retried run since deleted (removeData) leaves its retry as a
+        // plain fire at its own time.
+        if let Some(run) = runs.get(&run) {
+            origins.insert(trigger, RunOrigin::of(run));
+        }
+    }
+    Ok(origins)
 }
 
 /// Runs in flight of each of these backfills.

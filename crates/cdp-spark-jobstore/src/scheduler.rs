@@ -35,7 +35,8 @@ use cdp_spark_domain::ports::{
     AcquireRequest, Acquired, PausedCount, Recovery, SchedulerStorePort, StoreError,
 };
 use cdp_spark_domain::scheduling::acquisition::{
-    guarded_jobs, plan_acquisition, AcquisitionContext, DueTrigger, NewFiredRow, TriggerChange,
+    guarded_jobs, plan_acquisition_with_origins, AcquisitionContext, DueTrigger, NewFiredRow,
+    TriggerChange,
 };
 use cdp_spark_domain::scheduling::recovery::{
     find_orphans, plan_recovery, FiredEntry, InstanceCheckIn, RecoveryContext,
@@ -526,7 +527,8 @@ fn acquire(
         misfire_threshold: req.misfire_threshold,
         instance_id: &req.instance_id,
     };
-    let plan = plan_acquisition(due, in_flight, &ctx, &mut new_run_id);
+    let origins = queue::retry_origins(conn, inner, &due)?;
+    let plan = plan_acquisition_with_origins(due, in_flight, &origins, &ctx, &mut new_run_id);
 
     let mut moves: Vec<TriggerUpdate> = Vec::with_capacity(plan.triggers.len());
     let mut completed: Vec<TriggerKey> = Vec::new();

@@ -14,8 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use cdp_spark_domain::cause;
 use cdp_spark_domain::model::{
-    JobDefinition, JobKey, JobView, OperationRecord, RunFilter, RunRecord, TriggerDefinition,
-    TriggerKey, TriggerSchedule,
+    JobDefinition, JobKey, JobLatest, JobView, OperationRecord, RunFilter, RunRecord,
+    TriggerDefinition, TriggerKey, TriggerSchedule,
 };
 use cdp_spark_domain::ports::{JobStorePort, OperationStorePort, ReplaceOutcome, StoreError};
 use cdp_spark_domain::scheduling::recovery::TriggerRepair;
@@ -38,14 +38,14 @@ use crate::rows::{
     trigger_from_row, TYPE_CRON, TYPE_SIMPLE,
 };
 use crate::sql::{
-    by_key, delete_trigger_rows, job_exists, load_job, lock_trigger_access, per_chunk, query,
-    trigger_keys_of_job, trigger_owner, Db, JobRow, OwnerRow, RunRow, Sql, TriggerRow,
+    by_key, delete_trigger_rows, job_exists, load_job, lock_trigger_access, query,
+    trigger_keys_of_job, trigger_owner, Db, JobRow, RunRow, Sql, TriggerRow,
 };
 use crate::sqlite_file::{DatabaseFile, Throttle, LOUD_EVERY};
 
 /// Most job names in one `existing_jobs` statement (bound parameters stay
 /// far below SQLite's 32766 and MySQL's 65535).
-const EXISTING_JOBS_CHUNK: usize = 5000;
+pub(crate) const EXISTING_JOBS_CHUNK: usize = 5000;
 
 /// The job store on SQLite or MySQL/MariaDB.
 #[derive(Clone)]
@@ -570,46 +570,19 @@ impl JobStorePort for DieselJobStore {
         self.load_job_views(group, runs_per_job, page).await
     }
 
-    /// One statement for up to [`EXISTING_JOBS_CHUNK`] distinct job names:
-    /// `JOB_NAME IN (…)` on the primary key's prefix (an index range on
-    /// both backends), the groups matched here.
+    /// Three statements (`job_views.rs`).
+    async fn job_latest(&self, group: Option<String>) -> Result<Vec<JobLatest>, StoreError> {
+        self.load_job_latest(group).await
+    }
+
+    /// A few statements (`job_views.rs`).
+    async fn job_views_of(&self, keys: Vec<JobKey>, runs: u64) -> Result<Vec<JobView>, StoreError> {
+        self.load_job_views_of(keys, runs).await
+    }
+
+    /// One statement per [`EXISTING_JOBS_CHUNK`] names (`job_views.rs`).
     async fn existing_jobs(&self, keys: &[JobKey]) -> Result<BTreeSet<JobKey>, StoreError> {
-        let wanted: BTreeSet<JobKey> = keys.iter().cloned().collect();
-        if wanted.is_empty() {
-            return Ok(BTreeSet::new());
-        }
-        let names: Vec<String> = wanted
-            .iter()
-            .map(|k| k.name.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        self.with_conn("existing_jobs", Access::Read, move |conn, inner| {
-            let mut found = BTreeSet::new();
-            per_chunk(
-                &names,
-                EXISTING_JOBS_CHUNK,
-                &[&inner.sched],
-                |list| {
-                    format!(
-                        "SELECT JOB_NAME AS JOB_NAME, JOB_GROUP AS JOB_GROUP FROM {}JOB_DETAILS \
-                         WHERE SCHED_NAME = ? AND JOB_NAME IN ({list})",
-                        inner.prefix
-                    )
-                },
-                |q, _| {
-                    let rows: Vec<OwnerRow> = q.load(conn)?;
-                    found.extend(
-                        rows.into_iter()
-                            .map(|r| JobKey::new(r.job_group, r.job_name))
-                            .filter(|k| wanted.contains(k)),
-                    );
-                    Ok(())
-                },
-            )?;
-            Ok(found)
-        })
-        .await
+        self.load_existing_jobs(keys).await
     }
 
     async fn add_trigger(&self, trigger: &TriggerDefinition) -> Result<bool, StoreError> {

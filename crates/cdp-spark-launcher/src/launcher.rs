@@ -435,6 +435,23 @@ impl SparkLauncherPort for SparkLauncher {
             })
             .map_err(|e| self.redactor.launch_error(e))
     }
+
+    /// YARN: the application report's `user` (the owner of its aggregated
+    /// logs); the other backends have none.
+    async fn application_owner(
+        &self,
+        handle: &ApplicationHandle,
+    ) -> Result<Option<String>, LaunchError> {
+        match handle.backend {
+            LauncherBackend::Yarn => Ok(self
+                .yarn()?
+                .application(&handle.application_id)
+                .await
+                .map_err(|e| self.redactor.launch_error(e))?
+                .and_then(|app| app.user)),
+            LauncherBackend::Local | LauncherBackend::Standalone => Ok(None),
+        }
+    }
 }
 
 /// The launcher's own settings that hold secrets: `extra_env` and

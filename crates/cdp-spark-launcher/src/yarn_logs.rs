@@ -15,7 +15,7 @@
 //! stored answers.
 
 use cdp_spark_domain::ports::LaunchError;
-use cdp_spark_domain::runlog::{tail_of, LogSource, LogTail};
+use cdp_spark_domain::runlog::{combine_files, tail_of, LogSource, LogTail};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use tracing::debug;
@@ -75,7 +75,11 @@ impl YarnRmClient {
         if files.is_empty() {
             return Ok(None);
         }
-        Ok(Some(combine(&files, tail)))
+        Ok(Some(combine_files(
+            &files,
+            tail,
+            LogSource::YarnNodeManager,
+        )))
     }
 
     /// The AM container id and its NodeManager's web address, of the
@@ -188,39 +192,6 @@ fn log_contents(answer: &str) -> &str {
     }
 }
 
-/// The files under their headings, at most `tail` bytes in all: when they
-/// do not fit, the first keeps at most half and the rest goes to the last.
-fn combine(files: &[(&str, String)], tail: u64) -> LogTail {
-    let heading = |name: &str| format!("==> {name} <==\n");
-    let overhead: u64 = files.iter().map(|(n, _)| heading(n).len() as u64 + 1).sum();
-    let budget = tail.saturating_sub(overhead);
-    let whole: u64 = files.iter().map(|(_, t)| t.len() as u64).sum();
-    let mut truncated = false;
-    let mut out = String::new();
-    let mut left = budget;
-    for (i, (name, text)) in files.iter().enumerate() {
-        let share = if whole <= budget || i + 1 == files.len() {
-            left
-        } else {
-            (budget / 2).min(text.len() as u64)
-        };
-        let (end, cut) = tail_of(text, share);
-        truncated |= cut;
-        left = left.saturating_sub(end.len() as u64);
-        out.push_str(&heading(name));
-        out.push_str(end);
-        if !end.ends_with('\n') {
-            out.push('\n');
-        }
-    }
-    let (end, cut) = tail_of(&out, tail);
-    LogTail {
-        text: end.to_string(),
-        truncated: truncated || cut,
-        source: LogSource::YarnNodeManager,
-    }
-}
-
 /// `container_[e<digits>_]<digits>_<digits>_<digits>_<digits>`.
 pub fn is_container_id(id: &str) -> bool {
     let Some(rest) = id.strip_prefix("container_") else {
@@ -307,12 +278,12 @@ End of LogType:stdout.This log file belongs to a running container (container_1_
             ("stdout", "Pi is roughly 3.14\n".to_string()),
             ("stderr", "x".repeat(10_000)),
         ];
-        let both = combine(&files, 100_000);
+        let both = combine_files(&files, 100_000, LogSource::YarnNodeManager);
         assert!(!both.truncated);
         assert!(both
             .text
             .starts_with("==> stdout <==\nPi is roughly 3.14\n==> stderr <==\n"));
-        let small = combine(&files, 200);
+        let small = combine_files(&files, 200, LogSource::YarnNodeManager);
         assert!(small.truncated);
         assert!(small.text.len() <= 200, "{}", small.text.len());
         assert!(small.text.contains("Pi is roughly 3.14"), "{}", small.text);

@@ -1,11 +1,12 @@
 //! How fast the web console's jobs page loads with a full store: 1,000
-//! jobs (each with a cron trigger) and 100,000 runs (100 per job) in
-//! SQLite, `serve` on 127.0.0.1, then the page as a browser loads it
-//! (`GET /ui/`, then the API call its script makes, `GET
-//! /v1/scheduler/jobs`: 200 jobs, 10 runs each), one after the other; every
-//! job at once (`limit=1000`); and the "failing now" view (`state=FAILING`,
-//! which reads every job's last runs to keep the failing ones). Prints
-//! the median and p95 of each.
+//! jobs (each with a cron trigger: one in ten late, one in 25 paused) and
+//! 100,000 runs (100 per job) in SQLite, `serve` on 127.0.0.1, then the
+//! page as a browser loads it (`GET /ui/`, then the API call its script
+//! makes, `GET /v1/scheduler/jobs`: 200 jobs, 10 runs each), one after the
+//! other; every job at once (`limit=1000`); and each filtered view: "failing
+//! now" (`state=FAILING`), "did not run when expected" (`LATE`), paused,
+//! never run, a run state, a data product, a data product's failing jobs.
+//! Prints the median and p95 of each.
 //!
 //! `cargo bench -p cdp-spark-provisioner --bench console`
 //! (`CDP_BENCH_JOBS`, `CDP_BENCH_RUNS_PER_JOB`, `CDP_BENCH_ROUNDS` change
@@ -75,8 +76,16 @@ fn pair(i: usize) -> (JobDefinition, TriggerDefinition) {
             end_time: None,
         },
         next_fire_time: Some(Utc::now() + chrono::Duration::minutes(15)),
-        previous_fire_time: None,
-        state: TriggerState::Waiting,
+        // Every job's last run is the fire 15 minutes ago; one in ten fired
+        // 5 minutes ago without a run (late).
+        previous_fire_time: Some(
+            Utc::now() - chrono::Duration::minutes(if i.is_multiple_of(10) { 5 } else { 15 }),
+        ),
+        state: if i.is_multiple_of(25) {
+            TriggerState::Paused
+        } else {
+            TriggerState::Waiting
+        },
         misfire_instruction: MisfireInstruction::FireOnceNow,
         priority: 5,
     };
@@ -236,6 +245,24 @@ fn main() {
             (
                 "GET /ui/ + GET /v1/scheduler/jobs?state=FAILING (a view)",
                 "/v1/scheduler/jobs?state=FAILING",
+            ),
+            ("  ... ?state=LATE", "/v1/scheduler/jobs?state=LATE"),
+            ("  ... ?state=PAUSED", "/v1/scheduler/jobs?state=PAUSED"),
+            (
+                "  ... ?state=NEVER_RUN",
+                "/v1/scheduler/jobs?state=NEVER_RUN",
+            ),
+            (
+                "  ... ?state=SUCCEEDED",
+                "/v1/scheduler/jobs?state=SUCCEEDED",
+            ),
+            (
+                "  ... ?dataProduct=<one of 20>",
+                "/v1/scheduler/jobs?dataProduct=urn:dmb:dp:bench:3",
+            ),
+            (
+                "  ... ?dataProduct=<one of 20>&state=FAILING",
+                "/v1/scheduler/jobs?dataProduct=urn:dmb:dp:bench:3&state=FAILING",
             ),
         ] {
             let page = format!("{base}/ui/");

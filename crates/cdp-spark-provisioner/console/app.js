@@ -251,7 +251,9 @@
       el('button', { type: 'submit', text: 'Filter' }));
     const status = el('p', { className: 'muted', 'aria-live': 'polite', id: 'jobs-status' });
     const table = el('div', { id: 'jobs' });
-    append(clear(main), [el('h1', { text: heading }), form, status, table]);
+    const bulkOut = el('div', { id: 'bulk-result', 'aria-live': 'polite' });
+    append(clear(main), [el('h1', { text: heading }), form,
+      bulkSection(product.trim(), bulkOut, () => load()), bulkOut, status, table]);
 
     const q = new URLSearchParams();
     if (product) q.set('dataProduct', product);
@@ -278,6 +280,61 @@
     if (await load()) setTimeout(function again() {
       load().then((ok) => { if (ok) setTimeout(again, JOBS_REFRESH_MS); });
     }, JOBS_REFRESH_MS);
+  }
+
+  // Pause or resume every job (of the data product filtered, if any), after
+  // a confirmation naming the scope and how many jobs it holds.
+  function bulkSection(product, out, reload) {
+    const scope = product ? 'every job of data product ' + product : 'every job of every data product';
+    const confirmBox = el('div', { id: 'bulk-confirm', className: 'confirm', role: 'alertdialog', 'aria-labelledby': 'bulk-question', hidden: true });
+    let opener = null;
+    const close = () => {
+      clear(confirmBox).hidden = true;
+      if (opener) opener.focus();
+    };
+    confirmBox.addEventListener('keydown', (e) => { if (e.key === 'Escape') close(); });
+    const ask = (paused, button) => async () => {
+      opener = button;
+      let total;
+      try {
+        const q = new URLSearchParams({ limit: '1', runs: '1' });
+        if (product) q.set('dataProduct', product);
+        total = (await call(API + '/jobs?' + q.toString())).total;
+      } catch (e) {
+        showResult(out, null, e);
+        return;
+      }
+      const verb = paused ? 'Pause' : 'Resume';
+      const jobs = total + (total === 1 ? ' job' : ' jobs');
+      const go = async () => {
+        close();
+        clear(out).appendChild(el('p', { text: 'Working…' }));
+        try {
+          const body = product ? { dataProduct: product } : undefined;
+          showResult(out, await call(API + (paused ? '/pause' : '/resume'), { method: 'POST', write: true, body }));
+          reload();
+        } catch (e) {
+          showResult(out, null, e);
+        }
+      };
+      const yes = el('button', { type: 'button', id: 'bulk-yes', onclick: go, text: verb + ' ' + jobs });
+      append(clear(confirmBox), [
+        el('p', { id: 'bulk-question', text: verb + ' ' + scope + ' (' + jobs + ')? ' +
+          (paused ? 'Nothing of them fires until they are resumed; runs in flight go on.'
+            : 'They fire again from their next fire time.') }),
+        el('div', { className: 'buttons' }, yes,
+          el('button', { type: 'button', id: 'bulk-no', className: 'secondary', onclick: close, text: 'Cancel' }))]);
+      confirmBox.hidden = false;
+      yes.focus();
+    };
+    const pause = el('button', { type: 'button', id: 'pause-all', className: 'secondary' });
+    const resume = el('button', { type: 'button', id: 'resume-all', className: 'secondary' });
+    pause.textContent = product ? 'Pause all jobs of this data product' : 'Pause all jobs';
+    resume.textContent = product ? 'Resume all jobs of this data product' : 'Resume all jobs';
+    pause.addEventListener('click', ask(true, pause));
+    resume.addEventListener('click', ask(false, resume));
+    return el('section', { 'aria-label': 'Pause or resume ' + scope, className: 'bulk' },
+      el('div', { className: 'buttons' }, pause, resume), confirmBox);
   }
 
   function jobsTable(page) {

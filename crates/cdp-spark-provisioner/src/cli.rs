@@ -47,6 +47,13 @@ pub enum Command {
     /// Create or upgrade the job store's tables (Quartz 2.3's and ours);
     /// re-running is a no-op. `serve` also migrates at start-up.
     Migrate(MigrateArgs),
+    /// List the jobs of the old Scala provisioner's Quartz tables (read
+    /// only) with what would change when they become this provisioner's;
+    /// with --apply, write the ones that can migrate into this store, one
+    /// transaction per job, next fire times kept. Exit codes: 0 every job
+    /// can migrate (or already did), 3 some cannot (listed with the
+    /// reason), 2 usage or a failure to read or write.
+    MigrateFromQuartz(MigrateFromQuartzArgs),
     /// A client of a running server's job status API: list, show, run and
     /// follow jobs. Exit codes: 0 ok, 1 the server refused the request (or,
     /// with --wait/--follow, the run ended other than SUCCEEDED), 2 usage,
@@ -126,6 +133,48 @@ pub struct MigrateArgs {
     /// Table prefix of the Quartz tables.
     #[arg(long, default_value = "QRTZ_")]
     pub table_prefix: String,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateFromQuartzArgs {
+    /// The old provisioner's database (read only): `postgres://…`,
+    /// `mysql://…`, `sqlite://path` or a file path.
+    #[arg(long)]
+    pub from: String,
+
+    /// Table prefix of the old Quartz tables.
+    #[arg(long, default_value = "QRTZ_")]
+    pub table_prefix: String,
+
+    /// SCHED_NAME of the old scheduler (default: the only one the tables hold).
+    #[arg(long)]
+    pub sched_name: Option<String>,
+
+    /// The Witboost component id of an old job, which the old rows do not
+    /// record: `GROUP/NAME=urn:dmb:cmp:<domain>:<dp>:<major>:<component>`
+    /// (repeat for each job).
+    #[arg(long = "component", value_name = "GROUP/NAME=ID")]
+    pub components: Vec<String>,
+
+    /// Write the jobs that can migrate into this provisioner's store.
+    #[arg(long)]
+    pub apply: bool,
+
+    /// This provisioner's store (written with --apply), as for `migrate`.
+    #[arg(long, env = "CDP_SPARK_PROVISIONER__STORE__URL")]
+    pub database_url: Option<String>,
+
+    /// Data directory of the embedded SQLite database.
+    #[arg(long, default_value = "data")]
+    pub data_dir: std::path::PathBuf,
+
+    /// Table prefix of this provisioner's tables.
+    #[arg(long, default_value = "QRTZ_")]
+    pub store_table_prefix: String,
+
+    /// `table` for people, `json` for scripts.
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
 }
 
 #[derive(Debug, Args)]

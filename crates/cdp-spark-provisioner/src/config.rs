@@ -39,7 +39,7 @@ pub use cdp_spark_notify::NotificationsSettings;
 pub use cdp_spark_scheduler::SchedulerSettings;
 pub use sections::{
     ArtifactsSettings, AsyncSettings, AuthSettings, DescriptorConfig, LogFormatSetting,
-    LogSettings, ServerSettings, WriteAccess,
+    LogSettings, ServerSettings, WriteAccess, YarnLogsSettings,
 };
 
 /// Prefix of the environment variables; sections and keys are separated by
@@ -73,6 +73,8 @@ pub struct Settings {
     /// The operator's webhooks for run failures, recoveries and missed
     /// deadlines (the notify adapter's own settings).
     pub notifications: NotificationsSettings,
+    /// Where YARN's aggregated logs are read from once an application ended.
+    pub yarn_logs: YarnLogsSettings,
 }
 
 /// Settings from the command line, applied over everything else.
@@ -194,6 +196,7 @@ impl Settings {
         self.scheduler.check()?;
         self.launcher.check()?;
         self.notifications.check()?;
+        self.yarn_logs.check()?;
         Ok(())
     }
 

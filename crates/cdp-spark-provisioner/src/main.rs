@@ -31,6 +31,7 @@ fn main() -> ExitCode {
             command: CronCommand::Next(args),
         } => commands::cron::next(args),
         Command::Migrate(args) => commands::migrate::run(args),
+        Command::MigrateFromQuartz(args) => commands::migrate_quartz::run(args),
         Command::Jobs(args) => Ok(commands::jobs::run(args)),
         Command::Serve(args) => commands::serve::run(args, cli.log_format, cli.verbose),
         Command::Bench {

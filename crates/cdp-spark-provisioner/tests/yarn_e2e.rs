@@ -399,7 +399,9 @@ async fn descriptors_on_hdfs_run_on_yarn_and_runs_mirror_their_applications() {
         let text = res.text().await.unwrap_or_default();
         println!("{run_id}: log from {source}, {} bytes", text.len());
         match source.as_str() {
-            "yarn-nodemanager" => assert!(text.contains("==> stderr <=="), "{text}"),
+            "yarn-nodemanager" | "yarn-aggregated" => {
+                assert!(text.contains("==> stderr <=="), "{text}")
+            }
             "spark-submit" => assert!(text.contains("Submitted application"), "{text}"),
             other => panic!("{run_id}: log source {other}: {text}"),
         }
@@ -433,6 +435,77 @@ async fn descriptors_on_hdfs_run_on_yarn_and_runs_mirror_their_applications() {
                 "the failure says why (YARN's diagnostics): {run}"
             );
         }
+    }
+
+    // Once each application has ended, its NodeManager aggregates its
+    // logs to HDFS (TFile under /tmp/logs/cdpprov/logs/<appId>/) and drops
+    // its own copy: the driver's log is then read from there.
+    for (run_id, printed) in [
+        (&scheduled, "cdptest.dep.Greeting is on the class path"),
+        (&manual, "cdptest.spark.Succeed counted 500"),
+        (&failing, "failing on purpose"),
+    ] {
+        let waiting = Instant::now();
+        let (text, asked) = loop {
+            let asked = Instant::now();
+            let res = client
+                .get(server.url(&format!("/v1/scheduler/runs/{run_id}/logs?tail=200000")))
+                .send()
+                .await
+                .expect("GET logs");
+            let asked = asked.elapsed();
+            let source = res
+                .headers()
+                .get("x-log-source")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let text = res.text().await.unwrap_or_default();
+            if source == "yarn-aggregated" {
+                break (text, asked);
+            }
+            assert!(
+                waiting.elapsed() < Duration::from_secs(120),
+                "{run_id}: no aggregated log after 120 s (last answer from {source}: {text})\n{}",
+                server.log()
+            );
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+        };
+        println!(
+            "{run_id}: aggregated log after {:?}, read in {asked:?}, {} bytes",
+            waiting.elapsed(),
+            text.len()
+        );
+        assert!(
+            text.contains("==> stdout <==") && text.contains("==> stderr <=="),
+            "{text}"
+        );
+        assert!(
+            text.contains(printed),
+            "{run_id}: the driver printed {printed:?}: {text}"
+        );
+        // The tail asked for is what comes back, from the end.
+        let res = client
+            .get(server.url(&format!("/v1/scheduler/runs/{run_id}/logs?tail=300")))
+            .send()
+            .await
+            .expect("GET logs");
+        assert_eq!(
+            res.headers()
+                .get("x-log-source")
+                .and_then(|v| v.to_str().ok()),
+            Some("yarn-aggregated")
+        );
+        let short = res.text().await.unwrap_or_default();
+        assert!(short.len() <= 300, "{}", short.len());
+        // Its stderr part is the end of the whole log's.
+        let (_, end) = short
+            .split_once("==> stderr <==\n")
+            .unwrap_or_else(|| panic!("{run_id}: a stderr heading: {short}"));
+        assert!(
+            !end.is_empty() && text.ends_with(end),
+            "{short}\nvs\n{text}"
+        );
     }
 
     // Stop the schedule, let what runs end, then stop the service.

@@ -72,10 +72,12 @@ pub(crate) async fn fire_loop(engine: Arc<Engine>) {
             info!(run = %s.run_id, job = %s.job_key, reason = s.error.as_deref().unwrap_or(""), "fire skipped");
         }
         let full = acquired.fires.len() + acquired.skipped.len() >= c.batch_size;
-        // One launch task per fire time, started at that time.
+        // One launch task per fire time, started at that time: the
+        // trigger's fire time as the plan set it (`actual_fire_time`; the
+        // nominal time of a retry is its retried run's, long past).
         let mut groups: BTreeMap<DateTime<Utc>, Vec<Fire>> = BTreeMap::new();
         for f in acquired.fires {
-            groups.entry(f.run.scheduled_fire_time).or_default().push(f);
+            groups.entry(f.run.actual_fire_time).or_default().push(f);
         }
         for (at, fires) in groups {
             let wait = (at - db_anchor).to_std().unwrap_or(Duration::ZERO);

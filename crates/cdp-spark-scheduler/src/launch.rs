@@ -9,7 +9,7 @@ use std::time::Duration;
 use cdp_spark_domain::model::{RunRecord, RunState};
 use cdp_spark_domain::placeholders;
 use cdp_spark_domain::ports::{ApplicationHandle, Fire, LaunchRequest};
-use cdp_spark_domain::scheduling::{outcome, run_parameters, timeout};
+use cdp_spark_domain::scheduling::{outcome, repeats_an_earlier_time, run_parameters, timeout};
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
@@ -153,8 +153,10 @@ async fn submit_one(engine: Arc<Engine>, fire: Fire) -> (RunRecord, bool) {
         scheduled_fire_time: run.scheduled_fire_time,
     };
     run.actual_fire_time = engine.clock.now();
-    let late = run.actual_fire_time - run.scheduled_fire_time;
-    engine.observer.fired(late.to_std().unwrap_or_default());
+    if !repeats_an_earlier_time(&run) {
+        let late = run.actual_fire_time - run.scheduled_fire_time;
+        engine.observer.fired(late.to_std().unwrap_or_default());
+    }
     match engine.launcher.submit(&request).await {
         Ok(handle) => {
             let submitted = outcome::submitted(&run, handle.clone(), engine.clock.now());

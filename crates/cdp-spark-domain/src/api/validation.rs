@@ -20,6 +20,11 @@ pub struct ValidationResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = ValidationError, required = false))]
     pub error: Option<ValidationError>,
+    /// Beyond the contract (which allows more properties): what does not
+    /// make the descriptor invalid but is probably a mistake, e.g. a key
+    /// under `specific` that no rule reads. Left out when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl ValidationResult {
@@ -27,13 +32,21 @@ impl ValidationResult {
         Self {
             valid: true,
             error: None,
+            warnings: Vec::new(),
         }
+    }
+
+    /// The same result with these warnings.
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Self {
+        self.warnings = warnings;
+        self
     }
 
     pub fn invalid(errors: Vec<String>) -> Self {
         Self {
             valid: false,
             error: Some(ValidationError { errors }),
+            warnings: Vec::new(),
         }
     }
 }

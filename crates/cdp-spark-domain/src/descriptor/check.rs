@@ -2,10 +2,11 @@
 //! mapping while collecting an [`Issue`](crate::issues::Issue) with the
 //! field path for everything missing or of the wrong type.
 
-use crate::issues::Issues;
+use crate::issues::{Issue, Issues};
 
 use super::conf_policy::ConfPolicy;
 use super::types::InvalidValue;
+use super::unknown_keys::{unknown_keys, UnknownKeys};
 use super::yaml::Node;
 
 /// `base.key`, or `key` at the top.
@@ -33,11 +34,31 @@ pub(crate) struct Checker {
     /// Whether `${…}` placeholders must name known values (not to
     /// unprovisioning: a job stored before the rule can still be removed).
     pub(crate) placeholder_names: bool,
+    /// What a key under `specific` that no rule reads is (not looked for
+    /// when unprovisioning: only the job's key matters then).
+    pub(crate) unknown_keys: Option<UnknownKeys>,
+    /// What does not make the descriptor invalid but is worth saying.
+    pub(crate) warnings: Vec<Issue>,
 }
 
 impl Checker {
     pub(crate) fn add(&mut self, field: &str, problem: impl Into<String>, hint: impl Into<String>) {
         self.issues.add(field, problem, hint);
+    }
+
+    /// The keys of the `specific` mapping `node` (at `field`) that the
+    /// registry does not know: warnings, or errors when the operator
+    /// refuses them.
+    pub(crate) fn unknown_keys(&mut self, node: &Node, field: &str) {
+        match self.unknown_keys {
+            None => {}
+            Some(UnknownKeys::Warn) => self.warnings.extend(unknown_keys(node, field, false)),
+            Some(UnknownKeys::Error) => {
+                for issue in unknown_keys(node, field, true) {
+                    self.issues.push(issue);
+                }
+            }
+        }
     }
 
     pub(crate) fn invalid(&mut self, field: &str, invalid: InvalidValue) {

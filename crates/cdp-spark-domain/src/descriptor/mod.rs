@@ -7,16 +7,21 @@
 //! problem becomes an [`Issue`](crate::issues::Issue) naming its field in
 //! dot/index form (`dataProduct.components[1].specific.jobConfig.driverCores`),
 //! what is wrong and how to fix it. Fields this provisioner does not use are
-//! tolerated.
+//! tolerated, except under `specific`, whose keys are all registered
+//! ([`fields`]): an unknown one there is a warning (or, by the operator's
+//! choice, an error) naming the closest known key.
 
 mod check;
 mod conf_policy;
 mod duration;
+pub mod fields;
 mod job;
 mod limits;
 mod rules;
 mod schedule;
+pub mod schema;
 mod types;
+mod unknown_keys;
 mod yaml;
 
 pub use conf_policy::{
@@ -26,6 +31,7 @@ pub use conf_policy::{
 pub use duration::{MaxDuration, MAX_DURATION_LIMIT_SECS};
 pub use schedule::{parse_duration, parse_timestamp, TIMESTAMP_FORMAT};
 pub use types::*;
+pub use unknown_keys::{UnknownKeys, MAX_UNKNOWN_KEYS};
 pub use yaml::MAX_NESTING_DEPTH;
 
 use crate::api::DescriptorKind;
@@ -50,6 +56,9 @@ pub struct DescriptorSettings {
     pub max_alias_replayed_events: usize,
     /// Which Spark properties `jobConfig.conf` may set.
     pub conf_policy: ConfPolicy,
+    /// Whether a key under `specific` that no rule reads is a warning or
+    /// an error.
+    pub unknown_keys: UnknownKeys,
 }
 
 impl Default for DescriptorSettings {
@@ -59,6 +68,7 @@ impl Default for DescriptorSettings {
             max_descriptor_bytes: DEFAULT_MAX_DESCRIPTOR_BYTES,
             max_alias_replayed_events: 10_000,
             conf_policy: ConfPolicy::default(),
+            unknown_keys: UnknownKeys::default(),
         }
     }
 }

@@ -1,14 +1,15 @@
 //! The rules of a `COMPONENT_DESCRIPTOR`: walk the YAML tree, check every
 //! field this provisioner uses, and either build the typed
 //! [`ComponentDescriptor`] or return every failed rule with its field path.
-//! Fields this provisioner does not use are tolerated.
+//! Fields this provisioner does not use are tolerated, except under
+//! `specific`, where the keys the field registry does not know are warnings
+//! or errors ([`super::unknown_keys`]).
 
 use crate::artifact::{ArtifactUri, ArtifactUriError};
 use crate::issues::Issues;
 use crate::model::MAX_KEY_LEN;
 
 use super::check::{index, join, Checker};
-use super::conf_policy::conf;
 use super::schedule::schedule;
 use super::types::{
     component_field, ComponentDescriptor, DataProduct, JavaClassName, JobConfig, JobName,
@@ -32,6 +33,7 @@ pub(crate) fn component_descriptor(
         conf_policy: provisioning.then(|| settings.conf_policy.clone()),
         store_limits: provisioning,
         placeholder_names: provisioning,
+        unknown_keys: provisioning.then_some(settings.unknown_keys),
         ..Checker::default()
     };
     if !matches!(root, Node::Map(_)) {
@@ -81,6 +83,7 @@ pub(crate) fn component_descriptor(
                 data_product,
                 component_index,
                 component,
+                warnings: c.warnings,
             })
         }
         _ => {
@@ -93,6 +96,7 @@ pub(crate) fn component_descriptor(
                     "check it against the COMPONENT_DESCRIPTOR format",
                 );
             }
+            c.issues.add_warnings(c.warnings);
             Err(c.issues)
         }
     }
@@ -287,7 +291,10 @@ fn workload_component(
             &specific_field,
             Some("add specific with jobName, jar and className"),
         )
-        .and_then(|s| spark_workload(s, &specific_field, i, &id, environment, c));
+        .and_then(|s| {
+            c.unknown_keys(s, &specific_field);
+            spark_workload(s, &specific_field, i, &id, environment, c)
+        });
 
     Some(WorkloadComponent {
         id,
@@ -484,7 +491,9 @@ fn job_config(node: &Node, base: &str, c: &mut Checker) -> Option<JobConfig> {
         memory(n, &field("executorMemory"), c)
     });
     let log_level = c.optional(node, "logLevel", |c, n| log_level(n, &field("logLevel"), c));
-    let conf = c.optional(node, "conf", |c, n| conf(n, &field("conf"), c));
+    let conf = c.optional(node, "conf", |c, n| {
+        super::conf_policy::conf(n, &field("conf"), c)
+    });
     let max_duration = c.optional(node, "maxDuration", |c, n| {
         super::duration::max_duration(n, &field("maxDuration"), c)
     });

@@ -17,6 +17,9 @@ pub struct ComponentDescriptor {
     /// Index of the component in `dataProduct.components`.
     pub component_index: usize,
     pub component: WorkloadComponent,
+    /// What does not make it invalid but is worth telling its author (keys
+    /// under `specific` that no rule reads).
+    pub warnings: Vec<crate::issues::Issue>,
 }
 
 impl ComponentDescriptor {

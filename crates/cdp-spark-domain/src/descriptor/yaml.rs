@@ -48,6 +48,8 @@ impl Node {
     /// The value of `key` in a mapping; `None` when absent or null (YAML
     /// `key:` with nothing after it, or `key: ~`).
     pub(crate) fn get(&self, key: &str) -> Option<&Node> {
+        #[cfg(test)]
+        reads::record(self, key);
         match self {
             Node::Map(entries) => entries
                 .iter()
@@ -95,6 +97,35 @@ pub(crate) fn shorten(s: &str, max: usize) -> String {
         let mut out: String = s.chars().take(max).collect();
         out.push('…');
         out
+    }
+}
+
+/// What the rules look up, for the test that holds the field registry to
+/// the rules (`fields.rs`): each `get` as the node's address and the key.
+#[cfg(test)]
+pub(crate) mod reads {
+    use std::cell::RefCell;
+
+    use super::Node;
+
+    thread_local! {
+        static READS: RefCell<Option<Vec<(usize, String)>>> = const { RefCell::new(None) };
+    }
+
+    pub(crate) fn record(node: &Node, key: &str) {
+        READS.with(|r| {
+            if let Some(reads) = r.borrow_mut().as_mut() {
+                reads.push((node as *const Node as usize, key.to_string()));
+            }
+        });
+    }
+
+    /// The lookups `f` makes on this thread.
+    pub(crate) fn during<T>(f: impl FnOnce() -> T) -> (T, Vec<(usize, String)>) {
+        READS.with(|r| *r.borrow_mut() = Some(Vec::new()));
+        let out = f();
+        let reads = READS.with(|r| r.borrow_mut().take()).unwrap_or_default();
+        (out, reads)
     }
 }
 

@@ -166,6 +166,19 @@ pub fn plan_acquisition(
     ctx: &AcquisitionContext<'_>,
     new_id: &mut dyn FnMut() -> String,
 ) -> AcquisitionPlan {
+    plan_acquisition_with_origins(due, in_flight, &Default::default(), ctx, new_id)
+}
+
+/// [`plan_acquisition`], where the runs of the triggers in `origins` (the
+/// retries, by their trigger) take the nominal time and parameters of the
+/// run they repeat.
+pub fn plan_acquisition_with_origins(
+    due: Vec<DueTrigger>,
+    in_flight: Vec<RunRecord>,
+    origins: &std::collections::HashMap<TriggerKey, super::RunOrigin>,
+    ctx: &AcquisitionContext<'_>,
+    new_id: &mut dyn FnMut() -> String,
+) -> AcquisitionPlan {
     let now = ctx.now;
     let mut flying: std::collections::BTreeMap<JobKey, Vec<RunRecord>> = Default::default();
     for run in in_flight {
@@ -241,6 +254,10 @@ pub fn plan_acquisition(
             parameters: None,
             backfill: None,
         };
+        if let Some(origin) = origins.get(&t.key) {
+            run.scheduled_fire_time = origin.nominal_time;
+            run.parameters = origin.parameters.clone();
+        }
         let replace = match decision {
             ConcurrencyDecision::Skip { reason } => {
                 run.end(RunState::Skipped, Some(reason), now);

@@ -679,3 +679,68 @@ fn fired_states_read_as_quartz_writes_them() {
         assert_eq!(FiredState::from_quartz(s.as_quartz()), s);
     }
 }
+
+#[test]
+fn a_retry_runs_with_its_origins_nominal_time_and_parameters_at_its_own_fire_time() {
+    use super::run_parameters::RunParameters;
+    use super::{retried_run_id, RunOrigin};
+    let retry_key = TriggerKey::new("dp", "retry-1-r-7");
+    assert_eq!(retried_run_id(&retry_key), Some("r-7"));
+    assert_eq!(retried_run_id(&TriggerKey::new("dp", "retry-x-r-7")), None);
+    assert_eq!(retried_run_id(&TriggerKey::new("dp", "jobTrigger")), None);
+    let fire_at = at(10, 0, 5);
+    let retry = trigger(
+        "retry-1-r-7",
+        TriggerSchedule::Once {
+            start_time: fire_at,
+        },
+        fire_at,
+    );
+    let other = trigger(
+        "retry-1-r-8",
+        TriggerSchedule::Once {
+            start_time: fire_at,
+        },
+        fire_at,
+    );
+    let mut origin = old_run("r-7", RunState::Failed);
+    origin.scheduled_fire_time = at(2, 0, 0);
+    origin.parameters = Some(RunParameters {
+        args: Some(vec!["--day".into(), "${nominalDate}".into()]),
+        conf: None,
+    });
+    let origins = std::collections::HashMap::from([(retry.key.clone(), RunOrigin::of(&origin))]);
+    let ctx = AcquisitionContext {
+        now: at(10, 0, 0),
+        misfire_threshold: Duration::seconds(60),
+        instance_id: ME,
+    };
+    let plan = plan_acquisition_with_origins(
+        vec![
+            read(retry, job(ConcurrencyPolicy::Allow)),
+            read(other, job(ConcurrencyPolicy::Allow)),
+        ],
+        Vec::new(),
+        &origins,
+        &ctx,
+        &mut ids(),
+    );
+    assert_eq!(plan.fires.len(), 2, "{plan:#?}");
+    let (with, without) = (&plan.fires[0].run, &plan.fires[1].run);
+    assert_eq!(
+        with.scheduled_fire_time,
+        at(2, 0, 0),
+        "the origin's nominal time"
+    );
+    assert_eq!(
+        with.parameters, origin.parameters,
+        "the origin's parameters"
+    );
+    assert_eq!(
+        with.actual_fire_time, fire_at,
+        "launched at the retry's own time"
+    );
+    // A retry whose run is gone fires as a plain one-shot trigger.
+    assert_eq!(without.scheduled_fire_time, fire_at);
+    assert_eq!(without.parameters, None);
+}

@@ -20,7 +20,10 @@ use crate::model::{
     TriggerState,
 };
 
-use super::{reasons, recovery::TriggerRepair, RETRY_TRIGGER_PREFIX};
+use super::{
+    reasons, recovery::TriggerRepair, BACKFILL_TRIGGER_PREFIX, RERUN_TRIGGER_PREFIX,
+    RETRY_TRIGGER_PREFIX,
+};
 
 /// Most schedule fire times one answer lists; a wider window is refused
 /// with its count.
@@ -72,8 +75,14 @@ pub enum FireSource {
     MisfireCatchUp,
     /// A manual start (`POST …/trigger`).
     Manual,
-    /// A retry of a failed run.
+    /// A retry of a failed run (at the nominal time of the run it retries).
     Retry,
+    /// A rerun of a run (`POST …/runs/{id}/rerun`, at that run's nominal
+    /// time).
+    Rerun,
+    /// A run of a backfill (`POST …/backfill`) for this fire time of the
+    /// schedule.
+    Backfill,
 }
 
 /// One listed time and what became of it.
@@ -206,6 +215,10 @@ fn source_of(run: &RunRecord, scheduled: Option<&TriggerDefinition>) -> FireSour
         FireSource::Manual
     } else if name.starts_with(RETRY_TRIGGER_PREFIX) {
         FireSource::Retry
+    } else if name.starts_with(RERUN_TRIGGER_PREFIX) {
+        FireSource::Rerun
+    } else if name.starts_with(BACKFILL_TRIGGER_PREFIX) || run.backfill.is_some() {
+        FireSource::Backfill
     } else if scheduled.is_some_and(|t| t.key == run.trigger_key) {
         FireSource::MisfireCatchUp
     } else {
@@ -322,25 +335,36 @@ pub fn explain(input: &ExplainInput<'_>) -> Result<JobExplanation, ExplainError>
             .copied()
             .filter(|r| r.trigger_key == t.key)
             .collect();
+        // A backfill's runs stand for the schedule's times they were made for.
+        let backfilled: Vec<&RunRecord> = runs
+            .iter()
+            .copied()
+            .filter(|r| source_of(r, trigger) == FireSource::Backfill)
+            .collect();
         for time in times {
             let matched = own
                 .iter()
-                .find(|r| r.scheduled_fire_time == time && !used.contains(r.run_id.as_str()));
-            let entry = match matched {
-                Some(run) => {
-                    used.insert(&run.run_id);
-                    of_run(run, FireSource::Schedule)
-                }
-                None => {
-                    // The trigger's first run after this time, if it is off
-                    // the schedule: the one fire of a misfire.
-                    let catch_up = own
-                        .iter()
-                        .find(|r| r.scheduled_fire_time > time)
-                        .filter(|r| !on_schedule.contains(&r.scheduled_fire_time))
-                        .map(|r| r.run_id.clone());
-                    unrun(time, t, *start, *end, catch_up, input)
-                }
+                .find(|r| r.scheduled_fire_time == time && !used.contains(r.run_id.as_str()))
+                .copied();
+            let backfill = backfilled
+                .iter()
+                .find(|r| r.scheduled_fire_time == time && !used.contains(r.run_id.as_str()))
+                .copied();
+            let entry = if let Some(run) = matched {
+                used.insert(&run.run_id);
+                of_run(run, FireSource::Schedule)
+            } else if let Some(run) = backfill {
+                used.insert(&run.run_id);
+                of_run(run, FireSource::Backfill)
+            } else {
+                // The trigger's first run after this time, if it is off
+                // the schedule: the one fire of a misfire.
+                let catch_up = own
+                    .iter()
+                    .find(|r| r.scheduled_fire_time > time)
+                    .filter(|r| !on_schedule.contains(&r.scheduled_fire_time))
+                    .map(|r| r.run_id.clone());
+                unrun(time, t, *start, *end, catch_up, !own.is_empty(), input)
             };
             fires.insert((time, 0, String::new()), entry);
         }
@@ -371,6 +395,7 @@ fn unrun(
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
     catch_up: Option<String>,
+    has_own_runs: bool,
     input: &ExplainInput<'_>,
 ) -> FireExplanation {
     let paused = matches!(t.state, TriggerState::Paused | TriggerState::PausedBlocked);
@@ -417,6 +442,27 @@ fn unrun(
                 r.repaired_at.to_rfc3339()
             ),
         );
+    }
+    // A trigger that never fired (no previous fire time, no run of its
+    // own) was written after the times before its first one: the job was
+    // provisioned (again) later, with a start date in the past, and a
+    // schedule does not fire for times before it existed. (Under
+    // DO_NOTHING a misfire also leaves no previous fire time: that case
+    // stays a misfire below.)
+    if t.previous_fire_time.is_none()
+        && !has_own_runs
+        && t.misfire_instruction != MisfireInstruction::DoNothing
+    {
+        if let Some(first) = t.next_fire_time.filter(|first| time < *first) {
+            return bare(
+                time,
+                Verdict::BeforeStart,
+                format!(
+                    "before the trigger's first fire time {} (the job was provisioned after this time; a backfill runs past times)",
+                    first.to_rfc3339()
+                ),
+            );
+        }
     }
     let passed = t.next_fire_time.is_none_or(|next| time < next);
     if !passed {

@@ -236,7 +236,10 @@ fn a_cron_in_a_zone_with_dst_lists_the_local_times_once() {
 #[test]
 fn repaired_times_and_the_window_rules() {
     let key = job();
-    let t = trigger(Some(at(1, 0)), TriggerState::Waiting);
+    let mut t = trigger(Some(at(1, 0)), TriggerState::Waiting);
+    // It fired at 00:20 (a trigger that never fired was written later than
+    // its past times: see `a_trigger_written_after_its_past_times_…`).
+    t.previous_fire_time = Some(at(0, 20));
     let repairs = plan_trigger_repairs(
         vec![StuckTrigger {
             key: t.key.clone(),
@@ -364,4 +367,54 @@ fn owned_or_healthy_triggers_are_not_repaired() {
     assert_eq!(repairs[0].trigger, other);
     assert_eq!(repairs[0].state_after, TriggerState::Paused);
     assert_eq!(repairs[0].stuck_since, at(1, 0));
+}
+
+#[test]
+fn a_trigger_written_after_its_past_times_did_not_miss_them_and_backfills_and_reruns_are_told() {
+    let key = job();
+    // Provisioned at 01:12 with a start date in the past: its first fire
+    // is 01:20 and it has never fired.
+    let mut t = trigger(Some(at(1, 20)), TriggerState::Waiting);
+    if let TriggerSchedule::Cron { start_time, .. } = &mut t.schedule {
+        *start_time = at(0, 0);
+    }
+    let mut b1 = run("b1", "backfill-x", at(0, 30), RunState::Succeeded);
+    b1.backfill = None;
+    let b2 = run("b2", "backfill-x", at(0, 40), RunState::Running);
+    let rerun = run("rr", "rerun-y", at(0, 30), RunState::Failed);
+    let runs = vec![b1, b2, rerun];
+    let e = explain(&input(
+        Some(&t),
+        &runs,
+        &[],
+        at(0, 20),
+        at(1, 30),
+        at(1, 15),
+        &key,
+    ))
+    .expect("explained");
+    let got: Vec<(String, FireSource, Verdict)> = e
+        .fires
+        .iter()
+        .map(|f| (f.fire_time.format("%H:%M").to_string(), f.source, f.verdict))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("00:20".into(), FireSource::Schedule, Verdict::BeforeStart),
+            ("00:30".into(), FireSource::Backfill, Verdict::Ran),
+            ("00:30".into(), FireSource::Rerun, Verdict::Ran),
+            ("00:40".into(), FireSource::Backfill, Verdict::Ran),
+            ("00:50".into(), FireSource::Schedule, Verdict::BeforeStart),
+            ("01:00".into(), FireSource::Schedule, Verdict::BeforeStart),
+            ("01:10".into(), FireSource::Schedule, Verdict::BeforeStart),
+            ("01:20".into(), FireSource::Schedule, Verdict::NotYetDue),
+            ("01:30".into(), FireSource::Schedule, Verdict::NotYetDue),
+        ]
+    );
+    assert!(
+        e.fires[0].detail.contains("first fire time"),
+        "{}",
+        e.fires[0].detail
+    );
 }

@@ -198,6 +198,12 @@ pub fn concurrency_decision(
 /// `retry-<attempt>-<failed run id>`.
 pub const RETRY_TRIGGER_PREFIX: &str = "retry-";
 
+/// Prefix of the trigger key of a rerun (`POST …/runs/{id}/rerun`).
+pub const RERUN_TRIGGER_PREFIX: &str = "rerun-";
+
+/// Prefix of the trigger key of a backfill's runs: `backfill-<backfill id>`.
+pub const BACKFILL_TRIGGER_PREFIX: &str = "backfill-";
+
 /// Which retry a trigger is (0 for a normal trigger).
 pub fn retry_attempt(trigger: &TriggerKey) -> u32 {
     trigger
@@ -206,6 +212,40 @@ pub fn retry_attempt(trigger: &TriggerKey) -> u32 {
         .and_then(|rest| rest.split('-').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
+}
+
+/// The run a retry trigger (`retry-<attempt>-<run id>`) retries.
+pub fn retried_run_id(trigger: &TriggerKey) -> Option<&str> {
+    let rest = trigger.name.strip_prefix(RETRY_TRIGGER_PREFIX)?;
+    let (attempt, run) = rest.split_once('-')?;
+    (attempt.parse::<u32>().is_ok() && !run.is_empty()).then_some(run)
+}
+
+/// What a run repeats of an earlier one: a retry runs with the nominal
+/// time (`${nominalTime}`, the deadline) and the `args`/`conf` of the run
+/// it retries, not the retry's own fire time and the job's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOrigin {
+    pub nominal_time: DateTime<Utc>,
+    pub parameters: Option<run_parameters::RunParameters>,
+}
+
+impl RunOrigin {
+    pub fn of(run: &RunRecord) -> Self {
+        RunOrigin {
+            nominal_time: run.scheduled_fire_time,
+            parameters: run.parameters.clone(),
+        }
+    }
+}
+
+/// Whether a run starts at a time other than its nominal one on purpose (a
+/// retry, a rerun, a backfill): its lateness says nothing of the
+/// scheduler's.
+pub fn repeats_an_earlier_time(run: &RunRecord) -> bool {
+    retry_attempt(&run.trigger_key) > 0
+        || run.trigger_key.name.starts_with(RERUN_TRIGGER_PREFIX)
+        || run.backfill.is_some()
 }
 
 /// Whether a run that ended in `state` is retried (when its job's policy

@@ -24,6 +24,7 @@ use crate::model::{
 use crate::ports::{EnginePort, SchedulerStorePort};
 use crate::scheduling::backfill::{self, queued_run, BackfillRequest};
 use crate::scheduling::run_parameters::RunParameters;
+use crate::scheduling::{BACKFILL_TRIGGER_PREFIX, RERUN_TRIGGER_PREFIX};
 
 /// The default of `scheduler.backfill_max_runs`: most runs one backfill
 /// creates.
@@ -288,7 +289,10 @@ impl JobControl {
         let run = queued_run(
             new_id(),
             &job,
-            TriggerKey::new(job.group.clone(), format!("rerun-{}", new_id())),
+            TriggerKey::new(
+                job.group.clone(),
+                format!("{RERUN_TRIGGER_PREFIX}{}", new_id()),
+            ),
             original.scheduled_fire_time,
             original.parameters.clone(),
             None,
@@ -372,7 +376,8 @@ impl JobControl {
             id: id.clone(),
             max_parallel,
         };
-        let trigger_key = TriggerKey::new(key.group.clone(), format!("backfill-{id}"));
+        let trigger_key =
+            TriggerKey::new(key.group.clone(), format!("{BACKFILL_TRIGGER_PREFIX}{id}"));
         let runs: Vec<RunRecord> = times
             .iter()
             .map(|t| {

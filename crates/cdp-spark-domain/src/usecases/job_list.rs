@@ -3,13 +3,16 @@
 //! time, pause, latest state, whether it is failing or late, and its last
 //! runs as cells with durations.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::errors::UseCaseError;
 use super::{Provisioner, NEXT_FIRE_TIMES_SHOWN};
 use crate::api::{JobScheduleView, JobSummaryView, JobsPage, RunCellView, ScheduleSummary};
 use crate::model::{
-    JobKey, JobView, RunRecord, RunState, TriggerDefinition, TriggerSchedule, TriggerState,
+    JobKey, JobLatest, JobView, RunRecord, RunState, TriggerDefinition, TriggerSchedule,
+    TriggerState,
 };
 
 /// Jobs per page unless the filter says otherwise.
@@ -58,13 +61,14 @@ impl JobListState {
         }
     }
 
-    fn keeps(self, job: &JobSummaryView) -> bool {
+    /// Whether a job with these facts is kept.
+    fn keeps(self, status: Option<RunState>, paused: bool, late: bool) -> bool {
         match self {
-            Self::Run(state) => job.status == Some(state),
-            Self::Failing => job.failing,
-            Self::Late => job.late,
-            Self::Paused => job.paused,
-            Self::NeverRun => job.status.is_none(),
+            Self::Run(state) => status == Some(state),
+            Self::Failing => status.is_some_and(is_failure),
+            Self::Late => late,
+            Self::Paused => paused,
+            Self::NeverRun => status.is_none(),
         }
     }
 }
@@ -142,12 +146,13 @@ fn schedule_of(triggers: &[TriggerDefinition]) -> Option<(&TriggerDefinition, Sc
 }
 
 /// Why the job's scheduled trigger is late, if it is: its next fire time
-/// passed more than [`LATE_AFTER`] ago without firing, or it fired with no
-/// run recorded for that fire time.
-pub fn late_reason(
+/// passed more than [`LATE_AFTER`] ago without firing, or it fired more
+/// than that ago and `ran(previous fire time)` says no run of that fire
+/// time is recorded (`Some(false)`; `None`: not known).
+fn late_by(
     trigger: &TriggerDefinition,
-    runs: &[RunRecord],
     now: DateTime<Utc>,
+    ran: impl FnOnce(DateTime<Utc>) -> Option<bool>,
 ) -> Option<String> {
     if is_paused(trigger) || matches!(trigger.state, TriggerState::Complete) {
         return None;
@@ -162,18 +167,46 @@ pub fn late_reason(
     let previous = trigger
         .previous_fire_time
         .filter(|p| *p + LATE_AFTER < now)?;
-    let ran = runs
-        .iter()
-        .any(|r| r.trigger_key == trigger.key && r.scheduled_fire_time >= previous);
-    // Runs come newest first: when the oldest one shown is older than the
-    // fire time, every run since is shown (otherwise nothing is known).
-    let window_covers = runs.last().is_none_or(|r| r.actual_fire_time < previous);
-    (!ran && window_covers).then(|| {
+    (ran(previous) == Some(false)).then(|| {
         format!(
             "the trigger fired at {} but no run of that fire time is recorded",
             previous.to_rfc3339()
         )
     })
+}
+
+/// Why the job's scheduled trigger is late, judged from the runs shown
+/// (newest first): when the oldest one shown is older than the previous
+/// fire time, every run since is shown; otherwise nothing is known.
+pub fn late_reason(
+    trigger: &TriggerDefinition,
+    runs: &[RunRecord],
+    now: DateTime<Utc>,
+) -> Option<String> {
+    late_by(trigger, now, |previous| {
+        let ran = runs
+            .iter()
+            .any(|r| r.trigger_key == trigger.key && r.scheduled_fire_time >= previous);
+        let window_covers = runs.last().is_none_or(|r| r.actual_fire_time < previous);
+        (ran || window_covers).then_some(ran)
+    })
+}
+
+/// Why the job's scheduled trigger is late, judged from the store's fact:
+/// whether a run of the trigger for its previous fire time (or later) is
+/// recorded ([`JobLatest::ran_since_previous`]).
+pub fn late_reason_known(
+    trigger: &TriggerDefinition,
+    ran_since_previous: bool,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    late_by(trigger, now, |_| Some(ran_since_previous))
+}
+
+/// The late reason of the job the store describes, if it is late.
+fn late_of(job: &JobLatest, now: DateTime<Utc>) -> Option<String> {
+    schedule_of(&job.triggers)
+        .and_then(|(t, _)| late_reason_known(t, job.ran_since_previous.contains(&t.key), now))
 }
 
 /// One job of the listing from its view.
@@ -205,52 +238,51 @@ pub fn job_summary(view: &JobView, now: DateTime<Utc>) -> JobSummaryView {
 
 impl Provisioner {
     /// The jobs listing: every job of the filter's data product, in key
-    /// order, kept by the filter's state, one page of them. Without a
-    /// state the store reads the page only; with one, every job of the
-    /// data product (the state is the latest run's), then the page.
+    /// order, kept by the filter's state, one page of them. The store reads
+    /// first what the filter looks at of every job (latest run's state,
+    /// triggers, whether the scheduled fire ran: no runs), then the page's
+    /// jobs with their last runs only. "Late" is the first read's (exact,
+    /// whatever the runs shown).
     pub async fn job_list(&self, filter: &JobListFilter) -> Result<JobsPage, UseCaseError> {
         let now = self.validator().clock().now();
         let runs = filter.runs.clamp(1, MAX_RUN_CELLS);
         let limit = filter.limit.clamp(1, MAX_JOBS_PAGE);
-        let summary = |mut v: JobView| {
-            v.last_runs = v
-                .last_runs
-                .into_iter()
-                .map(|r| self.redactor().run(r))
-                .collect();
-            job_summary(&v, now)
-        };
-        let (total, jobs) = match filter.state {
-            None => {
-                let (total, views) = self
-                    .store()
-                    .job_views(
-                        filter.data_product.clone(),
-                        runs,
-                        Some((filter.offset, limit)),
-                    )
-                    .await?;
-                (total, views.into_iter().map(summary).collect::<Vec<_>>())
-            }
-            Some(state) => {
-                let (_, views) = self
-                    .store()
-                    .job_views(filter.data_product.clone(), runs, None)
-                    .await?;
-                let kept: Vec<JobSummaryView> = views
+        let latest = self.store().job_latest(filter.data_product.clone()).await?;
+        let kept: Vec<(JobKey, Option<String>)> = latest
+            .into_iter()
+            .filter_map(|job| {
+                let late = late_of(&job, now);
+                let paused = job.triggers.iter().any(is_paused);
+                filter
+                    .state
+                    .is_none_or(|s| s.keeps(job.latest_state, paused, late.is_some()))
+                    .then_some((job.key, late))
+            })
+            .collect();
+        let total = kept.len() as u64;
+        let page: Vec<(JobKey, Option<String>)> = kept
+            .into_iter()
+            .skip(usize::try_from(filter.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        let keys: Vec<JobKey> = page.iter().map(|(k, _)| k.clone()).collect();
+        let mut late_of_page: HashMap<JobKey, Option<String>> = page.into_iter().collect();
+        let views = self.store().job_views_of(keys, runs).await?;
+        let jobs: Vec<JobSummaryView> = views
+            .into_iter()
+            .map(|mut v| {
+                let late = late_of_page.remove(&v.job.key).flatten();
+                v.last_runs = v
+                    .last_runs
                     .into_iter()
-                    .map(summary)
-                    .filter(|j| state.keeps(j))
+                    .map(|r| self.redactor().run(r))
                     .collect();
-                let total = kept.len() as u64;
-                let page = kept
-                    .into_iter()
-                    .skip(usize::try_from(filter.offset).unwrap_or(usize::MAX))
-                    .take(limit as usize)
-                    .collect();
-                (total, page)
-            }
-        };
+                let mut summary = job_summary(&v, now);
+                summary.late = late.is_some();
+                summary.late_reason = late;
+                summary
+            })
+            .collect();
         let end = filter.offset.saturating_add(jobs.len() as u64);
         Ok(JobsPage {
             jobs,

@@ -8,13 +8,14 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use mockall::predicate::eq;
 
 use super::job_list::{
-    is_failure, job_summary, late_reason, run_cell, JobListFilter, JobListState, LATE_AFTER,
+    is_failure, job_summary, late_reason, late_reason_known, run_cell, JobListFilter, JobListState,
+    LATE_AFTER,
 };
 use super::{Provisioner, UseCaseError, UseCaseSettings};
 use crate::clock::FixedClock;
 use crate::model::{
-    JobDefinition, JobKey, JobView, MisfireInstruction, RunRecord, RunState, SparkJobSpec,
-    TriggerDefinition, TriggerSchedule, TriggerState,
+    JobDefinition, JobKey, JobLatest, JobView, MisfireInstruction, RunRecord, RunState,
+    SparkJobSpec, TriggerDefinition, TriggerSchedule, TriggerState,
 };
 use crate::ports::{MockHdfsPort, MockJobStorePort};
 
@@ -211,49 +212,71 @@ fn provisioner(store: MockJobStorePort) -> Provisioner {
     .with_clock(Arc::new(FixedClock(now())))
 }
 
+/// Five jobs as the store's first read gives them: a, c and e failing;
+/// b's scheduled trigger fired an hour ago without a run of that fire time
+/// (late), d's with one.
+fn latest_five() -> Vec<JobLatest> {
+    ["a", "b", "c", "d", "e"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut trigger = cron(n, Some(now() + Duration::hours(15)), TriggerState::Waiting);
+            trigger.previous_fire_time = Some(now() - Duration::minutes(60));
+            JobLatest {
+                key: key(n),
+                ran_since_previous: if *n == "b" {
+                    Vec::new()
+                } else {
+                    vec![trigger.key.clone()]
+                },
+                triggers: vec![trigger],
+                latest_state: Some(if i % 2 == 0 {
+                    RunState::Failed
+                } else {
+                    RunState::Succeeded
+                }),
+            }
+        })
+        .collect()
+}
+
+fn views_of(keys: &[JobKey]) -> Vec<JobView> {
+    keys.iter()
+        .map(|k| JobView {
+            job: job(&k.name),
+            triggers: Vec::new(),
+            // A manual run since the fire: the runs shown alone cannot
+            // tell whether the fire ran.
+            last_runs: vec![RunRecord {
+                trigger_key: crate::model::TriggerKey::new("g", "manual"),
+                ..run(
+                    &k.name,
+                    &format!("r-{}", k.name),
+                    5,
+                    RunState::Failed,
+                    Some(1),
+                )
+            }],
+        })
+        .collect()
+}
+
 #[tokio::test]
-async fn the_listing_filters_by_state_then_pages() {
+async fn the_listing_filters_by_the_latest_state_then_loads_the_page_only() {
     let mut store = MockJobStorePort::new();
     store
-        .expect_job_views()
-        .with(eq(Some("dp".to_string())), eq(4), eq(None))
-        .returning(|_, _, _| {
-            let views: Vec<JobView> = ["a", "b", "c", "d", "e"]
-                .iter()
-                .enumerate()
-                .map(|(i, n)| JobView {
-                    job: job(n),
-                    triggers: Vec::new(),
-                    last_runs: vec![run(
-                        n,
-                        &format!("r-{n}"),
-                        5,
-                        if i % 2 == 0 {
-                            RunState::Failed
-                        } else {
-                            RunState::Succeeded
-                        },
-                        Some(1),
-                    )],
-                })
-                .collect();
-            Ok((5, views))
-        });
-    // Without a state, the store reads the page.
-    store
-        .expect_job_views()
-        .with(eq(Some("dp".to_string())), eq(4), eq(Some((3, 2))))
-        .returning(|_, _, _| {
-            let views = ["d", "e"]
-                .iter()
-                .map(|n| JobView {
-                    job: job(n),
-                    triggers: Vec::new(),
-                    last_runs: Vec::new(),
-                })
-                .collect();
-            Ok((5, views))
-        });
+        .expect_job_latest()
+        .with(eq(Some("dp".to_string())))
+        .returning(|_| Ok(latest_five()));
+    // Only the page's jobs are loaded with their runs, in key order.
+    for page in [vec!["c"], vec!["e"], vec!["d", "e"], vec!["b"]] {
+        let keys: Vec<JobKey> = page.iter().map(|n| key(n)).collect();
+        store
+            .expect_job_views_of()
+            .with(eq(keys), eq(4))
+            .times(1)
+            .returning(|keys, _| Ok(views_of(&keys)));
+    }
     let p = provisioner(store);
     let filter = JobListFilter {
         data_product: Some("dp".into()),
@@ -286,12 +309,46 @@ async fn the_listing_filters_by_state_then_pages() {
             state: None,
             offset: 3,
             limit: 2,
-            ..filter
+            ..filter.clone()
         })
         .await
         .expect("a page");
     assert_eq!((unfiltered.total, unfiltered.next_offset), (5, None));
-    assert_eq!(unfiltered.jobs.len(), 2);
+    assert!(unfiltered.jobs.iter().all(|j| !j.late));
+    // Late is the store's fact, whatever the runs shown.
+    let late = p
+        .job_list(&JobListFilter {
+            state: Some(JobListState::Late),
+            offset: 0,
+            ..filter
+        })
+        .await
+        .expect("late");
+    assert_eq!(late.total, 1);
+    assert!(late.jobs[0].late, "{:?}", late.jobs[0]);
+    let why = late.jobs[0].late_reason.as_deref().unwrap_or_default();
+    assert!(why.contains("no run of that fire time"), "{why}");
+}
+
+#[test]
+fn late_from_the_store_fact_needs_the_fire_to_be_past_the_grace() {
+    let mut fired = cron(
+        "a",
+        Some(now() + Duration::hours(23)),
+        TriggerState::Waiting,
+    );
+    fired.previous_fire_time = Some(now() - Duration::minutes(60));
+    assert!(late_reason_known(&fired, false, now()).is_some());
+    assert_eq!(late_reason_known(&fired, true, now()), None);
+    fired.previous_fire_time = Some(now() - Duration::seconds(30));
+    assert_eq!(
+        late_reason_known(&fired, false, now()),
+        None,
+        "within the grace"
+    );
+    fired.state = TriggerState::Paused;
+    fired.next_fire_time = Some(now() - Duration::hours(2));
+    assert_eq!(late_reason_known(&fired, false, now()), None, "paused");
 }
 
 #[tokio::test]

@@ -1,8 +1,10 @@
 //! A run's log (`GET /v1/scheduler/runs/{runId}/logs`): the run must exist;
 //! then the launcher of this instance is asked first (a local
 //! application's live output, a YARN driver's log from its NodeManager or
-//! aggregated after it ended), and the log the job store kept (spark-submit's
-//! output) answers when the launcher has none or cannot be asked.
+//! aggregated after it ended), then, for a YARN application, its logs
+//! aggregated on the cluster's filesystem ([`crate::yarnlog`], when the
+//! operator configured where they are), and the log the job store kept
+//! (spark-submit's output) answers when neither has one.
 
 use std::sync::Arc;
 
@@ -11,8 +13,21 @@ use tracing::{debug, warn};
 use super::errors::UseCaseError;
 use super::Provisioner;
 use crate::model::{RunRecord, RunState};
-use crate::ports::{ApplicationHandle, LauncherBackend, RunLogStorePort, SparkLauncherPort};
+use crate::ports::{
+    ApplicationHandle, HdfsPort, LauncherBackend, RunLogStorePort, SparkLauncherPort,
+};
 use crate::runlog::{LogTail, MAX_TAIL_BYTES};
+use crate::yarnlog::{AggregatedLogSettings, AggregatedLogs, ApplicationId};
+
+/// Where YARN's aggregated logs are read from.
+#[derive(Clone)]
+pub struct AggregatedLogSource {
+    pub fs: Arc<dyn HdfsPort>,
+    pub settings: AggregatedLogSettings,
+    /// The user whose folder holds the logs when the cluster manager no
+    /// longer knows the application (the submitting user).
+    pub owner: Option<String>,
+}
 
 /// What a log request answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +49,7 @@ pub struct RunLogs {
     /// This instance's launcher and the backend it submits to; `None`
     /// where the instance runs no scheduler.
     launcher: Option<(Arc<dyn SparkLauncherPort>, LauncherBackend)>,
+    aggregated: Option<AggregatedLogSource>,
 }
 
 impl RunLogs {
@@ -46,7 +62,15 @@ impl RunLogs {
             jobs,
             store,
             launcher,
+            aggregated: None,
         }
+    }
+
+    /// Also reads YARN applications' aggregated logs from `source`.
+    #[must_use]
+    pub fn with_aggregated_logs(mut self, source: AggregatedLogSource) -> Self {
+        self.aggregated = Some(source);
+        self
     }
 
     /// The last `tail` bytes (at most [`MAX_TAIL_BYTES`]) of the run's log.
@@ -71,6 +95,24 @@ impl RunLogs {
                         ));
                     }
                 }
+            }
+        }
+        match self.aggregated_log(&run, tail).await {
+            Ok(Some(mut log)) => {
+                log.text = redactor.text(&log.text);
+                return Ok(answer(run, Some(log), None));
+            }
+            Ok(None) => {}
+            Err(why) => {
+                let why = redactor.text(&why);
+                warn!(run_id, error = %why, "the aggregated log could not be read; answering the stored log");
+                let n = format!(
+                    "the driver's aggregated log could not be read ({why}); this is the log kept by the provisioner"
+                );
+                note = Some(match note {
+                    Some(before) => format!("{before}; {n}"),
+                    None => n,
+                });
             }
         }
         let stored = self.store.get_run_log(run_id).await?;
@@ -103,6 +145,50 @@ impl RunLogs {
                 Ok(answer(run, None, Some(why)))
             }
         }
+    }
+
+    /// The YARN application's aggregated driver log, when configured and
+    /// found; `Err` with a reason when it could not be read.
+    async fn aggregated_log(&self, run: &RunRecord, tail: u64) -> Result<Option<LogTail>, String> {
+        let Some(source) = &self.aggregated else {
+            return Ok(None);
+        };
+        let Some(app) = run.application_id.as_deref() else {
+            return Ok(None);
+        };
+        if ApplicationId::parse(app).is_none() {
+            return Ok(None);
+        }
+        let mut owner = None;
+        if let (Some((launcher, _)), Some(handle)) = (&self.launcher, self.handle_of(run)) {
+            match launcher.application_owner(&handle).await {
+                Ok(found) => owner = found,
+                Err(e) => {
+                    debug!(run_id = %run.run_id, error = %e, "the application's user could not be asked")
+                }
+            }
+        }
+        let Some(owner) = owner.or_else(|| source.owner.clone()) else {
+            return Err(format!(
+                "the cluster manager no longer knows which user ran {app}; set yarn_logs.owner"
+            ));
+        };
+        let started = std::time::Instant::now();
+        let logs = AggregatedLogs {
+            fs: source.fs.as_ref(),
+            settings: &source.settings,
+        };
+        let found = logs
+            .driver_log(&owner, app, tail)
+            .await
+            .map_err(|e| e.to_string())?;
+        debug!(
+            run_id = %run.run_id,
+            found = found.is_some(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "aggregated log looked up"
+        );
+        Ok(found)
     }
 
     fn handle_of(&self, run: &RunRecord) -> Option<ApplicationHandle> {

@@ -247,3 +247,100 @@ async fn remove_data_true_deletes_the_run_history_and_false_keeps_it() {
         "{logs:?}"
     );
 }
+
+fn aggregated(owner: Option<&str>) -> super::AggregatedLogSource {
+    use crate::yarnlog::tests::{container_value, node_file, MemFs};
+    let mut fs = MemFs::default();
+    fs.add(
+        "hdfs://cdpns/tmp/logs/cdpprov/logs/application_1700000000000_0007/nm_8041",
+        node_file(
+            &[(
+                "container_1700000000000_0007_01_000001",
+                container_value(&[
+                    ("stdout", "result 42\n"),
+                    ("stderr", "token hunter2-secret\nINFO done\n"),
+                ]),
+            )],
+            16,
+            false,
+        ),
+    );
+    super::AggregatedLogSource {
+        fs: Arc::new(fs),
+        settings: crate::yarnlog::AggregatedLogSettings::new(
+            crate::artifact::ArtifactUri::parse("hdfs://cdpns/tmp/logs").expect("uri"),
+        ),
+        owner: owner.map(str::to_string),
+    }
+}
+
+#[tokio::test]
+async fn an_ended_yarn_run_answers_its_aggregated_log_under_its_users_folder() {
+    let mut launcher = MockSparkLauncherPort::new();
+    launcher.expect_logs().returning(|_, _| Ok(None));
+    launcher
+        .expect_application_owner()
+        .returning(|_| Ok(Some("cdpprov".into())));
+    let logs = RunLogs::new(
+        provisioner(store_with(Some(run(
+            RunState::Succeeded,
+            Some("application_1700000000000_0007"),
+        )))),
+        Arc::new(MockRunLogStorePort::new()),
+        Some((Arc::new(launcher), LauncherBackend::Yarn)),
+    )
+    .with_aggregated_logs(aggregated(None));
+    let answer = logs.run_log("r1", 10_000).await.expect("answer");
+    let tail = answer.tail.expect("a log");
+    assert_eq!(tail.source, LogSource::YarnAggregated);
+    assert!(tail.text.contains("result 42"), "{}", tail.text);
+    assert!(tail.text.ends_with("INFO done\n"), "{}", tail.text);
+    assert!(
+        !tail.text.contains("hunter2-secret"),
+        "redacted: {}",
+        tail.text
+    );
+    assert_eq!(answer.note, None);
+}
+
+#[tokio::test]
+async fn without_a_known_user_the_stored_log_answers_and_says_which_key_to_set() {
+    let mut launcher = MockSparkLauncherPort::new();
+    launcher.expect_logs().returning(|_, _| Ok(None));
+    launcher.expect_application_owner().returning(|_| Ok(None));
+    let mut history = MockRunLogStorePort::new();
+    history
+        .expect_get_run_log()
+        .returning(|_| Ok(Some(stored("Submitted application\n", 22))));
+    let logs = RunLogs::new(
+        provisioner(store_with(Some(run(
+            RunState::Succeeded,
+            Some("application_1700000000000_0007"),
+        )))),
+        Arc::new(history),
+        Some((Arc::new(launcher), LauncherBackend::Yarn)),
+    )
+    .with_aggregated_logs(aggregated(None));
+    let answer = logs.run_log("r1", 10_000).await.expect("answer");
+    assert_eq!(answer.tail.expect("a log").source, LogSource::SparkSubmit);
+    let note = answer.note.expect("a note");
+    assert!(note.contains("yarn_logs.owner"), "{note}");
+    // With the operator's fallback user the aggregated log is found.
+    let mut launcher = MockSparkLauncherPort::new();
+    launcher.expect_logs().returning(|_, _| Ok(None));
+    launcher.expect_application_owner().returning(|_| Ok(None));
+    let logs = RunLogs::new(
+        provisioner(store_with(Some(run(
+            RunState::Failed,
+            Some("application_1700000000000_0007"),
+        )))),
+        Arc::new(MockRunLogStorePort::new()),
+        Some((Arc::new(launcher), LauncherBackend::Yarn)),
+    )
+    .with_aggregated_logs(aggregated(Some("cdpprov")));
+    let answer = logs.run_log("r1", 10_000).await.expect("answer");
+    assert_eq!(
+        answer.tail.expect("a log").source,
+        LogSource::YarnAggregated
+    );
+}

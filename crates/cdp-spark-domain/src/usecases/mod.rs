@@ -48,7 +48,7 @@ pub use deploy::Deployment;
 pub use errors::{fs_system_error, store_system_error, UseCaseError};
 pub use info::provisioning_info;
 pub use jobs::{job_definition, scheduled_trigger, ManualTrigger};
-pub use logs::{RunLogAnswer, RunLogs};
+pub use logs::{AggregatedLogSource, RunLogAnswer, RunLogs};
 pub use validate::Validated;
 
 /// How many next fire times `publicInfo` shows.

@@ -77,6 +77,11 @@ pub fn cut(text: &str, max: usize) -> String {
 }
 
 /// Bytes `value` takes in JSON.
+/// Most warnings an asynchronous validation's result keeps, and the bytes
+/// of each (at most 8 KiB in all: the problems come first).
+const MAX_KEPT_WARNINGS: usize = 16;
+const MAX_WARNING_BYTES: usize = 512;
+
 fn json_len<T: serde::Serialize>(value: &T) -> usize {
     serde_json::to_string(value)
         .map(|s| s.len())
@@ -84,13 +89,23 @@ fn json_len<T: serde::Serialize>(value: &T) -> usize {
 }
 
 fn bounded_validation(mut v: ValidationStatus) -> ValidationStatus {
+    // Warnings are few (the rules bound them); each is cut, and what they
+    // take is not left to the problems.
+    let mut budget = MAX_RESULT_BYTES - FRAME_BYTES;
+    if let Some(info) = &mut v.info {
+        let warnings = &mut info.public_info.warnings;
+        warnings.truncate(MAX_KEPT_WARNINGS);
+        for w in warnings.iter_mut() {
+            *w = cut(w, MAX_WARNING_BYTES);
+        }
+        budget = budget.saturating_sub(json_len(warnings));
+    }
     if let Some(ValidationInfo {
         public_info: ValidationResult {
             error: Some(error), ..
         },
     }) = &mut v.info
     {
-        let budget = MAX_RESULT_BYTES - FRAME_BYTES;
         let problems = std::mem::take(&mut error.errors);
         let total = problems.len();
         let mut used = 0usize;
@@ -266,6 +281,32 @@ mod tests {
             note.contains(&format!("{} more problems were left out", 202 - kept)),
             "{note}"
         );
+    }
+
+    #[test]
+    fn warnings_are_kept_few_and_cut_beside_the_problems() {
+        let warnings: Vec<String> = (0..40)
+            .map(|i| format!("warning {i}: {}", "w".repeat(100_000)))
+            .collect();
+        let problems: Vec<String> = (0..200)
+            .map(|i| format!("problem {i}: {}", "p".repeat(600)))
+            .collect();
+        let v = ValidationStatus {
+            status: Status::Completed,
+            info: Some(ValidationInfo {
+                public_info: ValidationResult::invalid(problems).with_warnings(warnings),
+            }),
+        };
+        let text = serde_json::to_string(&v).expect("json");
+        let stored = bounded_result(OperationKind::Validate, Status::Completed, &text, at())
+            .expect("shortened");
+        assert!(stored.len() <= MAX_RESULT_BYTES, "{}", stored.len());
+        let back: ValidationStatus = serde_json::from_str(&stored).expect("the route reads it");
+        let result = back.info.expect("info").public_info;
+        assert_eq!(result.warnings.len(), MAX_KEPT_WARNINGS);
+        assert!(result.warnings[0].starts_with("warning 0: ww"));
+        assert!(result.warnings.iter().all(|w| w.len() <= MAX_WARNING_BYTES));
+        assert!(result.error.expect("errors").errors.len() > 1);
     }
 
     #[test]

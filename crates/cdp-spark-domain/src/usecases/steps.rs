@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::redact::Redactor;
 
 /// Most steps one answer carries.
-pub const MAX_STEPS: usize = 16;
+pub const MAX_STEPS: usize = 32;
 
 /// The phases a step belongs to.
 pub const PHASE_VALIDATE: &str = "validate";
@@ -40,11 +40,21 @@ impl Steps {
 
     /// Records an `INFO` step of `phase` now (past [`MAX_STEPS`], nothing).
     pub fn info(&mut self, phase: &str, message: impl Into<String>) {
+        self.record(LogLevel::Info, phase, message.into());
+    }
+
+    /// Records a `WARNING` of `phase` now (past [`MAX_STEPS`], nothing):
+    /// what does not stop the provision but its author should see.
+    pub fn warn(&mut self, phase: &str, message: impl Into<String>) {
+        self.record(LogLevel::Warning, phase, message.into());
+    }
+
+    fn record(&mut self, level: LogLevel, phase: &str, message: String) {
         if self.logs.len() < MAX_STEPS {
             self.logs.push(Log {
                 timestamp: self.clock.now(),
-                level: LogLevel::Info,
-                message: message.into(),
+                level,
+                message,
                 phase: Some(phase.to_string()),
             });
         }

@@ -9,7 +9,7 @@ use super::steps::{Steps, PHASE_VALIDATE};
 use super::{Provisioner, Validator};
 use crate::api::{ProvisioningRequest, SystemError, ValidationResult};
 use crate::descriptor::{parse_request, ComponentDescriptor};
-use crate::issues::Issues;
+use crate::issues::{messages, Issues};
 use crate::jar::ReadBudget;
 
 /// A request that passed every rule.
@@ -53,6 +53,9 @@ impl Validator {
         descriptor: ComponentDescriptor,
     ) -> Result<Validated, UseCaseError> {
         let mut steps = Steps::new(self.clock.clone());
+        for warning in messages(&descriptor.warnings) {
+            steps.warn(PHASE_VALIDATE, warning);
+        }
         let w = &descriptor.component.specific;
         steps.info(
             PHASE_VALIDATE,
@@ -124,6 +127,7 @@ impl Validator {
             "checked jar and dependencies"
         );
         issues.extend(artifact_issues);
+        issues.add_warnings(descriptor.warnings.iter().cloned());
         issues
             .into_result(descriptor)
             .map(|descriptor| Validated { descriptor, steps })
@@ -141,8 +145,8 @@ impl Validator {
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match outcome {
             Ok(v) => {
-                info!(component = %v.descriptor.component.id, elapsed_ms, "validate: valid");
-                Ok(ValidationResult::valid())
+                info!(component = %v.descriptor.component.id, elapsed_ms, warnings = v.descriptor.warnings.len(), "validate: valid");
+                Ok(ValidationResult::valid().with_warnings(messages(&v.descriptor.warnings)))
             }
             Err(UseCaseError::Invalid(issues)) => {
                 info!(elapsed_ms, problems = issues.len(), first = %issues.iter().next().map(|i| i.to_string()).unwrap_or_default(), "validate: invalid");

@@ -1,8 +1,11 @@
-//! `JobStorePort::job_views` on both backends (the jobs listing): every job
+//! `JobStorePort::job_views` on every backend (the jobs listing): every job
 //! of the scheduler (or of one group) in key order, with its triggers and
 //! exactly its newest N runs, newest first; more jobs than one runs
 //! statement takes; another scheduler's jobs and runs stay out; and the
-//! answer equals what the port's default (job by job) gives.
+//! answer equals what the port's default (job by job) gives. The
+//! listing's first read, `job_latest` (each job's latest run's state, ties
+//! by run id, and which triggers ran for their previous fire time), and its
+//! page, `job_views_of` (chosen jobs, in the order asked), likewise.
 
 use crate::common;
 
@@ -13,7 +16,10 @@ use cdp_spark_domain::ports::{JobStorePort, SchedulerStorePort};
 use cdp_spark_jobstore::{DieselJobStore, StoreConfig};
 use common::{at, cron_trigger, manual_trigger, sample_job, Db, TestStore};
 
-on_both_backends!(every_job_with_its_triggers_and_newest_runs);
+on_both_backends!(
+    every_job_with_its_triggers_and_newest_runs,
+    latest_states_then_chosen_jobs
+);
 
 fn run(id: &str, job: &JobKey, minute: i64, state: RunState) -> RunRecord {
     let time = at(2030, 1, 1, 0, 0, 0) + Duration::minutes(minute);
@@ -237,5 +243,148 @@ async fn every_job_with_its_triggers_and_newest_runs(db: Db) {
         .await
         .expect("none")
         .1
+        .is_empty());
+}
+
+async fn latest_states_then_chosen_jobs(db: Db) {
+    let t = TestStore::open(db).await;
+    let other = DieselJobStore::open(StoreConfig {
+        sched_name: "AnotherScheduler".into(),
+        ..t.config.clone()
+    })
+    .await
+    .expect("second scheduler");
+    let minute = |m: i64| at(2030, 1, 1, 0, 0, 0) + Duration::minutes(m);
+    let job = |name: &str| sample_job("dp-a", name);
+    let scheduled = |name: &str, previous: Option<i64>| {
+        let mut t = cron_trigger(&job(name), "0 0 3 * * ?", at(2030, 1, 2, 3, 0, 0));
+        t.previous_fire_time = previous.map(minute);
+        t
+    };
+    // a0: its latest run wins; a1: two runs at the same instant, the
+    // greater run id wins; a2: never ran, its previous fire has no run;
+    // a3: ran for its previous fire; a4: only an older run of its trigger
+    // and a newer manual run (another trigger) since its previous fire.
+    for (name, previous) in [
+        ("a0", None),
+        ("a1", None),
+        ("a2", Some(10)),
+        ("a3", Some(5)),
+        ("a4", Some(30)),
+    ] {
+        let trigger = previous.map(|p| scheduled(name, Some(p)));
+        t.store
+            .replace_job(&job(name), trigger)
+            .await
+            .expect("store job");
+    }
+    let b0 = sample_job("dp-b", "b0");
+    t.store.replace_job(&b0, None).await.expect("store b0");
+    let manual = manual_trigger(&job("a4"), minute(40));
+    assert!(t.store.add_trigger(&manual).await.expect("manual trigger"));
+    let runs = [
+        run("a0-1", &job("a0").key, 1, RunState::Failed),
+        run("a0-2", &job("a0").key, 2, RunState::Succeeded),
+        run("a1-x", &job("a1").key, 3, RunState::Failed),
+        run("a1-y", &job("a1").key, 3, RunState::Killed),
+        run("a3-1", &job("a3").key, 5, RunState::Running),
+        run("a4-1", &job("a4").key, 29, RunState::Succeeded),
+        RunRecord {
+            trigger_key: manual.key.clone(),
+            ..run("a4-2", &job("a4").key, 40, RunState::Failed)
+        },
+        run("b0-1", &b0.key, 7, RunState::Lost),
+    ];
+    t.store.update_runs(&runs).await.expect("runs");
+    other
+        .replace_job(&job("a2"), None)
+        .await
+        .expect("other's job");
+    other
+        .update_runs(&[run("foreign", &job("a2").key, 99, RunState::Failed)])
+        .await
+        .expect("other's run");
+
+    let latest = t
+        .store
+        .job_latest(Some("dp-a".into()))
+        .await
+        .expect("latest");
+    let states: Vec<(&str, Option<RunState>, usize, Vec<String>)> = latest
+        .iter()
+        .map(|j| {
+            (
+                j.key.name.as_str(),
+                j.latest_state,
+                j.triggers.len(),
+                j.ran_since_previous
+                    .iter()
+                    .map(|k| k.name.clone())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("a0", Some(RunState::Succeeded), 0, vec![]),
+            ("a1", Some(RunState::Killed), 0, vec![]),
+            ("a2", None, 1, vec![]),
+            (
+                "a3",
+                Some(RunState::Running),
+                1,
+                vec!["a3Trigger".to_string()]
+            ),
+            ("a4", Some(RunState::Failed), 2, vec![]),
+        ]
+    );
+    assert_eq!(latest[2].triggers[0], scheduled("a2", Some(10)));
+    let every = t.store.job_latest(None).await.expect("every group");
+    assert_eq!(every.len(), 6);
+    assert_eq!(every[5].key, b0.key);
+    assert_eq!(every[5].latest_state, Some(RunState::Lost));
+    assert_eq!(
+        every,
+        Default(&t.store).job_latest(None).await.expect("default")
+    );
+    assert!(t
+        .store
+        .job_latest(Some("dp-none".into()))
+        .await
+        .expect("none")
+        .is_empty());
+
+    // The page: the jobs asked for, in the order asked, a missing one left
+    // out, each with its triggers and newest runs.
+    let keys = vec![
+        job("a4").key,
+        JobKey::new("dp-a", "missing"),
+        b0.key.clone(),
+        job("a1").key,
+    ];
+    let page = t
+        .store
+        .job_views_of(keys.clone(), 1)
+        .await
+        .expect("chosen jobs");
+    let names: Vec<&str> = page.iter().map(|v| v.job.key.name.as_str()).collect();
+    assert_eq!(names, ["a4", "b0", "a1"]);
+    assert_eq!(page[0].triggers.len(), 2);
+    assert_eq!(page[0].last_runs, [runs[6].clone()]);
+    assert_eq!(page[2].last_runs, [runs[3].clone()]);
+    assert_eq!(page[0].job, job("a4"));
+    assert_eq!(
+        page,
+        Default(&t.store)
+            .job_views_of(keys, 1)
+            .await
+            .expect("default page")
+    );
+    assert!(t
+        .store
+        .job_views_of(Vec::new(), 3)
+        .await
+        .expect("no jobs")
         .is_empty());
 }

@@ -281,3 +281,34 @@ async fn no_webhook_no_row() {
         .expect("claim")
         .is_empty());
 }
+
+/// The recovery check reads the run that ended before a success by the
+/// index on (job, `ENDED_AT`), walking backwards from the success: no scan
+/// of the job's history, no sort (SQLite's plan, the statement as
+/// `outbox.rs` writes it).
+#[tokio::test]
+async fn the_run_before_a_success_is_found_on_the_end_index() {
+    use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
+
+    #[derive(QueryableByName)]
+    struct Step {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "detail")]
+        detail: String,
+    }
+    let t = TestStore::open(Db::Sqlite).await;
+    let sql = format!(
+        "EXPLAIN QUERY PLAN SELECT STATE AS STATE FROM {}CDP_RUNS WHERE SCHED_NAME = 's' \
+         AND JOB_GROUP = 'g' AND JOB_NAME = 'n' AND RUN_ID <> 'r' AND ENDED_AT IS NOT NULL \
+         AND ENDED_AT <= 5 AND STATE <> 'SKIPPED' ORDER BY ENDED_AT DESC LIMIT 1",
+        t.config.table_prefix
+    );
+    let mut c = SqliteConnection::establish(&t.sqlite_path()).expect("sqlite");
+    let plan: Vec<Step> = diesel::sql_query(&sql).load(&mut c).expect("plan");
+    let text: Vec<&str> = plan.iter().map(|s| s.detail.as_str()).collect();
+    let text = text.join("\n");
+    assert!(text.contains("CDP_R_JOB_ENDED"), "{text}");
+    assert!(
+        !text.contains("TEMP B-TREE"),
+        "sorted without the index: {text}"
+    );
+}

@@ -5,6 +5,7 @@ pub mod cron;
 pub mod jobs;
 mod jobs_render;
 pub mod migrate;
+pub mod migrate_quartz;
 pub mod serve;
 pub mod validate;
 

@@ -24,7 +24,10 @@ use cdp_spark_domain::ports::{
 use cdp_spark_domain::redact::{self, Redactor};
 use cdp_spark_domain::scheduling::shutdown::{ends_runs_at_shutdown, shutdown_plan};
 use cdp_spark_domain::usecases::operations::Settings as OperationSettings;
-use cdp_spark_domain::usecases::{JobControl, Provisioner, RunLogs, UseCaseSettings};
+use cdp_spark_domain::usecases::{
+    AggregatedLogSource, JobControl, Provisioner, RunLogs, UseCaseSettings,
+};
+use cdp_spark_domain::yarnlog::AggregatedLogSettings;
 use cdp_spark_jobstore::DieselJobStore;
 use cdp_spark_launcher::{ClusterMode, SparkLauncher};
 use cdp_spark_notify::{Sender, SenderHandle, SenderObserver, WebhookNotifier};
@@ -243,8 +246,9 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
         None
     };
 
+    let fs = Arc::new(fs);
     let provisioner = Provisioner::new(
-        Arc::new(fs),
+        fs.clone(),
         jobs,
         UseCaseSettings {
             descriptor: settings.descriptor.to_domain(),
@@ -286,6 +290,17 @@ async fn serve(settings: Settings, secrets: Redactor) -> anyhow::Result<ExitCode
             (port, e.backend)
         }),
     );
+    let logs = match aggregated_log_source(&settings, &fs) {
+        Some(source) => {
+            info!(
+                remote_app_log_dir = %source.settings.remote_root,
+                owner = source.owner.as_deref().unwrap_or("-"),
+                "YARN aggregated logs are read after applications end"
+            );
+            logs.with_aggregated_logs(source)
+        }
+        None => logs,
+    };
     let state = web::Data::new(AppState {
         provisioner,
         operations: operations.clone(),
@@ -491,6 +506,33 @@ impl Engine {
             }
         }
     }
+}
+
+/// Where `GET …/runs/{id}/logs` reads YARN's aggregated logs (`[yarn_logs]`),
+/// or `None` when off or there is nowhere to look.
+fn aggregated_log_source(
+    settings: &Settings,
+    fs: &Arc<cdp_spark_hdfs::ArtifactFs>,
+) -> Option<AggregatedLogSource> {
+    let location = settings
+        .yarn_logs
+        .location(settings.hdfs.enabled, settings.hdfs.default_fs.as_deref())?;
+    let root = cdp_spark_domain::artifact::ArtifactUri::parse(&location).ok()?;
+    let owner = settings.yarn_logs.owner.clone().or_else(|| {
+        settings.launcher.yarn_user_name.clone().or_else(|| {
+            let principal = settings.launcher.kerberos_principal.as_deref()?;
+            let user = principal.split(['/', '@']).next()?;
+            (!user.is_empty()).then(|| user.to_string())
+        })
+    });
+    let mut aggregated = AggregatedLogSettings::new(root);
+    aggregated.suffixes = settings.yarn_logs.suffixes.clone();
+    aggregated.max_files = settings.yarn_logs.max_files;
+    Some(AggregatedLogSource {
+        fs: fs.clone(),
+        settings: aggregated,
+        owner,
+    })
 }
 
 #[cfg(test)]

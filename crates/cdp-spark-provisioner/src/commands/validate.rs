@@ -63,6 +63,10 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     match runtime.block_on(validator.validate(&request)) {
         Ok(result) => {
             println!("{}", serde_json::to_string_pretty(&result)?);
+            // The warnings are in the JSON too; on stderr for a reader.
+            for w in &result.warnings {
+                eprintln!("warning: {w}");
+            }
             Ok(if result.valid {
                 ExitCode::SUCCESS
             } else {

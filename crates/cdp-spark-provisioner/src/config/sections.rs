@@ -1,12 +1,13 @@
 //! The application's own sections of the configuration: `[server]`,
-//! `[auth]`, `[async]`, `[descriptor]`, `[artifacts]` and `[log]`, each
+//! `[auth]`, `[async]`, `[descriptor]`, `[artifacts]`, `[log]` and
+//! `[yarn_logs]`, each
 //! with its defaults and its checks (errors name the key).
 
 use std::fmt;
 use std::path::PathBuf;
 
 use cdp_spark_domain::config_text;
-use cdp_spark_domain::descriptor::{check_pattern, ConfPolicy, DescriptorSettings};
+use cdp_spark_domain::descriptor::{check_pattern, ConfPolicy, DescriptorSettings, UnknownKeys};
 use cdp_spark_domain::usecases::ArtifactSettings;
 use serde::{Deserialize, Serialize};
 
@@ -246,6 +247,9 @@ pub struct DescriptorConfig {
     /// the deny patterns still apply.
     #[serde(deserialize_with = "config_text::optional_list")]
     pub conf_allow: Option<Vec<String>>,
+    /// What a key under `specific` that no rule reads is: `warn` (the
+    /// descriptor stays valid, the answer says it) or `error`.
+    pub unknown_keys: UnknownKeys,
 }
 
 impl Default for DescriptorConfig {
@@ -257,6 +261,7 @@ impl Default for DescriptorConfig {
             conf_deny: d.conf_policy.deny,
             conf_deny_builtin: d.conf_policy.builtin_deny,
             conf_allow: d.conf_policy.allow,
+            unknown_keys: d.unknown_keys,
         }
     }
 }
@@ -271,6 +276,7 @@ impl DescriptorConfig {
                 deny: self.conf_deny.clone(),
                 allow: self.conf_allow.clone(),
             },
+            unknown_keys: self.unknown_keys,
             ..DescriptorSettings::default()
         }
     }
@@ -411,5 +417,116 @@ impl Default for LogSettings {
             format: LogFormatSetting::Text,
             level: "info".into(),
         }
+    }
+}
+
+/// The `[yarn_logs]` section: where a YARN application's driver log is read
+/// once its NodeManager has aggregated it to the cluster's filesystem.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct YarnLogsSettings {
+    /// Read aggregated logs at all.
+    pub enabled: bool,
+    /// YARN's `yarn.nodemanager.remote-app-log-dir` as an `hdfs://`
+    /// location. Left out: `/tmp/logs` (YARN's default) on
+    /// `hdfs.default_fs`, or on the Hadoop configuration's default
+    /// filesystem (`hdfs:///tmp/logs`), when `[hdfs]` is enabled.
+    pub remote_app_log_dir: Option<String>,
+    /// YARN's `yarn.nodemanager.remote-app-log-dir-suffix` values to try,
+    /// in order (each also in Hadoop 3.3's `bucket-<suffix>/<NNNN>` form).
+    #[serde(deserialize_with = "config_text::list")]
+    pub suffixes: Vec<String>,
+    /// The user whose folder holds the logs when the ResourceManager no
+    /// longer knows the application (the submitting user). Left out:
+    /// `launcher.yarn_user_name`, else the first part of
+    /// `launcher.kerberos_principal`.
+    pub owner: Option<String>,
+    /// Most files (one per NodeManager that ran a container) looked at for
+    /// one application.
+    pub max_files: usize,
+}
+
+impl Default for YarnLogsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            remote_app_log_dir: None,
+            suffixes: vec!["logs".into(), "logs-tfile".into()],
+            owner: None,
+            max_files: 500,
+        }
+    }
+}
+
+impl YarnLogsSettings {
+    /// Where the logs are: `remote_app_log_dir`, else `/tmp/logs` on the
+    /// default filesystem when HDFS is on; `None` when off or nowhere to
+    /// look.
+    pub fn location(&self, hdfs_enabled: bool, default_fs: Option<&str>) -> Option<String> {
+        if !self.enabled {
+            return None;
+        }
+        match (&self.remote_app_log_dir, default_fs) {
+            (Some(dir), _) => Some(dir.clone()),
+            _ if !hdfs_enabled => None,
+            (None, Some(fs)) => Some(format!("{}/tmp/logs", fs.trim_end_matches('/'))),
+            (None, None) => Some("hdfs:///tmp/logs".to_string()),
+        }
+    }
+
+    pub(super) fn check(&self) -> Result<(), ConfigError> {
+        if let Some(dir) = &self.remote_app_log_dir {
+            match cdp_spark_domain::artifact::ArtifactUri::parse(dir) {
+                Ok(uri) if uri.is_hdfs() => {}
+                _ => {
+                    return Err(key_error(
+                        "yarn_logs.remote_app_log_dir",
+                        format!(
+                            "'{}' is not an hdfs:// location; write YARN's yarn.nodemanager.remote-app-log-dir with its filesystem, e.g. hdfs://nameservice1/tmp/logs",
+                            dir.escape_debug()
+                        ),
+                    ))
+                }
+            }
+        }
+        let safe = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 128
+                && !s.starts_with('.')
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-@$".contains(&b))
+        };
+        if self.enabled && self.suffixes.is_empty() {
+            return Err(key_error(
+                "yarn_logs.suffixes",
+                "name at least one suffix (YARN's default is \"logs\")",
+            ));
+        }
+        for (n, suffix) in self.suffixes.iter().enumerate() {
+            if !safe(suffix) {
+                return Err(key_error(
+                    &format!("yarn_logs.suffixes[{n}]"),
+                    format!(
+                        "'{}' is not a folder name (letters, digits, '.', '_', '-')",
+                        suffix.escape_debug()
+                    ),
+                ));
+            }
+        }
+        if let Some(owner) = &self.owner {
+            if !safe(owner) {
+                return Err(key_error(
+                    "yarn_logs.owner",
+                    format!("'{}' is not a user name", owner.escape_debug()),
+                ));
+            }
+        }
+        if self.max_files == 0 || self.max_files > 100_000 {
+            return Err(key_error(
+                "yarn_logs.max_files",
+                "must be between 1 and 100000",
+            ));
+        }
+        Ok(())
     }
 }

@@ -440,3 +440,34 @@ fn environment_values_are_read_by_the_fields_type() {
         assert!(e.to_string().contains("from the environment"), "{e}");
     }
 }
+
+#[test]
+fn unknown_keys_under_specific_warn_by_default_and_can_be_errors() {
+    use cdp_spark_domain::descriptor::UnknownKeys;
+    let load = |vars: &[(&str, &str)], file: Option<&str>| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let overrides = Overrides {
+            config_file: file.map(|text| write(&dir, text)),
+            ..Overrides::default()
+        };
+        Settings::load_from(&overrides, env(vars)).map(|s| s.descriptor.to_domain().unknown_keys)
+    };
+    assert_eq!(load(&[], None), Ok(UnknownKeys::Warn));
+    assert_eq!(
+        load(&[], Some("[descriptor]\nunknown_keys = \"error\"\n")),
+        Ok(UnknownKeys::Error)
+    );
+    assert_eq!(
+        load(
+            &[("CDP_SPARK_PROVISIONER__DESCRIPTOR__UNKNOWN_KEYS", "error")],
+            Some("[descriptor]\nunknown_keys = \"warn\"\n")
+        ),
+        Ok(UnknownKeys::Error)
+    );
+    let e = load(
+        &[("CDP_SPARK_PROVISIONER__DESCRIPTOR__UNKNOWN_KEYS", "ignore")],
+        None,
+    )
+    .expect_err("not a choice");
+    assert!(e.to_string().contains("descriptor.unknown_keys"), "{e}");
+}

@@ -15,6 +15,7 @@
 //! | `POST /v1/scheduler/pause`, `/v1/scheduler/resume` (`dataProduct`) | pause and resume every job of a data product, or all |
 //! | `GET /v1/scheduler/jobs`, `.../jobs/{group}/{name}/schedule` | jobs listing, a job's next fire times |
 //! | `GET /health`, `/ready`, `/metrics`, `/openapi.json`, `/docs/` | service |
+//! | `GET /v1/schema/specific` | the JSON Schema of a component's `specific` ([`schema`]) |
 //! | `GET /ui/…` | the web console ([`console`]) |
 //!
 //! Around the routes, from the outside in: the connection guard
@@ -36,6 +37,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod operations;
 pub mod scheduler;
+pub mod schema;
 pub mod telemetry;
 pub mod witboost;
 
@@ -289,6 +291,7 @@ pub fn build_app(
         .service(get("/health", web::get().to(health::health)))
         .service(get("/ready", web::get().to(health::ready)))
         .service(get("/metrics", web::get().to(health::metrics)))
+        .service(get("/v1/schema/specific", web::get().to(schema::specific)))
         .service(web::redirect("/docs", "/docs/"))
         // The web console: public pages (no data in them); the data comes
         // from the API above, with its tokens.

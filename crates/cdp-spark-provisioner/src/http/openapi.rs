@@ -11,7 +11,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{explain, health, job_list, scheduler, witboost};
+use super::{explain, health, job_list, scheduler, schema, witboost};
 
 struct BearerSchemes;
 
@@ -81,12 +81,13 @@ impl Modify for BearerSchemes {
         health::health,
         health::ready,
         health::metrics,
+        schema::specific,
     ),
     modifiers(&BearerSchemes),
     tags(
         (name = "SpecificProvisioner", description = "All the provisioning related operations"),
         (name = "JobStatus", description = "Jobs, triggers and runs in the job store, runs' links and driver logs; the manual trigger with optional parameters, rerun and backfill; pause and resume of one job, of a data product's jobs or of all"),
-        (name = "Service", description = "Liveness, readiness and Prometheus metrics"),
+        (name = "Service", description = "Liveness, readiness and Prometheus metrics; the JSON Schema of a component's specific"),
     )
 )]
 pub struct ApiDoc;
@@ -110,7 +111,7 @@ mod tests {
     fn every_operation_is_tagged_and_documents_its_errors() {
         let d = doc();
         let paths = d["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 27, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 28, "{:?}", paths.keys().collect::<Vec<_>>());
         for p in [
             "/v1/scheduler/jobs/{group}/{name}/trigger",
             "/v1/scheduler/jobs/{group}/{name}/pause",

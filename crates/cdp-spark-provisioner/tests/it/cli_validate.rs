@@ -72,6 +72,35 @@ fn the_fixture_with_a_real_jar_is_valid() {
 }
 
 #[test]
+fn a_typo_under_specific_is_a_warning_in_the_json_and_on_stderr() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let jar = javajar::compile(
+        "cli-typo",
+        &[("com/acme/finance/cashflow/DailyAggregation.java", MAIN)],
+    )
+    .jar(javajar::Packing::Deflated);
+    let path = local_descriptor(dir.path(), &jar);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let typo = text.replacen(
+        "          driverCores: 1\n",
+        "          driverCores: 1\n          maxDurration: 2h\n",
+        1,
+    );
+    assert_ne!(typo, text, "the fixture changed shape");
+    std::fs::write(&path, typo).expect("write");
+    let (out, json) = validate(&path);
+    let warning = "dataProduct.components[1].specific.jobConfig.maxDurration: is not a known key; \
+                   did you mean maxDuration? Fix the key's spelling or remove it: it is ignored";
+    assert_eq!(
+        json,
+        serde_json::json!({"valid": true, "warnings": [warning]})
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("warning: {warning}")), "{stderr}");
+}
+
+#[test]
 fn a_jar_without_the_class_is_invalid_and_names_what_it_holds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let jar = javajar::compile(

@@ -5,7 +5,10 @@
 //! its next five fire times; "Run now" starts a run that is watched to
 //! SUCCEEDED on its page, with its log (or "Logs not available" where the
 //! API serves none); the job's run grid then draws it. A server with a
-//! status token: the page asks for the token, then shows the jobs. Every
+//! status token: the page asks for the token, then shows the jobs; "Pause
+//! all jobs" asks to confirm (naming the scope and the count), then for the
+//! trigger token, and the jobs show paused; "Resume all jobs" (after a
+//! cancelled confirmation) shows them waiting again. Every
 //! page is saved as a PNG in `target/ci-artifacts/screenshots/`. Needs
 //! `SPARK_HOME` (scripts/test.sh) and chromium + chromium-driver
 //! (scripts/install-deps.sh test).
@@ -22,6 +25,9 @@ use crate::support::*;
 const HOSTILE: &str = "<img src=x id=pwned onerror=\"document.title='pwned'\"> & <script id=pwned2>document.title='pwned'</script>";
 
 const SECOND: Duration = Duration::from_secs(1);
+
+/// The trigger token of the server behind tokens.
+const TRIGGER_TOKEN: &str = "console-trigger-Tok-42";
 
 #[tokio::test]
 async fn a_job_is_listed_run_from_its_page_and_watched_to_its_end() {
@@ -195,10 +201,7 @@ async fn a_page_behind_the_status_token_asks_for_it_then_shows_the_jobs() {
         &place,
         &ServerOptions::default()
             .env("CDP_SPARK_PROVISIONER__AUTH__STATUS_TOKEN", token)
-            .env(
-                "CDP_SPARK_PROVISIONER__AUTH__TRIGGER_TOKEN",
-                "console-trigger-Tok-42",
-            ),
+            .env("CDP_SPARK_PROVISIONER__AUTH__TRIGGER_TOKEN", TRIGGER_TOKEN),
     );
     let (code, body) = server
         .post("/v1/provision", &request(&local_descriptor()))
@@ -248,5 +251,61 @@ async fn a_page_behind_the_status_token_asks_for_it_then_shows_the_jobs() {
         "the token is never shown"
     );
     browser.screenshot("07-token-accepted.png").await;
+
+    // Pause all: a confirmation naming the scope and the count, then the
+    // trigger token is asked, then the job shows paused.
+    let pause = browser.find("#pause-all", SECOND).await;
+    browser.click(&pause).await;
+    let question = browser
+        .wait_text("#bulk-question", 20 * SECOND, |t| !t.is_empty())
+        .await;
+    assert!(
+        question.starts_with("Pause every job of every data product (1 job)?"),
+        "{question}"
+    );
+    browser.screenshot("08-pause-all-confirm.png").await;
+    let yes = browser.find("#bulk-yes", SECOND).await;
+    assert_eq!(browser.text(&yes).await, "Pause 1 job");
+    browser.click(&yes).await;
+    let input = browser.find("#token-trigger", 20 * SECOND).await;
+    browser.type_text(&input, TRIGGER_TOKEN).await;
+    let submit = browser
+        .find(".token-form button[type=submit]", SECOND)
+        .await;
+    browser.click(&submit).await;
+    browser
+        .wait_text("#bulk-result", 20 * SECOND, |t| t.contains("are PAUSED"))
+        .await;
+    browser
+        .wait_text("table.jobs tbody tr", 20 * SECOND, |t| t.contains("paused"))
+        .await;
+    browser.screenshot("09-paused-all.png").await;
+
+    // Cancel leaves everything as it is; resume all (the token kept in the
+    // tab) shows the job waiting again.
+    let resume = browser.find("#resume-all", SECOND).await;
+    browser.click(&resume).await;
+    let no = browser.find("#bulk-no", 20 * SECOND).await;
+    browser.click(&no).await;
+    assert_eq!(browser.count("#bulk-confirm:not([hidden])").await, 0);
+    browser.click(&resume).await;
+    let yes = browser.find("#bulk-yes", 20 * SECOND).await;
+    assert_eq!(browser.text(&yes).await, "Resume 1 job");
+    browser.click(&yes).await;
+    browser
+        .wait_text("#bulk-result", 20 * SECOND, |t| {
+            t.contains("are WAITING again")
+        })
+        .await;
+    browser
+        .wait_text("table.jobs tbody tr", 20 * SECOND, |t| {
+            !t.contains("paused")
+        })
+        .await;
+    assert!(
+        !browser.text_of_page().await.contains(TRIGGER_TOKEN),
+        "the token is never shown"
+    );
+    browser.screenshot("10-resumed-all.png").await;
     browser.quit().await;
 }

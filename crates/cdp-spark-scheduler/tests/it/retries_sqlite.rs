@@ -177,8 +177,10 @@ fn ended(runs: &[RunRecord]) -> usize {
 }
 
 /// Each run after the first is the retry of the one before: its one-shot
-/// trigger is `retry-<n>-<previous run id>` and it fired no earlier than
-/// `delay` after the previous run ended.
+/// trigger is `retry-<n>-<previous run id>`, it fired no earlier than
+/// `delay` after the previous run ended, and it keeps the first run's
+/// nominal time and parameters (what `${nominalTime}` and the deadline
+/// read).
 fn assert_retry_chain(runs: &[RunRecord], first_trigger: &TriggerKey, delay: chrono::Duration) {
     assert_eq!(&runs[0].trigger_key, first_trigger, "{runs:#?}");
     for (n, pair) in runs.windows(2).enumerate() {
@@ -191,12 +193,13 @@ fn assert_retry_chain(runs: &[RunRecord], first_trigger: &TriggerKey, delay: chr
             failed.run_id
         );
         let failed_at = failed.ended_at.expect("the failed run has ended");
-        assert!(
-            retry.scheduled_fire_time >= failed_at + delay,
-            "retry {} scheduled at {} but the failure was at {failed_at}: less than the retryDelay {delay}",
-            n + 1,
-            retry.scheduled_fire_time
+        assert_eq!(
+            retry.scheduled_fire_time,
+            runs[0].scheduled_fire_time,
+            "retry {} keeps the nominal time of the run it retries",
+            n + 1
         );
+        assert_eq!(retry.parameters, runs[0].parameters, "retry {}", n + 1);
         assert!(
             retry.actual_fire_time >= failed_at + delay,
             "retry {} fired at {} but the failure was at {failed_at}: less than the retryDelay {delay}",
@@ -326,4 +329,109 @@ async fn a_retry_that_succeeds_ends_the_retries() {
     assert_eq!(runs[1].error, None);
     assert_retry_chain(runs, &out.manual[0], chrono::Duration::seconds(1));
     assert_no_trigger_left(&out.store, &j.key).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_runs_with_the_parameters_and_nominal_time_of_the_run_it_retries() {
+    use cdp_spark_domain::ports::SchedulerStorePort;
+    use cdp_spark_domain::scheduling::backfill::queued_run;
+    use cdp_spark_domain::scheduling::run_parameters::RunParameters;
+
+    let (_dir, store) = common::sqlite_store().await;
+    let j = job("params-fail", 1, 1);
+    // Provisioned without a schedule: a one-shot trigger far in the future
+    // stands for the job's manual trigger, then a run with parameters and
+    // a nominal time of its own is queued (as `POST …/trigger` with a body,
+    // a rerun or a backfill do).
+    let later = Utc::now() + chrono::Duration::days(1);
+    common::provision_one_shot(&store, &j, "idle", later).await;
+    // Millisecond precision, as the store keeps instants.
+    let nominal = chrono::DateTime::from_timestamp_millis(
+        (Utc::now() - chrono::Duration::hours(30)).timestamp_millis(),
+    )
+    .expect("an instant");
+    let parameters = RunParameters {
+        args: Some(vec!["--day".into(), "${nominalDate}".into()]),
+        conf: None,
+    };
+    let first = queued_run(
+        "run-with-params".into(),
+        &j.key,
+        TriggerKey::new(j.key.group.clone(), "rerun-x"),
+        nominal,
+        Some(parameters.clone()),
+        None,
+        Utc::now(),
+    );
+    assert!(store.queue_runs(&j.key, &[first]).await.expect("queue"));
+    let launcher = Arc::new(Recording::new(Scripted::new(&[(
+        &j,
+        Behaviour::ApplicationFails,
+    )])));
+    let config = common::config(
+        "retry-params",
+        Duration::from_millis(150),
+        Duration::from_millis(500),
+        Duration::from_secs(3),
+    );
+    let handle = common::start(config, &store, launcher.clone());
+    let runs = common::wait_for_runs(
+        &store,
+        Some(&j.key),
+        Duration::from_secs(20),
+        Duration::from_millis(100),
+        "the run and its retry ended",
+        |runs| ended(runs) >= 2,
+    )
+    .await;
+    handle.stop().await;
+    assert_eq!(runs.len(), 2, "{runs:#?}");
+    let retry = &runs[1];
+    assert!(
+        retry
+            .trigger_key
+            .name
+            .starts_with("retry-1-run-with-params"),
+        "{retry:#?}"
+    );
+    assert_eq!(retry.scheduled_fire_time, nominal);
+    assert_eq!(retry.parameters.as_ref(), Some(&parameters));
+    // Both submits got the same argv: the parameters, the nominal date.
+    let day = nominal.format("%Y-%m-%d").to_string();
+    let args = launcher.args.lock().expect("args").clone();
+    assert_eq!(args.len(), 2, "{args:?}");
+    for a in &args {
+        assert_eq!(a, &vec!["--day".to_string(), day.clone()], "{args:?}");
+    }
+}
+
+/// [`Scripted`], keeping each submit's application arguments.
+struct Recording {
+    inner: Scripted,
+    args: Mutex<Vec<Vec<String>>>,
+}
+
+impl Recording {
+    fn new(inner: Scripted) -> Self {
+        Self {
+            inner,
+            args: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+#[async_trait]
+impl SparkLauncherPort for Recording {
+    async fn submit(&self, r: &LaunchRequest) -> Result<ApplicationHandle, LaunchError> {
+        self.args.lock().expect("args").push(r.spec.args.clone());
+        self.inner.submit(r).await
+    }
+
+    async fn status(&self, h: &ApplicationHandle) -> Result<ApplicationState, LaunchError> {
+        self.inner.status(h).await
+    }
+
+    async fn kill(&self, h: &ApplicationHandle) -> Result<(), LaunchError> {
+        self.inner.kill(h).await
+    }
 }

@@ -1,0 +1,4 @@
+package scala.collection.immutable;
+
+/** Stands for the class of Scala's `List` companion. */
+public final class List$ {}

@@ -1,0 +1,4 @@
+package scala.collection.immutable;
+
+/** Stands for the class of Scala's `Map` companion. */
+public final class Map$ {}
