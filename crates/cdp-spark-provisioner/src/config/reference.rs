@@ -375,6 +375,61 @@ mod tests {
         assert!(problems.iter().any(|p| p.starts_with("store.url:")));
     }
 
+    /// The numeric bounds the entries state are those start-up enforces:
+    /// "0" or "at least 1" refuses 0, "less than N" refuses N - 1 and takes
+    /// N, "less than `other.key`" refuses 0, "0 or more than N" refuses 0
+    /// and N + 1 and takes N, and a key with no stated check takes 0. Each value is set through its
+    /// environment variable, as an operator would.
+    #[test]
+    fn the_stated_numeric_checks_are_the_codes() {
+        use super::super::{ConfigError, Overrides};
+        let load = |key: &str, value: u64| -> Result<(), ConfigError> {
+            Settings::load_from(
+                &Overrides::default(),
+                [(env_var_name(key), value.to_string())],
+            )
+            .map(|_| ())
+        };
+        let refused = |key: &str, value: u64| {
+            let e = load(key, value).expect_err(&format!("{key} = {value} should be refused"));
+            assert_eq!(e.key.as_deref(), Some(key), "{key} = {value}: {e}");
+        };
+        let taken = |key: &str, value: u64| {
+            load(key, value).unwrap_or_else(|e| panic!("{key} = {value} should be taken: {e}"));
+        };
+        let number = |text: &str| -> u64 {
+            text.split(|c: char| !c.is_ascii_digit())
+                .find(|w| !w.is_empty())
+                .and_then(|w| w.parse().ok())
+                .expect("a number in the check")
+        };
+        let mut checked = 0;
+        for entry in all_entries().iter().filter(|e| e.ty == Type::Integer) {
+            let (key, check) = (entry.key, entry.check);
+            if check.is_empty() {
+                taken(key, 0);
+            } else if check.starts_with("less than `") {
+                // Below another key (whose default is above 0).
+                refused(key, 0);
+            } else if let Some(rest) = check.strip_prefix("less than ") {
+                let n = number(rest);
+                refused(key, n - 1);
+                taken(key, n);
+            } else if let Some(rest) = check.strip_prefix("0 or more than ") {
+                let n = number(rest);
+                refused(key, 0);
+                refused(key, n + 1);
+                taken(key, n);
+            } else if check.starts_with('0') {
+                refused(key, 0);
+            } else {
+                panic!("{key}: no test reads the check '{check}'; teach this test its form");
+            }
+            checked += 1;
+        }
+        assert!(checked > 40, "{checked} integer keys checked");
+    }
+
     #[test]
     fn defaults_are_written_as_toml_and_variables_named() {
         let text = render(&Settings::default(), &all_entries()).expect("renders");

@@ -218,7 +218,7 @@ pub static ENGINE: &[Entry] = &[
          submits and exits; first in `SPARK_SUBMIT_OPTS`); not in `local` mode, where \
          spark-submit is the driver. About 175 MB RSS and 3.5 CPU-s per spark-submit instead \
          of 245 MB and 6-7 CPU-s with Spark's defaults; `\"\"` keeps Spark's defaults.",
-        "",
+        "a word that does not start with `-`",
     ),
     e(
         "launcher.submit_timeout_secs",
@@ -232,7 +232,7 @@ pub static ENGINE: &[Entry] = &[
         Integer,
         V,
         "Timeout of each call to the cluster manager's REST API, in seconds.",
-        "",
+        "0",
     ),
     e(
         "launcher.kill_grace_secs",
