@@ -2,7 +2,11 @@
 //! written in `docs/ARCHITECTURE.md` (what each rule is, and its known
 //! exceptions, are in `checks.rs` and `exceptions.rs`), and that
 //! `helm/README.md` is what `cargo xtask helm-docs` generates
-//! (`helm_docs.rs`).
+//! (`helm_docs.rs`). `cargo xtask config-docs` writes
+//! `docs/CONFIGURATION.md` from the code: the provisioner's test
+//! `config::reference::tests::configuration_md_is_generated` generates it
+//! (and fails when the committed one differs); this runs that test with
+//! `CDP_WRITE_CONFIG_DOCS=1`.
 //!
 //! It reads `cargo metadata --format-version 1 --no-deps`, the files under
 //! `crates/` and the chart's; it builds nothing else, so it takes a second
@@ -17,7 +21,8 @@ use std::process::{Command, ExitCode};
 
 use checks::{Dep, DepKind, Failure, Package, SourceFile};
 
-const USAGE: &str = "usage: cargo xtask tidy | cargo xtask helm-docs | cargo xtask schema";
+const USAGE: &str =
+    "usage: cargo xtask tidy | cargo xtask helm-docs | cargo xtask schema | cargo xtask config-docs";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -67,6 +72,16 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("schema: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        ["config-docs"] => match write_config_reference() {
+            Ok(()) => {
+                println!("config-docs: wrote {CONFIG_REFERENCE}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("config-docs: {e}");
                 ExitCode::FAILURE
             }
         },
@@ -129,6 +144,37 @@ fn write_schema() -> Result<[&'static str; 2], String> {
         std::fs::write(&path, text).map_err(|e| format!("writing {file}: {e}"))?;
     }
     Ok([files[0].0, files[1].0])
+}
+
+/// The configuration reference the provisioner's test writes.
+const CONFIG_REFERENCE: &str = "docs/CONFIGURATION.md";
+
+/// Runs the provisioner's reference test in its writing mode: the keys and
+/// defaults are those of `Settings::default()`, which only that crate can
+/// build.
+fn write_config_reference() -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "test",
+            "-p",
+            "cdp-spark-provisioner",
+            "--bin",
+            "cdp-spark-provisioner",
+            "--",
+            "--exact",
+            "config::reference::tests::configuration_md_is_generated",
+        ])
+        .env("CDP_WRITE_CONFIG_DOCS", "1")
+        .status()
+        .map_err(|e| format!("running cargo test: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the provisioner's reference test failed ({status}); its output says which keys disagree"
+        ))
+    }
 }
 
 /// The rule `helm-readme`: the committed README is the generated one.

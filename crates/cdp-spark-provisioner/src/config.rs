@@ -18,6 +18,8 @@
 #[cfg(test)]
 mod adapter_tests;
 mod env;
+#[cfg(test)]
+mod reference;
 mod sections;
 #[cfg(test)]
 mod tests;

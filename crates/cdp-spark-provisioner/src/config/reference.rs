@@ -1,0 +1,443 @@
+//! The configuration reference, `docs/CONFIGURATION.md`, generated from the
+//! code so that it cannot drift: the keys and their defaults come from
+//! `Settings::default()` serialized (every section, every key, as `serve`
+//! starts with them); what each key does and what its check refuses come
+//! from [`all_entries`], the one table of descriptions (`reference/entries.rs`
+//! and `reference/engine.rs`), kept here beside the code. The doc comments of the settings structs are not
+//! used: they are not available at run time, are written for the code's
+//! readers (several keys have none) and do not say what the checks refuse.
+//!
+//! The test `config::reference::tests::configuration_md_is_generated`
+//! fails when a key of the code has no entry (or an entry no key), when a
+//! default or a type disagrees with the code, or when the committed file is
+//! not what it generates; `cargo xtask config-docs` writes it again.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::{env_var_name, Settings};
+
+/// Where the generated document is, from the workspace root.
+pub const DOCUMENT: &str = "docs/CONFIGURATION.md";
+
+/// The command that writes [`DOCUMENT`] again (it runs this module's test
+/// `configuration_md_is_generated` with `CDP_WRITE_CONFIG_DOCS=1`).
+pub const REGENERATE: &str = "cargo xtask config-docs";
+
+/// How a key's default is shown.
+#[derive(Debug, Clone, Copy)]
+pub enum Shown {
+    /// The value `Settings::default()` holds, as TOML would write it.
+    Value,
+    /// The code's default is empty (no value, an empty list or table); the
+    /// text says what that means.
+    Unset(&'static str),
+    /// The code computes the default on the machine it starts on (CPUs,
+    /// memory); the text gives the rule.
+    Computed(&'static str),
+}
+
+/// One key of the reference.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    /// `section.key` as in the file.
+    pub key: &'static str,
+    /// The value's type as written in the file or a variable.
+    pub ty: Type,
+    pub default: Shown,
+    /// What the key does.
+    pub doc: &'static str,
+    /// What start-up refuses (exit 2, naming the key); "" when nothing
+    /// beyond the type.
+    pub check: &'static str,
+}
+
+/// The types a key can have; each is checked against the default's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Type {
+    Integer,
+    Boolean,
+    Text,
+    Path,
+    Url,
+    /// One of the listed words.
+    Choice(&'static str),
+    ListOfText,
+    ListOfPaths,
+    TableOfText,
+    ListOfTables,
+}
+
+impl Type {
+    fn name(self) -> String {
+        match self {
+            Type::Integer => "integer".into(),
+            Type::Boolean => "boolean".into(),
+            Type::Text => "text".into(),
+            Type::Path => "path".into(),
+            Type::Url => "URL".into(),
+            Type::Choice(words) => format!("one of {words}"),
+            Type::ListOfText => "list of text".into(),
+            Type::ListOfPaths => "list of paths".into(),
+            Type::TableOfText => "table of text".into(),
+            Type::ListOfTables => "list of tables".into(),
+        }
+    }
+
+    /// Whether a (non-null) default of this shape fits the type.
+    fn fits(self, v: &Value) -> bool {
+        match self {
+            Type::Integer => v.is_u64(),
+            Type::Boolean => v.is_boolean(),
+            Type::Text | Type::Path | Type::Url | Type::Choice(_) => v.is_string(),
+            Type::ListOfText | Type::ListOfPaths => {
+                v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+            }
+            Type::TableOfText => v.is_object(),
+            Type::ListOfTables => v.is_array(),
+        }
+    }
+
+    /// How the environment variable's text is read for this type.
+    fn env_form(self) -> &'static str {
+        match self {
+            Type::Integer => "a number",
+            Type::Boolean => "`true`/`false` (also `yes`/`no`, `on`/`off`, `1`/`0`)",
+            Type::ListOfText | Type::ListOfPaths => "`a, b` or `[\"a\", \"b\"]`",
+            Type::TableOfText => "`{K = \"v\"}`, whose entries join those of the file",
+            Type::ListOfTables => "nothing (in the file only)",
+            Type::Text | Type::Path | Type::Url | Type::Choice(_) => "text",
+        }
+    }
+}
+
+mod engine;
+mod entries;
+
+/// One entry, positionally (the tables read as rows).
+const fn e(
+    key: &'static str,
+    ty: Type,
+    default: Shown,
+    doc: &'static str,
+    check: &'static str,
+) -> Entry {
+    Entry {
+        key,
+        ty,
+        default,
+        doc,
+        check,
+    }
+}
+
+/// The check of a count that must be positive.
+const AT_LEAST_1: &str = "0 (must be at least 1)";
+
+/// Every entry, in the document's order.
+pub fn all_entries() -> Vec<Entry> {
+    [entries::BASE, engine::ENGINE].concat()
+}
+
+/// The document's opening, before the keys.
+const INTRO: &str = "\
+# Configuration reference
+
+<!-- Generated by `cargo xtask config-docs` from the code \
+(crates/cdp-spark-provisioner/src/config/reference.rs and the settings' defaults); \
+do not edit by hand. -->
+
+Every key `serve` reads, section by section. The keys and their defaults are
+those of the code (`Settings::default()`); the descriptions are the table in
+`crates/cdp-spark-provisioner/src/config/reference/entries.rs` and
+`engine.rs` beside it. A test fails
+when a key, its type or its default here disagrees with the code; `cargo
+xtask config-docs` writes this file again.
+
+## How the configuration is read
+
+Layered, each over the one before:
+
+1. the built-in defaults (below);
+2. the TOML file given with `serve --config FILE` (and `validate --config FILE`);
+3. environment variables `CDP_SPARK_PROVISIONER__SECTION__KEY` (the
+   section and the key in capitals, joined by two underscores);
+4. the flags `--bind` (`server.bind`) and `--data-dir` (`store.data_dir`).
+
+An unknown key, a value of the wrong type or a value a check refuses stops
+start-up (exit 2) with a message naming the key and its variable, e.g.
+``invalid configuration key `server.bind` (file key `server.bind`,
+environment variable CDP_SPARK_PROVISIONER__SERVER__BIND): ...``. A
+variable's value is text, read by the key's type: a number; a boolean
+(`true`/`false`, also `yes`/`no`, `on`/`off`, `1`/`0`); a list as `a, b` or
+`[\"a\", \"b\"]`; a table as `{K = \"v\"}`, whose entries join those of the
+file. A variable with the prefix but not of the form `SECTION__KEY` also
+stops start-up.
+
+`config/local.toml` writes the defaults out; `config/production.toml` is a
+MariaDB set-up with its secrets from the environment. Secrets (`auth.*`,
+the password of `store.url`, secret-looking values of `launcher.extra_env`,
+`launcher.spark_conf`, `hdfs.extra` and webhook headers) are never logged
+and are redacted wherever text is stored or served.
+";
+
+/// Every key of `settings` as `(section.key, value)`. A table or list
+/// value is one key.
+pub fn keys_of(settings: &Settings) -> Result<Vec<(String, Value)>, String> {
+    let value = serde_json::to_value(settings).map_err(|e| e.to_string())?;
+    let sections = value.as_object().ok_or("the settings are not a table")?;
+    let mut keys = Vec::new();
+    for (section, table) in sections {
+        let table = table
+            .as_object()
+            .ok_or_else(|| format!("section {section} is not a table"))?;
+        for (key, v) in table {
+            keys.push((format!("{section}.{key}"), v.clone()));
+        }
+    }
+    Ok(keys)
+}
+
+/// A default as TOML would write it.
+fn toml_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(toml_value).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{k:?} = {}", toml_value(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Whether a default is "empty": no value, an empty list or table.
+fn is_unset(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// The reference for `settings` (the defaults) and `entries`, in the
+/// entries' order; every disagreement between the two is listed in the
+/// error.
+pub fn render(settings: &Settings, entries: &[Entry]) -> Result<String, Vec<String>> {
+    let keys = keys_of(settings).map_err(|e| vec![e])?;
+    let mut problems = Vec::new();
+    for (key, _) in &keys {
+        if !entries.iter().any(|e| e.key == key) {
+            problems.push(format!(
+                "{key}: a key of Settings without an entry in reference/entries.rs or engine.rs; add one"
+            ));
+        }
+    }
+    let mut out = String::from(INTRO);
+    let mut section = "";
+    for entry in entries {
+        let key = entry.key;
+        let Some((_, value)) = keys.iter().find(|(k, _)| k == key) else {
+            problems.push(format!(
+                "{key}: described in reference/entries.rs or engine.rs but not a key of Settings; remove its entry"
+            ));
+            continue;
+        };
+        if !value.is_null() && !entry.ty.fits(value) {
+            problems.push(format!(
+                "{key}: its default {} is not of the entry's type {}",
+                toml_value(value),
+                entry.ty.name()
+            ));
+        }
+        let shown = match entry.default {
+            Shown::Value if is_unset(value) => {
+                problems.push(format!(
+                    "{key}: the default is empty; its entry must say what that means (Shown::Unset)"
+                ));
+                String::new()
+            }
+            Shown::Value => format!("`{}`", toml_value(value)),
+            Shown::Unset(text) if !is_unset(value) => {
+                problems.push(format!(
+                    "{key}: the entry calls the default unset, the code's is {}",
+                    toml_value(value)
+                ));
+                text.to_string()
+            }
+            Shown::Unset(text) | Shown::Computed(text) => text.to_string(),
+        };
+        let this_section = key.split('.').next().unwrap_or_default();
+        if this_section != section {
+            section = this_section;
+            let _ = write!(out, "\n## `[{section}]`\n");
+        }
+        let env = match entry.ty {
+            Type::ListOfTables => format!("none: `[[{key}]]` tables in the file only"),
+            ty => format!("`{}`, read as {}", env_var_name(key), ty.env_form()),
+        };
+        let _ = write!(
+            out,
+            "\n### `{key}`\n\n- environment: {env}\n- type: {}\n- default: {shown}\n",
+            entry.ty.name()
+        );
+        if !entry.check.is_empty() {
+            let _ = writeln!(out, "- refused at start: {}", entry.check);
+        }
+        let _ = write!(out, "\n{}\n", entry.doc);
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace_root() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// The committed document is what the code generates; with
+    /// `CDP_WRITE_CONFIG_DOCS=1` (what `cargo xtask config-docs` sets) it
+    /// is written instead.
+    #[test]
+    fn configuration_md_is_generated() {
+        let text = match render(&Settings::default(), &all_entries()) {
+            Ok(text) => text,
+            Err(problems) => panic!(
+                "the configuration reference disagrees with the code:\n{}",
+                problems.join("\n")
+            ),
+        };
+        let path = workspace_root().join(DOCUMENT);
+        if std::env::var_os("CDP_WRITE_CONFIG_DOCS").is_some() {
+            std::fs::write(&path, &text).expect("writing the configuration reference");
+            return;
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == text,
+            "{DOCUMENT} is not what the code generates; run `{REGENERATE}` and commit it"
+        );
+    }
+
+    #[test]
+    fn every_key_has_one_entry_and_the_checks_catch_drift() {
+        let keys = keys_of(&Settings::default()).expect("keys");
+        let entries = all_entries();
+        for (key, _) in &keys {
+            assert_eq!(
+                entries.iter().filter(|e| e.key == key).count(),
+                1,
+                "{key} needs exactly one entry"
+            );
+        }
+        assert_eq!(keys.len(), entries.len());
+        // A key the code gains, one it loses, a changed default and a
+        // wrong type are each reported.
+        let without_bind: Vec<Entry> = entries
+            .iter()
+            .copied()
+            .filter(|e| e.key != "server.bind")
+            .collect();
+        let problems = render(&Settings::default(), &without_bind).expect_err("missing key");
+        assert!(problems.iter().any(|p| p.starts_with("server.bind: a key")));
+        let mut extra = entries.clone();
+        extra.push(Entry {
+            key: "server.gone",
+            ..entries[0]
+        });
+        let problems = render(&Settings::default(), &extra).expect_err("unknown entry");
+        assert!(problems.iter().any(|p| p.starts_with("server.gone:")));
+        let mut retyped = entries.clone();
+        retyped[0].ty = Type::Boolean;
+        assert!(render(&Settings::default(), &retyped).is_err());
+        let mut changed = Settings::default();
+        changed.server.keep_alive_secs = 7;
+        let text = render(&changed, &all_entries()).expect("renders");
+        assert!(text.contains("### `server.keep_alive_secs`"));
+        assert_ne!(Ok(text), render(&Settings::default(), &all_entries()));
+        let mut unset = Settings::default();
+        unset.store.url = Some("mysql://h/db".into());
+        let problems = render(&unset, &all_entries()).expect_err("unset default now set");
+        assert!(problems.iter().any(|p| p.starts_with("store.url:")));
+    }
+
+    /// The numeric bounds the entries state are those start-up enforces:
+    /// "0" or "at least 1" refuses 0, "less than N" refuses N - 1 and takes
+    /// N, "less than `other.key`" refuses 0, "0 or more than N" refuses 0
+    /// and N + 1 and takes N, and a key with no stated check takes 0. Each value is set through its
+    /// environment variable, as an operator would.
+    #[test]
+    fn the_stated_numeric_checks_are_the_codes() {
+        use super::super::{ConfigError, Overrides};
+        let load = |key: &str, value: u64| -> Result<(), ConfigError> {
+            Settings::load_from(
+                &Overrides::default(),
+                [(env_var_name(key), value.to_string())],
+            )
+            .map(|_| ())
+        };
+        let refused = |key: &str, value: u64| {
+            let e = load(key, value).expect_err(&format!("{key} = {value} should be refused"));
+            assert_eq!(e.key.as_deref(), Some(key), "{key} = {value}: {e}");
+        };
+        let taken = |key: &str, value: u64| {
+            load(key, value).unwrap_or_else(|e| panic!("{key} = {value} should be taken: {e}"));
+        };
+        let number = |text: &str| -> u64 {
+            text.split(|c: char| !c.is_ascii_digit())
+                .find(|w| !w.is_empty())
+                .and_then(|w| w.parse().ok())
+                .expect("a number in the check")
+        };
+        let mut checked = 0;
+        for entry in all_entries().iter().filter(|e| e.ty == Type::Integer) {
+            let (key, check) = (entry.key, entry.check);
+            if check.is_empty() {
+                taken(key, 0);
+            } else if check.starts_with("less than `") {
+                // Below another key (whose default is above 0).
+                refused(key, 0);
+            } else if let Some(rest) = check.strip_prefix("less than ") {
+                let n = number(rest);
+                refused(key, n - 1);
+                taken(key, n);
+            } else if let Some(rest) = check.strip_prefix("0 or more than ") {
+                let n = number(rest);
+                refused(key, 0);
+                refused(key, n + 1);
+                taken(key, n);
+            } else if check.starts_with('0') {
+                refused(key, 0);
+            } else {
+                panic!("{key}: no test reads the check '{check}'; teach this test its form");
+            }
+            checked += 1;
+        }
+        assert!(checked > 40, "{checked} integer keys checked");
+    }
+
+    #[test]
+    fn defaults_are_written_as_toml_and_variables_named() {
+        let text = render(&Settings::default(), &all_entries()).expect("renders");
+        assert!(text
+            .contains("### `server.bind`\n\n- environment: `CDP_SPARK_PROVISIONER__SERVER__BIND`"));
+        assert!(text.contains("- default: `\"127.0.0.1:8093\"`"));
+        assert!(text.contains("- default: `[\"logs\", \"logs-tfile\"]`"));
+        assert!(text.contains("`CDP_SPARK_PROVISIONER__ASYNC__PROVISION`"));
+        assert!(text.contains("none: `[[notifications.webhooks]]` tables in the file only"));
+    }
+}
