@@ -98,6 +98,8 @@ mod tests {
             created_at: at(0, 0),
             updated_at: at(0, 10),
             ended_at: None,
+            submitted_at: None,
+            running_at: None,
             error: None,
             parameters: None,
             backfill: None,
