@@ -505,8 +505,8 @@ pub struct RunRecord {
     /// stored before this was recorded.
     #[serde(default)]
     pub submitted_at: Option<DateTime<Utc>>,
-    /// The first time the engine saw the application running (the cluster
-    /// manager reports accepted and running alike); never moved later.
+    /// The first time the engine saw the application running, not only
+    /// accepted (on YARN: RUNNING, not ACCEPTED); never moved later.
     #[serde(default)]
     pub running_at: Option<DateTime<Utc>>,
     pub error: Option<String>,

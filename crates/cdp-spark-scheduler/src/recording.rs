@@ -180,7 +180,10 @@ impl SparkLauncherPort for RecordingLauncher {
         Ok(if self.finishes && polled > self.running_polls {
             ApplicationState::Succeeded
         } else {
-            ApplicationState::Running { tracking_url: None }
+            ApplicationState::Running {
+                tracking_url: None,
+                started: true,
+            }
         })
     }
 

@@ -336,7 +336,10 @@ fn start_with(
 }
 
 fn running() -> Result<ApplicationState, LaunchError> {
-    Ok(ApplicationState::Running { tracking_url: None })
+    Ok(ApplicationState::Running {
+        tracking_url: None,
+        started: true,
+    })
 }
 
 fn unreachable() -> Result<ApplicationState, LaunchError> {

@@ -245,9 +245,10 @@ pub struct RunView {
     /// recorded before this was kept.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub submitted_at: Option<DateTime<Utc>>,
-    /// The first time the scheduler saw the application running (YARN's
-    /// `ACCEPTED` counts as running); `null` when it was never seen running
-    /// (not yet, or it ended between two follow rounds).
+    /// The first time the scheduler saw the application running, not only
+    /// accepted (YARN: `RUNNING`, not `ACCEPTED` in its queue); `null` when
+    /// it was never seen running (not yet, or it ended between two follow
+    /// rounds).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub running_at: Option<DateTime<Utc>>,
     pub error: Option<String>,

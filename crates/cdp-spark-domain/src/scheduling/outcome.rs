@@ -318,15 +318,16 @@ pub fn submitted(run: &RunRecord, handle: ApplicationHandle, now: DateTime<Utc>)
 }
 
 /// The run to store when a follow round first sees its application
-/// running (`state`) at `now`: running since `now`. `None` when the
-/// application is not running, or the run already has its running time
-/// (the first one is kept).
+/// running (`state`, started: not only accepted) at `now`: running since
+/// `now`. `None` when the application is not running, or the run already
+/// has its running time (the first one is kept).
 pub fn first_seen_running(
     run: &RunRecord,
     state: Option<&ApplicationState>,
     now: DateTime<Utc>,
 ) -> Option<RunRecord> {
-    if run.running_at.is_some() || !matches!(state, Some(ApplicationState::Running { .. })) {
+    let started = matches!(state, Some(ApplicationState::Running { started: true, .. }));
+    if run.running_at.is_some() || !started {
         return None;
     }
     let mut run = run.clone();

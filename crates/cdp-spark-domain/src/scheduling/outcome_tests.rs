@@ -42,11 +42,15 @@ fn running(app: Option<&str>) -> RunRecord {
 }
 
 fn app_running() -> ApplicationState {
-    ApplicationState::Running { tracking_url: None }
+    ApplicationState::Running {
+        tracking_url: None,
+        started: true,
+    }
 }
 fn app_running_at(url: &str) -> ApplicationState {
     ApplicationState::Running {
         tracking_url: Some(url.into()),
+        started: true,
     }
 }
 fn failed(d: &str) -> ApplicationState {
@@ -585,9 +589,14 @@ fn a_run_keeps_its_timeline_in_order() {
     let run = submitted(&submitting(), handle(APP, None), submitted_at);
     assert_eq!(run.submitted_at, Some(submitted_at));
     assert_eq!(run.running_at, None, "submitted is not running yet");
-    // Only a running application sets the running time.
+    // Only a running application sets the running time (accepted, still
+    // queued, does not).
     for state in [
         None,
+        Some(ApplicationState::Running {
+            tracking_url: None,
+            started: false,
+        }),
         Some(ApplicationState::Succeeded),
         Some(failed("boom")),
         Some(killed("k")),
