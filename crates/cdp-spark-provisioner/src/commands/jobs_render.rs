@@ -176,7 +176,7 @@ const RUN_HEADER: [&str; 8] = [
     "JOB",
     "STATE",
     "NOMINAL TIME",
-    "QUEUED",
+    "QUEUE WAIT",
     "START-UP",
     "DURATION",
     "APPLICATION",
@@ -569,7 +569,7 @@ mod tests {
                 "JOB",
                 "STATE",
                 "NOMINAL TIME",
-                "QUEUED",
+                "QUEUE WAIT",
                 "START-UP",
                 "DURATION",
                 "APPLICATION"
