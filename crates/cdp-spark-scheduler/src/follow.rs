@@ -1,7 +1,8 @@
 //! The follower: polls the state of the runs this instance follows and
-//! stores their ends, and the time it first sees each one running; kills the applications of runs past their job's
-//! `maxDuration` (they end `TIMED_OUT`) and, with `kill_on_unprovision`,
-//! of runs whose job was unprovisioned. What a state means for the run,
+//! stores their ends, and the time it first sees each one running; kills
+//! the applications of runs past their job's `maxDuration` (they end
+//! `TIMED_OUT`) and, with `kill_on_unprovision`, of runs whose job was
+//! unprovisioned. What a state means for the run,
 //! and whether a run is past its deadline, is decided by
 //! `cdp_spark_domain::scheduling::outcome` and `::timeout`.
 
