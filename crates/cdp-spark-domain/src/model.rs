@@ -499,6 +499,15 @@ pub struct RunRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// When spark-submit handed the application to its cluster manager
+    /// (its application id became known); `None` before, and for runs
+    /// stored before this was recorded.
+    #[serde(default)]
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// The first time the engine saw the application running, not only
+    /// accepted (on YARN: RUNNING, not ACCEPTED); never moved later.
+    #[serde(default)]
+    pub running_at: Option<DateTime<Utc>>,
     pub error: Option<String>,
     /// The `args`/`conf` this run uses instead of its job's (a manual run
     /// with a body, its reruns, a backfill); `None`: the job's.
@@ -750,6 +759,8 @@ mod tests {
             created_at: t0,
             updated_at: t0,
             ended_at: None,
+            submitted_at: None,
+            running_at: None,
             error: None,
             parameters: None,
             backfill: None,

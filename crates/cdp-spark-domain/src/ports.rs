@@ -322,9 +322,11 @@ pub struct ApplicationHandle {
 /// Where an application is, mapped from the cluster manager's own states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApplicationState {
-    /// Accepted or running; the final status is not known yet.
+    /// Accepted or running; the final status is not known yet. `started`:
+    /// running, not only accepted (YARN's RUNNING, not NEW…ACCEPTED).
     Running {
         tracking_url: Option<String>,
+        started: bool,
     },
     Succeeded,
     Failed {

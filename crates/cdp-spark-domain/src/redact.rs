@@ -300,7 +300,11 @@ impl Redactor {
     /// a run's `error`).
     pub fn application_state(&self, state: ApplicationState) -> ApplicationState {
         match state {
-            ApplicationState::Running { tracking_url } => ApplicationState::Running {
+            ApplicationState::Running {
+                tracking_url,
+                started,
+            } => ApplicationState::Running {
+                started,
                 tracking_url: tracking_url.map(|u| self.text(&u)),
             },
             ApplicationState::Failed { diagnostics } => ApplicationState::Failed {

@@ -63,10 +63,14 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "job-listing-indexes",
     },
+    Migration {
+        version: 8,
+        name: "run-timeline",
+    },
 ];
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 7;
+pub const SCHEMA_VERSION: i32 = 8;
 
 /// Seconds a MySQL or PostgreSQL migration waits for another instance's migration.
 const MIGRATION_LOCK_WAIT_SECONDS: i32 = 120;
@@ -80,6 +84,7 @@ fn statements(version: i32, backend: Backend, prefix: &str) -> Vec<String> {
         5 => ddl::notifications_table(backend, prefix),
         6 => ddl::run_logs_table(backend, prefix),
         7 => runs_ddl::runs_listing_indexes(backend, prefix),
+        8 => runs_ddl::runs_timeline_columns(backend, prefix),
         _ => Vec::new(),
     }
 }

@@ -176,6 +176,8 @@ pub(crate) fn run_from_row(row: RunRow) -> Result<RunRecord, DbError> {
             Some(ms) => Some(instant(ms, || format!("ENDED_AT of run {id}"))?),
             None => None,
         },
+        submitted_at: optional_instant(row.submitted_at, || format!("SUBMITTED_AT of run {id}"))?,
+        running_at: optional_instant(row.running_at, || format!("RUNNING_AT of run {id}"))?,
         error: row.error_text,
         parameters: match row.parameters {
             Some(text) => Some(

@@ -46,6 +46,19 @@ pub fn runs_listing_indexes(backend: Backend, prefix: &str) -> Vec<String> {
     )
 }
 
+/// Statements adding a run's timeline to the run history: when
+/// spark-submit handed the application over (`SUBMITTED_AT`) and when the
+/// scheduler first saw it running (`RUNNING_AT`), epoch milliseconds like
+/// the other instants; `NULL` in the rows written before.
+pub fn runs_timeline_columns(backend: Backend, prefix: &str) -> Vec<String> {
+    alter_runs(
+        backend,
+        prefix,
+        &["SUBMITTED_AT BIGINT NULL", "RUNNING_AT BIGINT NULL"],
+        &[],
+    )
+}
+
 /// Statements adding `columns` and `indexes` (name without prefix, columns)
 /// to the run history, each backend's way: MySQL in one `ALTER TABLE`.
 fn alter_runs(

@@ -237,6 +237,8 @@ pub(crate) fn bind_run<'f>(q: Query<'f>, sched: &'f str, run: &'f RunRecord) -> 
         .bind::<Nullable<Text>, _>(run.parameters.as_ref().map(|p| p.to_stored()))
         .bind::<Nullable<Text>, _>(run.backfill.as_ref().map(|b| b.id.as_str()))
         .bind::<Nullable<BigInt>, _>(run.backfill.as_ref().map(|b| i64::from(b.max_parallel)))
+        .bind::<Nullable<BigInt>, _>(run.submitted_at.map(millis))
+        .bind::<Nullable<BigInt>, _>(run.running_at.map(millis))
 }
 
 /// The lock row Quartz takes (`SELECT … FOR UPDATE`) before it changes
@@ -308,6 +310,8 @@ pub(crate) const RUN_COLUMNS: &[&str] = &[
     "PARAMETERS",
     "BACKFILL_ID",
     "BACKFILL_MAX_PARALLEL",
+    "SUBMITTED_AT",
+    "RUNNING_AT",
 ];
 
 const OPERATION_COLUMNS: &[&str] = &[
@@ -567,6 +571,10 @@ pub(crate) struct RunRow {
     pub backfill_id: Option<String>,
     #[diesel(sql_type = Nullable<BigInt>, column_name = "BACKFILL_MAX_PARALLEL")]
     pub backfill_max_parallel: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>, column_name = "SUBMITTED_AT")]
+    pub submitted_at: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>, column_name = "RUNNING_AT")]
+    pub running_at: Option<i64>,
 }
 
 #[derive(Debug, QueryableByName)]

@@ -173,7 +173,10 @@ impl LocalApps {
         };
         let ended = app.ended.borrow().clone();
         match ended {
-            None => ApplicationState::Running { tracking_url: None },
+            None => ApplicationState::Running {
+                tracking_url: None,
+                started: true,
+            },
             Some((outcome, _)) => final_state(&outcome, app.kill_requested.load(Ordering::SeqCst)),
         }
     }

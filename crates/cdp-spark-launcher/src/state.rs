@@ -18,7 +18,8 @@ use cdp_spark_domain::ports::ApplicationState;
 /// - FINISHED + SUCCEEDED → succeeded; FINISHED + FAILED → failed;
 /// - `finalStatus` UNDEFINED → still running (the master has not
 ///   unregistered yet);
-/// - NEW, NEW_SAVING, SUBMITTED, ACCEPTED, RUNNING → running;
+/// - NEW, NEW_SAVING, SUBMITTED, ACCEPTED, RUNNING → running (started
+///   from RUNNING on: before, it waits in its queue);
 /// - FINISHED + ENDED (no single outcome) → failed, saying so;
 /// - anything else (a state this code does not know) → unknown, with the
 ///   raw values.
@@ -63,8 +64,13 @@ pub fn map_yarn_state(
             _ => text,
         }
     };
+    // Started once YARN runs its ApplicationMaster (the driver, in
+    // cluster mode); before (NEW…ACCEPTED), it waits in its queue.
+    const QUEUED: [&str; 4] = ["NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED"];
+    let started = !QUEUED.contains(&state.as_str());
     let running = || ApplicationState::Running {
         tracking_url: tracking_url.filter(|u| !u.is_empty()).map(str::to_string),
+        started,
     };
     match (state.as_str(), final_status.as_str()) {
         ("FAILED", _) => ApplicationState::Failed {
@@ -132,7 +138,7 @@ pub fn spark_failure_reason(diagnostics: &str) -> Option<String> {
 }
 
 /// Spark standalone `driverState` → [`ApplicationState`]. SUBMITTED,
-/// RUNNING and RELAUNCHING are running; FINISHED (the driver exited 0)
+/// RUNNING and RELAUNCHING are running (started: not SUBMITTED); FINISHED (the driver exited 0)
 /// succeeded; FAILED (non-zero exit) and ERROR (could not be launched)
 /// failed; KILLED killed; UNKNOWN or anything else unknown.
 pub fn map_standalone_driver_state(
@@ -145,7 +151,14 @@ pub fn map_standalone_driver_state(
         None => text,
     };
     match driver_state.trim().to_ascii_uppercase().as_str() {
-        "SUBMITTED" | "RUNNING" | "RELAUNCHING" => ApplicationState::Running { tracking_url: None },
+        "SUBMITTED" => ApplicationState::Running {
+            tracking_url: None,
+            started: false,
+        },
+        "RUNNING" | "RELAUNCHING" => ApplicationState::Running {
+            tracking_url: None,
+            started: true,
+        },
         "FINISHED" => ApplicationState::Succeeded,
         "FAILED" => ApplicationState::Failed {
             diagnostics: with_message(format!(
@@ -234,6 +247,39 @@ mod tests {
     }
 
     #[test]
+    fn only_a_running_application_is_started() {
+        let started = |s: ApplicationState| match s {
+            ApplicationState::Running { started, .. } => started,
+            other => panic!("not running: {other:?}"),
+        };
+        for (state, final_status, want) in [
+            ("NEW", "UNDEFINED", false),
+            ("SUBMITTED", "UNDEFINED", false),
+            ("ACCEPTED", "UNDEFINED", false),
+            ("RUNNING", "UNDEFINED", true),
+            ("RUNNING", "SUCCEEDED", true),
+            ("FINISHED", "UNDEFINED", true),
+        ] {
+            assert_eq!(
+                started(map_yarn_state(state, final_status, "", None)),
+                want,
+                "{state} {final_status}"
+            );
+        }
+        for (state, want) in [
+            ("SUBMITTED", false),
+            ("RUNNING", true),
+            ("RELAUNCHING", true),
+        ] {
+            assert_eq!(
+                started(map_standalone_driver_state("driver-1", state, None)),
+                want,
+                "{state}"
+            );
+        }
+    }
+
+    #[test]
     fn running_carries_the_tracking_url_and_failures_point_to_it() {
         assert_eq!(
             map_yarn_state(
@@ -243,7 +289,8 @@ mod tests {
                 Some("http://rm:8088/proxy/application_1_0001/")
             ),
             ApplicationState::Running {
-                tracking_url: Some("http://rm:8088/proxy/application_1_0001/".into())
+                tracking_url: Some("http://rm:8088/proxy/application_1_0001/".into()),
+                started: true,
             }
         );
         match map_yarn_state("FINISHED", "FAILED", " ", Some("http://rm/x")) {

@@ -74,7 +74,7 @@ async fn a_succeeding_application_ends_succeeded_and_reports_what_the_rm_reports
     assert_eq!(printed, field(app, "trackingUrl"));
     assert!(printed.ends_with(&format!("/proxy/{id}/")), "{printed}");
     match launcher.status(&handle).await.expect("status") {
-        ApplicationState::Running { tracking_url } => {
+        ApplicationState::Running { tracking_url, .. } => {
             assert_eq!(tracking_url.as_deref(), Some(printed.as_str()))
         }
         // It may have finished in between: the next check covers it.

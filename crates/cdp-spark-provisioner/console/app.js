@@ -640,17 +640,50 @@
     return links.filter(([, u]) => u);
   }
 
-  function runDetails(run) {
+  // The milliseconds from `from` to `to` (instants), null unless both
+  // are known and in order.
+  function between(from, to) {
+    const a = Date.parse(from), b = Date.parse(to);
+    return isNaN(a) || isNaN(b) || b < a ? null : b - a;
+  }
+
+  // A run's timeline: fired, submitted, running, ended, each with its
+  // time (or why there is none) and the time since the step before
+  // (queue wait, start-up, run time), in words as well as marks.
+  function timeline(run) {
+    const final = isFinal(run.state);
+    const now = new Date().toISOString();
+    const missing = (yet, never) => (final ? never : yet);
     const steps = [
-      ['Scheduled', run.scheduledFireTime],
-      ['Nominal time', run.nominalTime],
-      ['Fired', run.actualFireTime],
-      ['Recorded', run.createdAt],
-      ['Submitted', run.submittedAt || (run.applicationId ? run.startedAt : undefined)],
-      ['Running', run.startedAt || run.runningAt],
-      ['Last update', run.updatedAt],
-      ['Ended', run.endedAt],
-    ].filter(([, t]) => t);
+      { step: 'fired', label: 'Fired', at: run.actualFireTime },
+      {
+        step: 'submitted', label: 'Submitted', at: run.submittedAt, gap: 'queue wait', from: run.actualFireTime,
+        none: missing('not yet', run.applicationId ? 'not recorded' : 'never submitted'),
+      },
+      {
+        step: 'running', label: 'Running', at: run.runningAt, gap: 'start-up', from: run.submittedAt,
+        none: missing(run.submittedAt ? 'not seen running yet' : 'not yet', run.submittedAt ? 'not seen running (it ended between two checks)' : 'never ran'),
+      },
+      {
+        step: 'ended', label: 'Ended', at: run.endedAt, gap: 'run time', from: run.runningAt,
+        none: missing('not yet', 'not recorded'),
+      },
+    ];
+    const next = steps.findIndex((s) => !s.at);
+    return el('ol', { className: 'timeline', id: 'timeline' }, steps.map((s, i) => {
+      const done = !!s.at;
+      // The step under way: its time so far.
+      const ongoing = !final && i === next && !!s.from;
+      const ms = between(s.from, done ? s.at : ongoing ? now : null);
+      const since = s.gap && ms !== null ? ' (' + s.gap + (done ? ' ' : ' so far ') + duration(ms) + ')' : '';
+      return el('li', { className: 'step ' + (done ? 'done' : 'pending'), 'data-step': s.step },
+        el('span', { className: 'mark', 'aria-hidden': 'true', text: done ? '●' : '○' }),
+        el('strong', { text: s.label + ': ' }), done ? time(s.at) : el('span', { className: 'muted', text: s.none }),
+        since ? el('span', { className: 'gap', text: since }) : null);
+    }));
+  }
+
+  function runDetails(run) {
     const links = runLinks(run);
     const params = ['args', 'conf', 'parameters'].filter((k) => run[k] !== undefined && run[k] !== null);
     return el('div', {},
@@ -658,7 +691,12 @@
         ' · duration ' + duration(runDuration(run))),
       run.error ? el('p', { className: 'error', text: run.error }) : null,
       el('section', { 'aria-labelledby': 'h-timeline' }, el('h2', { id: 'h-timeline', text: 'Timeline' }),
-        el('ol', { className: 'timeline' }, steps.map(([k, t]) => el('li', {}, el('strong', { text: k + ': ' }), time(t))))),
+        timeline(run),
+        dl([
+          ['Scheduled', run.scheduledFireTime ? time(run.scheduledFireTime) : null],
+          ['Nominal time', run.nominalTime ? time(run.nominalTime) : null],
+          ['Last update', run.updatedAt ? time(run.updatedAt) : null],
+        ])),
       el('section', { 'aria-labelledby': 'h-app' }, el('h2', { id: 'h-app', text: 'Application' }),
         dl([
           ['Application id', run.applicationId || 'not submitted (yet)'],

@@ -1,7 +1,8 @@
 //! The follower: polls the state of the runs this instance follows and
-//! stores their ends; kills the applications of runs past their job's
-//! `maxDuration` (they end `TIMED_OUT`) and, with `kill_on_unprovision`,
-//! of runs whose job was unprovisioned. What a state means for the run,
+//! stores their ends, and the time it first sees each one running; kills
+//! the applications of runs past their job's `maxDuration` (they end
+//! `TIMED_OUT`) and, with `kill_on_unprovision`, of runs whose job was
+//! unprovisioned. What a state means for the run,
 //! and whether a run is past its deadline, is decided by
 //! `cdp_spark_domain::scheduling::outcome` and `::timeout`.
 
@@ -174,10 +175,11 @@ async fn follow_page(engine: &Arc<Engine>, state: &mut FollowState, runs: Vec<Ru
     let cap = engine.config.max_concurrent_polls;
     let mut polls = JoinSet::new();
     let mut done = Vec::new();
+    let mut seen_running = Vec::new();
     for run in runs {
         while polls.len() >= cap {
             match polls.join_next().await {
-                Some(r) => absorb(r, &mut done, &mut state.killed),
+                Some(r) => absorb(r, &mut done, &mut seen_running, &mut state.killed),
                 None => break,
             }
         }
@@ -186,7 +188,17 @@ async fn follow_page(engine: &Arc<Engine>, state: &mut FollowState, runs: Vec<Ru
         polls.spawn(async move { follow_run(&e, run, job).await });
     }
     while let Some(r) = polls.join_next().await {
-        absorb(r, &mut done, &mut state.killed);
+        absorb(r, &mut done, &mut seen_running, &mut state.killed);
+    }
+    if !seen_running.is_empty() {
+        // Once per run; a failed write is tried again next round (the run
+        // read back has no running time yet, so that round's is kept).
+        match engine.store.update_runs(&seen_running).await {
+            Ok(()) => engine.stored_runs(),
+            Err(e) => {
+                warn!(instance = %engine.config.instance_id, error = %e, runs = seen_running.len(), "storing when runs were first seen running failed; trying again next round")
+            }
+        }
     }
     if !done.is_empty() {
         finish(engine, done).await;
@@ -195,11 +207,16 @@ async fn follow_page(engine: &Arc<Engine>, state: &mut FollowState, runs: Vec<Ru
 
 /// One run of a follow round: its state asked, and what the domain makes
 /// of it done (kill the application of an unprovisioned job, or of a run
-/// past its job's `maxDuration`).
-async fn follow_run(engine: &Engine, run: RunRecord, job: JobPresence) -> Followed {
+/// past its job's `maxDuration`); with the run to store when this round is
+/// the first to see its application running and it goes on.
+async fn follow_run(
+    engine: &Engine,
+    run: RunRecord,
+    job: JobPresence,
+) -> (Followed, Option<RunRecord>) {
     let _permit = engine.submits.acquire().await;
     let Some(handle) = engine.handle_of(&run) else {
-        return Followed::Going;
+        return (Followed::Going, None);
     };
     let state = match engine.launcher.status(&handle).await {
         Ok(state) => Some(state),
@@ -209,10 +226,16 @@ async fn follow_run(engine: &Engine, run: RunRecord, job: JobPresence) -> Follow
         }
     };
     let now = engine.clock.now();
-    match outcome::follow_outcome(&run, state.as_ref(), job, now) {
+    // Running for the first time: what follows (a kill, its end) carries
+    // the running time.
+    let first = outcome::first_seen_running(&run, state.as_ref(), now);
+    let run = first.clone().unwrap_or(run);
+    let followed = match outcome::follow_outcome(&run, state.as_ref(), job, now) {
         Outcome::Kill => kill(engine, run, &handle, job).await,
         other => followed(run, other, job, now),
-    }
+    };
+    let first = first.filter(|_| !matches!(followed, Followed::Ended(_)));
+    (followed, first)
 }
 
 /// What the follower keeps of an outcome (`job`: what it knew of the
@@ -268,17 +291,25 @@ async fn kill(
 
 /// Takes in what one poll task found.
 fn absorb(
-    r: Result<Followed, tokio::task::JoinError>,
+    r: Result<(Followed, Option<RunRecord>), tokio::task::JoinError>,
     done: &mut Vec<RunRecord>,
+    seen_running: &mut Vec<RunRecord>,
     killed: &mut HashMap<String, Killed>,
 ) {
-    match r {
-        Ok(Followed::Ended(run)) => done.push(*run),
-        Ok(Followed::Killing { run_id, killed: k }) => {
+    let (followed, first) = match r {
+        Ok(r) => r,
+        Err(e) => {
+            warn!(error = %e, "a status poll task failed");
+            return;
+        }
+    };
+    seen_running.extend(first);
+    match followed {
+        Followed::Ended(run) => done.push(*run),
+        Followed::Killing { run_id, killed: k } => {
             killed.insert(run_id, k);
         }
-        Ok(Followed::Going) => {}
-        Err(e) => warn!(error = %e, "a status poll task failed"),
+        Followed::Going => {}
     }
 }
 

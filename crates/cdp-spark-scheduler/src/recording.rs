@@ -1,10 +1,11 @@
 //! A launcher that only records what it is asked to launch: for the
 //! clustering tests and the benchmark (fires counted, lateness measured,
-//! no Spark involved). Its applications succeed at once, or never end
+//! no Spark involved). Its applications succeed at once, after a few
+//! polls ([`RecordingLauncher::running_for`]), or never end
 //! ([`RecordingLauncher::never_finishing`]); kills can be recorded too
 //! ([`RecordingLauncher::recording_kills`]).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -52,6 +53,10 @@ pub struct RecordingLauncher {
     killed: Mutex<HashSet<String>>,
     /// Whether submit returns after recording, or hangs there.
     submits_return: bool,
+    /// Status polls each application answers running before it finishes.
+    running_polls: u32,
+    /// Status polls answered so far, by application id.
+    polls: Mutex<HashMap<String, u32>>,
 }
 
 impl RecordingLauncher {
@@ -66,7 +71,16 @@ impl RecordingLauncher {
             kills_take_effect: true,
             killed: Mutex::new(HashSet::new()),
             submits_return: true,
+            running_polls: 0,
+            polls: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Each application answers its first `polls` status polls running,
+    /// then succeeds (without this, it succeeds at the first poll).
+    pub fn running_for(mut self, polls: u32) -> Self {
+        self.running_polls = polls;
+        self
     }
 
     /// Submit records the fire, then never returns: a spark-submit that
@@ -151,10 +165,25 @@ impl SparkLauncherPort for RecordingLauncher {
                 ),
             });
         }
-        Ok(if self.finishes {
+        // Counted only when asked for (the bench polls many applications).
+        let polled = if self.running_polls == 0 {
+            1
+        } else {
+            let mut polls = self
+                .polls
+                .lock()
+                .map_err(|_| LaunchError::Other("the poll counts are poisoned".into()))?;
+            let n = polls.entry(handle.application_id.clone()).or_insert(0);
+            *n = n.saturating_add(1);
+            *n
+        };
+        Ok(if self.finishes && polled > self.running_polls {
             ApplicationState::Succeeded
         } else {
-            ApplicationState::Running { tracking_url: None }
+            ApplicationState::Running {
+                tracking_url: None,
+                started: true,
+            }
         })
     }
 

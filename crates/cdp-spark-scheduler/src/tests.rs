@@ -47,6 +47,8 @@ fn run(id: &str, job: &str, app: Option<&str>) -> RunRecord {
         created_at: t0(),
         updated_at: t0(),
         ended_at: None,
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,
@@ -334,7 +336,10 @@ fn start_with(
 }
 
 fn running() -> Result<ApplicationState, LaunchError> {
-    Ok(ApplicationState::Running { tracking_url: None })
+    Ok(ApplicationState::Running {
+        tracking_url: None,
+        started: true,
+    })
 }
 
 fn unreachable() -> Result<ApplicationState, LaunchError> {
@@ -681,14 +686,27 @@ async fn waiting_for_runs_returns_when_the_engine_stores_them_or_at_the_limit() 
     let started = Instant::now();
     let engine = start(config(false), &store, &["j"], &launcher);
     let waker = engine.waker();
-    // Nothing stored in the first follow round: the limit ends the wait.
+    // Nothing stored before the first follow round: the limit ends the wait.
     waker.runs_changed(FOLLOW / 2).await;
     assert_eq!(Instant::now() - started, FOLLOW / 2);
     assert!(store.finished().is_empty());
-    // The run ends on the second round: the wait returns then, not at its
-    // limit.
+    // The first round sees the application running and stores when: the
+    // wait returns then, not at its limit.
+    waker.runs_changed(FOLLOW * 10).await;
+    assert_eq!(Instant::now() - started, FOLLOW);
+    let updated = store.updated.lock().unwrap().clone();
+    assert_eq!(updated.len(), 1);
+    let now = t0() + chrono::Duration::hours(1);
+    assert_eq!(updated[0].running_at, Some(now), "the clock's now");
+    assert!(store.finished().is_empty());
+    // The run ends on the second round.
     waker.runs_changed(FOLLOW * 10).await;
     assert_eq!(Instant::now() - started, FOLLOW * 2);
     assert_eq!(store.finished().len(), 1);
+    assert_eq!(
+        store.finished()[0].running_at,
+        Some(now),
+        "the end keeps the running time"
+    );
     engine.stop().await;
 }

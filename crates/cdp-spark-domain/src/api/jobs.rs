@@ -240,6 +240,17 @@ pub struct RunView {
     pub updated_at: DateTime<Utc>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ended_at: Option<DateTime<Utc>>,
+    /// When spark-submit handed the application to its cluster manager
+    /// (its application id became known); `null` before, and for runs
+    /// recorded before this was kept.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// The first time the scheduler saw the application running, not only
+    /// accepted (YARN: `RUNNING`, not `ACCEPTED` in its queue); `null` when
+    /// it was never seen running (not yet, or it ended between two follow
+    /// rounds).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub running_at: Option<DateTime<Utc>>,
     pub error: Option<String>,
     /// The `args`/`conf` this run uses instead of its job's (secrets
     /// redacted); absent: the job's.
@@ -284,6 +295,8 @@ impl From<RunRecord> for RunView {
             created_at: r.created_at,
             updated_at: r.updated_at,
             ended_at: r.ended_at,
+            submitted_at: r.submitted_at,
+            running_at: r.running_at,
             error: r.error,
             parameters: r.parameters,
             backfill_id: r.backfill.map(|b| b.id),
@@ -319,6 +332,8 @@ mod tests {
             created_at: t(0),
             updated_at: t(2),
             ended_at: Some(t(3)),
+            submitted_at: Some(t(1)),
+            running_at: Some(t(2)),
             error: error.map(str::to_string),
             parameters: None,
             backfill: None,
@@ -382,6 +397,11 @@ mod tests {
             let served = text(&RunView::from(r));
             assert!(
                 served.contains(r#""scheduledFireTime":"2026-01-01T00:00:00Z","nominalTime":"2026-01-01T00:00:00Z","#),
+                "{served}"
+            );
+            // The timeline's instants, camelCase, after the end.
+            assert!(
+                served.contains(r#""endedAt":"2026-01-01T00:00:03Z","submittedAt":"2026-01-01T00:00:01Z","runningAt":"2026-01-01T00:00:02Z","#),
                 "{served}"
             );
         }

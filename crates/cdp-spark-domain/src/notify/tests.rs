@@ -169,6 +169,8 @@ fn payload_carries_the_run_and_redacts_the_error() {
         created_at: t,
         updated_at: t,
         ended_at: Some(t + chrono::Duration::seconds(5)),
+        submitted_at: None,
+        running_at: None,
         error: Some(format!("boom password=hunter2 {}", "x".repeat(5000))),
         parameters: None,
         backfill: None,

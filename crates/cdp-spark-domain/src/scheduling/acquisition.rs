@@ -250,6 +250,8 @@ pub fn plan_acquisition_with_origins(
             created_at: now,
             updated_at: now,
             ended_at: None,
+            submitted_at: None,
+            running_at: None,
             error: None,
             parameters: None,
             backfill: None,

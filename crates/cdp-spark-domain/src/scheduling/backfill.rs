@@ -181,6 +181,8 @@ pub fn queued_run(
         created_at: now,
         updated_at: now,
         ended_at: None,
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: parameters.filter(|p| !p.is_empty()),
         backfill,

@@ -51,6 +51,8 @@ fn run(id: &str, trigger: &str, time: DateTime<Utc>, state: RunState) -> RunReco
         created_at: time,
         updated_at: time,
         ended_at: None,
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,

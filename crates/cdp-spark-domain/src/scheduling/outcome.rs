@@ -304,15 +304,35 @@ pub fn killed_unconfirmed(run: &RunRecord, rounds: u32, now: DateTime<Utc>) -> R
     run
 }
 
-/// A run whose spark-submit answered `handle`: `RUNNING` with its
-/// application id, updated at `now`.
+/// A run whose spark-submit answered `handle` (or whose application was
+/// found by its run id): `RUNNING` with its application id, updated at
+/// `now`, submitted at `now` unless it already had a submit time.
 pub fn submitted(run: &RunRecord, handle: ApplicationHandle, now: DateTime<Utc>) -> RunRecord {
     let mut run = run.clone();
     run.application_id = Some(handle.application_id);
     run.tracking_url = handle.tracking_url;
     run.state = RunState::Running;
     run.updated_at = now;
+    run.submitted_at = run.submitted_at.or(Some(now));
     run
+}
+
+/// The run to store when a follow round first sees its application
+/// running (`state`, started: not only accepted) at `now`: running since
+/// `now`. `None` when the application is not running, or the run already
+/// has its running time (the first one is kept).
+pub fn first_seen_running(
+    run: &RunRecord,
+    state: Option<&ApplicationState>,
+    now: DateTime<Utc>,
+) -> Option<RunRecord> {
+    let started = matches!(state, Some(ApplicationState::Running { started: true, .. }));
+    if run.running_at.is_some() || !started {
+        return None;
+    }
+    let mut run = run.clone();
+    run.running_at = Some(now);
+    Some(run)
 }
 
 /// A run whose spark-submit failed with `error`: `FAILED` at `now`.

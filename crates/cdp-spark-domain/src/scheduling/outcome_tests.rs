@@ -33,6 +33,8 @@ fn running(app: Option<&str>) -> RunRecord {
         created_at: at(1, 0, 0),
         updated_at: at(1, 0, 2),
         ended_at: None,
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,
@@ -40,11 +42,15 @@ fn running(app: Option<&str>) -> RunRecord {
 }
 
 fn app_running() -> ApplicationState {
-    ApplicationState::Running { tracking_url: None }
+    ApplicationState::Running {
+        tracking_url: None,
+        started: true,
+    }
 }
 fn app_running_at(url: &str) -> ApplicationState {
     ApplicationState::Running {
         tracking_url: Some(url.into()),
+        started: true,
     }
 }
 fn failed(d: &str) -> ApplicationState {
@@ -572,4 +578,79 @@ fn after_a_timeout_kill() {
         got,
         &ended_as(RunState::Killed, "KILLED", Some(UNPROVISIONED)),
     );
+}
+
+#[test]
+fn a_run_keeps_its_timeline_in_order() {
+    // Fired at 01:00:01 (the fixture), submitted 10 s later, first seen
+    // running 20 s later, ended at 02:00:00.
+    let submitted_at = at(1, 0, 11);
+    let running_at = at(1, 0, 31);
+    let run = submitted(&submitting(), handle(APP, None), submitted_at);
+    assert_eq!(run.submitted_at, Some(submitted_at));
+    assert_eq!(run.running_at, None, "submitted is not running yet");
+    // Only a running application sets the running time (accepted, still
+    // queued, does not).
+    for state in [
+        None,
+        Some(ApplicationState::Running {
+            tracking_url: None,
+            started: false,
+        }),
+        Some(ApplicationState::Succeeded),
+        Some(failed("boom")),
+        Some(killed("k")),
+        Some(unknown("gone")),
+    ] {
+        assert_eq!(
+            first_seen_running(&run, state.as_ref(), running_at),
+            None,
+            "{state:?}"
+        );
+    }
+    let seen =
+        first_seen_running(&run, Some(&app_running()), running_at).expect("first seen running");
+    assert_eq!(seen.running_at, Some(running_at));
+    assert_eq!(seen.submitted_at, Some(submitted_at));
+    assert_eq!(seen.state, RunState::Running);
+    // Seen running again later: the first time is kept, nothing to store.
+    assert_eq!(
+        first_seen_running(&seen, Some(&app_running_at("http://t")), now()),
+        None
+    );
+    // The end keeps both, and the four instants are in order.
+    let Outcome::Ended(ended) = follow_outcome(
+        &seen,
+        Some(&ApplicationState::Succeeded),
+        JobPresence::Provisioned,
+        now(),
+    ) else {
+        panic!("a succeeded application ends the run");
+    };
+    assert_eq!(
+        (ended.submitted_at, ended.running_at, ended.ended_at),
+        (Some(submitted_at), Some(running_at), Some(now()))
+    );
+    let times = [
+        Some(ended.actual_fire_time),
+        ended.submitted_at,
+        ended.running_at,
+        ended.ended_at,
+    ];
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+}
+
+#[test]
+fn a_reattached_run_keeps_its_submit_time() {
+    // Submitted before (a re-attach by lookup of a run that had one) keeps
+    // it; one cut short before its id was known is submitted when found.
+    let mut before = submitting();
+    before.submitted_at = Some(at(1, 0, 5));
+    let found = lookup_outcome(&before, Lookup::Found(handle(APP, None)), now()).expect("found");
+    assert_eq!(found.submitted_at, Some(at(1, 0, 5)));
+    let found =
+        lookup_outcome(&submitting(), Lookup::Found(handle(APP, None)), now()).expect("found");
+    assert_eq!(found.submitted_at, Some(now()));
+    let lost = lookup_outcome(&submitting(), Lookup::NotFound, now()).expect("lost");
+    assert_eq!((lost.submitted_at, lost.running_at), (None, None));
 }

@@ -65,6 +65,8 @@ fn run(id: &str, state: RunState, app: bool) -> RunRecord {
         created_at: at(9, 0, 0),
         updated_at: at(9, 0, 0),
         ended_at: state.is_final().then(|| at(9, 30, 0)),
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,

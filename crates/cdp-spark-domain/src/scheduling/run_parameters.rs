@@ -277,6 +277,8 @@ mod tests {
             created_at: t,
             updated_at: t,
             ended_at: None,
+            submitted_at: None,
+            running_at: None,
             error: None,
             parameters: None,
             backfill: None,

@@ -25,6 +25,8 @@ fn run(id: &str, app: Option<&str>) -> RunRecord {
         created_at: at(1, 0, 0),
         updated_at: at(1, 0, 0),
         ended_at: None,
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,

@@ -98,6 +98,8 @@ mod tests {
             created_at: at(0, 0),
             updated_at: at(0, 10),
             ended_at: None,
+            submitted_at: None,
+            running_at: None,
             error: None,
             parameters: None,
             backfill: None,
@@ -150,7 +152,7 @@ mod tests {
         #[rustfmt::skip]
         let cases: Vec<(Option<ApplicationState>, RunState, Option<&str>, String)> = vec![
             (None, RunState::TimedOut, None, reason.to_string()),
-            (Some(ApplicationState::Running { tracking_url: None }), RunState::TimedOut, None, reason.to_string()),
+            (Some(ApplicationState::Running { tracking_url: None, started: true }), RunState::TimedOut, None, reason.to_string()),
             (Some(killed), RunState::TimedOut, Some("KILLED"), format!("{reason}; the cluster manager reports: Application killed by user.")),
             (Some(failed), RunState::TimedOut, Some("FAILED"), reason.to_string()),
             (Some(ApplicationState::Unknown { detail: "gone".into() }), RunState::TimedOut, Some("UNKNOWN"), format!("{reason}; the cluster manager reports: the cluster manager no longer knows application application_1_0001: gone")),

@@ -48,6 +48,8 @@ fn run(id: &str, trigger: TriggerKey, state: RunState) -> RunRecord {
         created_at: now(),
         updated_at: now(),
         ended_at: None,
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,

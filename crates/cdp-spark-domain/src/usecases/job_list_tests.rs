@@ -76,6 +76,8 @@ fn run(name: &str, id: &str, minutes_ago: i64, state: RunState, took: Option<i64
         created_at: at,
         updated_at: at,
         ended_at: took.map(|s| at + Duration::seconds(s)),
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,

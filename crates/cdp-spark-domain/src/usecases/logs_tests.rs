@@ -39,6 +39,8 @@ fn run(state: RunState, app: Option<&str>) -> RunRecord {
         created_at: now(),
         updated_at: now(),
         ended_at: None,
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,

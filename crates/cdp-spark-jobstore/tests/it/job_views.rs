@@ -36,6 +36,8 @@ fn run(id: &str, job: &JobKey, minute: i64, state: RunState) -> RunRecord {
         created_at: time,
         updated_at: time,
         ended_at: Some(time + Duration::seconds(30)),
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,

@@ -4,7 +4,8 @@
 
 use crate::common;
 
-use cdp_spark_domain::ports::{JobStorePort, StoreError};
+use cdp_spark_domain::model::{RunRecord, RunState, TriggerKey};
+use cdp_spark_domain::ports::{JobStorePort, SchedulerStorePort, StoreError};
 use cdp_spark_jobstore::{
     migrate, DieselJobStore, StoreConfig, DEFAULT_SQLITE_FILE, MIGRATIONS, SCHEMA_VERSION,
 };
@@ -16,6 +17,7 @@ on_both_backends!(
     rerunning_migrations_is_a_no_op,
     concurrent_migrations_apply_each_version_once,
     a_newer_schema_is_refused,
+    runs_written_before_the_timeline_read_without_it,
 );
 
 /// Every migration's version, in order.
@@ -78,6 +80,78 @@ async fn concurrent_migrations_apply_each_version_once(db: Db) {
         )),
         MIGRATIONS.len() as i64
     );
+}
+
+/// Migration 8 (`run-timeline`) on a schema at version 7 holding a run:
+/// the run reads back with no submit or running time, then keeps both.
+async fn runs_written_before_the_timeline_read_without_it(db: Db) {
+    let t = TestStore::open(db).await;
+    let p = &t.config.table_prefix;
+    let fired = at(2030, 1, 1, 2, 0, 0);
+    let old = RunRecord {
+        run_id: "old-run".into(),
+        job_key: sample_job("dp", "j").key,
+        trigger_key: TriggerKey::new("dp", "jTrigger"),
+        scheduled_fire_time: fired,
+        actual_fire_time: fired,
+        application_id: Some("application_1700000000000_0001".into()),
+        tracking_url: None,
+        state: RunState::Succeeded,
+        final_status: Some("SUCCEEDED".into()),
+        created_at: fired,
+        updated_at: at(2030, 1, 1, 2, 5, 0),
+        ended_at: Some(at(2030, 1, 1, 2, 5, 0)),
+        submitted_at: Some(at(2030, 1, 1, 2, 0, 10)),
+        running_at: Some(at(2030, 1, 1, 2, 0, 40)),
+        error: None,
+        parameters: None,
+        backfill: None,
+    };
+    t.store
+        .update_runs(std::slice::from_ref(&old))
+        .await
+        .expect("save");
+    // Back to version 7: the columns gone, the migration not applied.
+    for column in ["SUBMITTED_AT", "RUNNING_AT"] {
+        t.execute(&format!("ALTER TABLE {p}CDP_RUNS DROP COLUMN {column}"));
+    }
+    t.execute(&format!(
+        "DELETE FROM {p}CDP_SCHEMA_MIGRATIONS WHERE VERSION = 8"
+    ));
+    let report = migrate(&t.config).await.expect("migrate to 8");
+    assert_eq!(
+        report.applied.iter().map(|m| m.version).collect::<Vec<_>>(),
+        [8],
+        "{report}"
+    );
+    let back = t
+        .store
+        .get_run("old-run")
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!((back.submitted_at, back.running_at), (None, None));
+    assert_eq!(
+        RunRecord {
+            submitted_at: old.submitted_at,
+            running_at: old.running_at,
+            ..back
+        },
+        old,
+        "the rest of the run is untouched"
+    );
+    // Written again, the timeline is kept.
+    t.store
+        .update_runs(std::slice::from_ref(&old))
+        .await
+        .expect("save again");
+    let back = t
+        .store
+        .get_run("old-run")
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(back, old);
 }
 
 async fn a_newer_schema_is_refused(db: Db) {

@@ -118,6 +118,8 @@ fn run(id: &str, job: &JobKey, minute: u32) -> RunRecord {
         created_at: time,
         updated_at: time,
         ended_at: None,
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,

@@ -30,6 +30,8 @@ fn run(id: &str, job: &JobKey, state: RunState) -> RunRecord {
         created_at: fired,
         updated_at: fired,
         ended_at: None,
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,

@@ -272,6 +272,8 @@ fn run(id: &str, job: &JobKey, fired: chrono::DateTime<chrono::Utc>, state: RunS
         created_at: fired,
         updated_at: fired,
         ended_at: None,
+        submitted_at: None,
+        running_at: None,
         error: None,
         parameters: None,
         backfill: None,

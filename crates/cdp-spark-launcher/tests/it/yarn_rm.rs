@@ -63,11 +63,19 @@ async fn each_documented_application_maps_to_its_state() {
     assert_eq!(
         c.status(APP_OK).await.expect("status"),
         ApplicationState::Running {
-            tracking_url: Some(format!("http://rm2.example.com:8088/proxy/{APP_OK}/"))
+            tracking_url: Some(format!("http://rm2.example.com:8088/proxy/{APP_OK}/")),
+            started: true,
         }
     );
     rm.set(APP_OK, "app-accepted.json");
     assert_running(c.status(APP_OK).await);
+    assert!(
+        matches!(
+            c.status(APP_OK).await,
+            Ok(ApplicationState::Running { started: false, .. })
+        ),
+        "ACCEPTED is not started yet"
+    );
     rm.set(APP_OK, "app-finished-succeeded.json");
     assert_eq!(
         c.status(APP_OK).await.expect("status"),
@@ -252,7 +260,8 @@ async fn answers_recorded_from_a_real_hadoop_3_1_1_rm_map_to_their_states() {
     assert_eq!(
         c.status(RUNNING).await.expect("status"),
         ApplicationState::Running {
-            tracking_url: Some(format!("http://localhost:36397/proxy/{RUNNING}/"))
+            tracking_url: Some(format!("http://localhost:36397/proxy/{RUNNING}/")),
+            started: true,
         }
     );
     assert_eq!(
@@ -295,7 +304,10 @@ async fn answers_recorded_from_a_real_hadoop_3_1_1_rm_map_to_their_states() {
     );
     assert_eq!(
         found[0].application_state(),
-        ApplicationState::Running { tracking_url: None }
+        ApplicationState::Running {
+            tracking_url: None,
+            started: false
+        }
     );
 
     assert_eq!(

@@ -160,6 +160,10 @@ fn run_rows(runs: &[Value]) -> Vec<Vec<String>> {
                 } else {
                     &r["scheduledFireTime"]
                 }),
+                // Fired to submitted, submitted to first seen running
+                // ("-" when not known), fired to the end (or now).
+                duration(&r["actualFireTime"], &r["submittedAt"]),
+                duration(&r["submittedAt"], &r["runningAt"]),
                 duration(&r["actualFireTime"], &end),
                 cell(&r["applicationId"]),
             ]
@@ -167,11 +171,13 @@ fn run_rows(runs: &[Value]) -> Vec<Vec<String>> {
         .collect()
 }
 
-const RUN_HEADER: [&str; 6] = [
+const RUN_HEADER: [&str; 8] = [
     "RUN",
     "JOB",
     "STATE",
     "NOMINAL TIME",
+    "QUEUE WAIT",
+    "START-UP",
     "DURATION",
     "APPLICATION",
 ];
@@ -532,6 +538,50 @@ mod tests {
         let cut_cell = format!("{}…", "z".repeat(CELL_CHARS - 1));
         assert!(lines[2].starts_with(&format!("{cut_cell}  yyy")), "{t}");
         assert_eq!(lines[2].chars().count(), CELL_CHARS + 2 + 120, "{t}");
+    }
+
+    #[test]
+    fn runs_show_their_queue_wait_start_up_and_duration() {
+        let page = json!({"runs": [
+            {"runId": "r1", "jobKey": {"group": "dp", "name": "j"}, "state": "SUCCEEDED",
+             "nominalTime": "2030-01-01T00:00:00Z", "actualFireTime": "2030-01-01T00:00:01Z",
+             "submittedAt": "2030-01-01T00:00:13Z", "runningAt": "2030-01-01T00:01:18Z",
+             "endedAt": "2030-01-01T01:02:01Z", "applicationId": "application_1_1"},
+            {"runId": "r0", "jobKey": {"group": "dp", "name": "j"}, "state": "FAILED",
+             "nominalTime": "2029-12-31T00:00:00Z", "actualFireTime": "2029-12-31T00:00:01Z",
+             "submittedAt": null, "runningAt": null,
+             "endedAt": "2029-12-31T00:00:04Z", "applicationId": null},
+        ]});
+        let text = run_page(&page);
+        let lines: Vec<Vec<&str>> = text
+            .lines()
+            .map(|l| {
+                l.split("  ")
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            lines[0],
+            [
+                "RUN",
+                "JOB",
+                "STATE",
+                "NOMINAL TIME",
+                "QUEUE WAIT",
+                "START-UP",
+                "DURATION",
+                "APPLICATION"
+            ]
+        );
+        assert_eq!(
+            lines[1][4..],
+            ["12s", "1m05s", "1h02m", "application_1_1"],
+            "{text}"
+        );
+        // A run never submitted: no queue wait nor start-up.
+        assert_eq!(lines[2][4..], ["-", "-", "3s", "-"], "{text}");
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! Spark in local mode: the jobs page lists a provisioned job, its page
 //! shows settings (a hostile description shown as text), the schedule and
 //! its next five fire times; "Run now" starts a run that is watched to
-//! SUCCEEDED on its page, with its log (or "Logs not available" where the
-//! API serves none); the job's run grid then draws it. A server with a
+//! SUCCEEDED on its page, with its timeline (fired, submitted, running,
+//! ended, in order) and its log (or "Logs not available" where the API
+//! serves none); the job's run grid then draws it. A server with a
 //! status token: the page asks for the token, then shows the jobs; "Pause
 //! all jobs" asks to confirm (naming the scope and the count), then for the
 //! trigger token, and the jobs show paused; "Resume all jobs" (after a
@@ -179,6 +180,7 @@ async fn a_job_is_listed_run_from_its_page_and_watched_to_its_end() {
     // Back on the job: the grid draws the run, the jobs list its cell.
     let (code, run) = server.get(&format!("/v1/scheduler/runs/{run_id}")).await;
     assert_eq!(code, 200, "{run}");
+    timeline_is_shown_in_order(&browser, &run).await;
     let job_url = format!("/ui/jobs/{}/{}", seg(FIXTURE_GROUP), seg(&name));
     browser.open(&server.url(&job_url)).await;
     browser
@@ -191,6 +193,59 @@ async fn a_job_is_listed_run_from_its_page_and_watched_to_its_end() {
         .await;
     browser.screenshot("05-jobs-after-run.png").await;
     browser.quit().await;
+}
+
+/// The run page's timeline: fired, submitted, running, ended in this
+/// order, each at the time the API answers (running: when the follower saw
+/// the application running, or said not seen when it ended between two
+/// checks), the times in order, the waits between them in words.
+async fn timeline_is_shown_in_order(browser: &Browser, run: &serde_json::Value) {
+    let steps = browser
+        .eval(
+            "return Array.from(document.querySelectorAll('#timeline > li')).map((li) => { \
+               const t = li.querySelector('time'); \
+               return [li.getAttribute('data-step'), t ? t.getAttribute('datetime') : null, li.textContent]; });",
+            json!([]),
+        )
+        .await;
+    let steps = steps.as_array().cloned().unwrap_or_default();
+    let names: Vec<&str> = steps.iter().filter_map(|s| s[0].as_str()).collect();
+    assert_eq!(
+        names,
+        ["fired", "submitted", "running", "ended"],
+        "{steps:?}"
+    );
+    let at = |i: usize| steps[i][1].as_str().map(str::to_string);
+    let text = |i: usize| steps[i][2].as_str().unwrap_or_default().to_string();
+    for (i, field) in ["actualFireTime", "submittedAt", "runningAt", "endedAt"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(
+            at(i).as_deref(),
+            run[field].as_str(),
+            "{field} on the page and in the API: {steps:?} {run}"
+        );
+    }
+    assert!(
+        at(0).is_some() && at(1).is_some() && at(3).is_some(),
+        "{steps:?} {run}"
+    );
+    if at(2).is_none() {
+        assert!(text(2).contains("not seen running"), "{steps:?}");
+    } else {
+        assert!(text(2).contains("start-up"), "{steps:?}");
+        assert!(text(3).contains("run time"), "{steps:?}");
+    }
+    assert!(text(1).contains("queue wait"), "{steps:?}");
+    let times: Vec<chrono::DateTime<chrono::FixedOffset>> = (0..4)
+        .filter_map(at)
+        .map(|t| chrono::DateTime::parse_from_rfc3339(&t).expect("an RFC 3339 instant"))
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "in order: {times:?}"
+    );
 }
 
 #[tokio::test]

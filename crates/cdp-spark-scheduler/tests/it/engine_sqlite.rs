@@ -153,3 +153,64 @@ async fn misfire_forbid_pause_and_one_shot() {
     );
     assert!(store.get_job(&manual.key).await.expect("job").is_some());
 }
+
+/// A run's timeline: fired, submitted, first seen running (kept, not moved
+/// by the later rounds that see it running again), ended, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_records_when_it_was_submitted_and_first_seen_running() {
+    let (_dir, store) = common::sqlite_store().await;
+    let timed = job("timed", ConcurrencyPolicy::Allow);
+    common::provision_one_shot(&store, &timed, "timed-1", Utc::now()).await;
+    // Running for three follow rounds, then succeeded.
+    let launcher = RecordingLauncher::new("solo", Arc::new(Mutex::new(Vec::new()))).running_for(3);
+    let follow = Duration::from_millis(300);
+    let config = common::config(
+        "solo",
+        follow,
+        Duration::from_millis(500),
+        Duration::from_secs(3),
+    );
+    let handle = common::start(config, &store, Arc::new(launcher));
+    // Seen running: stored while the run goes on.
+    let running = common::wait_for_runs(
+        &store,
+        Some(&timed.key),
+        Duration::from_secs(10),
+        Duration::from_millis(50),
+        "the run seen running",
+        |r| r.len() == 1 && r[0].running_at.is_some(),
+    )
+    .await;
+    assert_eq!(running[0].state, RunState::Running, "{running:?}");
+    assert_eq!(running[0].ended_at, None);
+    let runs = common::wait_for_runs(
+        &store,
+        Some(&timed.key),
+        Duration::from_secs(10),
+        Duration::from_millis(50),
+        "the run ended",
+        |r| r.len() == 1 && r[0].state.is_final(),
+    )
+    .await;
+    handle.stop().await;
+    let run = &runs[0];
+    assert_eq!(run.state, RunState::Succeeded, "{run:?}");
+    let (Some(submitted), Some(seen_running), Some(ended)) =
+        (run.submitted_at, run.running_at, run.ended_at)
+    else {
+        panic!("the timeline is recorded: {run:?}");
+    };
+    assert_eq!(
+        seen_running,
+        running[0].running_at.expect("seen"),
+        "the first time is kept"
+    );
+    assert!(
+        run.actual_fire_time <= submitted && submitted <= seen_running && seen_running <= ended,
+        "in order: {run:?}"
+    );
+    // Seen running at the first round, ended at the fourth: the later
+    // rounds that saw it running did not move its running time.
+    let run_time = (ended - seen_running).to_std().expect("positive");
+    assert!(run_time >= follow * 2, "ran {run_time:?}: {run:?}");
+}
