@@ -142,6 +142,29 @@ pub(crate) struct ZoneModel {
 }
 
 impl ZoneModel {
+    /// A model from its transition table (and the wall-clock keys of its
+    /// transitions, derived here), raw offset, last rule and last offset.
+    fn with_table(
+        table: Transitions,
+        raw: i32,
+        last_rule: Option<LastRule>,
+        last_off: i32,
+    ) -> ZoneModel {
+        let wall_keys = table
+            .at
+            .iter()
+            .zip(&table.off)
+            .map(|(t, o)| t + i64::from(*o))
+            .collect();
+        ZoneModel {
+            table,
+            wall_keys,
+            raw,
+            last_rule,
+            last_off,
+        }
+    }
+
     /// The offset at a UTC instant (Java: `ZoneInfo.getOffsets(utc)`), with
     /// the span of instants sharing it.
     pub(crate) fn utc_span(&self, t: i64) -> Span {
@@ -267,19 +290,7 @@ impl ZoneModel {
         };
         let last_off = table.off.last().copied().unwrap_or(off);
         let raw = last_rule.as_ref().map_or(last_off, |r| r.raw);
-        let wall_keys = table
-            .at
-            .iter()
-            .zip(&table.off)
-            .map(|(t, o)| t + i64::from(*o))
-            .collect();
-        ZoneModel {
-            table,
-            wall_keys,
-            raw,
-            last_rule,
-            last_off,
-        }
+        ZoneModel::with_table(table, raw, last_rule, last_off)
     }
 }
 
@@ -486,23 +497,12 @@ impl ZoneModel {
                 }
             }
         }
-        let wall_keys = table
-            .at
-            .iter()
-            .zip(&table.off)
-            .map(|(t, o)| t + i64::from(*o))
-            .collect();
-        ZoneModel {
-            table,
-            wall_keys,
+        let last_rule = LastRule {
             raw,
-            last_rule: Some(LastRule {
-                raw,
-                transitions,
-                before: raw,
-            }),
-            last_off: raw,
-        }
+            transitions,
+            before: raw,
+        };
+        ZoneModel::with_table(table, raw, Some(last_rule), raw)
     }
 }
 
