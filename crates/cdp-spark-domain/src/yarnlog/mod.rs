@@ -72,6 +72,8 @@ struct Found {
     attempt: u64,
     file: ArtifactUri,
     length: u64,
+    /// The file's indexes as read while looking (not read twice).
+    tfile: TFile,
     block: usize,
     value: Value,
 }
@@ -195,6 +197,7 @@ impl AggregatedLogs<'_> {
                             attempt,
                             file: file.clone(),
                             length: entry.status.length,
+                            tfile: tfile.clone(),
                             block: i,
                             value: record.value,
                         });
@@ -209,14 +212,7 @@ impl AggregatedLogs<'_> {
     async fn read_driver(&self, found: Found, tail: u64) -> Result<LogTail, FsError> {
         let src = PortByteSource::new(self.fs, &found.file, found.length);
         let path = found.file.to_string();
-        let tfile = TFile::open(&src, &path).await?;
-        if found.block >= tfile.blocks.len() {
-            return Err(FsError::Read {
-                path,
-                detail: cause!("the file changed while it was read"),
-            });
-        }
-        let mut block = tfile.block(&src, found.block, &path).await?;
+        let mut block = found.tfile.block(&src, found.block, &path).await?;
         let value = &found.value;
         let mut at = 0u64;
         let mut files: Vec<(&str, String)> = Vec::new();

@@ -387,6 +387,15 @@ fn hostile_files_are_errors_naming_the_file() {
     long_chunk.pop();
     write_vlong(&mut long_chunk, 1 << 40);
     cases.push(("long-chunk", tfile(&[long_chunk], false)));
+    // More chunks than a value may have (one byte each).
+    let mut tiny = Vec::new();
+    record(
+        &mut tiny,
+        "container_1700000000000_0042_01_000001",
+        &vec![b'x'; super::tfile::MAX_VALUE_CHUNKS + 1],
+        1,
+    );
+    cases.push(("tiny-chunks", tfile(&[tiny], false)));
     // A file length past its record.
     let mut lying = Vec::new();
     utf(&mut lying, "stdout");
@@ -418,6 +427,9 @@ fn hostile_files_are_errors_naming_the_file() {
             let err = read(&fs, 1000).await.unwrap_err();
             let text = err.to_string();
             assert!(text.contains(&path), "{name}: {text}");
+            if name == "tiny-chunks" {
+                assert!(text.contains("more than 65536 chunks"), "{text}");
+            }
         });
     }
 }

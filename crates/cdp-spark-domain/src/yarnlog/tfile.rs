@@ -37,6 +37,10 @@ const MAX_BLOCKS: usize = 1 << 20;
 pub const MAX_KEY_BYTES: u64 = 64 << 10;
 /// Largest `gz` block inflated.
 pub const MAX_INFLATED_BLOCK: usize = 64 << 20;
+/// Most chunks of one value: YARN writes chunks of `tfile.io.chunk.size`
+/// (1 MiB by default), so this is a 64 GiB log; a file of tiny chunks
+/// cannot make the provisioner hold an entry per byte.
+pub const MAX_VALUE_CHUNKS: usize = 1 << 16;
 /// Bytes fetched around a small read, so that walking a block's record
 /// headers costs few range reads.
 const WINDOW: u64 = 256 << 10;
@@ -357,6 +361,12 @@ pub async fn record_at(block: &mut Block<'_>, at: u64, path: &str) -> Result<Rec
             ));
         }
         if len > 0 {
+            if value.chunks.len() == MAX_VALUE_CHUNKS {
+                return Err(bad(
+                    path,
+                    format!("a value at {at} has more than {MAX_VALUE_CHUNKS} chunks"),
+                ));
+            }
             value.chunks.push((pos, len));
         }
         pos += len;

@@ -9,19 +9,12 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cdp-spark-provisioner"))
 }
 
-#[test]
-fn next_prints_one_utc_instant_per_line() {
+/// `cron next EXPR --after AFTER --count COUNT --tz TZ`: its stdout, after
+/// checking it succeeded.
+fn next(expr: &str, after: &str, count: &str, tz: &str) -> String {
     let out = bin()
         .args([
-            "cron",
-            "next",
-            "0 30 2 ? * MON-FRI",
-            "--after",
-            "2026-11-27T12:00:00Z",
-            "--count",
-            "3",
-            "--tz",
-            "Europe/Rome",
+            "cron", "next", expr, "--after", after, "--count", count, "--tz", tz,
         ])
         .output()
         .expect("runs");
@@ -30,37 +23,28 @@ fn next_prints_one_utc_instant_per_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn next_prints_one_utc_instant_per_line() {
     // Friday 27 Nov after noon: next are Mon 30 Nov, Tue 1 Dec, Wed 2 Dec at 02:30 Rome (01:30 UTC).
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        next(
+            "0 30 2 ? * MON-FRI",
+            "2026-11-27T12:00:00Z",
+            "3",
+            "Europe/Rome"
+        ),
         "2026-11-30T01:30:00Z\n2026-12-01T01:30:00Z\n2026-12-02T01:30:00Z\n"
     );
 }
 
 #[test]
 fn java_custom_zone_ids_are_accepted_as_quartz_reads_them() {
-    let out = bin()
-        .args([
-            "cron",
-            "next",
-            "0 0 12 * * ?",
-            "--after",
-            "2026-01-01T00:00:00Z",
-            "--count",
-            "2",
-            "--tz",
-            "GMT+0530",
-        ])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // Noon at +05:30, as the real Quartz answers it.
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        next("0 0 12 * * ?", "2026-01-01T00:00:00Z", "2", "GMT+0530"),
         "2026-01-01T06:30:00Z\n2026-01-02T06:30:00Z\n"
     );
 }

@@ -119,6 +119,18 @@ fn old_provisioner(args: &[&str]) -> String {
     javajar::run_java(Path::new(&cp), "OldProvisioner", args)
 }
 
+/// A Quartz store on SQLite with the tables the old provisioner uses (made
+/// by `migrate` under `dir/old`): its file and a connection to it.
+fn old_sqlite_store(dir: &std::path::Path) -> (String, diesel::SqliteConnection) {
+    let old = dir.join("old");
+    let (code, _, err) = cli(&["migrate", "--data-dir", old.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{err}");
+    let old_file = old.join("jobstore.sqlite3");
+    let old_file = old_file.to_str().expect("utf-8").to_string();
+    let conn = diesel::SqliteConnection::establish(&old_file).expect("open");
+    (old_file, conn)
+}
+
 /// The hex of the old job data map, serialized by real Quartz and Java.
 fn old_job_data_hex() -> String {
     old_provisioner(&["hex"]).trim().to_string()
@@ -129,12 +141,8 @@ async fn an_old_provisioners_job_is_listed_then_migrated_once_with_its_next_fire
     let hex = old_job_data_hex();
     assert!(hex.starts_with("aced0005"), "{hex}");
     let dir = tempfile::tempdir().expect("tempdir");
-    let old = dir.path().join("old");
-    let (code, _, err) = cli(&["migrate", "--data-dir", old.to_str().expect("utf-8")]);
-    assert_eq!(code, 0, "{err}");
-    let old_file = old.join("jobstore.sqlite3");
-    let old_file = old_file.to_str().expect("utf-8");
-    let mut conn = diesel::SqliteConnection::establish(old_file).expect("open");
+    let (old_file, mut conn) = old_sqlite_store(dir.path());
+    let old_file = old_file.as_str();
     conn.batch_execute(&format!(
         "INSERT INTO QRTZ_JOB_DETAILS (SCHED_NAME, JOB_NAME, JOB_GROUP, DESCRIPTION, JOB_CLASS_NAME, \
          IS_DURABLE, IS_NONCONCURRENT, IS_UPDATE_DATA, REQUESTS_RECOVERY, JOB_DATA) VALUES \
@@ -148,7 +156,7 @@ async fn an_old_provisioners_job_is_listed_then_migrated_once_with_its_next_fire
     ))
     .expect("old rows");
     drop(conn);
-    let before = std::fs::read(old.join("jobstore.sqlite3")).expect("bytes");
+    let before = std::fs::read(old_file).expect("bytes");
 
     // Dry run without the component id: listed, refused, exit 3.
     let (code, out, err) = cli(&["migrate-from-quartz", "--from", old_file]);
@@ -183,7 +191,7 @@ async fn an_old_provisioners_job_is_listed_then_migrated_once_with_its_next_fire
         "urn:dmb:dp:finance:sales:0"
     );
     assert_eq!(
-        std::fs::read(old.join("jobstore.sqlite3")).expect("bytes"),
+        std::fs::read(old_file).expect("bytes"),
         before,
         "the old database is only read"
     );
@@ -253,12 +261,8 @@ async fn an_old_provisioners_job_is_listed_then_migrated_once_with_its_next_fire
 #[test]
 fn garbage_job_data_is_that_jobs_error_not_the_listings() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let old = dir.path().join("old");
-    let (code, _, err) = cli(&["migrate", "--data-dir", old.to_str().expect("utf-8")]);
-    assert_eq!(code, 0, "{err}");
-    let old_file = old.join("jobstore.sqlite3");
-    let old_file = old_file.to_str().expect("utf-8");
-    let mut conn = diesel::SqliteConnection::establish(old_file).expect("open");
+    let (old_file, mut conn) = old_sqlite_store(dir.path());
+    let old_file = old_file.as_str();
     conn.batch_execute(&format!(
         "INSERT INTO QRTZ_JOB_DETAILS (SCHED_NAME, JOB_NAME, JOB_GROUP, DESCRIPTION, JOB_CLASS_NAME, \
          IS_DURABLE, IS_NONCONCURRENT, IS_UPDATE_DATA, REQUESTS_RECOVERY, JOB_DATA) VALUES \
